@@ -1,0 +1,28 @@
+# `make run` and `make test` need only Python 3.11+ and make: everything else goes into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate clean
+
+run: $(STAMP)
+	$(BIN)/techniekpact run
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/techniekpact migrate
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache

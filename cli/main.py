@@ -1,0 +1,184 @@
+"""`techniekpact`: run, migrate, serve, token."""
+
+import asyncio
+import signal
+import sys
+import threading
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from cli.migrate import upgrade_all
+from cli.processes import PROCESSES, SERVICES, Stack, StackError, port_is_free
+from common.postgres_server import DATA_DIR, DatabaseUnavailable, EmbeddedPostgres, check_reachable, ensure_database, with_database
+
+app = typer.Typer(help="The Techniekpact platform.", no_args_is_help=True, add_completion=False)
+
+EMBEDDED_DATABASE = "techniekpact"
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings_or_fail(settings_class):
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        reasons = "; ".join(str(error.get("ctx", {}).get("error", error["msg"])) for error in exc.errors())
+        fail(f"configuration: {reasons}")
+
+
+def _database_url_from_environment() -> str | None:
+    from common.settings import BaseServiceSettings
+
+    class _Any(BaseServiceSettings):
+        schema_name = "public"
+
+    return settings_or_fail(_Any).database_url
+
+
+def prepare_database(url: str) -> None:
+    try:
+        asyncio.run(ensure_database(url))
+    except DatabaseUnavailable as exc:
+        fail(str(exc))
+
+
+class DatabaseHandle:
+    """The external database DATABASE_URL names, or an embedded one started (and later stopped) here."""
+
+    def __init__(self) -> None:
+        self.url = _database_url_from_environment()
+        self.embedded: EmbeddedPostgres | None = None
+
+    def __enter__(self) -> str:
+        if self.url is None:
+            self.embedded = EmbeddedPostgres(DATA_DIR / "postgres")
+            typer.echo(f"starting embedded PostgreSQL in {self.embedded.data_dir} ...")
+            try:
+                self.url = with_database(self.embedded.start(), EMBEDDED_DATABASE)
+            except DatabaseUnavailable as exc:
+                fail(str(exc))
+        prepare_database(self.url)
+        return self.url
+
+    def __exit__(self, *exc_info) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the actions, partners and metrics schemas to their latest revision."""
+    with DatabaseHandle() as url:
+        upgrade_all(url)
+        typer.echo("migrated actions, partners and metrics to head")
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    gateway_port: int = PROCESSES["gateway"].default_port,
+    actions_port: int = PROCESSES["actions_api"].default_port,
+    partners_port: int = PROCESSES["partners_api"].default_port,
+    metrics_port: int = PROCESSES["metrics_api"].default_port,
+) -> None:
+    """Start the database (embedded unless DATABASE_URL is set), migrate, and serve all four processes."""
+    ports = {"gateway": gateway_port, "actions_api": actions_port,
+             "partners_api": partners_port, "metrics_api": metrics_port}
+    option = {"gateway": "--gateway-port", "actions_api": "--actions-port",
+              "partners_api": "--partners-port", "metrics_api": "--metrics-port"}
+    for name, port in ports.items():
+        if not port_is_free(host, port):
+            fail(f"port {port} on {host} is in use ({name}); pick another with {option[name]}")
+
+    stop_requested = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop_requested.set())
+
+    with DatabaseHandle() as url:
+        upgrade_all(url)
+        stack = Stack(url, ports, host=host, log_dir=DATA_DIR / "logs")
+        try:
+            stack.start()
+            stack.wait_ready(timeout=90)
+            typer.echo("Techniekpact is running:")
+            typer.echo(f"  gateway       {stack.url('gateway')}/graphql")
+            for name in SERVICES:
+                typer.echo(f"  {name:<13} {stack.url(name)}/docs")
+            typer.echo(f"Logs in {stack.log_dir}/. Press Ctrl-C to stop.")
+            while not stop_requested.wait(0.5):
+                if exited := stack.exited():
+                    typer.echo(f"error: stopped because a process exited: {exited}", err=True)
+                    raise typer.Exit(1)
+        except StackError as exc:
+            fail(str(exc))
+        finally:
+            typer.echo("stopping ...")
+            stack.stop()
+
+
+@app.command()
+def serve(
+    process: Annotated[str, typer.Argument(help="gateway, actions_api, partners_api or metrics_api")],
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Default: the process's own port (8000-8003)")] = None,
+) -> None:
+    """Serve one process (what containers and `run` start)."""
+    import uvicorn
+
+    spec = PROCESSES.get(process)
+    if spec is None:
+        fail(f"unknown process '{process}'; choose one of {', '.join(PROCESSES)}")
+    port = port or spec.default_port
+    settings = settings_or_fail(_settings_class(process))
+    if process in SERVICES:
+        if not settings.database_url:
+            fail("DATABASE_URL is not set (`techniekpact run` starts an embedded database for development)")
+        try:
+            asyncio.run(check_reachable(settings.database_url))
+        except DatabaseUnavailable as exc:
+            fail(str(exc))
+    if not port_is_free(host, port):
+        fail(f"port {port} on {host} is in use")
+    uvicorn.run(spec.app_factory, factory=True, host=host, port=port, log_config=None,
+                timeout_graceful_shutdown=20, access_log=False)
+
+
+def _settings_class(process: str):
+    if process == "gateway":
+        from gateway.settings import GatewaySettings
+        return GatewaySettings
+    if process == "actions_api":
+        from services.actions_api.settings import ActionsSettings
+        return ActionsSettings
+    if process == "partners_api":
+        from services.partners_api.settings import PartnersSettings
+        return PartnersSettings
+    from services.metrics_api.settings import MetricsSettings
+    return MetricsSettings
+
+
+@app.command()
+def token(
+    scope: Annotated[list[str], typer.Option("--scope", "-s", help="e.g. partners:write (repeat for more)")] = [],
+    source: Annotated[list[str], typer.Option(help="A source this token may write for (repeat for more)")] = [],
+    subject: str = "developer",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
+) -> None:
+    """Print a development token signed with JWT_SECRET."""
+    from common.auth import issue_token
+    from common.settings import BaseProcessSettings
+
+    settings = settings_or_fail(BaseProcessSettings)
+    if settings.jwt_jwks_url:
+        fail("JWT_JWKS_URL is set: tokens come from the identity provider, not from this command")
+    typer.echo(issue_token(settings.jwt_secret.get_secret_value(), subject=subject, scopes=scope, sources=source,
+                           audience=settings.jwt_audience, issuer=settings.jwt_issuer, ttl_seconds=ttl))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,63 @@
+"""Build a service's FastAPI app with the shared mechanism in place."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from common.auth import TokenVerifier
+from common.database import Database
+from common.health import database_ready, health_router
+from common.limits import BodySizeLimitMiddleware
+from common.observability import (
+    Metrics,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+    configure_logging,
+    metrics_endpoint,
+)
+from common.problems import install_problem_handlers
+from common.settings import BaseServiceSettings
+
+
+def create_service_app(
+    *,
+    title: str,
+    description: str,
+    settings: BaseServiceSettings,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    if not settings.database_url:
+        raise ValueError("DATABASE_URL is not set")
+    configure_logging(settings.process_name, settings.log_level, settings.log_json)
+    database = Database(
+        settings.database_url,
+        schema=settings.schema_name,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_seconds=settings.db_pool_timeout_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        application_name=settings.process_name,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.metrics = Metrics(settings.process_name)
+
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+
+    app.include_router(health_router({"database": database_ready}))
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,103 @@
+"""The async SQLAlchemy engine of one service, bound to its own PostgreSQL schema.
+
+A request gets one session; it commits once when the endpoint returns and rolls back on any
+error. Domain code only flushes (the unit of work belongs to the request, not to the service).
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """Metadata for one service: every table in its schema, with stable constraint names."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def async_database_url(url: str) -> str:
+    """Accept `postgresql://` or `postgres://` URLs as operators write them; use asyncpg."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The same URL as plain asyncpg wants it (no SQLAlchemy driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Database:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str,
+        pool_size: int = 10,
+        max_overflow: int = 5,
+        pool_timeout_seconds: float = 5.0,
+        statement_timeout_ms: int = 30_000,
+        application_name: str = "techniekpact",
+    ) -> None:
+        self.schema = schema
+        self.engine = create_async_engine(
+            async_database_url(url),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_seconds,
+            pool_pre_ping=True,
+            connect_args={
+                "server_settings": {
+                    "search_path": schema,
+                    "statement_timeout": str(statement_timeout_ms),
+                    "application_name": application_name,
+                },
+                "timeout": 10,
+            },
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def ping(self, timeout_seconds: float = 2.0) -> bool:
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# scope="function": the commit happens when the endpoint returns, before the response is sent,
+# so a client never sees a 2xx for a write that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -1,0 +1,171 @@
+"""RFC 9457 problem details: every error a client sees has this one shape.
+
+    {"type": ..., "title": ..., "status": 422, "detail": ..., "instance": "/v1/...",
+     "request_id": ..., "errors": [{"field": "records.3.kvk_number", "reason": ...}]}
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy.exc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from common.observability import current_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://techniekpact.nl/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        type: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + (self.type or _slug(self.title)),
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        request_id = current_request_id()
+        if request_id:
+            body["request_id"] = request_id
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extensions)
+        return body
+
+
+def _slug(title: str) -> str:
+    return "-".join(title.lower().split())
+
+
+def field_error(field: str, reason: str, **extra: Any) -> dict[str, Any]:
+    return {"field": field, "reason": reason, **extra}
+
+
+def invalid(errors: Iterable[dict[str, Any]], detail: str = "The request has invalid fields.") -> Problem:
+    errors = list(errors)
+    return Problem(422, "Validation failed", detail, type="validation", errors=errors)
+
+
+def not_found(what: str, key: Any) -> Problem:
+    return Problem(404, "Not found", f"No {what} {key!s}.", type="not-found")
+
+
+def conflict(detail: str, **extensions: Any) -> Problem:
+    return Problem(409, "Conflict", detail, type="conflict", **extensions)
+
+
+def problem_response(problem: Problem, request: Request) -> JSONResponse:
+    return JSONResponse(
+        problem.body(instance=request.url.path),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as `{"field", "in", "reason"}`, the field as a dotted path inside its location."""
+    errors = []
+    for error in exc.errors():
+        location, *path = error.get("loc", ()) or ("body",)
+        errors.append(
+            {
+                "field": ".".join(str(part) for part in path) or str(location),
+                "in": str(location),
+                "reason": error.get("msg", "invalid"),
+            }
+        )
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(invalid(validation_errors(exc)), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+            exc.status_code, "HTTP error"
+        )
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(Problem(exc.status_code, title, detail, headers=exc.headers), request)
+
+    @app.exception_handler(sqlalchemy.exc.TimeoutError)
+    async def _pool_exhausted(request: Request, exc: sqlalchemy.exc.TimeoutError) -> JSONResponse:
+        log.warning("database pool exhausted")
+        return problem_response(
+            Problem(503, "Service busy", "All database connections are in use; retry shortly.",
+                    type="overloaded", headers={"Retry-After": "1"}),
+            request,
+        )
+
+    @app.exception_handler(sqlalchemy.exc.DBAPIError)
+    async def _database_error(request: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
+        if _is_statement_timeout(exc) or exc.connection_invalidated or _is_connection_error(exc):
+            log.warning("database unavailable or too slow: %s", type(exc.orig).__name__)
+            return problem_response(
+                Problem(503, "Database unavailable", "The database did not answer in time; retry shortly.",
+                        type="database-unavailable", headers={"Retry-After": "2"}),
+                request,
+            )
+        log.exception("unexpected database error")
+        return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
+
+    @app.exception_handler(OSError)
+    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
+        log.warning("database unreachable: %s", exc)
+        return problem_response(
+            Problem(503, "Database unavailable", "The database cannot be reached; retry shortly.",
+                    type="database-unavailable", headers={"Retry-After": "2"}),
+            request,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
+
+
+def _is_statement_timeout(exc: sqlalchemy.exc.DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "57014" or "QueryCanceledError" in type(exc.orig).__name__
+
+
+def _is_connection_error(exc: sqlalchemy.exc.DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")

@@ -1,0 +1,65 @@
+"""Fixtures every test shares: one real PostgreSQL, a fresh migrated database per run.
+
+`TEST_DATABASE_URL` names a server to use; without it an embedded PostgreSQL is started under
+`.data/test-postgres`. Each run creates its own database there, migrated with alembic (the
+same migrations production runs), and drops it at the end.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from cli.migrate import upgrade_all
+from cli.processes import PROCESSES, Stack, free_port
+from common.auth import issue_token
+from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database
+from common.settings import DEVELOPMENT_JWT_SECRET
+
+
+@pytest.fixture(scope="session")
+def database_server_url() -> Iterator[str]:
+    """The URL of the server's maintenance database (`postgres`)."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield with_database(external, "postgres")
+        return
+    embedded = EmbeddedPostgres(DATA_DIR / "test-postgres")
+    yield embedded.start()
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(database_server_url: str) -> Iterator[str]:
+    url = with_database(database_server_url, f"techniekpact_test_{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_database(url))
+    upgrade_all(url)
+    yield url
+    asyncio.run(drop_database(url))
+
+
+@pytest.fixture
+def token():
+    """Make a development token: `token("partners:write", sources=["hilversum"])`."""
+
+    def make(*scopes: str, sources: list[str] | None = None, subject: str = "tester", **overrides) -> str:
+        return issue_token(overrides.pop("secret", DEVELOPMENT_JWT_SECRET), subject=subject, scopes=list(scopes),
+                           sources=sources, **overrides)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The gateway and three services as real processes on free ports, on the test database."""
+    ports = {name: free_port() for name in PROCESSES}
+    running = Stack(database_url, ports, extra_env={"ENVIRONMENT": "test"},
+                    log_dir=tmp_path_factory.mktemp("stack-logs"))
+    running.start()
+    try:
+        running.wait_ready(timeout=60)
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,15 @@
+"""The metrics_api process: `uvicorn --factory services.metrics_api.app:create_app`."""
+
+from fastapi import FastAPI
+
+from common.app import create_service_app
+from services.metrics_api.settings import MetricsSettings
+
+
+def create_app(settings: MetricsSettings | None = None) -> FastAPI:
+    return create_service_app(
+        title="Techniekpact metrics API",
+        description="Labour-market figures: regions, periods, measures, observations from UWV-style feeds, and derived series.",
+        settings=settings or MetricsSettings(),
+        routers=[],
+    )
