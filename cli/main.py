@@ -4,6 +4,7 @@ import asyncio
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -170,14 +171,77 @@ def token(
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
 ) -> None:
     """Print a development token signed with JWT_SECRET."""
+    typer.echo(_development_token(scope, source, subject=subject, ttl_seconds=ttl))
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[str, typer.Argument(help="partners (the municipal push) or observations (the statistics feed)")],
+    file: Annotated[Path, typer.Argument(help="A CSV (`,` or `;`) or JSON file", exists=True, dir_okay=False)],
+    source: Annotated[str, typer.Option(help="The pushing system or feed, e.g. hilversum or uwv")],
+    url: Annotated[str | None, typer.Option(help="The service's base URL (default: PARTNERS_API_URL / METRICS_API_URL)")] = None,
+    token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
+                                               help="Bearer token (default: a development token)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    rejected_file: Annotated[Path | None, typer.Option("--rejected", help="Where rejected rows go (JSON lines)")] = None,
+) -> None:
+    """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
+    import os
+
+    import httpx
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from cli.importer import TARGETS, Importer, ImportError_, Summary, batches, prepare_partner_row, read_rows, write_rejected
+
+    target = TARGETS.get(kind)
+    if target is None:
+        fail(f"unknown kind '{kind}'; choose partners or observations")
+    service = "partners_api" if kind == "partners" else "metrics_api"
+    base_url = url or os.environ.get(f"{service.split('_')[0].upper()}_API_URL") or \
+        f"http://127.0.0.1:{PROCESSES[service].default_port}"
+    bearer = token_ or _development_token(["partners:write" if kind == "partners" else "metrics:write"], [source])
+    try:
+        rows = read_rows(file, target.body_key)
+    except ImportError_ as exc:
+        fail(str(exc))
+    if kind == "partners":
+        rows = [prepare_partner_row(row) for row in rows]
+    summary = Summary()
+    console = Console(stderr=True)
+    with httpx.Client(base_url=base_url, timeout=120) as client, Progress(console=console) as progress:
+        importer = Importer(client, target, source, bearer, send_csv=kind == "observations" and file.suffix.lower() != ".json")
+        task = progress.add_task(f"{kind} → {base_url}", total=len(rows))
+        try:
+            for start, batch in batches(rows, batch_size):
+                importer.send_batch(start, batch, summary)
+                progress.advance(task, len(batch))
+        except ImportError_ as exc:
+            fail(str(exc))
+
+    table = Table(title=f"{file.name}: {len(rows)} rows")
+    for key in (*target.count_keys, "rejected"):
+        table.add_column(key, justify="right")
+    table.add_row(*(str(summary.counts.get(key, 0)) for key in target.count_keys), str(len(summary.rejected)))
+    Console().print(table)
+    if summary.rejected:
+        destination = rejected_file or file.with_name(file.stem + ".rejected.jsonl")
+        write_rejected(destination, summary.rejected)
+        typer.echo(f"{len(summary.rejected)} rejected rows written to {destination}", err=True)
+        raise typer.Exit(1)
+
+
+def _development_token(scopes: list[str], sources: list[str], *, subject: str = "techniekpact-cli",
+                       ttl_seconds: int = 3600) -> str:
     from common.auth import issue_token
     from common.settings import BaseProcessSettings
 
     settings = settings_or_fail(BaseProcessSettings)
     if settings.jwt_jwks_url:
-        fail("JWT_JWKS_URL is set: tokens come from the identity provider, not from this command")
-    typer.echo(issue_token(settings.jwt_secret.get_secret_value(), subject=subject, scopes=scope, sources=source,
-                           audience=settings.jwt_audience, issuer=settings.jwt_issuer, ttl_seconds=ttl))
+        fail("JWT_JWKS_URL is set: tokens come from the identity provider; pass --token (or TECHNIEKPACT_TOKEN)")
+    return issue_token(settings.jwt_secret.get_secret_value(), subject=subject, scopes=scopes, sources=sources,
+                       audience=settings.jwt_audience, issuer=settings.jwt_issuer, ttl_seconds=ttl_seconds)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,185 @@
+"""`techniekpact import`: send a CSV or JSON file to the partner push or the statistics feed in batches.
+
+Each batch is one all-or-nothing request with its own Idempotency-Key (kept across retries of that
+batch, so a retry after a timeout cannot apply it twice). When a batch is refused as a whole
+because of bad records, the bad ones are set aside with the service's reasons and the rest of the
+batch is sent again, so one bad row does not hold back its neighbours.
+"""
+
+import csv
+import io
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+RETRYABLE_STATUS = {409, 502, 503, 504}
+_INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
+
+
+class ImportError_(Exception):
+    """The file cannot be read or the service refused the whole import; one line for the operator."""
+
+
+class _Retryable(Exception):
+    pass
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, answer: dict[str, Any], keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.counts[key] = self.counts.get(key, 0) + int(answer.get(key, 0) or 0)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a kind of file goes and how its answer counts."""
+
+    kind: str
+    path: str
+    body_key: str
+    count_keys: tuple[str, ...]
+
+
+TARGETS = {
+    "partners": Target("partners", "/v1/sources/{source}/organisations", "records",
+                       ("created", "updated", "unchanged", "withdrawn")),
+    "observations": Target("observations", "/v1/feeds/{source}/observations", "observations",
+                           ("inserted", "revised", "unchanged")),
+}
+
+
+def read_rows(path: Path, body_key: str) -> list[dict[str, Any]]:
+    """Rows of a CSV (`,` or `;`, BOM tolerated) or JSON file (a list, or `{body_key: [...]}`)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportError_(f"cannot read {path}: {exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportError_(f"{path} is not valid JSON: {exc}") from None
+        rows = data.get(body_key) if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ImportError_(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
+        return rows
+    first_line = text.split("\n", 1)[0]
+    dialect_delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=dialect_delimiter)
+    rows = []
+    for row in reader:
+        cleaned = {key.strip(): (value.strip() if isinstance(value, str) else value)
+                   for key, value in row.items() if key is not None}
+        rows.append({key: value for key, value in cleaned.items() if value not in ("", None)})
+    return rows
+
+
+def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
+    """CSV cells are text: sectors are `;`- or `|`-separated, active is a yes/no word."""
+    prepared = dict(row)
+    if isinstance(prepared.get("sectors"), str):
+        prepared["sectors"] = [s.strip() for s in re.split(r"[|;]", prepared["sectors"]) if s.strip()]
+    if isinstance(prepared.get("active"), str):
+        prepared["active"] = prepared["active"].lower() in ("1", "true", "yes", "ja", "y", "j")
+    return prepared
+
+
+def batches(rows: list[dict[str, Any]], size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    for start in range(0, len(rows), size):
+        yield start, rows[start:start + size]
+
+
+def bad_positions(problem: dict[str, Any]) -> dict[int, str]:
+    """Which rows of a refused batch were bad, and why, from the problem's `errors` list."""
+    reasons: dict[int, list[str]] = {}
+    for error in problem.get("errors") or []:
+        position = error.get("index")
+        field_name = error.get("field", "")
+        if position is None and error.get("line") is not None:
+            position = int(error["line"]) - 2  # line 1 is the header of the CSV the service saw
+        if position is None and (match := _INDEX_IN_FIELD.match(str(field_name))):
+            position, field_name = int(match.group(1)), match.group(2) or ""
+        if position is None:
+            continue
+        reasons.setdefault(int(position), []).append(f"{field_name}: {error.get('reason', 'invalid')}".strip(": "))
+    return {position: "; ".join(texts) for position, texts in reasons.items()}
+
+
+class Importer:
+    def __init__(self, client: httpx.Client, target: Target, source: str, token: str, send_csv: bool = False) -> None:
+        self.client = client
+        self.target = target
+        self.send_csv = send_csv
+        self.path = target.path.format(source=source)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    @retry(retry=retry_if_exception_type((_Retryable, httpx.TransportError)), stop=stop_after_attempt(5),
+           wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+    def _send(self, rows: list[dict[str, Any]], key: str) -> httpx.Response:
+        method = "PUT" if self.target.kind == "partners" else "POST"
+        headers = {**self.headers, "Idempotency-Key": key}
+        if self.send_csv:
+            response = self.client.request(method, self.path, content=as_csv(rows),
+                                           headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+        else:
+            response = self.client.request(method, self.path, json={self.target.body_key: rows}, headers=headers)
+        if response.status_code in RETRYABLE_STATUS:
+            raise _Retryable(response.status_code)
+        return response
+
+    def send_batch(self, start: int, rows: list[dict[str, Any]], summary: Summary) -> None:
+        pending = list(enumerate(rows))
+        while pending:
+            try:
+                response = self._send([row for _, row in pending], uuid.uuid4().hex)
+            except _Retryable as exc:
+                raise ImportError_(f"the service stayed unavailable (HTTP {exc}) at row {start + 1}") from None
+            except httpx.TransportError as exc:
+                raise ImportError_(f"cannot reach {self.client.base_url}: {exc}") from None
+            if response.is_success:
+                summary.add(response.json(), self.target.count_keys)
+                return
+            problem = _json_or_empty(response)
+            bad = bad_positions(problem) if response.status_code == 422 else {}
+            if not bad:
+                detail = problem.get("detail") or problem.get("title") or response.text[:200]
+                raise ImportError_(f"the service refused the batch at row {start + 1}: HTTP {response.status_code} {detail}")
+            for position, reason in sorted(bad.items()):
+                original, row = pending[position]
+                summary.rejected.append({"row": start + original + 1, "reason": reason, "record": row})
+            pending = [item for position, item in enumerate(pending) if position not in bad]
+
+
+def as_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows back to CSV as the feed reads it: `;`-separated, so decimal commas pass unchanged."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for item in rejected:
+            out.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
