@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from common.problems import Problem
 from common.settings import BaseProcessSettings
@@ -111,11 +112,21 @@ def optional_principal(request: Request) -> Principal | None:
     return request.app.state.token_verifier.verify(token)
 
 
-def authenticated(request: Request) -> Principal:
-    principal = optional_principal(request)
-    if principal is None:
+# Declared as a security scheme so the OpenAPI document says which operations need a token
+# (clients and schema-driven fuzzers rely on that); public reads use optional_principal instead.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A JWT from the identity provider; in development, `techniekpact token --scope ...`.",
+)
+
+
+def authenticated(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Principal:
+    if credentials is None:
+        _bearer_token(request)  # a header in another scheme gets its own message
         raise unauthorized("This endpoint needs a bearer token.")
-    return principal
+    return request.app.state.token_verifier.verify(credentials.credentials)
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
