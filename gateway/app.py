@@ -2,9 +2,11 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
 from common.health import health_router
@@ -12,6 +14,8 @@ from common.observability import Metrics, MetricsMiddleware, RequestIdMiddleware
 from common.problems import install_problem_handlers
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
+
+WEB_DIR = Path(__file__).parent / "web"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -44,4 +48,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health_router({"services": services_ready}))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(GraphQLRouter(schema, graphql_ide="graphiql"), prefix="/graphql")
+    # The dashboard (gateway/web): static files that talk only to /graphql. Mounted last, so every
+    # route above keeps its path.
+    app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -1,0 +1,42 @@
+// Builds DOM nodes from data without innerHTML, so names from the registry can never inject markup.
+
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : String(child));
+  }
+}
+
+export function clear(node) {
+  while (node.firstChild) node.firstChild.remove();
+  return node;
+}
+
+/** A table that scrolls sideways on a phone instead of breaking the page. */
+export function table(caption, headings, rows, { numeric = [] } = {}) {
+  return h("div", { class: "table-scroll" },
+    h("table", {},
+      caption ? h("caption", {}, caption) : null,
+      h("thead", {}, h("tr", {}, headings.map((text, i) =>
+        h("th", { scope: "col", class: numeric.includes(i) ? "num" : null }, text)))),
+      h("tbody", {}, rows)));
+}
+
+export function notice(text, kind = "") {
+  return h("p", { class: `notice ${kind}`.trim() }, text);
+}

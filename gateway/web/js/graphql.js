@@ -1,0 +1,53 @@
+// The only way this app talks to the platform: POST to the gateway's /graphql.
+
+const TOKEN_KEY = "techniekpact.token";
+
+export function getToken() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+export function setToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class GraphQLError extends Error {
+  constructor(message, errors = []) {
+    super(message);
+    this.errors = errors;
+  }
+}
+
+function describe(errors) {
+  return errors.map((error) => error.message).join(" · ");
+}
+
+/**
+ * Runs one operation. Resolves to {data, errors}: the gateway answers with partial data plus errors
+ * when one service is down, and the pages show what they have. Rejects only when there is no data.
+ */
+export async function gql(query, variables = {}) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    // Relative, so the app also works when the gateway sits under a path prefix.
+    response = await fetch("graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  } catch (error) {
+    throw new GraphQLError(`De server is niet bereikbaar (${error.message}).`);
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    throw new GraphQLError(`De server antwoordde met status ${response.status} zonder gegevens.`);
+  }
+  const errors = body.errors || [];
+  if (!body.data) {
+    throw new GraphQLError(errors.length ? describe(errors) : `Status ${response.status}`, errors);
+  }
+  return { data: body.data, errors };
+}
+
+export { describe as describeErrors };

@@ -1,0 +1,112 @@
+// Hash routes, the token box and the page frame. Each page module exports render(main, params).
+
+import { clear, h, notice } from "./dom.js";
+import { getToken, setToken } from "./graphql.js";
+import * as pacts from "./pages/pacts.js";
+import * as pact from "./pages/pact.js";
+import * as action from "./pages/action.js";
+import * as partners from "./pages/partners.js";
+import * as partner from "./pages/partner.js";
+import * as labour from "./pages/labour.js";
+
+const ROUTES = [
+  { pattern: /^\/?$/, page: pacts, nav: "pacten" },
+  { pattern: /^\/pact\/([^/]+)$/, page: pact, nav: "pacten", keys: ["slug"] },
+  { pattern: /^\/actie\/([^/]+)$/, page: action, nav: "pacten", keys: ["id"] },
+  { pattern: /^\/partners$/, page: partners, nav: "partners" },
+  { pattern: /^\/partner\/([^/]+)$/, page: partner, nav: "partners", keys: ["id"] },
+  { pattern: /^\/arbeidsmarkt$/, page: labour, nav: "arbeidsmarkt" },
+];
+
+const main = document.getElementById("main");
+let navigation = 0;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/";
+  const [path, search = ""] = raw.split("?");
+  return { path, query: new URLSearchParams(search) };
+}
+
+/** A page that loaded after the reader moved on must not replace the page they moved to. */
+function isCurrent(id) {
+  return id === navigation;
+}
+
+async function route() {
+  const id = ++navigation;
+  const { path, query } = parseHash();
+  const match = ROUTES.map((r) => ({ r, m: path.match(r.pattern) })).find(({ m }) => m);
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (match && link.dataset.nav === match.r.nav) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  clear(main);
+  if (!match) {
+    document.title = "Niet gevonden · Techniekpact";
+    main.append(h("h1", {}, "Pagina niet gevonden"), h("p", {}, h("a", { href: "#/" }, "Naar de pacten")));
+    main.focus();
+    return;
+  }
+  const params = Object.fromEntries((match.r.keys || []).map((key, i) => [key, decodeURIComponent(match.m[i + 1])]));
+  main.append(h("p", { class: "loading" }, "Gegevens laden…"));
+  main.setAttribute("aria-busy", "true");
+  const view = h("div", { class: "page" });
+  let afterAttach = null;
+  try {
+    afterAttach = await match.r.page.render(view, { ...params, query });
+  } catch (error) {
+    clear(view).append(h("h1", {}, "Er ging iets mis"), notice(error.message, "error"));
+    console.error(error);
+  }
+  if (!isCurrent(id)) return;
+  clear(main).append(view);
+  main.removeAttribute("aria-busy");
+  if (typeof afterAttach === "function") afterAttach();
+  const heading = view.querySelector("h1");
+  document.title = `${heading ? heading.textContent : "Techniekpact"} · Techniekpact`;
+  // Move focus to the new page so keyboard and screen-reader users start at its top; keep it
+  // where it is when the page only re-rendered its own filter form.
+  if (!main.contains(document.activeElement) || document.activeElement === main) main.focus({ preventScroll: false });
+}
+
+function showTokenState() {
+  const has = Boolean(getToken());
+  document.getElementById("token-state").textContent = has ? "token actief" : "niet aangemeld";
+  document.body.classList.toggle("has-token", has);
+}
+
+function setUpTokenBox() {
+  const form = document.getElementById("token-form");
+  const input = document.getElementById("token-input");
+  const status = document.getElementById("status");
+  input.value = getToken();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setToken(input.value.trim());
+    showTokenState();
+    status.textContent = getToken() ? "Token opgeslagen voor dit tabblad." : "Token gewist.";
+    document.getElementById("token-box").open = false;
+    window.dispatchEvent(new CustomEvent("token-changed"));
+  });
+  document.getElementById("token-clear").addEventListener("click", () => {
+    input.value = "";
+    setToken("");
+    showTokenState();
+    status.textContent = "Token gewist.";
+    window.dispatchEvent(new CustomEvent("token-changed"));
+  });
+  showTokenState();
+}
+
+setUpTokenBox();
+// The skip link must not touch the hash: here the hash is the route.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
+window.addEventListener("hashchange", () => {
+  document.getElementById("status").textContent = "";
+  route();
+});
+window.addEventListener("token-changed", route);
+route();

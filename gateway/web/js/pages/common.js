@@ -1,0 +1,64 @@
+// Pieces several pages share.
+
+import { h, notice } from "../dom.js";
+import { describeErrors } from "../graphql.js";
+import * as fmt from "../format.js";
+
+/** Lists may come as plain lists or as Relay connections. */
+export function nodes(list) {
+  if (!list) return [];
+  if (Array.isArray(list)) return list;
+  if (Array.isArray(list.nodes)) return list.nodes;
+  if (Array.isArray(list.edges)) return list.edges.map((edge) => edge.node);
+  return [];
+}
+
+/** Partial data: say which part is missing, show the rest. */
+export function partialNotice(errors) {
+  if (!errors || !errors.length) return null;
+  return notice(`Niet alle gegevens zijn beschikbaar: ${describeErrors(errors)}`, "error");
+}
+
+export function statusBadge(code, label = fmt.status(code)) {
+  return h("span", { class: `badge ${fmt.statusTone(code)}` }, label);
+}
+
+export function overdueBadge() {
+  return h("span", { class: "badge late" }, "te laat");
+}
+
+/** A progress bar with its figure as text, so it reads without seeing the bar. */
+export function progressBar(fraction, label) {
+  const value = fraction === null || fraction === undefined ? null : Math.max(0, Math.min(1, Number(fraction)));
+  return h("div", { class: "bar" },
+    h("progress", { max: "100", value: value === null ? null : String(Math.round(value * 100)), "aria-label": label }),
+    h("span", { class: "bar-label" }, value === null ? "geen meting" : fmt.percent(value)));
+}
+
+export function organisationName(participant) {
+  if (participant.organisation) {
+    return h("a", { href: `#/partner/${encodeURIComponent(participant.organisation.id)}` }, participant.organisation.name);
+  }
+  return participant.label || fmt.kind(participant.organisationKind);
+}
+
+/** The leads of an action, from its participants (a plan may name two). */
+export function leads(action) {
+  const fromLead = nodes(action.lead ? [].concat(action.lead) : []);
+  const list = fromLead.length ? fromLead : nodes(action.participants).filter((p) => String(p.role).toLowerCase() === "lead");
+  if (!list.length) return fmt.DASH;
+  return list.flatMap((p, i) => (i ? [", ", organisationName(p)] : [organisationName(p)]));
+}
+
+/** The first milestone not yet met, by due date. */
+export function nextMilestone(action) {
+  if (action.nextMilestone !== undefined) return action.nextMilestone;
+  const open = nodes(action.milestones).filter((m) => !m.metOn && String(m.status).toLowerCase() !== "met");
+  open.sort((a, b) => String(a.dueBy).localeCompare(String(b.dueBy)));
+  return open[0] || null;
+}
+
+export function dueLabel(milestone) {
+  if (!milestone) return fmt.DASH;
+  return milestone.due?.label || fmt.date(milestone.dueBy);
+}

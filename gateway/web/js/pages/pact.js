@@ -1,0 +1,99 @@
+// Pact overview: action lines with their goals (baseline, target, actual, progress) and the actions.
+
+import { h, notice, table } from "../dom.js";
+import { gql } from "../graphql.js";
+import * as fmt from "../format.js";
+import { dueLabel, leads, nextMilestone, nodes, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
+
+const PARTICIPANT = `role organisationKind label organisation { id name }`;
+const QUERY = `query PactOverview($slug: String!) {
+  pact(slug: $slug) {
+    slug name level periodStart periodEnd signedOn
+    region { code name }
+    parent { slug name }
+    children { slug name }
+    actionLines {
+      number name aim
+      goals { name unit scope baseline { value year } targets { period value } actual { period value } }
+      actions {
+        id number title status progress
+        lead { ${PARTICIPANT} }
+        milestones { id title dueBy due { label } status metOn overdue }
+      }
+    }
+  }
+}`;
+
+/** Where the actual stands between baseline and the last target: 0 at baseline, 1 at target. */
+export function goalProgress(goal) {
+  const targets = goal.targets || [];
+  const target = targets.length ? targets[targets.length - 1].value : null;
+  const actual = goal.actual?.value ?? null;
+  if (actual === null || target === null) return null;
+  const base = goal.baseline?.value ?? 0;
+  if (target === base) return actual >= target ? 1 : 0;
+  return (actual - base) / (target - base);
+}
+
+function goalItem(goal) {
+  const targets = goal.targets || [];
+  const figure = (term, value) => h("div", {}, h("dt", {}, term), h("dd", {}, value));
+  return h("li", { class: "goal" },
+    h("div", { class: "goal-name" }, goal.name),
+    h("dl", { class: "figures" },
+      figure("Nulmeting", goal.baseline
+        ? `${fmt.quantity(goal.baseline.value, goal.unit)}${goal.baseline.year ? ` (${goal.baseline.year})` : ""}` : fmt.DASH),
+      figure("Doel", targets.length
+        ? targets.map((t) => `${fmt.quantity(t.value, goal.unit)} (${fmt.period(t.period)})`).join(", ") : fmt.DASH),
+      figure("Nu", goal.actual
+        ? `${fmt.quantity(goal.actual.value, goal.unit)}${goal.actual.period ? ` (${fmt.period(goal.actual.period)})` : ""}`
+        : "nog niet gemeten")),
+    progressBar(goalProgress(goal), `Voortgang van ${goal.name}`));
+}
+
+function actionRow(action) {
+  const next = nextMilestone(action);
+  return h("tr", { class: next?.overdue ? "overdue" : null },
+    h("td", { class: "num" }, String(action.number)),
+    h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, action.title)),
+    h("td", {}, statusBadge(action.status)),
+    h("td", {}, leads(action)),
+    h("td", {}, next ? [dueLabel(next), next.title ? h("div", { class: "help" }, next.title) : null,
+      next.overdue ? [" ", overdueBadge()] : null] : fmt.DASH));
+}
+
+export async function render(view, { slug }) {
+  const { data, errors } = await gql(QUERY, { slug });
+  const pact = data.pact;
+  if (!pact) {
+    view.append(h("h1", {}, "Pact niet gevonden"), notice(`Er is geen pact "${slug}".`, "error"));
+    return;
+  }
+  const lines = nodes(pact.actionLines);
+  view.append(
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/" }, "Pacten"), " › ", pact.name),
+    h("h1", {}, pact.name),
+    partialNotice(errors),
+    h("ul", { class: "meta" },
+      pact.level ? h("li", {}, fmt.level(pact.level)) : null,
+      pact.region ? h("li", {}, "Regio: ", h("strong", {}, pact.region.name || pact.region.code)) : null,
+      pact.signedOn ? h("li", {}, "Ondertekend: ", h("strong", {}, fmt.date(pact.signedOn))) : null,
+      pact.parent ? h("li", {}, "Onderdeel van ", h("a", { href: `#/pact/${encodeURIComponent(pact.parent.slug)}` }, pact.parent.name)) : null),
+    nodes(pact.children).length ? h("p", {}, "Uitgewerkt in: ",
+      nodes(pact.children).flatMap((c, i) => [i ? ", " : "", h("a", { href: `#/pact/${encodeURIComponent(c.slug)}` }, c.name)])) : null,
+    h("h2", {}, "Actielijnen"),
+    lines.length ? null : notice("Dit pact heeft nog geen actielijnen."),
+    lines.map((line) => {
+      const actions = nodes(line.actions);
+      const goals = nodes(line.goals);
+      return h("section", { class: "line", "aria-labelledby": `lijn-${line.number}` },
+        h("h3", { id: `lijn-${line.number}` }, `Actielijn ${line.number}: ${line.name}`),
+        line.aim ? h("p", {}, line.aim) : null,
+        goals.length ? [h("h4", {}, "Doelen"), h("ul", { class: "goals" }, goals.map(goalItem))] : null,
+        h("h4", {}, "Acties"),
+        actions.length
+          ? table(null, ["Nr.", "Actie", "Status", "Trekker", "Volgende mijlpaal"], actions.map(actionRow), { numeric: [0] })
+          : h("p", {}, "Geen acties onder deze actielijn."));
+    }),
+  );
+}

@@ -1,0 +1,51 @@
+// One organisation: what it is, the pacts it joined and the actions it takes part in.
+
+import { h, notice, table } from "../dom.js";
+import { gql } from "../graphql.js";
+import * as fmt from "../format.js";
+import { nodes, partialNotice, statusBadge } from "./common.js";
+
+const QUERY = `query Partner($id: ID!) {
+  organisation(id: $id) {
+    id name kind sectors website active
+    municipality { code name }
+    memberships { pact { slug name } joinedOn leftOn }
+    actions { role action { id number title status pact { slug name } } }
+  }
+}`;
+
+export async function render(view, { id }) {
+  const { data, errors } = await gql(QUERY, { id });
+  const org = data.organisation;
+  if (!org) {
+    view.append(h("h1", {}, "Organisatie niet gevonden"), notice("Deze organisatie staat niet in het register.", "error"));
+    return;
+  }
+  const memberships = nodes(org.memberships);
+  const actions = nodes(org.actions);
+  view.append(
+    h("p", { class: "breadcrumb" }, h("a", { href: "#/partners" }, "Partners"), " › ", org.name),
+    h("h1", {}, org.name),
+    partialNotice(errors),
+    h("ul", { class: "meta" },
+      h("li", {}, "Soort: ", h("strong", {}, fmt.kind(org.kind))),
+      org.municipality ? h("li", {}, "Gemeente: ", h("strong", {}, org.municipality.name || org.municipality.code)) : null,
+      org.active === false ? h("li", {}, h("span", { class: "badge muted" }, "niet actief")) : null,
+      org.website ? h("li", {}, h("a", { href: org.website, rel: "noopener" }, "Website")) : null),
+    (org.sectors || []).length ? h("p", {}, "Sectoren: ", org.sectors.join(", ")) : null,
+    h("h2", {}, "Pacten"),
+    memberships.length
+      ? h("ul", {}, memberships.map((m) => h("li", {},
+        m.pact ? h("a", { href: `#/pact/${encodeURIComponent(m.pact.slug)}` }, m.pact.name) : "pact",
+        ` · aangesloten ${fmt.date(m.joinedOn)}`, m.leftOn ? ` · vertrokken ${fmt.date(m.leftOn)}` : "")))
+      : h("p", {}, "Niet aangesloten bij een pact."),
+    h("h2", {}, "Acties"),
+    actions.length
+      ? table(null, ["Actie", "Pact", "Rol", "Status"], actions.map(({ role, action }) => h("tr", {},
+        h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`)),
+        h("td", {}, action.pact?.name || fmt.DASH),
+        h("td", {}, fmt.role(role)),
+        h("td", {}, statusBadge(action.status)))))
+      : h("p", {}, "Neemt (nog) niet deel aan acties."),
+  );
+}

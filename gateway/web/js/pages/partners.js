@@ -1,0 +1,91 @@
+// Partner directory: search by name, filter by kind and municipality; pages through a connection.
+
+import { h, notice } from "../dom.js";
+import { gql } from "../graphql.js";
+import * as fmt from "../format.js";
+import { partialNotice } from "./common.js";
+
+const PAGE_SIZE = 25;
+const QUERY = `query Partners($search: String, $kind: String, $municipality: String, $first: Int, $after: String) {
+  organisations(search: $search, kind: $kind, municipality: $municipality, first: $first, after: $after) {
+    edges { node { id name kind municipality { code name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const MUNICIPALITIES = `query Municipalities { regions(kind: "municipality") { code name } }`;
+
+function row(org) {
+  return h("tr", {},
+    h("td", {}, h("a", { href: `#/partner/${encodeURIComponent(org.id)}` }, org.name)),
+    h("td", {}, fmt.kind(org.kind)),
+    h("td", {}, org.municipality ? org.municipality.name || org.municipality.code : fmt.DASH));
+}
+
+function filterForm(query, municipalities) {
+  const select = (id, name, label, options, current) => h("div", {},
+    h("label", { for: id }, label),
+    h("select", { id, name }, h("option", { value: "" }, "Alle"),
+      options.map(([value, text]) => h("option", { value, selected: value === current }, text))));
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Partners zoeken" },
+    h("div", {}, h("label", { for: "search" }, "Zoeken op naam"),
+      h("input", { id: "search", name: "zoek", type: "search", value: query.get("zoek") || "" })),
+    select("kind", "soort", "Soort organisatie", Object.entries(fmt.ORGANISATION_KINDS), query.get("soort") || ""),
+    select("municipality", "gemeente", "Gemeente",
+      municipalities.map((m) => [m.code, m.name]).sort((a, b) => a[1].localeCompare(b[1], "nl")), query.get("gemeente") || ""),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Zoeken")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (String(value).trim()) params.set(key, String(value).trim());
+    location.hash = `#/partners${params.size ? `?${params}` : ""}`;
+  });
+  return form;
+}
+
+export async function render(view, { query }) {
+  const variables = {
+    search: query.get("zoek") || null,
+    kind: query.get("soort") || null,
+    municipality: query.get("gemeente") || null,
+    first: PAGE_SIZE,
+    after: null,
+  };
+  const [{ data, errors }, regions] = await Promise.all([
+    gql(QUERY, variables),
+    gql(MUNICIPALITIES).catch(() => ({ data: { regions: [] }, errors: [] })),
+  ]);
+  const body = h("tbody", {});
+  const count = h("p", { role: "status", "aria-live": "polite" });
+  const more = h("button", { type: "button", class: "secondary" }, "Meer laden");
+  let shown = 0;
+  const show = (connection) => {
+    const orgs = (connection?.edges || []).map((edge) => edge.node);
+    body.append(...orgs.map(row));
+    shown += orgs.length;
+    count.textContent = shown ? `${fmt.number(shown)} organisaties getoond` : "";
+    more.hidden = !connection?.pageInfo?.hasNextPage;
+    variables.after = connection?.pageInfo?.endCursor || null;
+    return orgs.length;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    const next = await gql(QUERY, variables);
+    const firstNew = body.children.length;
+    show(next.data.organisations);
+    more.disabled = false;
+    body.children[firstNew]?.querySelector("a")?.focus();
+  });
+  view.append(
+    h("h1", {}, "Partners"),
+    h("p", {}, "Scholen, bedrijven, overheden en andere organisaties die aan een techniekpact meedoen."),
+    filterForm(query, regions.data.regions || []),
+    partialNotice(errors),
+  );
+  const found = show(data.organisations);
+  view.append(found
+    ? h("div", {}, count, h("div", { class: "table-scroll" }, h("table", {},
+      h("caption", {}, "Organisaties"),
+      h("thead", {}, h("tr", {}, ["Naam", "Soort", "Gemeente"].map((t) => h("th", { scope: "col" }, t)))),
+      body)), more)
+    : notice("Geen organisaties gevonden met deze zoekopdracht."));
+}
