@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from services.metrics_api.routes import router
 from services.metrics_api.settings import MetricsSettings
 
 
@@ -11,5 +12,5 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
         title="Techniekpact metrics API",
         description="Labour-market figures: regions, periods, measures, observations from UWV-style feeds, and derived series.",
         settings=settings or MetricsSettings(),
-        routers=[],
+        routers=[router],
     )

@@ -1,11 +1,42 @@
-"""Tables of the metrics schema."""
+"""Tables of the metrics schema.
 
-from sqlalchemy.orm import DeclarativeBase
+Reference data (regions, measures, occupation classes) is small and edited by hand. The fact
+table `observations` keeps every revision of every figure; the latest revision of a key is the
+one served. Its primary key (measure, region, occupation, period, revision) is the index every
+read walks: a series is one range scan of it.
+"""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.database import schema_metadata
 from common.idempotency import idempotency_table
 
 metadata = schema_metadata("metrics")
+
+REGION_KINDS = ("country", "province", "labour_market_region", "municipality", "aggregate")
+MEASURE_KINDS = ("flow", "stock")
+VALUE_TYPES = ("count", "amount", "share")
+STATUSES = ("provisional", "final")
+MISSING_REASONS = ("confidential", "suppressed", "not_available")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -13,3 +44,115 @@ class Base(DeclarativeBase):
 
 
 idempotency_keys = idempotency_table(metadata)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    __table_args__ = (CheckConstraint(_one_of("kind", REGION_KINDS), name="kind"),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    # The region this one lies in (a municipality's province), when known; aggregates use members.
+    parent: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RegionMember(Base):
+    """An aggregate region is the sum of its members (Noordvleugel = PV24 + PV26 + PV27)."""
+
+    __tablename__ = "region_members"
+
+    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    member: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True, index=True)
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", MEASURE_KINDS), name="kind"),
+        CheckConstraint(_one_of("value_type", VALUE_TYPES), name="value_type"),
+    )
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    # SDMX UNIT_MULT: values are in units of 10**unit_multiplier (3: thousands).
+    unit_multiplier: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10))
+    # count and amount add up over regions and classes; a share never does.
+    value_type: Mapped[str] = mapped_column(String(10), default="count")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Occupation(Base):
+    __tablename__ = "occupations"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The class this one is part of (`total` for the others); shares are taken of `total`.
+    parent: Mapped[str | None] = mapped_column(ForeignKey("occupations.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OccupationMember(Base):
+    """A class defined as the sum of others (technical, industrial and ICT = technical_industry + ict)."""
+
+    __tablename__ = "occupation_members"
+
+    occupation: Mapped[str] = mapped_column(ForeignKey("occupations.code"), primary_key=True)
+    member: Mapped[str] = mapped_column(ForeignKey("occupations.code"), primary_key=True, index=True)
+
+
+class Batch(Base):
+    """One feed post that wrote something: who sent it, when, and what it changed."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    content_type: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    received: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer)
+    revised: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+
+
+class Observation(Base):
+    """One revision of one figure. Written only in bulk by the feed (COPY and INSERT ... SELECT).
+
+    The codes carry no foreign keys: the feed checks them against the reference tables for the
+    whole batch at once, and FK triggers per row would halve the bulk load rate. Reference rows
+    are never deleted (no endpoint does), so the codes stay valid.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(f"missing_reason IS NULL OR {_one_of('missing_reason', MISSING_REASONS)}",
+                        name="missing_reason"),
+        CheckConstraint("withdrawn OR (value IS NULL) <> (missing_reason IS NULL)", name="value_or_reason"),
+    )
+
+    measure: Mapped[str] = mapped_column(String(60), primary_key=True)
+    region: Mapped[str] = mapped_column(String(40), primary_key=True)
+    occupation: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(1))
+    value: Mapped[Decimal | None] = mapped_column(Numeric)
+    status: Mapped[str] = mapped_column(String(12))
+    missing_reason: Mapped[str | None] = mapped_column(String(20))
+    # A withdrawal (SDMX action D) is a revision too: the figure is no longer served from then on.
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(100))
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+

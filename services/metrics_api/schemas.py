@@ -1,0 +1,145 @@
+"""Request and response bodies of the metrics API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+RegionKind = Literal["country", "province", "labour_market_region", "municipality", "aggregate"]
+Status = Literal["provisional", "final"]
+MissingReason = Literal["confidential", "suppressed", "not_available"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegionIn(Strict):
+    name: Name
+    kind: RegionKind
+    parent: Code | None = Field(None, description="The region this one lies in, e.g. a municipality's province")
+    members: list[Code] = Field(default_factory=list, max_length=1000,
+                                description="Only for kind `aggregate`: the regions it sums")
+
+
+class RegionOut(BaseModel):
+    code: str
+    name: str
+    kind: RegionKind
+    parent: str | None
+    members: list[str]
+    member_of: list[str] = Field(description="Aggregates this region is a member of")
+    version: int
+
+
+class MeasureIn(Strict):
+    name: Name
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    unit_multiplier: int = Field(0, ge=-9, le=12, description="Values are in units of 10**unit_multiplier")
+    kind: Literal["flow", "stock"] = Field(description="flow: arose in the period; stock: at the period's end")
+    value_type: Literal["count", "amount", "share"] = Field(
+        "count", description="count: non-negative, adds up; amount: adds up; share: 0-1, never summed")
+
+
+class MeasureOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    unit_multiplier: int
+    kind: Literal["flow", "stock"]
+    value_type: Literal["count", "amount", "share"]
+    version: int
+
+
+class OccupationIn(Strict):
+    name: Name
+    parent: Code | None = None
+    members: list[Code] = Field(default_factory=list, max_length=1000,
+                                description="Classes this one is the sum of, when it is defined that way")
+
+
+class OccupationOut(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+    members: list[str]
+    version: int
+
+
+class FeedAnswer(BaseModel):
+    batch_id: uuid.UUID | None = Field(description="null for a dry run")
+    received: int
+    inserted: int
+    revised: int
+    unchanged: int
+    dry_run: bool = False
+
+
+class BatchOut(BaseModel):
+    id: uuid.UUID
+    source: str
+    subject: str
+    received_at: datetime
+    content_type: str
+    idempotency_key: str | None
+    received: int
+    inserted: int
+    revised: int
+    unchanged: int
+
+
+class ObservationOut(BaseModel):
+    measure: str
+    region: str
+    occupation: str
+    period: str
+    value: int | float | None
+    status: Status
+    missing_reason: MissingReason | None
+    revision: int
+    withdrawn: bool
+    source: str
+    batch_id: uuid.UUID
+    recorded_at: datetime
+
+
+class SeriesPoint(BaseModel):
+    period: str
+    value: int | float | None
+    status: Status | None
+    revision: int | None = Field(description="null for a derived point")
+    derived: bool
+    share: float | None = Field(description="value / the `total` class's value, same region and period")
+    change: float | None = Field(description="value minus the previous period's value")
+    missing_reason: MissingReason | None
+
+
+class Series(BaseModel):
+    measure: str
+    region: str
+    occupation: str
+    unit: str
+    unit_multiplier: int
+    kind: Literal["flow", "stock"]
+    derived: bool = Field(description="true when any point is summed from member regions or classes")
+    points: list[SeriesPoint]
+
+
+class SeriesSpec(Strict):
+    measure: Code
+    region: Code
+    occupation: Code = "total"
+    from_: Code | None = Field(None, alias="from")
+    to: Code | None = None
+    as_of: datetime | None = None
+
+
+class SeriesQuery(Strict):
+    series: list[SeriesSpec] = Field(max_length=500)
+
+
+class SeriesList(BaseModel):
+    series: list[Series]

@@ -1,0 +1,41 @@
+import pytest
+
+from services.metrics_api.periods import Frequency, InvalidPeriod, Period, canonical_period, parse_period
+
+
+@pytest.mark.parametrize(("text", "served", "frequency"), [
+    ("2012", "2012", Frequency.year),
+    ("2012JJ00", "2012", Frequency.year),
+    ("2012-Q3", "2012-Q3", Frequency.quarter),
+    ("2012-q3", "2012-Q3", Frequency.quarter),
+    ("2012KW03", "2012-Q3", Frequency.quarter),
+    ("2012-07", "2012-07", Frequency.month),
+    ("2012MM07", "2012-07", Frequency.month),
+    (" 2012MM12 ", "2012-12", Frequency.month),
+])
+def test_accepted_forms_are_served_in_the_first_form(text, served, frequency):
+    assert canonical_period(text) == (served, frequency)
+
+
+@pytest.mark.parametrize("text", [
+    "", "12", "2012-13", "2012-00", "2012-Q5", "2012-Q0", "2012KW05", "2012MM13", "2012JJ01", "2012-7",
+    "2012/07", "jan 2012", "20120", "0999", "2012-W03",
+])
+def test_malformed_periods_are_refused_with_a_reason(text):
+    with pytest.raises(InvalidPeriod, match="period|year"):
+        parse_period(text)
+
+
+def test_previous_period_crosses_year_boundaries():
+    assert str(parse_period("2012").previous()) == "2011"
+    assert str(parse_period("2012-Q1").previous()) == "2011-Q4"
+    assert str(parse_period("2012-Q3").previous()) == "2012-Q2"
+    assert str(parse_period("2012-01").previous()) == "2011-12"
+    assert str(parse_period("2012-07").previous()) == "2012-06"
+
+
+def test_served_form_sorts_in_time_order_within_a_frequency():
+    months = [Period(2011, 12, Frequency.month), Period(2012, 1, Frequency.month), Period(2012, 10, Frequency.month)]
+    assert sorted(str(p) for p in months) == [str(p) for p in months]
+    quarters = [str(Period(2012, n, Frequency.quarter)) for n in (1, 2, 3, 4)] + ["2013-Q1"]
+    assert sorted(quarters) == quarters

@@ -1,0 +1,131 @@
+from common.testing import bearer, count_rows
+
+
+async def test_regions_with_members_parents_and_aggregates(client, reference):
+    response = await client.get("/v1/regions/noordvleugel")
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"1"'
+    assert response.json() == {"code": "noordvleugel", "name": "Noordvleugel", "kind": "aggregate", "parent": None,
+                               "members": ["PV24", "PV26", "PV27"], "member_of": [], "version": 1}
+    flevoland = (await client.get("/v1/regions/PV24")).json()
+    assert flevoland["parent"] == "NL01" and flevoland["member_of"] == ["noordvleugel"]
+
+    provinces = (await client.get("/v1/regions", params={"kind": "province"})).json()
+    assert [r["code"] for r in provinces["items"]] == ["PV24", "PV26", "PV27"]
+    many = (await client.get("/v1/regions", params={"codes": "PV27,NL01,XX99"})).json()
+    assert [r["code"] for r in many["items"]] == ["NL01", "PV27"] and many["next_cursor"] is None
+
+
+async def test_region_lists_page_with_a_cursor(client, reference):
+    first = (await client.get("/v1/regions", params={"limit": 2})).json()
+    assert [r["code"] for r in first["items"]] == ["NL01", "PV24"]
+    rest = (await client.get("/v1/regions", params={"limit": 10, "cursor": first["next_cursor"]})).json()
+    assert [r["code"] for r in rest["items"]] == ["PV26", "PV27", "noordvleugel"] and rest["next_cursor"] is None
+    bad = await client.get("/v1/regions", params={"cursor": "nonsense"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_measures_and_occupations(client, reference):
+    measure = (await client.get("/v1/measures/vacancies_open")).json()
+    assert measure == {"code": "vacancies_open", "name": "Openstaande vacatures", "unit": "vacancies",
+                       "unit_multiplier": 0, "kind": "stock", "value_type": "count", "version": 1}
+    assert len((await client.get("/v1/measures")).json()["items"]) == 3
+    occupation = (await client.get("/v1/occupations/technical_industry_ict")).json()
+    assert occupation["parent"] == "total" and occupation["members"] == ["ict", "technical_industry"]
+    listed = (await client.get("/v1/occupations", params={"codes": "total,ict"})).json()["items"]
+    assert [o["code"] for o in listed] == ["ict", "total"]
+    assert (await client.get("/v1/occupations/nope")).status_code == 404
+    assert (await client.get("/v1/measures/nope")).status_code == 404
+    missing = await client.get("/v1/regions/GM9999")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_put_again_with_the_same_content_is_a_no_op_and_a_change_needs_if_match(client, reference, admin, app):
+    same = await client.put("/v1/regions/PV24", json={"name": "Flevoland", "kind": "province", "parent": "NL01"},
+                            headers=admin)
+    assert same.status_code == 200 and same.json()["version"] == 1
+
+    renamed = {"name": "Provincie Flevoland", "kind": "province", "parent": "NL01"}
+    assert (await client.put("/v1/regions/PV24", json=renamed, headers=admin)).status_code == 428
+    stale = await client.put("/v1/regions/PV24", json=renamed, headers={**admin, "If-Match": '"7"'})
+    assert stale.status_code == 412
+    assert (await client.get("/v1/regions/PV24")).json()["name"] == "Flevoland"
+    changed = await client.put("/v1/regions/PV24", json=renamed, headers={**admin, "If-Match": '"1"'})
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"' and changed.json()["name"] == renamed["name"]
+
+    members = {"name": "Noordvleugel", "kind": "aggregate", "members": ["PV24", "PV26"]}
+    shrunk = await client.put("/v1/regions/noordvleugel", json=members, headers={**admin, "If-Match": '"1"'})
+    assert shrunk.json()["members"] == ["PV24", "PV26"]
+    assert await count_rows(app.state.database, "region_members") == 2
+
+    measure = {"name": "Ontstane vacatures", "unit": "vacancies", "kind": "flow", "unit_multiplier": 3}
+    assert (await client.put("/v1/measures/vacancies_new", json=measure, headers=admin)).status_code == 428
+    updated = await client.put("/v1/measures/vacancies_new", json=measure, headers={**admin, "If-Match": '"1"'})
+    assert updated.json()["unit_multiplier"] == 3 and updated.json()["version"] == 2
+
+
+async def test_bad_region_definitions_name_the_field_and_write_nothing(client, reference, admin, app):
+    cases = [
+        ("GM402", {"name": "Hilversum", "kind": "municipality"}, "code"),
+        ("Noord", {"name": "Noord", "kind": "aggregate", "members": ["PV24"]}, "code"),
+        ("PV99", {"name": "Nergens", "kind": "province", "members": ["PV24"]}, "members"),
+        ("zuidvleugel", {"name": "Zuidvleugel", "kind": "aggregate", "members": []}, "members"),
+        ("zuidvleugel", {"name": "Zuidvleugel", "kind": "aggregate", "members": ["PV28"]}, "members.0"),
+        ("GM0402", {"name": "Hilversum", "kind": "municipality", "parent": "PV99"}, "parent"),
+        ("GM0402", {"name": "Hilversum", "kind": "town"}, "kind"),
+        ("GM0402", {"name": "", "kind": "municipality"}, "name"),
+        ("GM0402", {"name": "Hilversum", "kind": "municipality", "colour": "blue"}, "colour"),
+    ]
+    for code, body, field in cases:
+        response = await client.put(f"/v1/regions/{code}", json=body, headers=admin)
+        assert response.status_code == 422, (code, body)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
+    assert await count_rows(app.state.database, "regions") == 5
+
+
+async def test_an_aggregate_cannot_contain_itself(client, reference, admin, app):
+    await client.put("/v1/regions/randstad", json={"name": "Randstad", "kind": "aggregate",
+                                                   "members": ["noordvleugel", "PV24"]}, headers=admin)
+    loop = await client.put("/v1/regions/noordvleugel", headers={**admin, "If-Match": '"1"'},
+                            json={"name": "Noordvleugel", "kind": "aggregate", "members": ["PV24", "randstad"]})
+    assert loop.status_code == 422 and loop.json()["errors"][0]["field"] == "members"
+    assert (await client.get("/v1/regions/noordvleugel")).json()["members"] == ["PV24", "PV26", "PV27"]
+
+
+async def test_bad_measures_and_occupations_write_nothing(client, reference, admin, app):
+    bad_measures = [
+        ("Vacancies", {"name": "x", "unit": "x", "kind": "flow"}, "code"),
+        ("jobs", {"name": "Banen", "unit": "jobs", "kind": "level"}, "kind"),
+        ("jobs", {"name": "Banen", "unit": "jobs", "kind": "stock", "value_type": "ratio"}, "value_type"),
+        ("jobs", {"name": "Banen", "unit": "jobs", "kind": "stock", "unit_multiplier": 99}, "unit_multiplier"),
+        ("jobs", {"name": "Banen", "kind": "stock"}, "unit"),
+    ]
+    for code, body, field in bad_measures:
+        response = await client.put(f"/v1/measures/{code}", json=body, headers=admin)
+        assert response.status_code == 422 and field in [e["field"] for e in response.json()["errors"]], body
+    assert await count_rows(app.state.database, "measures") == 3
+
+    bad_occupations = [
+        ("metal", {"name": "Metaal", "parent": "nope"}, "parent"),
+        ("metal", {"name": "Metaal", "members": ["nope"]}, "members.0"),
+        ("metal", {"name": "Metaal", "members": ["metal"]}, "members.0"),
+        ("total", {"name": "Totaal", "parent": "ict"}, "parent"),
+    ]
+    for code, body, field in bad_occupations:
+        response = await client.put(f"/v1/occupations/{code}", json=body, headers={**admin, "If-Match": "*"})
+        assert response.status_code == 422 and field in [e["field"] for e in response.json()["errors"]], body
+    assert await count_rows(app.state.database, "occupations") == 4
+    assert await count_rows(app.state.database, "occupation_members") == 2
+
+
+async def test_reference_data_needs_metrics_admin(client, token, app):
+    body = {"name": "Flevoland", "kind": "province"}
+    assert (await client.put("/v1/regions/PV24", json=body)).status_code == 401
+    writer = bearer(token("metrics:write", sources=["uwv"]))
+    for path, payload in (("regions/PV24", body), ("measures/jobs", {"name": "Banen", "unit": "jobs", "kind": "stock"}),
+                          ("occupations/total", {"name": "Totaal"})):
+        response = await client.put(f"/v1/{path}", json=payload, headers=writer)
+        assert response.status_code == 403 and response.headers["content-type"] == "application/problem+json"
+    for table in ("regions", "measures", "occupations"):
+        assert await count_rows(app.state.database, table) == 0
