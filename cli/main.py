@@ -146,7 +146,7 @@ def serve(
     if not port_is_free(host, port):
         fail(f"port {port} on {host} is in use")
     uvicorn.run(spec.app_factory, factory=True, host=host, port=port, log_config=None,
-                timeout_graceful_shutdown=20, access_log=False)
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds, access_log=False)
 
 
 def _settings_class(process: str):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -27,17 +27,28 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
+def _rename_query_key(parsed: URL, old: str, new: str) -> URL:
+    if old not in parsed.query:
+        return parsed
+    return parsed.difference_update_query([old]).update_query_dict({new: parsed.query[old]})
+
+
 def async_database_url(url: str) -> str:
-    """Accept `postgresql://` or `postgres://` URLs as operators write them; use asyncpg."""
+    """Accept `postgresql://` or `postgres://` URLs as operators write them; use asyncpg.
+
+    Managed PostgreSQL needs TLS, and operators write `?sslmode=require` as libpq taught them;
+    SQLAlchemy hands query keys to asyncpg.connect(), which calls that one `ssl`.
+    """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
-    return parsed.render_as_string(hide_password=False)
+    return _rename_query_key(parsed, "sslmode", "ssl").render_as_string(hide_password=False)
 
 
 def asyncpg_dsn(url: str) -> str:
-    """The same URL as plain asyncpg wants it (no SQLAlchemy driver suffix)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The same URL as plain asyncpg wants it (no SQLAlchemy driver suffix; TLS as `sslmode`)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return _rename_query_key(parsed, "ssl", "sslmode").render_as_string(hide_password=False)
 
 
 class Database:

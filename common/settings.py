@@ -31,6 +31,9 @@ class BaseProcessSettings(BaseSettings):
     jwt_audience: str = "techniekpact"
     jwt_issuer: str = "techniekpact-dev"
 
+    # After SIGTERM: stop accepting, give requests in flight this long, then close the pool.
+    shutdown_timeout_seconds: int = 20
+
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.production
