@@ -219,7 +219,7 @@ def test_the_ingress_routes_front_ends_to_the_gateway_and_machine_clients_to_the
     rules = find("Ingress", "techniekpact")["spec"]["rules"]
     backends = {(rule["host"], path["path"]): path["backend"]["service"]["name"]
                 for rule in rules for path in rule["http"]["paths"]}
-    assert backends[("techniekpact.example.org", "/graphql")] == "gateway"
+    assert backends[("techniekpact.example.org", "/")] == "gateway"  # /graphql and the dashboard
     assert sorted(backends.values()) == sorted(k8s_name(process) for process in PROCESSES)
 
 
