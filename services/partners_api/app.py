@@ -3,13 +3,18 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from services.partners_api.ratelimit import TokenBuckets
+from services.partners_api.routes import router
 from services.partners_api.settings import PartnersSettings
 
 
 def create_app(settings: PartnersSettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or PartnersSettings()
+    app = create_service_app(
         title="Techniekpact partners API",
         description="The registry of partner organisations: organisations, contacts, pact memberships, municipal pushes and sign-ups.",
-        settings=settings or PartnersSettings(),
-        routers=[],
+        settings=settings,
+        routers=[router],
     )
+    app.state.signup_buckets = TokenBuckets(capacity=settings.signup_burst, per_minute=settings.signup_per_minute)
+    return app

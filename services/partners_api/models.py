@@ -1,11 +1,52 @@
-"""Tables of the partners schema."""
+"""Tables of the partners schema.
 
-from sqlalchemy.orm import DeclarativeBase
+An organisation is one row however many systems push it: each pushing system's claim on it is a
+source record keyed by (source, external_id), and the same KvK number from two sources lands on
+the same organisation. Nothing is hard-deleted except contact persons (personal data must go
+for real when erased); every change to an organisation is kept in `organisation_changes`.
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.database import schema_metadata
 from common.idempotency import idempotency_table
 
 metadata = schema_metadata("partners")
+
+KINDS = (
+    "company", "primary_school", "secondary_school", "vmbo", "mbo", "hbo", "university", "municipality",
+    "province", "economic_board", "employer_organisation", "sector_fund", "intermediary",
+    "knowledge_institute", "training_company", "other",
+)
+# The organisation fields a push or a coordinator may set; the order is the order of history rows.
+ORGANISATION_FIELDS = (
+    "name", "kind", "sectors", "kvk_number", "brin_code", "oin", "municipality_code", "website", "email", "active",
+)
+SIGNUP_STATUSES = ("pending", "approved", "rejected")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
 
 
 class Base(DeclarativeBase):
@@ -13,3 +54,140 @@ class Base(DeclarativeBase):
 
 
 idempotency_keys = idempotency_table(metadata)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default=text("'{}'"), default=list)
+    kvk_number: Mapped[str | None] = mapped_column(String(8))
+    brin_code: Mapped[str | None] = mapped_column(String(4))
+    oin: Mapped[str | None] = mapped_column(String(20))
+    municipality_code: Mapped[str | None] = mapped_column(String(6))
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
+    # Fields a coordinator set by hand: pushes leave them alone and say so (`kept_fields`).
+    locked_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"), default=list)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"), default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
+        # One organisation per KvK number: the key cross-source merging relies on.
+        Index("uq_organisations_kvk_number", "kvk_number", unique=True,
+              postgresql_where=text("kvk_number IS NOT NULL")),
+        Index("ix_organisations_name_id", "name", "id"),
+        Index("ix_organisations_kind", "kind"),
+        Index("ix_organisations_municipality_code", "municipality_code"),
+        Index("ix_organisations_active", "active"),
+        Index("ix_organisations_sectors", "sectors", postgresql_using="gin"),
+        Index("ix_organisations_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "partners.gin_trgm_ops"}),
+    )
+
+
+class SourceRecord(Base):
+    """A pushing system's record of an organisation; withdrawn by a full sync, never deleted."""
+
+    __tablename__ = "source_records"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("uq_source_records_source_external_id", "source", "external_id", unique=True),
+        Index("ix_source_records_organisation_id", "organisation_id"),
+    )
+
+
+class OrganisationChange(Base):
+    """One row per changed field (or one per creation, linking, archiving): who, when, old, new."""
+
+    __tablename__ = "organisation_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changed_by: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (Index("ix_organisation_changes_organisation_id_id", "organisation_id", "id"),)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_contacts_organisation_id", "organisation_id"),)
+
+
+class Membership(Base):
+    """An organisation's membership of a pact (the pact's slug: actions_api owns pacts)."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    pact: Mapped[str] = mapped_column(String(100))
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+        Index("ix_memberships_pact_joined_on_id", "pact", "joined_on", "id"),
+        Index("ix_memberships_organisation_id", "organisation_id"),
+        # An organisation can leave and join again, but is a current member of a pact only once.
+        Index("uq_memberships_current", "organisation_id", "pact", unique=True,
+              postgresql_where=text("left_on IS NULL")),
+    )
+
+
+class Signup(Base):
+    """A "Meedoen?" request from the public; a coordinator approves or rejects it."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    pact: Mapped[str] = mapped_column(String(100))
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    municipality_code: Mapped[str] = mapped_column(String(6))
+    kvk_number: Mapped[str | None] = mapped_column(String(8))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"), default="pending")
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    membership_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("memberships.id"))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(SIGNUP_STATUSES)})", name="status"),
+        CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
+        Index("ix_signups_status_created_at_id", "status", "created_at", "id"),
+    )

@@ -1,6 +1,6 @@
 import pytest
 
-from common.testing import service_client
+from common.testing import bearer, count_rows, service_client
 from services.partners_api.app import create_app
 from services.partners_api.settings import PartnersSettings
 
@@ -14,3 +14,28 @@ def app(database_url):
 async def client(app):
     async with service_client(app) as client:
         yield client
+
+
+@pytest.fixture
+def writer(token):
+    """Headers of a coordinator who may write for the sources `hilversum` and `huizen`."""
+    return bearer(token("partners:write", sources=["hilversum", "huizen"], subject="coordinator@gooi"))
+
+
+@pytest.fixture
+def rows(app):
+    async def count(table: str) -> int:
+        return await count_rows(app.state.database, table)
+
+    return count
+
+
+@pytest.fixture
+def new_organisation(client, writer):
+    async def create(**fields) -> dict:
+        body = {"name": "Tata Steel", "kind": "company", **fields}
+        response = await client.post("/v1/organisations", json=body, headers=writer)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return create

@@ -1,0 +1,245 @@
+"""HTTP surface of partners_api: parse, authorise, call service.py or push.py, shape the answer."""
+
+import math
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from common.auth import Principal, require_scope, require_source
+from common.database import SessionDep
+from common.etags import etag, require_if_match
+from common.idempotency import IdempotencyKeys, fingerprint, validate_key
+from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
+from common.problems import Problem
+from services.partners_api import push as bulk
+from services.partners_api import schemas, service
+from services.partners_api.models import idempotency_keys
+
+router = APIRouter(prefix="/v1")
+
+Writer = Annotated[Principal, Depends(require_scope("partners:write"))]
+ContactReader = Annotated[Principal, Depends(require_scope("contacts:read"))]
+SourcePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+                                 description="The pushing system, e.g. `hilversum`")]
+PactPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                               description="The pact's slug (actions_api owns pacts)")]
+
+_keys = IdempotencyKeys(idempotency_keys)
+
+
+def _organisation(organisation, response: Response) -> schemas.Organisation:
+    response.headers["ETag"] = etag(organisation.version)
+    return schemas.Organisation.model_validate(organisation)
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+@router.get("/organisations", tags=["organisations"], response_model=Page[schemas.Organisation])
+async def list_organisations(
+    session: SessionDep,
+    ids: Annotated[str | None, Query(description="Fetch-many: up to 500 comma-separated ids, no pagination")] = None,
+    kind: str | None = None,
+    sector: str | None = None,
+    municipality: Annotated[str | None, Query(description="Municipality code, e.g. GM0402")] = None,
+    pact: Annotated[str | None, Query(description="Current members of the pact with this slug")] = None,
+    active: bool | None = None,
+    search: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+) -> Page[schemas.Organisation]:
+    if ids is not None:
+        found = await service.organisations_by_ids(session, service.parse_ids(ids))
+        return Page(items=[schemas.Organisation.model_validate(o) for o in found])
+    rows, next_cursor = await service.list_organisations(
+        session, kind=kind, sector=sector, municipality=municipality, pact=pact, active=active, search=search,
+        limit=limit, cursor=cursor)
+    return Page(items=[schemas.Organisation.model_validate(o) for o in rows], next_cursor=next_cursor)
+
+
+@router.post("/organisations", tags=["organisations"], status_code=201, response_model=schemas.Organisation)
+async def create_organisation(body: schemas.OrganisationCreate, session: SessionDep, principal: Writer,
+                              response: Response) -> schemas.Organisation:
+    organisation = await service.create_organisation(session, body, principal.subject)
+    response.headers["Location"] = f"/v1/organisations/{organisation.id}"
+    return _organisation(organisation, response)
+
+
+@router.get("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
+async def get_organisation(organisation_id: uuid.UUID, session: SessionDep, response: Response) -> schemas.Organisation:
+    return _organisation(await service.get_organisation(session, organisation_id), response)
+
+
+@router.patch("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
+async def update_organisation(organisation_id: uuid.UUID, body: schemas.OrganisationPatch, request: Request,
+                              session: SessionDep, principal: Writer, response: Response) -> schemas.Organisation:
+    """Needs `If-Match`. The fields sent become locked: later pushes keep the coordinator's values."""
+    organisation = await service.get_organisation(session, organisation_id, for_update=True)
+    require_if_match(request, organisation.version)
+    organisation = await service.update_organisation(session, organisation, body, principal.subject)
+    return _organisation(organisation, response)
+
+
+@router.post("/organisations/{organisation_id}/archive", tags=["organisations"], response_model=schemas.Organisation)
+async def archive_organisation(organisation_id: uuid.UUID, session: SessionDep, principal: Writer,
+                               response: Response) -> schemas.Organisation:
+    organisation = await service.get_organisation(session, organisation_id, for_update=True)
+    organisation = await service.archive_organisation(session, organisation, principal.subject)
+    return _organisation(organisation, response)
+
+
+@router.get("/organisations/{organisation_id}/history", tags=["organisations"], response_model=Page[schemas.Change])
+async def organisation_history(organisation_id: uuid.UUID, session: SessionDep, limit: Limit = DEFAULT_PAGE_SIZE,
+                               cursor: Cursor = None) -> Page[schemas.Change]:
+    """Every change, oldest first: who (the token's subject), when, which field, old and new value."""
+    changes, next_cursor = await service.history(session, organisation_id, limit=limit, cursor=cursor)
+    return Page(items=changes, next_cursor=next_cursor)
+
+
+# --- the municipal push ------------------------------------------------------------------------
+
+# The body is read raw (its bytes are the idempotency fingerprint, and errors must carry the record
+# index), so its schema is declared here, inline, for the OpenAPI document.
+_PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "additionalProperties": False, "required": ["records"],
+    "properties": {"records": {"type": "array", "maxItems": schemas.MAX_PUSH_RECORDS,
+                               "items": schemas.PushRecord.model_json_schema()}}}}}}}
+
+
+@router.put(
+    "/sources/{source}/organisations", tags=["push"], response_model=schemas.PushAnswer,
+    openapi_extra=_PUSH_BODY,
+    responses={422: {"description": "Invalid records (each listed with index, field, reason); nothing written"},
+               403: {"description": "The token may not write for this source"},
+               409: {"description": "A request with this Idempotency-Key is still running"}},
+)
+async def push_organisations(
+    source: SourcePath,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    withdraw_missing: bool = False,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> JSONResponse:
+    """Upsert the source's organisations by `external_id`; with `withdraw_missing=true` it is a full
+    sync. All or nothing; `Idempotency-Key` makes a retry safe."""
+    require_source(principal, source)
+    key = validate_key(idempotency_key)
+    body = await request.body()
+    records = bulk.parse(body)
+    request_fingerprint = fingerprint(source, str(withdraw_missing), body)
+    if key is not None:
+        stored = await _keys.claim(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint)
+        if stored is not None:
+            return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+    outcome = await bulk.push(session, source=source, records=records, who=principal.subject,
+                              withdraw_missing=withdraw_missing)
+    answer = outcome.answer()
+    if key is not None:
+        await _keys.remember(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint,
+                             status_code=200, body=answer)
+    return JSONResponse(answer)
+
+
+# --- memberships -------------------------------------------------------------------------------
+
+@router.get("/pacts/{pact}/members", tags=["memberships"], response_model=Page[schemas.MemberOfPact])
+async def pact_members(pact: PactPath, session: SessionDep,
+                       current: Annotated[bool | None, Query(description="true: not left; false: left")] = None,
+                       limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.MemberOfPact]:
+    rows, next_cursor = await service.pact_members(session, pact, current=current, limit=limit, cursor=cursor)
+    items = [schemas.MemberOfPact(**schemas.Membership.model_validate(m).model_dump(),
+                                  organisation=schemas.Organisation.model_validate(o)) for m, o in rows]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/pacts/{pact}/members", tags=["memberships"], status_code=201, response_model=schemas.Membership)
+async def join_pact(pact: PactPath, body: schemas.MembershipCreate,
+                    session: SessionDep, principal: Writer) -> schemas.Membership:
+    return schemas.Membership.model_validate(await service.join_pact(session, pact, body, principal.subject))
+
+
+@router.get("/memberships", tags=["memberships"], response_model=Page[schemas.Membership])
+async def memberships(session: SessionDep, organisation_ids: Annotated[str, Query(
+        description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Membership]:
+    found = await service.memberships_of(session, service.parse_ids(organisation_ids, "organisation_ids"))
+    return Page(items=[schemas.Membership.model_validate(m) for m in found])
+
+
+@router.post("/memberships/{membership_id}/leave", tags=["memberships"], response_model=schemas.Membership)
+async def leave_pact(membership_id: uuid.UUID, body: schemas.MembershipLeave, session: SessionDep,
+                     principal: Writer) -> schemas.Membership:
+    return schemas.Membership.model_validate(await service.leave_pact(session, membership_id, body, principal.subject))
+
+
+# --- contacts: personal data, only with contacts:read ------------------------------------------
+
+@router.get("/organisations/{organisation_id}/contacts", tags=["contacts"], response_model=Page[schemas.Contact])
+async def organisation_contacts(organisation_id: uuid.UUID, session: SessionDep,
+                                principal: ContactReader) -> Page[schemas.Contact]:
+    await service.get_organisation(session, organisation_id)
+    found = await service.contacts_of(session, [organisation_id])
+    return Page(items=[schemas.Contact.model_validate(c) for c in found])
+
+
+@router.get("/contacts", tags=["contacts"], response_model=Page[schemas.Contact])
+async def contacts(session: SessionDep, principal: ContactReader, organisation_ids: Annotated[str, Query(
+        description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Contact]:
+    found = await service.contacts_of(session, service.parse_ids(organisation_ids, "organisation_ids"))
+    return Page(items=[schemas.Contact.model_validate(c) for c in found])
+
+
+@router.post("/organisations/{organisation_id}/contacts", tags=["contacts"], status_code=201,
+             response_model=schemas.Contact)
+async def add_contact(organisation_id: uuid.UUID, body: schemas.ContactCreate, session: SessionDep,
+                      principal: Writer) -> schemas.Contact:
+    return schemas.Contact.model_validate(await service.add_contact(session, organisation_id, body))
+
+
+@router.delete("/contacts/{contact_id}", tags=["contacts"], status_code=204)
+async def erase_contact(contact_id: uuid.UUID, session: SessionDep, principal: Writer) -> Response:
+    """Erases the contact person for real: the row is deleted, not flagged."""
+    await service.erase_contact(session, contact_id)
+    return Response(status_code=204)
+
+
+# --- sign-ups ("Meedoen?") ---------------------------------------------------------------------
+
+def _rate_limited(request: Request) -> None:
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.signup_buckets.take(client)
+    if wait > 0:
+        raise Problem(429, "Too many requests", "Too many sign-ups from your address; try again later.",
+                      type="rate-limited", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+@router.post("/pacts/{pact}/signups", tags=["sign-ups"], status_code=202, response_model=schemas.SignupAccepted,
+             dependencies=[Depends(_rate_limited)],
+             responses={429: {"description": "Too many sign-ups from this address (see Retry-After)"}})
+async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDep) -> schemas.SignupAccepted:
+    """Public: no token. A coordinator approves or rejects the request later."""
+    signup = await service.create_signup(session, pact, body)
+    return schemas.SignupAccepted(id=signup.id, status="pending")
+
+
+@router.get("/signups", tags=["sign-ups"], response_model=Page[schemas.Signup])
+async def signups(session: SessionDep, principal: Writer,
+                  status: Literal["pending", "approved", "rejected"] | None = None,
+                  limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.Signup]:
+    rows, next_cursor = await service.list_signups(session, status=status, limit=limit, cursor=cursor)
+    return Page(items=[schemas.Signup.model_validate(s) for s in rows], next_cursor=next_cursor)
+
+
+@router.post("/signups/{signup_id}/approve", tags=["sign-ups"], response_model=schemas.Signup)
+async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
+                         body: schemas.SignupApprove | None = None) -> schemas.Signup:
+    signup = await service.approve_signup(session, signup_id, body or schemas.SignupApprove(), principal.subject)
+    return schemas.Signup.model_validate(signup)
+
+
+@router.post("/signups/{signup_id}/reject", tags=["sign-ups"], response_model=schemas.Signup)
+async def reject_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
+                        body: schemas.SignupReject | None = None) -> schemas.Signup:
+    signup = await service.reject_signup(session, signup_id, body or schemas.SignupReject(), principal.subject)
+    return schemas.Signup.model_validate(signup)

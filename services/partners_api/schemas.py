@@ -1,0 +1,296 @@
+"""Request and response bodies of partners_api.
+
+The identifier rules live here once and serve the push, the coordinator's edits and sign-ups
+alike. Empty strings count as "not given": spreadsheet exports write empty cells that way.
+"""
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+)
+
+from services.partners_api.models import KINDS, ORGANISATION_FIELDS
+
+MAX_PUSH_RECORDS = 10_000
+MAX_IDS = 500
+
+_KVK = re.compile(r"\d{8}")
+_BRIN = re.compile(r"\d{2}[A-Z]{2}")
+_OIN = re.compile(r"\d{20}")
+_MUNICIPALITY = re.compile(r"GM\d{4}")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SECTOR = re.compile(r"[a-z0-9][a-z0-9 &_-]{0,49}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_URL = TypeAdapter(AnyHttpUrl)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _matching(pattern: re.Pattern[str], description: str, *, upper: bool = False):
+    def check(value: str) -> str:
+        candidate = value.upper() if upper else value
+        if not pattern.fullmatch(candidate):
+            raise ValueError(description)
+        return candidate
+
+    return check
+
+
+def _plain_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _website(value: str) -> str:
+    try:
+        url = _URL.validate_python(value)
+    except ValueError:
+        raise ValueError("must be a well-formed http:// or https:// URL") from None
+    if not url.host or "." not in url.host:
+        raise ValueError("must be a well-formed http:// or https:// URL with a domain name")
+    return value
+
+
+def _sectors(values: list[str]) -> list[str]:
+    # Sorted and de-duplicated, so the same set pushed twice compares equal and changes nothing.
+    cleaned = set()
+    for value in values:
+        sector = value.strip().lower()
+        if not _SECTOR.fullmatch(sector):
+            raise ValueError(f"'{value}' is not a sector code (1 to 50 letters, digits, spaces, & _ -)")
+        cleaned.add(sector)
+    return sorted(cleaned)
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 AfterValidator(_plain_text)]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+KvkNumber = Annotated[str | None, BeforeValidator(_blank_to_none),
+                      AfterValidator(lambda v: v and _matching(_KVK, "a KvK number is 8 digits")(v))]
+BrinCode = Annotated[str | None, BeforeValidator(_blank_to_none),
+                     AfterValidator(lambda v: v and _matching(_BRIN, "a BRIN code is 2 digits and 2 letters, e.g. 00AB",
+                                                             upper=True)(v))]
+Oin = Annotated[str | None, BeforeValidator(_blank_to_none),
+                AfterValidator(lambda v: v and _matching(_OIN, "an OIN is 20 digits")(v))]
+MunicipalityCode = Annotated[str | None, BeforeValidator(_blank_to_none),
+                             AfterValidator(lambda v: v and _matching(
+                                 _MUNICIPALITY, "a municipality code is GM and 4 digits, e.g. GM0402", upper=True)(v))]
+Website = Annotated[Annotated[str, StringConstraints(max_length=500), AfterValidator(_website)] | None,
+                    BeforeValidator(_blank_to_none)]
+Email = Annotated[Annotated[EmailStr, StringConstraints(max_length=320)] | None, BeforeValidator(_blank_to_none)]
+Sectors = Annotated[list[str], Field(max_length=20), AfterValidator(_sectors)]
+PactSlug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_SLUG.pattern)]
+LockableField = Literal[ORGANISATION_FIELDS]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrganisationFields(Strict):
+    name: Name
+    kind: Kind
+    sectors: Sectors = []
+    kvk_number: KvkNumber = None
+    brin_code: BrinCode = None
+    oin: Oin = None
+    municipality_code: MunicipalityCode = None
+    website: Website = None
+    email: Email = None
+    active: bool = True
+
+
+class OrganisationCreate(OrganisationFields):
+    pass
+
+
+class OrganisationPatch(Strict):
+    """Only the fields sent change, and each becomes locked against pushes; `locked_fields`, when
+    sent, sets the lock list itself (send `[]` to hand a record back to its pushing systems)."""
+
+    name: Name | None = None
+    kind: Kind | None = None
+    sectors: Sectors | None = None
+    kvk_number: KvkNumber = None
+    brin_code: BrinCode = None
+    oin: Oin = None
+    municipality_code: MunicipalityCode = None
+    website: Website = None
+    email: Email = None
+    active: bool | None = None
+    locked_fields: list[LockableField] | None = None
+
+
+class Organisation(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    sectors: list[str]
+    kvk_number: str | None
+    brin_code: str | None
+    oin: str | None
+    municipality_code: str | None
+    website: str | None
+    email: str | None
+    active: bool
+    locked_fields: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Change(BaseModel):
+    id: int
+    organisation_id: uuid.UUID
+    changed_at: datetime
+    changed_by: str
+    source: str | None
+    action: str
+    field: str | None
+    old: Any
+    new: Any
+
+
+# --- the municipal push -------------------------------------------------------------------------
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                       AfterValidator(_plain_text)]
+
+
+class PushRecord(OrganisationFields):
+    external_id: ExternalId
+
+
+class PushBody(Strict):
+    records: Annotated[list[PushRecord], Field(max_length=MAX_PUSH_RECORDS)]
+
+
+class PushResult(BaseModel):
+    external_id: str
+    id: uuid.UUID
+    outcome: Literal["created", "updated", "unchanged", "withdrawn"]
+    kept_fields: list[str] = []
+
+
+class PushAnswer(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    withdrawn: int
+    results: list[PushResult]
+
+
+# --- memberships, contacts, sign-ups -----------------------------------------------------------
+
+class MembershipCreate(Strict):
+    organisation_id: uuid.UUID
+    joined_on: date
+
+
+class MembershipLeave(Strict):
+    left_on: date
+
+
+class Membership(BaseModel):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    pact: str
+    joined_on: date
+    left_on: date | None
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class MemberOfPact(Membership):
+    organisation: Organisation
+
+
+ContactName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_plain_text)]
+
+
+class ContactCreate(Strict):
+    name: ContactName
+    role: Annotated[Annotated[str, StringConstraints(max_length=200)] | None, BeforeValidator(_blank_to_none)] = None
+    email: Email = None
+    phone: Annotated[Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,40}$")] | None,
+                     BeforeValidator(_blank_to_none)] = None
+
+
+class Contact(BaseModel):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SignupCreate(Strict):
+    organisation_name: Name
+    kind: Kind
+    municipality_code: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(
+        _matching(_MUNICIPALITY, "a municipality code is GM and 4 digits, e.g. GM0402", upper=True))]
+    kvk_number: KvkNumber = None
+    contact_name: ContactName
+    contact_email: EmailStr
+    message: Annotated[Annotated[str, StringConstraints(max_length=2000)] | None, BeforeValidator(_blank_to_none)] = None
+
+
+class SignupAccepted(BaseModel):
+    id: uuid.UUID
+    status: Literal["pending"]
+
+
+class Signup(BaseModel):
+    id: uuid.UUID
+    pact: str
+    organisation_name: str
+    kind: str
+    municipality_code: str
+    kvk_number: str | None
+    contact_name: str
+    contact_email: str
+    message: str | None
+    status: str
+    organisation_id: uuid.UUID | None
+    membership_id: uuid.UUID | None
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    created_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SignupApprove(Strict):
+    """Link to an existing organisation, or (without one) to the one with the sign-up's KvK number,
+    or else create it; the membership starts on `joined_on` (today when not given)."""
+
+    organisation_id: uuid.UUID | None = None
+    joined_on: date | None = None
+
+
+class SignupReject(Strict):
+    reason: Annotated[str | None, StringConstraints(max_length=2000)] = None
