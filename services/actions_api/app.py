@@ -1,15 +1,35 @@
 """The actions_api process: `uvicorn --factory services.actions_api.app:create_app`."""
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from common.app import create_service_app
+from common.problems import Problem, problem_response
+from services.actions_api.partners import PartnersClient
+from services.actions_api.routes import router
 from services.actions_api.settings import ActionsSettings
 
 
-def create_app(settings: ActionsSettings | None = None) -> FastAPI:
-    return create_service_app(
+def create_app(settings: ActionsSettings | None = None,
+               partners_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`partners_transport` lets tests answer for partners_api; in production it is plain HTTP."""
+    settings = settings or ActionsSettings()
+    app = create_service_app(
         title="Techniekpact actions API",
         description="Pacts, action lines, goals, actions, milestones, results and progress reports of Techniekpacten.",
-        settings=settings or ActionsSettings(),
-        routers=[],
+        settings=settings,
+        routers=[router],
     )
+    app.state.partners = PartnersClient(settings.partners_api_url, settings.partners_timeout_seconds,
+                                        transport=partners_transport)
+
+    @app.exception_handler(StaleDataError)
+    async def _concurrent_update(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Two updates passed If-Match with the same version at once; the second loses.
+        return problem_response(Problem(412, "Precondition failed",
+                                        "The resource changed while you were changing it; fetch it again.",
+                                        type="stale-etag"), request)
+
+    return app
