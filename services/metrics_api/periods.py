@@ -62,10 +62,10 @@ def parse_period(text: str) -> Period:
         if match:
             year = int(match.group(1))
             if not 1800 <= year <= 2200:
-                raise InvalidPeriod(f"year {year} is out of range")
+                raise InvalidPeriod(f"Year {year} is out of range.")
             number = int(match.group(2)) if frequency is not Frequency.year else 1
             return Period(year, number, frequency)
-    raise InvalidPeriod("not a period: use 2012, 2012-Q3, 2012-07 or a CBS code (2012JJ00, 2012KW03, 2012MM07)")
+    raise InvalidPeriod("Not a period: use 2012, 2012-Q3, 2012-07 or a CBS code (2012JJ00, 2012KW03, 2012MM07).")
 
 
 def canonical_period(text: str) -> tuple[str, Frequency]:

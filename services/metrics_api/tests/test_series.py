@@ -1,0 +1,156 @@
+import pytest
+
+from common.testing import bearer
+from services.metrics_api.tests.uwv import NOORDVLEUGEL, UWV_2012, uwv_observations
+
+FEED = "/v1/feeds/uwv/observations"
+
+
+@pytest.fixture
+def writer(token):
+    return bearer(token("metrics:write", sources=["uwv"]))
+
+
+@pytest.fixture
+async def uwv(client, reference, writer):
+    """The 2012 UWV table by province and for Nederland, as the feed posts it."""
+    response = await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)
+    assert response.status_code == 200
+    return response.json()
+
+
+async def series(client, **params) -> dict:
+    if "from_" in params:
+        params["from"] = params.pop("from_")
+    response = await client.get("/v1/series", params={"measure": "vacancies_new", **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_noordvleugel_is_summed_from_its_provinces(client, uwv):
+    total = await series(client, region="noordvleugel", occupation="total")
+    assert total["derived"] is True and total["unit"] == "vacancies" and total["kind"] == "flow"
+    assert total["points"] == [{"period": "2012", "value": 81_024, "status": "final", "revision": None,
+                                "derived": True, "share": None, "change": None, "missing_reason": None}]
+
+    technical = await series(client, region="noordvleugel", occupation="technical_industry_ict")
+    point = technical["points"][0]
+    assert point["value"] == NOORDVLEUGEL["technical_industry_ict"] == 35_587
+    assert round(point["share"], 3) == 0.439
+    for occupation in ("technical_industry", "ict"):
+        assert (await series(client, region="noordvleugel", occupation=occupation))["points"][0]["value"] == \
+            NOORDVLEUGEL[occupation]
+
+
+async def test_direct_figures_are_served_as_posted_with_shares_per_region(client, uwv):
+    # The document's percentages: Nederland 49%, Flevoland 45%, Utrecht 45%, Noord-Holland 43%.
+    for region, percent in (("NL01", 0.49), ("PV24", 0.45), ("PV26", 0.45), ("PV27", 0.43)):
+        result = await series(client, region=region, occupation="technical_industry_ict")
+        assert round(result["points"][0]["share"], 2) == percent
+    direct = await series(client, region="NL01", occupation="total")
+    assert direct["derived"] is False
+    assert direct["points"][0] | {} == {"period": "2012", "value": UWV_2012["NL01"][0], "status": "final",
+                                         "revision": 1, "derived": False, "share": None, "change": None,
+                                         "missing_reason": None}
+
+
+async def test_a_missing_member_makes_the_aggregate_missing_not_too_low(client, uwv, writer):
+    rows = [{"measure": "vacancies_new", "region": region, "period": "2013", "occupation": "total", "value": value}
+            for region, value in (("PV26", 24_000), ("PV27", 45_000))]
+    rows.append({"measure": "vacancies_new", "region": "PV24", "period": "2013", "occupation": "total",
+                 "missing_reason": "suppressed"})
+    await client.post(FEED, json={"observations": rows}, headers=writer)
+    points = (await series(client, region="noordvleugel", from_="2012", to="2014"))["points"]
+    assert [(p["period"], p["value"], p["missing_reason"]) for p in points] == [
+        ("2012", 81_024, None), ("2013", None, "suppressed")]
+
+    # Without any figure for Flevoland in 2014, 2014 is missing too (not 69,000).
+    await client.post(FEED, json={"observations": [{**rows[0], "period": "2014"}, {**rows[1], "period": "2014"}]},
+                      headers=writer)
+    points = (await series(client, region="noordvleugel", occupation="total"))["points"]
+    assert [(p["period"], p["value"], p["missing_reason"]) for p in points] == [
+        ("2012", 81_024, None), ("2013", None, "suppressed"), ("2014", None, "not_available")]
+
+
+async def test_a_posted_aggregate_figure_wins_over_the_sum(client, uwv, writer):
+    row = {"measure": "vacancies_new", "region": "noordvleugel", "period": "2012", "occupation": "total",
+           "value": 81_000, "status": "provisional"}
+    await client.post(FEED, json={"observations": [row]}, headers=writer)
+    point = (await series(client, region="noordvleugel"))["points"][0]
+    assert (point["value"], point["derived"], point["revision"], point["status"]) == (81_000, False, 1, "provisional")
+
+
+async def test_change_against_the_previous_period(client, reference, writer):
+    rows = [{"measure": "vacancies_open", "region": "PV27", "period": period, "occupation": "total", "value": value}
+            for period, value in (("2012-11", 100), ("2012-12", 130), ("2013-01", 90), ("2013-03", 95))]
+    await client.post(FEED, json={"observations": rows}, headers=writer)
+    result = (await client.get("/v1/series", params={"measure": "vacancies_open", "region": "PV27",
+                                                     "from": "2012MM12", "to": "2013-03"})).json()
+    assert [(p["period"], p["value"], p["change"]) for p in result["points"]] == [
+        ("2012-12", 130, 30), ("2013-01", 90, -40), ("2013-03", 95, None)]
+
+
+async def test_as_of_returns_what_was_served_then(client, reference, writer):
+    first = (await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)).json()
+    revised = uwv_observations()
+    revised[3]["value"] = 9_000  # PV24 total
+    second = (await client.post(FEED, json={"observations": revised}, headers=writer)).json()
+    first_at = (await client.get(f"/v1/batches/{first['batch_id']}")).json()["received_at"]
+    second_at = (await client.get(f"/v1/batches/{second['batch_id']}")).json()["received_at"]
+    assert first_at < second_at
+
+    assert (await series(client, region="noordvleugel"))["points"][0]["value"] == 81_024 - 8_740 + 9_000
+    assert (await series(client, region="noordvleugel", as_of=first_at))["points"][0]["value"] == 81_024
+    assert (await series(client, region="PV24", as_of=first_at))["points"][0]["revision"] == 1
+    assert (await series(client, region="PV24", as_of="2000-01-01T00:00:00Z"))["points"] == []
+    listed = (await client.get("/v1/observations", params={"region": "PV24", "occupation": "total",
+                                                           "as_of": first_at})).json()["items"]
+    assert [(i["revision"], i["value"]) for i in listed] == [(1, 8_740)]
+
+
+async def test_a_withdrawn_member_figure_leaves_the_aggregate_missing(client, uwv, writer):
+    body = b"measure;region;period;occupation;value;action\nvacancies_new;PV26;2012;total;;D\n"
+    await client.post(FEED, content=body, headers={**writer, "Content-Type": "text/csv"})
+    point = (await series(client, region="noordvleugel"))["points"][0]
+    assert (point["value"], point["missing_reason"]) == (None, "not_available")
+    assert (await series(client, region="PV26"))["points"] == []
+
+
+async def test_shares_are_never_summed_over_regions(client, reference, writer):
+    rows = [{"measure": "technology_choice_share", "region": region, "period": "2013", "occupation": "total",
+             "value": 0.3} for region in ("PV24", "PV26", "PV27")]
+    await client.post(FEED, json={"observations": rows}, headers=writer)
+    result = (await client.get("/v1/series", params={"measure": "technology_choice_share",
+                                                     "region": "noordvleugel"})).json()
+    assert result["points"] == []
+
+
+async def test_many_series_in_one_call(client, uwv):
+    specs = [{"measure": "vacancies_new", "region": region, "occupation": occupation, "from": "2012", "to": "2012"}
+             for region in ("NL01", "noordvleugel") for occupation in ("total", "technical_industry_ict")]
+    response = await client.post("/v1/series/query", json={"series": specs})
+    assert response.status_code == 200
+    answered = response.json()["series"]
+    assert [(s["region"], s["occupation"], s["points"][0]["value"]) for s in answered] == [
+        ("NL01", "total", 341_490), ("NL01", "technical_industry_ict", 166_618),
+        ("noordvleugel", "total", 81_024), ("noordvleugel", "technical_industry_ict", 35_587)]
+
+
+async def test_bad_series_requests_name_the_field(client, uwv):
+    cases = [
+        ({"measure": "jobs", "region": "PV24"}, "measure"),
+        ({"measure": "vacancies_new", "region": "PV99"}, "region"),
+        ({"measure": "vacancies_new", "region": "PV24", "occupation": "welding"}, "occupation"),
+        ({"measure": "vacancies_new", "region": "PV24", "from": "2012-13"}, "from"),
+        ({"measure": "vacancies_new", "region": "PV24", "from": "2012", "to": "2013-01"}, "to"),
+        ({"measure": "vacancies_new", "region": "PV24", "from": "2013", "to": "2012"}, "to"),
+        ({"region": "PV24"}, "measure"),
+    ]
+    for params, field in cases:
+        response = await client.get("/v1/series", params=params)
+        assert response.status_code == 422, params
+        assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    bad = await client.post("/v1/series/query", json={"series": [
+        {"measure": "vacancies_new", "region": "PV24"}, {"measure": "vacancies_new", "region": "nowhere"}]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "series.1.region"
+    assert (await client.post("/v1/series/query", json={"series": [{}] * 501})).status_code == 422
