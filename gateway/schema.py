@@ -1,6 +1,39 @@
-"""The GraphQL schema front ends use."""
+"""The GraphQL schema front ends use, also an Apollo Federation 2 subgraph.
+
+`python -m gateway.schema` writes its SDL to gateway/schema.graphql; a test fails when the
+committed file and the code disagree.
+"""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
+
+from gateway.downstream import DownstreamError
+from gateway.limits import CostLimiter, DownstreamReport, ServiceErrorsPass, ValidateWithoutSuggestions
+from gateway.loaders import WHOLE_LIST_LIMIT, items_of
+from gateway.mutations import Mutation
+from gateway.settings import GatewaySettings
+from gateway.types import (
+    Action,
+    Connection,
+    Organisation,
+    OrganisationKind,
+    Pact,
+    Region,
+    RegionKind,
+    Series,
+    fetch_page,
+    load_series,
+)
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+log = logging.getLogger("gateway.errors")
 
 
 @strawberry.type
@@ -9,5 +42,100 @@ class Query:
     def api_version(self) -> str:
         return "1"
 
+    @strawberry.field(description="All pacts, or the children of `parent`.")
+    async def pacts(self, info: strawberry.Info, parent: str | None = None) -> list[Pact]:
+        answer = await info.context.calls.get("actions_api", "/v1/pacts", {"parent": parent, "limit": WHOLE_LIST_LIMIT})
+        return [Pact.of(item) for item in items_of(answer)]
 
-schema = strawberry.Schema(query=Query)
+    @strawberry.field
+    async def pact(self, info: strawberry.Info, slug: str) -> Pact | None:
+        return await Pact.load(info, slug)
+
+    @strawberry.field
+    async def actions(self, info: strawberry.Info, pact: str | None = None, status: str | None = None,
+                      first: int = 20, after: str | None = None) -> Connection[Action]:
+        return await fetch_page(info, "actions_api", "/v1/actions", {"pact": pact, "status": status}, first, after,
+                                Action.of)
+
+    @strawberry.field
+    async def action(self, info: strawberry.Info, id: strawberry.ID) -> Action | None:
+        return await Action.load(info, id)
+
+    @strawberry.field
+    async def organisations(self, info: strawberry.Info, kind: OrganisationKind | None = None,
+                            municipality: str | None = None, search: str | None = None, first: int = 20,
+                            after: str | None = None) -> Connection[Organisation]:
+        filters = {"kind": kind.value if kind else None, "municipality": municipality, "search": search}
+        return await fetch_page(info, "partners_api", "/v1/organisations", filters, first, after, Organisation.of)
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info, id: strawberry.ID) -> Organisation | None:
+        return await Organisation.load(info, id)
+
+    @strawberry.field
+    async def regions(self, info: strawberry.Info, kind: RegionKind | None = None) -> list[Region]:
+        answer = await info.context.calls.get("metrics_api", "/v1/regions",
+                                              {"kind": kind.value if kind else None, "limit": WHOLE_LIST_LIMIT})
+        return [Region.of(item) for item in items_of(answer)]
+
+    @strawberry.field
+    async def region(self, info: strawberry.Info, code: str) -> Region | None:
+        return await Region.load(info, code)
+
+    @strawberry.field(description="Figures of a measure for a region and occupation class, derived aggregates and "
+                                  "shares included; periods as 2012, 2012-Q3 or 2012-07.")
+    async def series(
+        self, info: strawberry.Info, measure: str, region: str, occupation: str = "total",
+        from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
+    ) -> Series | None:
+        return await load_series(info, measure, region, occupation, from_, to)
+
+
+class GatewaySchema(strawberry.federation.Schema):
+    def __init__(self, *args: Any, hide_suggestions: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
+
+    def _get_custom_context_kwargs(self, operation_extensions=None, *, sync: bool = False) -> dict[str, Any]:
+        # Variable coercion during execution makes "Did you mean" suggestions too.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        if self.hide_suggestions:
+            kwargs["hide_suggestions"] = True
+        return kwargs
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # A service being down is expected and already logged by the downstream client: no traceback.
+        for error in errors:
+            if isinstance(error.original_error, DownstreamError):
+                log.info("field error: %s", error.message, extra={"path": error.path})
+            elif error.original_error is None:
+                log.info("request error: %s", error.message)
+            else:
+                log.error("resolver failed", exc_info=error.original_error, extra={"path": error.path})
+
+
+def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
+    settings = settings or GatewaySettings()
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: CostLimiter(max_cost=settings.graphql_max_cost, max_page_size=settings.graphql_max_page_size),
+    ]
+    if not settings.graphql_suggestions:
+        extensions.append(ValidateWithoutSuggestions)
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    extensions += [ServiceErrorsPass, DownstreamReport]
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions,
+                         hide_suggestions=not settings.graphql_suggestions)
+
+
+def sdl() -> str:
+    return create_schema().as_str() + "\n"
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else SDL_PATH
+    target.write_text(sdl())
+    print(f"wrote {target}")

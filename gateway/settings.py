@@ -9,13 +9,27 @@ class GatewaySettings(BaseProcessSettings):
     actions_api_url: str = "http://127.0.0.1:8001"
     partners_api_url: str = "http://127.0.0.1:8002"
     metrics_api_url: str = "http://127.0.0.1:8003"
+    # The whole budget of one downstream call, its retry included: a slow service costs a query
+    # at most this long, and the other services' fields still arrive.
     downstream_timeout_seconds: float = 5.0
+    downstream_retry_backoff_seconds: float = 0.1
     graphql_introspection: bool = True
+    graphql_suggestions: bool = True
+
+    # Limits checked before any service is called (REFERENCE.md, "GraphQL limits others use").
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 15_000
+    graphql_max_cost: int = 10_000
+    graphql_max_page_size: int = 100
+    max_body_bytes: int = 2 * 1024 * 1024
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.graphql_introspection:
             problems.append("GRAPHQL_INTROSPECTION must be false in production")
+        if self.graphql_suggestions:
+            problems.append("GRAPHQL_SUGGESTIONS must be false in production (they reveal the schema)")
         return problems
 
     def service_urls(self) -> dict[str, str]:

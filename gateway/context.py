@@ -1,0 +1,15 @@
+"""What every resolver gets in `info.context`: the request's downstream session and loaders."""
+
+from strawberry.fastapi import BaseContext
+
+from gateway.downstream import DownstreamSession
+from gateway.loaders import Loaders, create_loaders
+from gateway.settings import GatewaySettings
+
+
+class GatewayContext(BaseContext):
+    def __init__(self, calls: DownstreamSession, settings: GatewaySettings) -> None:
+        super().__init__()
+        self.calls = calls
+        self.settings = settings
+        self.loaders: Loaders = create_loaders(calls)

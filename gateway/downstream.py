@@ -1,0 +1,209 @@
+"""HTTP calls from the gateway to the three services.
+
+Every call has one time budget (`DOWNSTREAM_TIMEOUT_SECONDS`) that covers its retry too, so a
+slow service costs a query at most that long. Idempotent reads are retried once, after a short
+backoff with jitter, when the connection fails or the service answers 502/503/504; writes never
+are, as a retried write could take effect twice. The caller's Authorization and X-Request-ID go
+along: the services decide what the caller may see and do, the gateway adds no rights.
+
+Failures become exceptions that carry GraphQL `extensions`: `SERVICE_UNAVAILABLE` with the
+service's name (never its host or port) when it is down, slow or failing, and the service's own
+problem details when it refuses a request (4xx).
+"""
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from common.observability import REQUEST_ID_HEADER
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+# GraphQL error codes for the services' 4xx answers, in the spirit of Apollo's common codes.
+CODES_BY_STATUS = {
+    400: "BAD_USER_INPUT",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
+    413: "BAD_USER_INPUT",
+    422: "BAD_USER_INPUT",
+    428: "PRECONDITION_REQUIRED",
+    429: "RATE_LIMITED",
+}
+
+
+class DownstreamError(Exception):
+    """An error a client may see as it is: its message and `extensions` reveal no internals."""
+
+    extensions: dict[str, Any]
+
+
+class ServiceUnavailable(DownstreamError):
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"The {service} service is unavailable ({reason}); this field could not be resolved.")
+        self.service = service
+        self.extensions = {"code": "SERVICE_UNAVAILABLE", "service": service}
+
+
+class ServiceRefused(DownstreamError):
+    """The service answered 4xx: its problem details go to the client."""
+
+    def __init__(self, service: str, status: int, problem: dict[str, Any]) -> None:
+        detail = problem.get("detail") or problem.get("title") or f"HTTP {status}"
+        super().__init__(f"{service}: {detail}")
+        self.service = service
+        self.status = status
+        self.problem = problem
+        self.extensions = {
+            "code": CODES_BY_STATUS.get(status, "BAD_REQUEST"),
+            "service": service,
+            "status": status,
+            "problem": problem,
+        }
+
+
+class DownstreamMetrics:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.requests = Counter(
+            "gateway_downstream_requests_total", "HTTP requests from the gateway to a service, retries included",
+            ["service", "method", "outcome"], registry=registry,
+        )
+        self.latency = Histogram(
+            "gateway_downstream_request_duration_seconds", "Latency of the gateway's requests to a service",
+            ["service", "method"], registry=registry,
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+
+
+class Downstream:
+    """Process-wide: the connection pool, the services' base URLs, the time budget, metrics."""
+
+    def __init__(self, client: httpx.AsyncClient, urls: Mapping[str, str], *, timeout_seconds: float,
+                 retry_backoff_seconds: float, registry: CollectorRegistry | None = None) -> None:
+        self.client = client
+        self.urls = {name: url.rstrip("/") for name, url in urls.items()}
+        self.timeout_seconds = timeout_seconds
+        self.retry_backoff_seconds = retry_backoff_seconds
+        self.metrics = DownstreamMetrics(registry)
+
+    def session(self, authorization: str | None, request_id: str | None) -> "DownstreamSession":
+        headers = {"Accept": "application/json"}
+        if authorization:
+            headers["Authorization"] = authorization
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return DownstreamSession(self, headers)
+
+
+class DownstreamSession:
+    """One GraphQL request's calls, with the caller's headers; counts them and the time they take."""
+
+    def __init__(self, downstream: Downstream, headers: dict[str, str]) -> None:
+        self.downstream = downstream
+        self.headers = headers
+        self.requests = 0
+        self._in_flight = 0
+        self._busy_since = 0.0
+        self.busy_seconds = 0.0
+
+    async def get(self, service: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return await self._call(service, "GET", path, params=params, idempotent=True)
+
+    async def query(self, service: str, path: str, body: Any) -> Any:
+        """A read sent as POST because its parameters are long (`/v1/series/query`): safe to retry."""
+        return await self._call(service, "POST", path, body=body, idempotent=True)
+
+    async def write(self, service: str, method: str, path: str, body: Any = None,
+                    headers: Mapping[str, str] | None = None) -> Any:
+        return await self._call(service, method, path, body=body, headers=headers, idempotent=False)
+
+    async def _call(self, service: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                    body: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool) -> Any:
+        downstream = self.downstream
+        url = downstream.urls[service] + path
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + downstream.timeout_seconds
+        attempts = 2 if idempotent else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                async with asyncio.timeout_at(deadline):
+                    response = await self._send(service, method, url, query, body, headers)
+            except TimeoutError:
+                # The budget is spent: no time is left for a retry.
+                log.warning("downstream timeout", extra={"service": service, "path": path})
+                raise ServiceUnavailable(service, "timed out") from None
+            except httpx.HTTPError as exc:
+                if attempt < attempts and await self._backoff(deadline):
+                    continue
+                log.warning("downstream unreachable: %s", type(exc).__name__, extra={"service": service, "path": path})
+                raise ServiceUnavailable(service, "unreachable") from None
+            if response.status_code in RETRYABLE_STATUSES and attempt < attempts and await self._backoff(deadline):
+                continue
+            return self._decode(service, response)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
+
+    async def _backoff(self, deadline: float) -> bool:
+        """Wait before the retry if the budget allows one; False when it does not."""
+        pause = self.downstream.retry_backoff_seconds * (1 + random.random())
+        if asyncio.get_running_loop().time() + pause >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        return True
+
+    async def _send(self, service: str, method: str, url: str, query: Mapping[str, Any], body: Any,
+                    headers: Mapping[str, str] | None) -> httpx.Response:
+        metrics = self.downstream.metrics
+        self.requests += 1
+        if self._in_flight == 0:
+            self._busy_since = time.perf_counter()
+        self._in_flight += 1
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            response = await self.downstream.client.request(
+                method, url, params=query, json=body, headers={**self.headers, **(headers or {})},
+            )
+            outcome = str(response.status_code)
+            return response
+        except (TimeoutError, asyncio.CancelledError):
+            # The call's budget ran out (asyncio.timeout_at cancels the request in flight).
+            outcome = "timeout"
+            raise
+        finally:
+            now = time.perf_counter()
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self.busy_seconds += now - self._busy_since
+            metrics.requests.labels(service, method, outcome).inc()
+            metrics.latency.labels(service, method).observe(now - started)
+
+    @staticmethod
+    def _decode(service: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status >= 500:
+            raise ServiceUnavailable(service, f"HTTP {status}")
+        if status >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = None
+            if not isinstance(problem, dict):
+                problem = {"title": response.reason_phrase or "Error", "status": status}
+            raise ServiceRefused(service, status, problem)
+        if status == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ServiceUnavailable(service, "unreadable answer") from None

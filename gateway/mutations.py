@@ -1,0 +1,202 @@
+"""The coordinator's edits: actions, milestones, progress reports and their review, sign-ups.
+
+Each mutation is one write to the service that owns the data, with the caller's token: the
+service decides whether the caller may make it, and its refusal (401, 403, 409, 412, 422 ...)
+comes back as a GraphQL error carrying its problem details. Writes are never retried. Updates
+take the `version` the client read and send it as `If-Match`, so a stale edit gets 412.
+"""
+
+import dataclasses
+from datetime import date
+from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+import strawberry
+
+from gateway.types import Action, Milestone, OrganisationKind, ProgressReport
+
+
+def body_of(value: Any) -> Any:
+    """An input object as the services' JSON: snake_case names, fields left out when not given."""
+    if dataclasses.is_dataclass(value):
+        return {field.name: body_of(getattr(value, field.name)) for field in dataclasses.fields(value)
+                if getattr(value, field.name) is not strawberry.UNSET}
+    if isinstance(value, list):
+        return [body_of(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def if_match(version: int) -> dict[str, str]:
+    return {"If-Match": f'"{version}"'}
+
+
+@strawberry.input
+class ParticipantInput:
+    role: str
+    organisation_id: strawberry.ID | None = strawberry.UNSET
+    organisation_kind: str | None = strawberry.UNSET
+    label: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ActionInput:
+    number: int
+    title: str
+    line_number: int | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    aim: str | None = strawberry.UNSET
+    ambition: str | None = strawberry.UNSET
+    participants: list[ParticipantInput] | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields given are changed.")
+class ActionPatch:
+    title: str | None = strawberry.UNSET
+    line_number: int | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    aim: str | None = strawberry.UNSET
+    ambition: str | None = strawberry.UNSET
+    participants: list[ParticipantInput] | None = strawberry.UNSET
+
+
+@strawberry.input(description="When a milestone is due: kind date, month, quarter, half or year, "
+                              "value e.g. 2014-10, 2014-Q4, 2014.")
+class DueInput:
+    kind: str
+    value: str
+
+
+@strawberry.input
+class MilestoneInput:
+    title: str
+    due: DueInput
+    target_count: int | None = strawberry.UNSET
+    weight: float | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields given are changed.")
+class MilestonePatch:
+    title: str | None = strawberry.UNSET
+    due: DueInput | None = strawberry.UNSET
+    target_count: int | None = strawberry.UNSET
+    reached_count: int | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    met_on: date | None = strawberry.UNSET
+    weight: float | None = strawberry.UNSET
+
+
+@strawberry.input
+class PeriodValueInput:
+    period: str
+    value: float
+
+
+@strawberry.input
+class ProgressReportInput:
+    reported_on: date
+    status: str
+    subject: str = "action"
+    subject_id: strawberry.ID | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    values: list[PeriodValueInput] | None = strawberry.UNSET
+
+
+@strawberry.input(description="'Meedoen?': an organisation asks to join a pact; a coordinator approves it.")
+class SignUpInput:
+    organisation_name: str
+    kind: OrganisationKind
+    municipality_code: str
+    contact_name: str
+    contact_email: str
+    kvk_number: str | None = strawberry.UNSET
+    message: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class SignUp:
+    id: strawberry.ID
+    status: str
+    organisation_id: strawberry.ID | None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> "SignUp":
+        organisation_id = data.get("organisation_id")
+        return cls(id=strawberry.ID(str(data["id"])), status=data.get("status") or "pending",
+                   organisation_id=strawberry.ID(str(organisation_id)) if organisation_id else None)
+
+
+def _path(*parts: str) -> str:
+    return "/v1/" + "/".join(quote(str(part), safe="") for part in parts)
+
+
+async def _write(info: strawberry.Info, service: str, method: str, path: str, body: Any = None,
+                 headers: dict[str, str] | None = None) -> Any:
+    return await info.context.calls.write(service, method, path, body, headers)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add an action to a pact (actions:write).")
+    async def create_action(self, info: strawberry.Info, pact: str, input: ActionInput) -> Action:
+        return Action.of(await _write(info, "actions_api", "POST", _path("pacts", pact, "actions"), body_of(input)))
+
+    @strawberry.mutation(description="Change an action; `version` is the one you read (a stale one fails).")
+    async def update_action(self, info: strawberry.Info, id: strawberry.ID, version: int,
+                            input: ActionPatch) -> Action:
+        return Action.of(await _write(info, "actions_api", "PATCH", _path("actions", id), body_of(input),
+                                      if_match(version)))
+
+    @strawberry.mutation(description="Move an action to another status; a forbidden transition names the "
+                                     "allowed ones.")
+    async def set_action_status(self, info: strawberry.Info, id: strawberry.ID, status: str) -> Action:
+        return Action.of(await _write(info, "actions_api", "POST", _path("actions", id, "status"),
+                                      {"status": status}))
+
+    @strawberry.mutation
+    async def add_milestone(self, info: strawberry.Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:
+        return Milestone.of(await _write(info, "actions_api", "POST", _path("actions", action, "milestones"),
+                                         body_of(input)))
+
+    @strawberry.mutation
+    async def update_milestone(self, info: strawberry.Info, id: strawberry.ID, version: int,
+                               input: MilestonePatch) -> Milestone:
+        return Milestone.of(await _write(info, "actions_api", "PATCH", _path("milestones", id), body_of(input),
+                                         if_match(version)))
+
+    @strawberry.mutation
+    async def add_progress_report(self, info: strawberry.Info, action: strawberry.ID,
+                                  input: ProgressReportInput) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST",
+                                              _path("actions", action, "progress-reports"), body_of(input)))
+
+    @strawberry.mutation
+    async def submit_progress_report(self, info: strawberry.Info, id: strawberry.ID) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "submit")))
+
+    @strawberry.mutation(description="Approve a submitted report (actions:approve); only approved reports count "
+                                     "toward a goal's actual value.")
+    async def approve_progress_report(self, info: strawberry.Info, id: strawberry.ID) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "approve")))
+
+    @strawberry.mutation(description="Send a submitted report back to its author (actions:approve).")
+    async def return_progress_report(self, info: strawberry.Info, id: strawberry.ID,
+                                     note: str | None = None) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "return"),
+                                              {"note": note} if note else None))
+
+    @strawberry.mutation(description="Ask to join a pact; needs no token.")
+    async def sign_up(self, info: strawberry.Info, pact: str, input: SignUpInput) -> SignUp:
+        return SignUp.of(await _write(info, "partners_api", "POST", _path("pacts", pact, "signups"), body_of(input)))
+
+    @strawberry.mutation(description="Approve a sign-up: the organisation joins the pact (partners:write).")
+    async def approve_sign_up(self, info: strawberry.Info, id: strawberry.ID) -> SignUp:
+        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "approve")))
+
+    @strawberry.mutation(description="Reject a sign-up (partners:write).")
+    async def reject_sign_up(self, info: strawberry.Info, id: strawberry.ID) -> SignUp:
+        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "reject")))

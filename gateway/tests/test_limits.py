@@ -1,0 +1,115 @@
+"""Limits apply before any service is called: each refused query makes zero downstream requests."""
+
+import pytest
+
+from gateway.tests.support import graphql
+
+
+def deep_query(depth: int) -> str:
+    """pact > parent > ... > name, as deep as Strawberry's QueryDepthLimiter counts (the root field is 0)."""
+    return "{ pact(slug: \"noordvleugel\") { " + "parent { " * (depth - 1) + "name" + " }" * (depth - 1) + " } }"
+
+
+@pytest.mark.parametrize(("query", "code_or_text"), [
+    (deep_query(11), "exceeds maximum operation depth of 10"),
+    (deep_query(30), "exceeds maximum operation depth of 10"),
+    ("{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }", "Allowed: 30"),
+    ("{ pacts { " + "name " * 15_000 + "} }", "15000 tokens"),
+    ('{ actions(first: 101) { nodes { id } } }', "between 1 and 100"),
+    ('{ actions(first: 0) { nodes { id } } }', "between 1 and 100"),
+    ("""{ a: actions(first: 100) { nodes { milestones { title } participants { organisation { name
+          memberships { pact { name } } actions { title milestones { title } } } } } }
+        b: actions(first: 100) { nodes { lead { actions { pact { name } } } } } }""", "QUERY_TOO_COSTLY"),
+])
+async def test_limits_refuse_before_any_service_is_called(gateway, services, query, code_or_text):
+    async with gateway() as client:
+        answer = await graphql(client, query)
+    assert answer["data"] is None
+    assert code_or_text in str(answer["errors"])
+    assert services.count() == 0
+
+
+async def test_queries_within_the_limits_run(gateway, services):
+    async with gateway() as client:
+        deep = await graphql(client, deep_query(10))
+        aliased = await graphql(client, "{ " + " ".join(f"a{i}: apiVersion" for i in range(30)) + " }")
+    assert deep == {"data": {"pact": {"parent": None}}, "extensions": deep["extensions"]}
+    assert "errors" not in aliased
+
+
+async def test_page_size_from_a_variable_is_limited_too(gateway, services):
+    async with gateway() as client:
+        answer = await graphql(client, "query($n: Int!) { actions(first: $n) { nodes { id } } }", {"n": 500})
+    assert "between 1 and 100" in answer["errors"][0]["message"]
+    assert services.count() == 0
+
+
+async def test_cost_ceiling_is_configurable_and_reported(gateway, services):
+    query = "{ actions(first: 50) { nodes { milestones { title } } } }"
+    async with gateway(graphql_max_cost=100) as client:
+        refused = await graphql(client, query)
+        accepted = await graphql(client, "{ actions(first: 5) { nodes { title } } }")
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert refused["errors"][0]["extensions"]["limit"] == 100
+    assert accepted["extensions"]["cost"] == {"estimated": 6, "limit": 100}
+
+
+async def test_batched_bodies_are_refused(gateway, services):
+    async with gateway() as client:
+        response = await client.post("/graphql", json=[{"query": "{ pacts { name } }"}, {"query": "{ apiVersion }"}])
+    assert response.status_code == 400
+    assert services.count() == 0
+
+
+async def test_bodies_over_2_mb_are_refused(gateway, services):
+    async with gateway() as client:
+        response = await client.post("/graphql", content=b'{"query": "' + b" " * (2 * 1024 * 1024) + b'{ pacts { name } }"}',
+                                     headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert services.count() == 0
+
+
+async def test_introspection_and_suggestions_off_for_production(gateway, services):
+    async with gateway(graphql_introspection=False, graphql_suggestions=False) as client:
+        introspection = await graphql(client, "{ __schema { types { name } } }")
+        typo = await graphql(client, '{ pact(slug: "noordvleugel") { nam } }')
+        kind = await graphql(client, "query($k: OrganisationKind) { organisations(kind: $k) { nodes { id } } }",
+                             {"k": "COMPAN"})
+    assert "introspection" in introspection["errors"][0]["message"].lower()
+    assert "Did you mean" not in str(typo) and typo["errors"]
+    assert "Did you mean" not in str(kind) and kind["errors"]
+    assert services.count() == 0
+
+
+async def test_suggestions_on_in_development(gateway):
+    async with gateway() as client:
+        typo = await graphql(client, '{ pact(slug: "noordvleugel") { nam } }')
+    assert "Did you mean 'name'" in typo["errors"][0]["message"]
+
+
+async def test_graphql_response_media_type_gets_400_without_data_for_invalid_requests(gateway, services):
+    accept = {"accept": "application/graphql-response+json"}
+    async with gateway() as client:
+        invalid = await client.post("/graphql", json={"query": "{ nope }"}, headers=accept)
+        unparsable = await client.post("/graphql", json={"query": "{ pacts { "}, headers=accept)
+        bad_variables = await client.post("/graphql", headers=accept, json={
+            "query": "query($n: Int!) { actions(first: $n) { nodes { id } } }", "variables": {"n": "many"}})
+        fine = await client.post("/graphql", json={"query": "{ apiVersion }"}, headers=accept)
+        legacy = await client.post("/graphql", json={"query": "{ nope }"})
+    for response in (invalid, unparsable, bad_variables):
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("application/graphql-response+json")
+        assert "data" not in response.json() and response.json()["errors"]
+    assert fine.status_code == 200 and fine.json()["data"] == {"apiVersion": "1"}
+    assert legacy.status_code == 200 and legacy.headers["content-type"].startswith("application/json")
+
+
+async def test_get_serves_graphiql_to_a_browser_and_queries_to_clients(gateway):
+    async with gateway() as client:
+        page = await client.get("/graphql", headers={"accept": "text/html"})
+        query = await client.get("/graphql", params={"query": "{ apiVersion }"})
+        mutation = await client.get("/graphql", params={"query": 'mutation { rejectSignUp(id: "1") { id } }'})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert query.json() == {"data": {"apiVersion": "1"}, "extensions": {"cost": {"estimated": 0, "limit": 10000},
+                                                                       "downstream": {"requests": 0, "seconds": 0.0}}}
+    assert mutation.status_code == 405

@@ -1,0 +1,134 @@
+"""The schema over faked services: shapes, cross-service fields, connections, batching, federation."""
+
+from gateway.schema import SDL_PATH, sdl
+from gateway.tests.fakes import FakeServices
+from gateway.tests.support import DASHBOARD, graphql, open_gateway
+
+
+async def test_dashboard_joins_the_three_services(gateway, services):
+    async with gateway() as client:
+        answer = await graphql(client, DASHBOARD, {"slug": "noordvleugel", "first": 10})
+    assert "errors" not in answer
+    pact = answer["data"]["pact"]
+    assert pact["name"] == "Techniekpact noordvleugel" and pact["parent"] is None
+    assert pact["region"]["name"] == "Noordvleugel"
+    assert {member["code"] for member in pact["region"]["members"]} == {"PV24", "PV26", "PV27"}
+    lines = pact["actionLines"]
+    assert [line["number"] for line in lines] == [1, 2, 3]
+    from_series, from_reports = lines[0]["goals"]
+    assert from_series["actual"] == {"value": 1400.0 * 0.3, "period": "2016", "source": "series", "derived": True}
+    assert from_reports["actual"] == {"value": 31.0, "period": "2016", "source": "reported", "derived": False}
+    assert from_reports["baseline"] == {"value": 25.0, "year": 2013}
+    actions = pact["actions"]["edges"]
+    assert [edge["node"]["number"] for edge in actions] == [1, 2, 3]
+    first = actions[0]["node"]
+    lead_id = services.actions[0]["participants"][0]["organisation_id"]
+    assert first["lead"]["id"] == lead_id
+    assert first["lead"]["name"] == services.organisations[lead_id]["name"]
+    assert first["lead"]["municipality"]["code"].startswith("GM")
+    assert [p["role"] for p in first["participants"]] == ["lead", "participant", "participant"]
+    assert first["participants"][2] == {"role": "participant", "organisationKind": "mbo", "label": "MBO-instellingen",
+                                        "organisation": None}
+    assert first["milestones"][0]["due"] == {"kind": "month", "value": "2014-10", "label": "oktober 2014"}
+    assert answer["extensions"]["cost"]["estimated"] > 0
+
+
+async def test_same_dashboard_with_3_and_300_actions_makes_the_same_number_of_requests():
+    counts = {}
+    for size in (3, 300):
+        services = FakeServices()
+        services.add_pact("national", actions=0)
+        services.add_pact("small-or-large", actions=size, parent="national", organisations=40)
+        async with open_gateway(services) as client:
+            answer = await graphql(client, DASHBOARD, {"slug": "small-or-large", "first": 100})
+            metrics = (await client.get("/metrics")).text
+        assert "errors" not in answer
+        assert len(answer["data"]["pact"]["actions"]["edges"]) == min(size, 100)
+        counts[size] = services.count()
+        assert answer["extensions"]["downstream"]["requests"] == services.count()
+        assert _downstream_total(metrics) == services.count()
+    assert counts[3] == counts[300]
+    # One request per loader batch: pact, parent and children, lines, actions page, organisations,
+    # regions (pact, members, municipalities), milestones and the series of the goals.
+    assert counts[3] <= 12
+
+
+def _downstream_total(metrics: str) -> int:
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                   if line.startswith("gateway_downstream_requests_total{")))
+
+
+async def test_connections_page_with_first_and_after(gateway, services):
+    services.add_pact("groot", actions=45)
+    query = """query($after: String) { actions(pact: "groot", first: 20, after: $after) {
+        pageInfo { hasNextPage endCursor } edges { cursor node { number } } nodes { number } } }"""
+    seen, after = [], None
+    async with gateway() as client:
+        for _ in range(3):
+            page = (await graphql(client, query, {"after": after}))["data"]["actions"]
+            seen += [edge["node"]["number"] for edge in page["edges"]]
+            assert [node["number"] for node in page["nodes"]] == [edge["node"]["number"] for edge in page["edges"]]
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+        assert seen == list(range(1, 46))
+        # Any edge's cursor resumes right after it.
+        first_page = (await graphql(client, query, {"after": None}))["data"]["actions"]["edges"]
+        resumed = (await graphql(client, query, {"after": first_page[4]["cursor"]}))["data"]["actions"]["edges"]
+        assert [edge["node"]["number"] for edge in resumed][:3] == [6, 7, 8]
+        bad = await graphql(client, query, {"after": "not-a-cursor"})
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_organisation_joins_memberships_actions_and_region(gateway, services):
+    organisation_id = services.actions[0]["participants"][0]["organisation_id"]
+    query = """query($id: ID!) { organisation(id: $id) { name kind municipality { name }
+        memberships { joinedOn pact { slug name } } actions { number title } } }"""
+    async with gateway() as client:
+        answer = await graphql(client, query, {"id": organisation_id})
+    organisation = answer["data"]["organisation"]
+    assert organisation["kind"] in {"COMPANY", "MBO", "MUNICIPALITY", "VMBO", "HBO"}
+    assert organisation["memberships"] == [{"joinedOn": "2014-09-01",
+                                            "pact": {"slug": "noordvleugel", "name": "Techniekpact noordvleugel"}}]
+    assert {action["number"] for action in organisation["actions"]} >= {1}
+
+
+async def test_organisations_regions_and_series(gateway, services):
+    query = """{ organisations(municipality: "GM0402", first: 2) { edges { node { name municipality { name } } }
+                   pageInfo { hasNextPage } }
+                 regions(kind: MUNICIPALITY) { code name }
+                 region(code: "noordvleugel") { kind series(measure: "vacancies_new", occupation: "ict", from: "2012")
+                   { unit derived points { period value share derived } } }
+                 series(measure: "vacancies_new", region: "PV27") { region { name } points { period value share } }
+                 pacts { slug children { slug } } }"""
+    async with gateway() as client:
+        answer = await graphql(client, query)
+    data = answer["data"]
+    assert "errors" not in answer
+    assert all(edge["node"]["municipality"]["name"] == "Hilversum" for edge in data["organisations"]["edges"])
+    assert data["organisations"]["pageInfo"]["hasNextPage"] is True
+    assert {region["code"] for region in data["regions"]} == {"GM0402", "GM0406", "GM0417"}
+    assert data["region"]["kind"] == "AGGREGATE" and data["region"]["series"]["derived"] is True
+    assert data["region"]["series"]["points"][0]["share"] == 0.3
+    assert data["series"]["region"]["name"] == "Noord-Holland"
+    assert data["series"]["points"][-1] == {"period": "2016", "value": 1400.0, "share": None}
+    assert data["pacts"] == [{"slug": "noordvleugel", "children": []}]
+
+
+async def test_federation_service_and_entities_batched(gateway, services):
+    organisation_ids = list(services.organisations)[:3]
+    query = """query($reps: [_Any!]!) { _service { sdl }
+        _entities(representations: $reps) { ... on Organisation { name } ... on Pact { name } ... on Region { name } } }"""
+    representations = [{"__typename": "Organisation", "id": key} for key in organisation_ids]
+    representations += [{"__typename": "Pact", "slug": "noordvleugel"}, {"__typename": "Region", "code": "PV27"}]
+    async with gateway() as client:
+        answer = await graphql(client, query, {"reps": representations})
+    assert '@key(fields: "id")' in answer["data"]["_service"]["sdl"]
+    assert [entity["name"] for entity in answer["data"]["_entities"]] == [
+        *(services.organisations[key]["name"] for key in organisation_ids), "Techniekpact noordvleugel",
+        "Noord-Holland"]
+    assert services.count("partners_api") == 1
+
+
+def test_exported_sdl_is_current():
+    assert SDL_PATH.read_text() == sdl(), "run `python -m gateway.schema` and commit gateway/schema.graphql"
