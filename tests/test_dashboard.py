@@ -55,7 +55,7 @@ async def test_the_api_routes_keep_their_paths(gateway):
     assert (await gateway.get("/healthz")).status_code == 200
     assert (await gateway.get("/metrics")).status_code == 200
     answer = await gateway.post("/graphql", json={"query": "{ __typename }"})
-    assert answer.status_code == 200 and answer.json() == {"data": {"__typename": "Query"}}
+    assert answer.status_code == 200 and answer.json()["data"] == {"__typename": "Query"}
     graphiql = await gateway.get("/graphql", headers={"Accept": "text/html"})
     assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
     missing = await gateway.get("/no-such-file.js")
