@@ -122,13 +122,13 @@ def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         lambda: CostLimiter(max_cost=settings.graphql_max_cost, max_page_size=settings.graphql_max_page_size),
     ]
-    if not settings.graphql_suggestions:
+    if not settings.suggestions:
         extensions.append(ValidateWithoutSuggestions)
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
     extensions += [ServiceErrorsPass, DownstreamReport]
     return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions,
-                         hide_suggestions=not settings.graphql_suggestions)
+                         hide_suggestions=not settings.suggestions)
 
 
 def sdl() -> str:

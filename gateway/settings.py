@@ -14,7 +14,8 @@ class GatewaySettings(BaseProcessSettings):
     downstream_timeout_seconds: float = 5.0
     downstream_retry_backoff_seconds: float = 0.1
     graphql_introspection: bool = True
-    graphql_suggestions: bool = True
+    # "Did you mean ...?" in errors; unset, it follows GRAPHQL_INTROSPECTION (both reveal the schema).
+    graphql_suggestions: bool | None = None
 
     # Limits checked before any service is called (REFERENCE.md, "GraphQL limits others use").
     graphql_max_depth: int = 10
@@ -28,9 +29,13 @@ class GatewaySettings(BaseProcessSettings):
         problems = super().production_problems()
         if self.graphql_introspection:
             problems.append("GRAPHQL_INTROSPECTION must be false in production")
-        if self.graphql_suggestions:
+        if self.suggestions:
             problems.append("GRAPHQL_SUGGESTIONS must be false in production (they reveal the schema)")
         return problems
+
+    @property
+    def suggestions(self) -> bool:
+        return self.graphql_introspection if self.graphql_suggestions is None else self.graphql_suggestions
 
     def service_urls(self) -> dict[str, str]:
         return {

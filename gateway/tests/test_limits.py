@@ -1,7 +1,9 @@
 """Limits apply before any service is called: each refused query makes zero downstream requests."""
 
 import pytest
+from pydantic import ValidationError
 
+from gateway.settings import GatewaySettings
 from gateway.tests.support import graphql
 
 
@@ -70,7 +72,8 @@ async def test_bodies_over_2_mb_are_refused(gateway, services):
 
 
 async def test_introspection_and_suggestions_off_for_production(gateway, services):
-    async with gateway(graphql_introspection=False, graphql_suggestions=False) as client:
+    # Suggestions follow introspection unless GRAPHQL_SUGGESTIONS says otherwise.
+    async with gateway(graphql_introspection=False) as client:
         introspection = await graphql(client, "{ __schema { types { name } } }")
         typo = await graphql(client, '{ pact(slug: "noordvleugel") { nam } }')
         kind = await graphql(client, "query($k: OrganisationKind) { organisations(kind: $k) { nodes { id } } }",
@@ -113,3 +116,11 @@ async def test_get_serves_graphiql_to_a_browser_and_queries_to_clients(gateway):
     assert query.json() == {"data": {"apiVersion": "1"}, "extensions": {"cost": {"estimated": 0, "limit": 10000},
                                                                        "downstream": {"requests": 0, "seconds": 0.0}}}
     assert mutation.status_code == 405
+
+
+def test_production_refuses_introspection_or_suggestions():
+    production = {"environment": "production", "jwt_secret": "a-real-secret"}
+    assert GatewaySettings(**production, graphql_introspection=False).suggestions is False
+    for bad in ({"graphql_introspection": True}, {"graphql_introspection": False, "graphql_suggestions": True}):
+        with pytest.raises(ValidationError, match="GRAPHQL_"):
+            GatewaySettings(**production, **bad)
