@@ -177,6 +177,7 @@ class Result(Versioned, Indicator, Base):
 
     action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
+    indicator_name: Mapped[str | None] = mapped_column(String(500))
 
 
 class ProgressReport(Versioned, Base):

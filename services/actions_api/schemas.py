@@ -34,7 +34,7 @@ Aggregation = Literal["sum", "latest"]
 ActionStatus = Literal["planned", "in_progress", "delayed", "achieved", "stopped"]
 MilestoneStatus = Literal["open", "met", "dropped"]
 Subject = Literal["action", "milestone", "result"]
-AgendaKind = Literal["signing", "meeting", "monitoring", "deadline", "other"]
+AgendaKind = Literal["signing", "meeting", "stakeholder_meeting", "monitoring", "deadline", "other"]
 
 
 class Strict(BaseModel):
@@ -84,7 +84,7 @@ class PactOut(BaseModel):
 
 class Baseline(Strict):
     value: Number
-    year: int = Field(ge=1900, le=2200)
+    year: int | None = Field(default=None, ge=1900, le=2200, description="Null when the plan gives no year")
 
 
 class PeriodValue(Strict):
@@ -95,6 +95,16 @@ class PeriodValue(Strict):
     @classmethod
     def _period(cls, value: str) -> str:
         return rules.parse_period(value.upper()).value
+
+
+class Target(PeriodValue):
+    period: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = Field(
+        description="Null when the plan names a target without a year")
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        return None if value is None else rules.parse_period(value.upper()).value
 
 
 class SeriesRef(Strict):
@@ -108,7 +118,7 @@ class IndicatorIn(Strict):
     measure_kind: MeasureKind = "number"
     ascending: bool = True
     baseline: Baseline | None = None
-    targets: list[PeriodValue] = Field(default_factory=list, max_length=100)
+    targets: list[Target] = Field(default_factory=list, max_length=100)
     aggregation: Aggregation = "latest"
     series: SeriesRef | None = None
 
@@ -125,7 +135,7 @@ class IndicatorIn(Strict):
 
     @field_validator("targets")
     @classmethod
-    def _targets(cls, value: list[PeriodValue], info: ValidationInfo) -> list[PeriodValue]:
+    def _targets(cls, value: list[Target], info: ValidationInfo) -> list[Target]:
         periods = [target.period for target in value]
         if len(periods) != len(set(periods)):
             raise ValueError("One target per period.")
@@ -142,7 +152,7 @@ class Indicator(BaseModel):
     measure_kind: MeasureKind
     ascending: bool
     baseline: Baseline | None
-    targets: list[PeriodValue]
+    targets: list[Target]
     aggregation: Aggregation
     series: SeriesRef | None
 
@@ -315,15 +325,26 @@ class MilestonePatch(Strict):
 # --- Results ----------------------------------------------------------------------------------
 
 
-class ResultIn(IndicatorIn):
+class ResultIndicatorIn(IndicatorIn):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+class ResultIn(Strict):
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    indicator: ResultIndicatorIn = Field(
+        default_factory=lambda: ResultIndicatorIn(measure_kind="qualitative"),
+        description="How the result is measured; qualitative when omitted")
+
+
+class ResultIndicator(Indicator):
+    name: str | None
 
 
 class ResultOut(BaseModel):
     id: uuid.UUID
     action_id: uuid.UUID
     description: str
-    indicator: Indicator
+    indicator: ResultIndicator
     reported: list[PeriodValue]
     actual: Number | None
     version: int

@@ -571,7 +571,8 @@ async def list_milestones(session: AsyncSession, action_ids: list[uuid.UUID]) ->
 
 async def create_result(session: AsyncSession, action_id: uuid.UUID, body: ResultIn) -> ResultOut:
     action = await action_by_id(session, action_id)
-    result = Result(action_id=action.id, description=body.description, **_indicator_columns(body))
+    result = Result(action_id=action.id, description=body.description, indicator_name=body.indicator.name,
+                    **_indicator_columns(body.indicator))
     session.add(result)
     await session.flush()
     return (await _results_out(session, [result]))[0]
@@ -585,7 +586,8 @@ async def list_results(session: AsyncSession, action_ids: list[uuid.UUID]) -> li
 
 async def _results_out(session: AsyncSession, results: Sequence[Result]) -> list[ResultOut]:
     values = await _approved_values(session, [r.id for r in results])
-    return [ResultOut(id=r.id, action_id=r.action_id, description=r.description, indicator=_indicator_fields(r),
+    return [ResultOut(id=r.id, action_id=r.action_id, description=r.description,
+                      indicator={"name": r.indicator_name, **_indicator_fields(r)},
                       version=r.version, **_reported_and_actual(r.aggregation, values[r.id]))
             for r in results]
 

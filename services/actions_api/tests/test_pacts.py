@@ -92,8 +92,17 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
     })
     assert pointed.json()["series"]["region"] == "noordvleugel"
 
+    # As the plan writes it: a baseline without a year, a target without a year.
+    afgestudeerden = await client.post(f"/v1/lines/{werken['id']}/goals", headers=writer, json={
+        "name": "percentage afgestudeerden dat kiest voor beroep in technische sector neemt toe van 50% naar 75%",
+        "measure_kind": "percentage", "baseline": {"value": 50, "year": None}, "targets": [{"period": None, "value": 75}],
+    })
+    assert afgestudeerden.status_code == 201, afgestudeerden.text
+    assert afgestudeerden.json()["baseline"] == {"value": 50, "year": None}
+    assert afgestudeerden.json()["targets"] == [{"period": None, "value": 75}]
+
     lines = (await client.get("/v1/pacts/noordvleugel/lines")).json()["items"]
-    assert [(li["number"], len(li["goals"])) for li in lines] == [(1, 1), (3, 2)]
+    assert [(li["number"], len(li["goals"])) for li in lines] == [(1, 1), (3, 3)]
 
     by_ids = (await client.get("/v1/goals", params={"ids": f"{goal['id']},{uuid.uuid4()}"})).json()["items"]
     assert [g["id"] for g in by_ids] == [goal["id"]]

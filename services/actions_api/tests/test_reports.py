@@ -7,8 +7,10 @@ from services.actions_api.tests.helpers import assert_problem, make_action, make
 
 BEROEPSKEUZE = {
     "description": "10% meer leerlingen kiezen in 2016 voor een opleiding binnen techniek en ICT",
-    "measure_kind": "percentage", "unit": "% meer leerlingen", "ascending": True,
-    "baseline": {"value": 0, "year": 2014}, "targets": [{"period": "2016", "value": 10}], "aggregation": "latest",
+    "indicator": {"name": "toename leerlingen die kiezen voor een opleiding binnen techniek en ICT",
+                  "measure_kind": "percentage", "unit": "%", "ascending": True,
+                  "baseline": {"value": 0, "year": 2014}, "targets": [{"period": "2016", "value": 10}],
+                  "aggregation": "latest"},
 }
 
 
@@ -36,6 +38,7 @@ async def test_only_approved_reports_count_toward_a_results_actual(client, write
     assert created.status_code == 201, created.text
     result = created.json()
     assert result["indicator"]["targets"] == [{"period": "2016", "value": 10}] and result["actual"] is None
+    assert result["indicator"]["name"].startswith("toename leerlingen")
 
     draft = await report(client, writer, action["id"], subject="result", subject_id=result["id"],
                          reported_on="2015-09-01", note="Eerste meting", values=[{"period": "2015", "value": 4}])
@@ -190,14 +193,18 @@ async def test_bad_reports_and_results_are_refused_naming_the_field_and_nothing_
     assert await count_rows(db, "progress_reports") == 0
 
     for body, field in [({**BEROEPSKEUZE, "description": ""}, "description"),
-                        ({**BEROEPSKEUZE, "targets": [{"period": "2016", "value": 110}]}, "targets"),
-                        ({"description": "Meer instroom", "measure_kind": "qualitative",
-                          "targets": [{"period": "2016", "value": 1}]}, "targets")]:
+                        ({**BEROEPSKEUZE, "indicator": {**BEROEPSKEUZE["indicator"],
+                                                        "targets": [{"period": "2016", "value": 110}]}},
+                         "indicator.targets"),
+                        ({"description": "Meer instroom", "indicator": {
+                            "measure_kind": "qualitative", "targets": [{"period": "2016", "value": 1}]}},
+                         "indicator.targets"),
+                        ({**BEROEPSKEUZE, "measure_kind": "percentage"}, "measure_kind")]:
         assert_problem(await client.post(f"/v1/actions/{action['id']}/results", json=body, headers=writer), 422, field)
     qualitative = await client.post(f"/v1/actions/{action['id']}/results", headers=writer, json={
-        "description": "Meer instroom, meer publieke waardering en trots voor technisch vakmanschap",
-        "measure_kind": "qualitative"})
-    assert qualitative.status_code == 201 and qualitative.json()["indicator"]["baseline"] is None
+        "description": "Meer instroom, meer publieke waardering en trots voor technisch vakmanschap"})
+    assert qualitative.status_code == 201, qualitative.text
+    assert qualitative.json()["indicator"]["measure_kind"] == "qualitative"
     assert_problem(await client.post(f"/v1/actions/{action['id']}/results", json=BEROEPSKEUZE), 401)
     assert await count_rows(db, "results") == 2
     assert_problem(await client.get("/v1/results"), 422, "action_ids")
