@@ -90,6 +90,9 @@ export const status = labeller({
   delayed: "Vertraagd",
   stalled: "Stilgevallen",
   on_hold: "Gepauzeerd",
+  achieved: "Bereikt",
+  stopped: "Gestopt",
+  dropped: "Vervallen",
   done: "Afgerond",
   completed: "Afgerond",
   finished: "Afgerond",
@@ -105,8 +108,8 @@ export const status = labeller({
 /** Badge style per status, so the colour is never the only signal (the text says it too). */
 export function statusTone(code) {
   const value = String(code || "").toLowerCase();
-  if (["done", "completed", "finished", "met", "reached", "approved"].includes(value)) return "done";
-  if (["cancelled", "canceled", "missed", "stalled", "delayed", "at_risk"].includes(value)) return "late";
+  if (["achieved", "done", "completed", "finished", "met", "reached", "approved"].includes(value)) return "done";
+  if (["stopped", "cancelled", "canceled", "missed", "stalled", "delayed", "at_risk"].includes(value)) return "late";
   if (["started", "active", "in_progress", "on_track"].includes(value)) return "active";
   return "muted";
 }

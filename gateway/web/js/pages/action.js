@@ -7,24 +7,24 @@ import * as fmt from "../format.js";
 import { leads, nodes, organisationName, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
 
 const REPORT = `id subject reportedOn status note state author values { period value }`;
-const QUERY = `query ActionPage($id: ID!) {
+export const QUERY = `query ActionPage($id: ID!) {
   action(id: $id) {
     id number title description aim ambition status progress
     pact { slug name }
     line { number name }
-    lead { role organisationKind label organisation { id name } }
     participants { role organisationKind label organisation { id name } }
     milestones { id title dueBy due { label } targetCount reachedCount status metOn overdue }
-    results { id description unit actual { period value } targets { period value } }
+    results { id description actual indicator { unit targets { period value } } }
     progressReports { ${REPORT} }
   }
 }`;
 
-const RECORD = `mutation RecordProgressReport($input: ProgressReportInput!) {
-  recordProgressReport(input: $input) { ${REPORT} }
+export const RECORD = `mutation AddProgressReport($action: ID!, $input: ProgressReportInput!) {
+  addProgressReport(action: $action, input: $input) { ${REPORT} }
 }`;
 
-const REPORT_STATUSES = ["on_track", "at_risk", "delayed", "completed"];
+// The action statuses a report may propose; the form starts at the action's current one.
+const REPORT_STATUSES = ["planned", "in_progress", "delayed", "achieved", "stopped"];
 
 function section(title, id, ...content) {
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
@@ -49,14 +49,15 @@ function results(list) {
   if (!list.length) return h("p", {}, "Nog geen resultaten vastgelegd.");
   return h("ul", {}, list.map((r) => h("li", {},
     r.description,
-    r.actual ? h("div", { class: "help" }, `Gemeten: ${fmt.quantity(r.actual.value, r.unit)}`
-      + (r.actual.period ? ` (${fmt.period(r.actual.period)})` : "")) : null)));
+    (r.indicator?.targets || []).length ? h("div", { class: "help" }, `Doel: ${r.indicator.targets
+      .map((t) => `${fmt.quantity(t.value, r.indicator.unit)}${t.period ? ` (${fmt.period(t.period)})` : ""}`).join(", ")}`) : null,
+    r.actual != null ? h("div", { class: "help" }, `Gemeten: ${fmt.quantity(r.actual, r.indicator?.unit)}`) : null)));
 }
 
 function reportItem(report, fresh = false) {
   const values = report.values || [];
   return h("li", { class: fresh ? "fresh" : null, dataset: { report: report.id } },
-    h("div", {}, h("strong", {}, fmt.date(report.reportedOn)), " · ", statusBadge(report.status),
+    h("div", {}, h("strong", {}, fmt.date(report.reportedOn)), report.status ? [" · ", statusBadge(report.status)] : null,
       report.state ? [" · ", fmt.reportState(report.state)] : null,
       report.author ? h("span", { class: "help" }, ` door ${report.author}`) : null),
     report.note ? h("p", {}, report.note) : null,
@@ -82,7 +83,8 @@ function reportForm(action, list) {
           h("input", { id: "report-date", name: "reportedOn", type: "date", required: true, value: today })),
         h("div", {}, h("label", { for: "report-status" }, "Stand van zaken"),
           h("select", { id: "report-status", name: "status" },
-            REPORT_STATUSES.map((s) => h("option", { value: s }, fmt.status(s))))),
+            REPORT_STATUSES.map((s) => h("option", { value: s, selected: s === String(action.status).toLowerCase() },
+              fmt.status(s))))),
         h("div", {}, h("label", { for: "report-period" }, "Periode van de meting (optioneel)"),
           h("input", { id: "report-period", name: "period", inputmode: "numeric", placeholder: "2014 of 2014-Q3" })),
         h("div", {}, h("label", { for: "report-value" }, "Gemeten waarde (optioneel)"),
@@ -111,7 +113,6 @@ function reportForm(action, list) {
       return;
     }
     const input = {
-      actionId: action.id,
       reportedOn: fields.get("reportedOn"),
       status: fields.get("status"),
       note,
@@ -120,8 +121,8 @@ function reportForm(action, list) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const { data, errors } = await gql(RECORD, { input });
-      const report = data.recordProgressReport;
+      const { data, errors } = await gql(RECORD, { action: action.id, input });
+      const report = data.addProgressReport;
       if (!report) throw new Error(errors.map((e) => e.message).join(" · ") || "Niet opgeslagen.");
       list.prepend(reportItem(report, true));
       form.elements.note.value = "";

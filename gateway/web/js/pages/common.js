@@ -42,20 +42,11 @@ export function organisationName(participant) {
   return participant.label || fmt.kind(participant.organisationKind);
 }
 
-/** The leads of an action, from its participants (a plan may name two). */
+/** The leads of an action, from its participants: a plan may name several, or a kind of organisation. */
 export function leads(action) {
-  const fromLead = nodes(action.lead ? [].concat(action.lead) : []);
-  const list = fromLead.length ? fromLead : nodes(action.participants).filter((p) => String(p.role).toLowerCase() === "lead");
+  const list = nodes(action.participants).filter((p) => String(p.role).toLowerCase() === "lead");
   if (!list.length) return fmt.DASH;
   return list.flatMap((p, i) => (i ? [", ", organisationName(p)] : [organisationName(p)]));
-}
-
-/** The first milestone not yet met, by due date. */
-export function nextMilestone(action) {
-  if (action.nextMilestone !== undefined) return action.nextMilestone;
-  const open = nodes(action.milestones).filter((m) => !m.metOn && String(m.status).toLowerCase() !== "met");
-  open.sort((a, b) => String(a.dueBy).localeCompare(String(b.dueBy)));
-  return open[0] || null;
 }
 
 export function dueLabel(milestone) {

@@ -14,7 +14,7 @@ const CLASSES = [
 ];
 const SHARE_COLOUR = "#a11d1d";
 const SERIES = `unit derived points { period value derived share status }`;
-const QUERY = `query LabourMarket($region: String!, $measure: String!) {
+export const QUERY = `query LabourMarket($region: String!, $measure: String!) {
   regions { code name kind }
   ${CLASSES.map((c) => `${c.alias}: series(measure: $measure, region: $region, occupation: "${c.code}") { ${SERIES} }`).join("\n  ")}
 }`;
@@ -35,7 +35,7 @@ export function technicalShare(total, technical, ict) {
 }
 
 function regionPicker(regions, current) {
-  const groups = REGION_KINDS.map((kind) => [kind, regions.filter((r) => r.kind === kind)]).filter(([, list]) => list.length);
+  const groups = REGION_KINDS.map((kind) => [kind, regions.filter((r) => String(r.kind).toLowerCase() === kind)]).filter(([, list]) => list.length);
   const select = h("select", { id: "region", name: "regio" }, groups.map(([kind, list]) =>
     h("optgroup", { label: fmt.regionKind(kind) }, list.map((r) =>
       h("option", { value: r.code, selected: r.code === current }, r.name)))));

@@ -3,10 +3,10 @@
 import { h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
-import { dueLabel, leads, nextMilestone, nodes, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
+import { dueLabel, leads, nodes, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
 
 const PARTICIPANT = `role organisationKind label organisation { id name }`;
-const QUERY = `query PactOverview($slug: String!) {
+export const QUERY = `query PactOverview($slug: String!) {
   pact(slug: $slug) {
     slug name level periodStart periodEnd signedOn
     region { code name }
@@ -15,10 +15,10 @@ const QUERY = `query PactOverview($slug: String!) {
     actionLines {
       number name aim
       goals { name unit scope baseline { value year } targets { period value } actual { period value } }
-      actions {
-        id number title status progress
-        lead { ${PARTICIPANT} }
-        milestones { id title dueBy due { label } status metOn overdue }
+      actions(first: 50) {
+        nodes { id number title status progress
+        participants { ${PARTICIPANT} }
+        nextMilestone { id title dueBy due { label } status overdue } }
       }
     }
   }
@@ -52,7 +52,7 @@ function goalItem(goal) {
 }
 
 function actionRow(action) {
-  const next = nextMilestone(action);
+  const next = action.nextMilestone;
   return h("tr", { class: next?.overdue ? "overdue" : null },
     h("td", { class: "num" }, String(action.number)),
     h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, action.title)),

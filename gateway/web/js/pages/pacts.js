@@ -5,7 +5,7 @@ import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
 
-const QUERY = `query Pacts {
+export const QUERY = `query Pacts {
   pacts { slug name level periodStart periodEnd region { code name } parent { slug name } }
 }`;
 

@@ -5,14 +5,19 @@ import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { nodes, partialNotice, statusBadge } from "./common.js";
 
-const QUERY = `query Partner($id: ID!) {
+export const QUERY = `query Partner($id: ID!) {
   organisation(id: $id) {
     id name kind sectors website active
     municipality { code name }
     memberships { pact { slug name } joinedOn leftOn }
-    actions { role action { id number title status pact { slug name } } }
+    actions { id number title status pact { slug name } participants { role organisation { id } } }
   }
 }`;
+
+function rolesOf(action, organisationId) {
+  const roles = nodes(action.participants).filter((p) => p.organisation?.id === organisationId).map((p) => fmt.role(p.role));
+  return roles.length ? [...new Set(roles)].join(", ") : fmt.DASH;
+}
 
 export async function render(view, { id }) {
   const { data, errors } = await gql(QUERY, { id });
@@ -41,10 +46,10 @@ export async function render(view, { id }) {
       : h("p", {}, "Niet aangesloten bij een pact."),
     h("h2", {}, "Acties"),
     actions.length
-      ? table(null, ["Actie", "Pact", "Rol", "Status"], actions.map(({ role, action }) => h("tr", {},
+      ? table(null, ["Actie", "Pact", "Rol", "Status"], actions.map((action) => h("tr", {},
         h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`)),
         h("td", {}, action.pact?.name || fmt.DASH),
-        h("td", {}, fmt.role(role)),
+        h("td", {}, rolesOf(action, org.id)),
         h("td", {}, statusBadge(action.status)))))
       : h("p", {}, "Neemt (nog) niet deel aan acties."),
   );

@@ -6,13 +6,13 @@ import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
 
 const PAGE_SIZE = 25;
-const QUERY = `query Partners($search: String, $kind: String, $municipality: String, $first: Int, $after: String) {
+export const QUERY = `query Partners($search: String, $kind: OrganisationKind, $municipality: String, $first: Int!, $after: String) {
   organisations(search: $search, kind: $kind, municipality: $municipality, first: $first, after: $after) {
     edges { node { id name kind municipality { code name } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
-const MUNICIPALITIES = `query Municipalities { regions(kind: "municipality") { code name } }`;
+export const MUNICIPALITIES = `query Municipalities { regions(kind: MUNICIPALITY) { code name } }`;
 
 function row(org) {
   return h("tr", {},
@@ -45,7 +45,8 @@ function filterForm(query, municipalities) {
 export async function render(view, { query }) {
   const variables = {
     search: query.get("zoek") || null,
-    kind: query.get("soort") || null,
+    // The API's kinds are a GraphQL enum: the same codes, upper case.
+    kind: query.get("soort") ? query.get("soort").toUpperCase() : null,
     municipality: query.get("gemeente") || null,
     first: PAGE_SIZE,
     after: null,
