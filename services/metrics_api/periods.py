@@ -6,6 +6,7 @@ which is why the database stores the text and a one-letter frequency beside it.
 """
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -54,6 +55,7 @@ class Period:
         return Period(self.year - 1, PERIODS_PER_YEAR[self.frequency], self.frequency)
 
 
+@lru_cache(maxsize=8192)  # the same few hundred periods are read over and over
 def parse_period(text: str) -> Period:
     """A period from any accepted form; InvalidPeriod with the reason otherwise."""
     candidate = text.strip().upper() if isinstance(text, str) else ""

@@ -201,10 +201,11 @@ async def query_series(body: SeriesQuery, session: SessionDep) -> SeriesList:
     reader = SeriesReader(session)
     requests = [SeriesRequest(measure=spec.measure, region=spec.region, occupation=spec.occupation,
                               from_=spec.from_, to=spec.to, as_of=spec.as_of) for spec in body.series]
+    await reader.learn(requests)
     errors = []
     for index, request in enumerate(requests):
         try:
-            await reader.check(request, prefix=f"series.{index}.")
+            reader.check(request, prefix=f"series.{index}.")
         except Problem as exc:
             errors.extend(exc.errors or [])
     if errors:

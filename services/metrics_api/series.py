@@ -8,6 +8,7 @@ change is against the previous period of the same frequency. `as_of` answers as 
 at that moment: only revisions recorded by then count.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.pagination import decode_cursor, encode_cursor
 from common.problems import Problem, field_error, invalid
-from services.metrics_api.models import Measure, Observation, Occupation, OccupationMember, Region, RegionMember
+from services.metrics_api.models import Measure, Observation
 from services.metrics_api.periods import FREQUENCY_ORDER, InvalidPeriod, Period, parse_period
 from services.metrics_api.schemas import ObservationOut, Series, SeriesPoint
 
@@ -78,45 +79,56 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-async def _closure(session: AsyncSession, link_table: Any, parent_column: Any, start: set[str]) -> dict[str, list[str]]:
-    """Members of every code reachable from `start` through member links."""
-    members: dict[str, list[str]] = {}
-    frontier = set(start)
-    while frontier:
-        rows = await session.execute(select(parent_column, link_table.member).where(parent_column.in_(frontier))
-                                     .order_by(parent_column, link_table.member))
-        found: dict[str, list[str]] = {code: [] for code in frontier}
-        for parent, member in rows:
-            found[parent].append(member)
-        members.update(found)
-        frontier = {m for ms in found.values() for m in ms} - members.keys()
-    return members
+CLOSURES = text("""
+    WITH RECURSIVE
+    regions_below(parent, member) AS (
+        SELECT region, member FROM region_members WHERE region = :region
+        UNION
+        SELECT m.region, m.member FROM region_members m JOIN regions_below b ON m.region = b.member
+    ),
+    classes_below(parent, member) AS (
+        SELECT occupation, member FROM occupation_members WHERE occupation = ANY(:occupations)
+        UNION
+        SELECT m.occupation, m.member FROM occupation_members m JOIN classes_below b ON m.occupation = b.member
+    )
+    SELECT 'region' AS kind, parent, member FROM regions_below
+    UNION ALL
+    SELECT 'occupation', parent, member FROM classes_below
+    ORDER BY 1, 2, 3
+""")
 
 
 class SeriesReader:
-    """Reads series; reference data is cached for the request (fetch-many reuses it)."""
+    """Reads series for one request; what it learns of the reference data is kept for fetch-many."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._measures: dict[str, Measure] | None = None
-        self._regions: set[str] | None = None
-        self._occupations: set[str] | None = None
+        self.measures: dict[str, Measure] = {}
+        self.regions: set[str] = set()
+        self.occupations: set[str] = set()
 
-    async def _reference(self) -> None:
-        if self._measures is None:
-            self._measures = {m.code: m for m in await self.session.scalars(select(Measure))}
-            self._regions = set(await self.session.scalars(select(Region.code)))
-            self._occupations = set(await self.session.scalars(select(Occupation.code)))
+    async def learn(self, requests: list[SeriesRequest]) -> None:
+        """Which of the codes these requests name exist: two queries, however many requests."""
+        measures = {r.measure for r in requests}
+        self.measures.update({m.code: m for m in await self.session.scalars(
+            select(Measure).where(Measure.code.in_(measures)))})
+        rows = await self.session.execute(
+            text("SELECT 'region', code FROM regions WHERE code = ANY(:regions)"
+                 " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY(:occupations)"),
+            {"regions": list({r.region for r in requests}),
+             "occupations": list({r.occupation for r in requests} | {TOTAL})},
+        )
+        for kind, code in rows:
+            (self.regions if kind == "region" else self.occupations).add(code)
 
-    async def check(self, request: SeriesRequest, prefix: str = "") -> tuple[Period | None, Period | None]:
-        await self._reference()
+    def check(self, request: SeriesRequest, prefix: str = "") -> tuple[Period | None, Period | None]:
         where = {"in": "query"} if not prefix else {}
         errors = []
-        if request.measure not in self._measures:
+        if request.measure not in self.measures:
             errors.append(field_error(prefix + "measure", f"Unknown measure '{request.measure}'.", **where))
-        if request.region not in self._regions:
+        if request.region not in self.regions:
             errors.append(field_error(prefix + "region", f"Unknown region '{request.region}'.", **where))
-        if request.occupation not in self._occupations:
+        if request.occupation not in self.occupations:
             errors.append(field_error(prefix + "occupation", f"Unknown occupation class '{request.occupation}'.", **where))
         try:
             bounds = period_bounds(request.from_, request.to, prefix)
@@ -128,13 +140,21 @@ class SeriesReader:
         return bounds
 
     async def read(self, request: SeriesRequest, prefix: str = "") -> Series:
-        start, end = await self.check(request, prefix)
-        measure = self._measures[request.measure]
+        if (request.measure not in self.measures or request.region not in self.regions
+                or request.occupation not in self.occupations):
+            await self.learn([request])
+        start, end = self.check(request, prefix)
+        measure = self.measures[request.measure]
         additive = measure.value_type != "share"
-        region_members = await _closure(self.session, RegionMember, RegionMember.region, {request.region})
-        occupations = {request.occupation, TOTAL} if TOTAL in self._occupations else {request.occupation}
-        occupation_members = await _closure(self.session, OccupationMember, OccupationMember.occupation, occupations)
-        rows = await self._latest(request, region_members.keys(), occupation_members.keys(), start, end)
+        occupations = {request.occupation, TOTAL} if TOTAL in self.occupations else {request.occupation}
+        region_members: dict[str, list[str]] = defaultdict(list)
+        occupation_members: dict[str, list[str]] = defaultdict(list)
+        for kind, parent, member in await self.session.execute(
+                CLOSURES, {"region": request.region, "occupations": list(occupations)}):
+            (region_members if kind == "region" else occupation_members)[parent].append(member)
+        regions = {request.region} | {m for ms in region_members.values() for m in ms}
+        classes = occupations | {m for ms in occupation_members.values() for m in ms}
+        rows = await self._latest(request, regions, classes, start, end)
 
         direct: dict[tuple[str, str, str], Figure] = {}
         periods: dict[str, Period] = {}
@@ -143,8 +163,8 @@ class SeriesReader:
             if not row.withdrawn:
                 direct[(row.region, row.occupation, row.period)] = Figure(
                     row.value, row.status, row.revision, False, row.missing_reason)
-                if row.occupation in wanted_occupations:
-                    periods.setdefault(row.period, parse_period(row.period))
+                if row.occupation in wanted_occupations and row.period not in periods:
+                    periods[row.period] = parse_period(row.period)
 
         memo: dict[tuple[str, str, str], Figure | None] = {}
 

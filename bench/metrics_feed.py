@@ -1,0 +1,290 @@
+"""Measure the statistics feed and series reads of metrics_api against a real server process.
+
+    .venv/bin/python bench/metrics_feed.py [--rows 1000000] [--fill 10000000] [--reads 300]
+
+Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local
+server at 127.0.0.1:5432): creates a fresh database, migrates it, starts `techniekpact serve
+metrics_api` on a free port and prints:
+
+1. a plain asyncpg `copy_records_to_table` of the rows into the empty observations table (the
+   ceiling), then the same rows as one CSV feed post into the empty table: rows/s and the ratio,
+   and the service's peak resident memory during the post;
+2. the identical CSV posted again (all unchanged), and once more with 10% of the values revised;
+3. the table filled to `--fill` observations, then GET /v1/series latency (p50, p95, p99) for a
+   derived aggregate (Noordvleugel, summed from three provinces, and a class summed from two)
+   over 10 years of monthly data.
+The database is dropped at the end.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cli.migrate import upgrade_all  # noqa: E402
+from cli.processes import free_port  # noqa: E402
+from common.auth import issue_token  # noqa: E402
+from common.database import asyncpg_dsn  # noqa: E402
+from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
+from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
+
+MEASURES = ("vacancies_new", "vacancies_open")
+OCCUPATIONS = ("total", "technical_industry", "ict")
+PROVINCES = ("PV24", "PV26", "PV27")
+MONTHS = [f"{year}-{month:02d}" for year in range(2015, 2025) for month in range(1, 13)]  # 10 years
+COPY_COLUMNS = ["measure", "region", "occupation", "period", "revision", "frequency", "value", "status",
+                "missing_reason", "withdrawn", "source", "batch_id", "recorded_at"]
+
+
+def municipalities(count: int) -> list[str]:
+    return [f"GM{number:04d}" for number in range(1, count + 1)]
+
+
+def feed_keys(rows: int, regions: list[str]):
+    """(measure, region, occupation, month) in key order, `rows` of them."""
+    produced = 0
+    for region in regions:
+        for measure in MEASURES:
+            for occupation in OCCUPATIONS:
+                for month in MONTHS:
+                    if produced == rows:
+                        return
+                    produced += 1
+                    yield measure, region, occupation, month
+
+
+def value_of(key: tuple, salt: int = 0) -> int:
+    return (hash(key) + salt) % 5_000
+
+
+def as_csv(keys: list[tuple], revised_every: int = 0) -> bytes:
+    lines = ["measure;region;period;occupation;value;status"]
+    for index, (measure, region, occupation, month) in enumerate(keys):
+        value = value_of((measure, region, occupation, month))
+        if revised_every and index % revised_every == 0:
+            value += 1
+        lines.append(f"{measure};{region};{month};{occupation};{value};final")
+    return ("\n".join(lines) + "\n").encode()
+
+
+class PeakMemory:
+    """Polls the resident memory of a process and its children while running."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def rss(self) -> int:
+        processes = [self.process, *self.process.children(recursive=True)]
+        return sum(p.memory_info().rss for p in processes if p.is_running())
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.02)
+
+    def __enter__(self) -> "PeakMemory":
+        self.baseline = self.rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def start_service(database_url: str, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([str(REPO / ".venv/bin/techniekpact"), "serve", "metrics_api", "--port", str(port)],
+                               env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"metrics_api exited; see {log}")
+        time.sleep(0.2)
+    raise SystemExit("metrics_api did not become ready")
+
+
+def seed(client: httpx.Client, regions: list[str]) -> None:
+    admin = {"Authorization": "Bearer " + issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:admin"])}
+
+    def put(path: str, body: dict) -> None:
+        response = client.put(path, json=body, headers=admin)
+        response.raise_for_status()
+
+    put("/v1/regions/NL01", {"name": "Nederland", "kind": "country"})
+    for code in PROVINCES:
+        put(f"/v1/regions/{code}", {"name": code, "kind": "province", "parent": "NL01"})
+    put("/v1/regions/noordvleugel", {"name": "Noordvleugel", "kind": "aggregate", "members": list(PROVINCES)})
+    for code in regions:
+        put(f"/v1/regions/{code}", {"name": code, "kind": "municipality"})
+    put("/v1/measures/vacancies_new", {"name": "Ontstane vacatures", "unit": "vacancies", "kind": "flow"})
+    put("/v1/measures/vacancies_open", {"name": "Openstaande vacatures", "unit": "vacancies", "kind": "stock"})
+    put("/v1/occupations/total", {"name": "Totaal"})
+    put("/v1/occupations/technical_industry", {"name": "Techniek en industrie", "parent": "total"})
+    put("/v1/occupations/ict", {"name": "ICT", "parent": "total"})
+    put("/v1/occupations/technical_industry_ict", {"name": "Techniek, industrie en ICT", "parent": "total",
+                                                    "members": ["technical_industry", "ict"]})
+
+
+def typed_records(keys, revision: int = 1):
+    batch_id = uuid.uuid4()
+    now = datetime.now(timezone.utc)
+    for key in keys:
+        measure, region, occupation, month = key
+        yield (measure, region, occupation, month, revision, "M", Decimal(value_of(key)), "final", None, False,
+               "bench", batch_id, now)
+
+
+async def raw_copy(dsn: str, keys: list[tuple]) -> float:
+    connection = await asyncpg.connect(dsn)
+    try:
+        started = time.perf_counter()
+        await connection.copy_records_to_table("observations", schema_name="metrics", columns=COPY_COLUMNS,
+                                               records=typed_records(keys))
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+async def truncate(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("TRUNCATE metrics.observations, metrics.batches, metrics.idempotency_keys")
+        await connection.execute("VACUUM ANALYZE metrics.observations")
+    finally:
+        await connection.close()
+
+
+async def fill(dsn: str, total: int) -> int:
+    """More observations up to `total`: the provinces' 10 years and then other measures' history."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        present = await connection.fetchval("SELECT count(*) FROM metrics.observations")
+        province_keys = [(m, r, o, month) for r in PROVINCES for m in MEASURES for o in OCCUPATIONS for month in MONTHS]
+        await connection.copy_records_to_table("observations", schema_name="metrics", columns=COPY_COLUMNS,
+                                               records=typed_records(province_keys))
+        needed = total - present - len(province_keys)
+        revision = 100
+        # Further revisions of the municipal figures, as years of monthly feeds leave them.
+        while needed > 0:
+            keys = list(feed_keys(min(needed, present), municipalities(10_000)))
+            await connection.copy_records_to_table("observations", schema_name="metrics", columns=COPY_COLUMNS,
+                                                   records=typed_records(keys, revision=revision))
+            needed -= len(keys)
+            revision += 1
+        await connection.execute("VACUUM ANALYZE metrics.observations")
+        return await connection.fetchval("SELECT count(*) FROM metrics.observations")
+    finally:
+        await connection.close()
+
+
+def post(client: httpx.Client, body: bytes, token: str, memory: PeakMemory | None = None) -> tuple[float, dict]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
+               "Idempotency-Key": uuid.uuid4().hex}
+    started = time.perf_counter()
+    response = client.post("/v1/feeds/bench/observations", content=body, headers=headers, timeout=900)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"feed refused: {response.status_code} {response.text[:500]}")
+    return elapsed, response.json()
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--fill", type=int, default=10_000_000)
+    parser.add_argument("--reads", type=int, default=300)
+    args = parser.parse_args()
+
+    server = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+              or "postgresql://postgres@127.0.0.1:5432/postgres")
+    database_url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
+    dsn = asyncpg_dsn(database_url)
+    asyncio.run(ensure_database(database_url))
+    service = None
+    try:
+        upgrade_all(database_url)
+        port = free_port()
+        service = start_service(database_url, port, Path("/tmp") / f"metrics-bench-{port}.log")
+        regions = municipalities(-(-args.rows // (len(MEASURES) * len(OCCUPATIONS) * len(MONTHS))))
+        token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:write"], sources=["bench"])
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            seed(client, regions)
+            keys = list(feed_keys(args.rows, regions))
+            body = as_csv(keys)
+            print(f"feed: {len(keys):,} rows, CSV of {len(body) / 1e6:.1f} MB; {os.cpu_count()} cores")
+
+            raw_seconds = asyncio.run(raw_copy(dsn, keys))
+            raw_rate = len(keys) / raw_seconds
+            print(f"  raw asyncpg copy_records_to_table into observations: {raw_seconds:6.1f} s  {raw_rate:9,.0f} rows/s")
+            asyncio.run(truncate(dsn))
+
+            with PeakMemory(service.pid) as memory:
+                seconds, answer = post(client, body, token)
+            rate = len(keys) / seconds
+            print(f"  feed, first post (all inserted: {answer['inserted']:,}):    {seconds:6.1f} s  {rate:9,.0f} rows/s"
+                  f"  = {rate / raw_rate:.2f} of raw copy")
+            print(f"  service memory: {memory.baseline / 2**20:,.0f} MiB before, peak {memory.peak / 2**20:,.0f} MiB"
+                  f" during the post")
+            seconds, answer = post(client, body, token)
+            print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
+                  f"  {len(keys) / seconds:9,.0f} rows/s")
+            seconds, answer = post(client, as_csv(keys, revised_every=10), token)
+            print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
+                  f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
+            del body
+
+            total = asyncio.run(fill(dsn, args.fill))
+            print(f"series: {total:,} observations in the table")
+            params = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry_ict",
+                      "from": MONTHS[0], "to": MONTHS[-1]}
+            first = client.get("/v1/series", params=params).json()
+            assert len(first["points"]) == len(MONTHS) and first["derived"], first
+            samples = []
+            for _ in range(args.reads):
+                started = time.perf_counter()
+                response = client.get("/v1/series", params=params)
+                samples.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+            print(f"  GET /v1/series noordvleugel x technical_industry_ict, 120 months, derived "
+                  f"({args.reads} sequential reads): p50 {statistics.median(samples):.1f} ms, "
+                  f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms")
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(timeout=30)
+        asyncio.run(drop_database(database_url))
+
+
+if __name__ == "__main__":
+    random.seed(1)
+    main()
