@@ -322,12 +322,13 @@ class Baseline:
 
 @strawberry.type
 class PeriodValue:
-    period: str
+    period: str | None = strawberry.field(description="Null where the plan names no period (\"van 50% naar 75%\").")
     value: float | None
 
 
 def _period_values(values: Any) -> list[PeriodValue]:
-    return [PeriodValue(period=str(item["period"]), value=_float(item.get("value"))) for item in values or []]
+    return [PeriodValue(period=None if item.get("period") is None else str(item["period"]),
+                        value=_float(item.get("value"))) for item in values or []]
 
 
 def _baseline(value: Any) -> Baseline | None:
