@@ -1,5 +1,11 @@
 // Builds DOM nodes from data without innerHTML, so names from the registry can never inject markup.
 
+/** Appends children, skipping null and false (so `cond ? node : null` reads naturally) and flattening arrays. */
+export function add(node, ...children) {
+  append(node, children);
+  return node;
+}
+
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {

@@ -64,9 +64,9 @@ async function route() {
   if (typeof afterAttach === "function") afterAttach();
   const heading = view.querySelector("h1");
   document.title = `${heading ? heading.textContent : "Techniekpact"} · Techniekpact`;
-  // Move focus to the new page so keyboard and screen-reader users start at its top; keep it
-  // where it is when the page only re-rendered its own filter form.
-  if (!main.contains(document.activeElement) || document.activeElement === main) main.focus({ preventScroll: false });
+  // After a move within the app, focus goes to the new page so keyboard and screen-reader users
+  // start at its top; on the first load the browser's own order (skip link first) applies.
+  if (id > 1) main.focus();
 }
 
 function showTokenState() {

@@ -1,7 +1,7 @@
 // One action: what it is, who takes part, its milestones on a timeline, results and progress reports,
 // and (with a token) a form to record a progress report.
 
-import { clear, h, notice } from "../dom.js";
+import { add, clear, h, notice } from "../dom.js";
 import { getToken, gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { leads, nodes, organisationName, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
@@ -141,12 +141,12 @@ export async function render(view, { id }) {
   const { data, errors } = await gql(QUERY, { id });
   const action = data.action;
   if (!action) {
-    view.append(h("h1", {}, "Actie niet gevonden"), notice("Deze actie bestaat niet (meer).", "error"));
+    add(view, h("h1", {}, "Actie niet gevonden"), notice("Deze actie bestaat niet (meer).", "error"));
     return;
   }
   const participants = nodes(action.participants);
   const list = reportList(nodes(action.progressReports));
-  view.append(
+  add(view, 
     h("p", { class: "breadcrumb" }, h("a", { href: "#/" }, "Pacten"), " › ",
       action.pact ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact",
       " › ", `Actie ${action.number}`),

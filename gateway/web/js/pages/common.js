@@ -30,8 +30,10 @@ export function overdueBadge() {
 /** A progress bar with its figure as text, so it reads without seeing the bar. */
 export function progressBar(fraction, label) {
   const value = fraction === null || fraction === undefined ? null : Math.max(0, Math.min(1, Number(fraction)));
+  // Without a value a <progress> is "indeterminate" and animates as if busy: an empty bar says it better.
   return h("div", { class: "bar" },
-    h("progress", { max: "100", value: value === null ? null : String(Math.round(value * 100)), "aria-label": label }),
+    h("progress", { max: "100", value: String(Math.round((value ?? 0) * 100)), "aria-label": label,
+      "aria-valuetext": value === null ? "geen meting" : fmt.percent(value) }),
     h("span", { class: "bar-label" }, value === null ? "geen meting" : fmt.percent(value)));
 }
 

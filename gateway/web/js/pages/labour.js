@@ -1,6 +1,6 @@
 // Labour market: new vacancies by occupation class for one region over time, and the technical share.
 
-import { h, notice, table } from "../dom.js";
+import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
@@ -88,7 +88,10 @@ function drawChart(canvas, periods, lookups, shares) {
           title: { display: true, text: "Technisch aandeel" }, ticks: { callback: (value) => `${fmt.number(value)}%` } },
       },
       plugins: {
+        // In the order of the table, whatever order the datasets are drawn in.
+        legend: { labels: { sort: (a, b) => a.datasetIndex - b.datasetIndex } },
         tooltip: {
+          itemSort: (a, b) => a.datasetIndex - b.datasetIndex,
           callbacks: {
             label: (item) => item.dataset.yAxisID === "share"
               ? `${item.dataset.label}: ${fmt.percent(item.raw / 100)}`
@@ -112,25 +115,25 @@ export async function render(view, { query }) {
   const derived = series.some((s) => s?.derived || (s?.points || []).some((p) => p.derived));
   const latest = periods[periods.length - 1];
 
-  view.append(
+  add(view, 
     h("h1", {}, `Arbeidsmarkt: ${regionName}`),
     h("p", {}, "Nieuwe vacatures (bij het UWV geregistreerd) naar beroepsklasse, en het aandeel technische, industrie- en informaticaberoepen daarin."),
     regionPicker(regions, region),
     partialNotice(errors),
   );
   if (!periods.length) {
-    view.append(notice(`Er zijn nog geen vacaturecijfers voor ${regionName}.`));
+    add(view, notice(`Er zijn nog geen vacaturecijfers voor ${regionName}.`));
     return null;
   }
   const latestTotal = lookups[0].get(latest)?.value;
-  view.append(
+  add(view, 
     h("ul", { class: "stats", "aria-label": `Kerncijfers ${fmt.period(latest)}` },
       h("li", {}, `Nieuwe vacatures ${fmt.period(latest)}`, h("span", { class: "value", id: "stat-total" }, fmt.number(latestTotal))),
       h("li", {}, `Technisch aandeel ${fmt.period(latest)}`,
         h("span", { class: "value", id: "stat-share" }, fmt.percent(shares[shares.length - 1])))),
   );
   const canvas = h("canvas", { role: "img", "aria-label": `Grafiek van nieuwe vacatures per beroepsklasse in ${regionName}; de cijfers staan in de tabel eronder.` });
-  view.append(
+  add(view, 
     h("div", { class: "chart-box" }, canvas),
     table(`Nieuwe vacatures in ${regionName}`,
       ["Periode", ...CLASSES.map((c) => fmt.occupation(c.code)), "Technisch aandeel"],

@@ -1,6 +1,6 @@
 // Pact overview: action lines with their goals (baseline, target, actual, progress) and the actions.
 
-import { h, notice, table } from "../dom.js";
+import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { dueLabel, leads, nodes, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
@@ -44,7 +44,8 @@ function goalItem(goal) {
       figure("Nulmeting", goal.baseline
         ? `${fmt.quantity(goal.baseline.value, goal.unit)}${goal.baseline.year ? ` (${goal.baseline.year})` : ""}` : fmt.DASH),
       figure("Doel", targets.length
-        ? targets.map((t) => `${fmt.quantity(t.value, goal.unit)} (${fmt.period(t.period)})`).join(", ") : fmt.DASH),
+        ? targets.map((t) => `${fmt.quantity(t.value, goal.unit)}${t.period ? ` (${fmt.period(t.period)})` : ""}`).join(", ")
+        : fmt.DASH),
       figure("Nu", goal.actual
         ? `${fmt.quantity(goal.actual.value, goal.unit)}${goal.actual.period ? ` (${fmt.period(goal.actual.period)})` : ""}`
         : "nog niet gemeten")),
@@ -66,11 +67,11 @@ export async function render(view, { slug }) {
   const { data, errors } = await gql(QUERY, { slug });
   const pact = data.pact;
   if (!pact) {
-    view.append(h("h1", {}, "Pact niet gevonden"), notice(`Er is geen pact "${slug}".`, "error"));
+    add(view, h("h1", {}, "Pact niet gevonden"), notice(`Er is geen pact "${slug}".`, "error"));
     return;
   }
   const lines = nodes(pact.actionLines);
-  view.append(
+  add(view, 
     h("p", { class: "breadcrumb" }, h("a", { href: "#/" }, "Pacten"), " › ", pact.name),
     h("h1", {}, pact.name),
     partialNotice(errors),

@@ -1,6 +1,6 @@
 // Home: the pacts on the platform, each linking to its overview.
 
-import { h, notice } from "../dom.js";
+import { add, h, notice } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
@@ -9,10 +9,18 @@ export const QUERY = `query Pacts {
   pacts { slug name level periodStart periodEnd region { code name } parent { slug name } }
 }`;
 
+function years(pact) {
+  const start = pact.periodStart?.slice(0, 4);
+  const end = pact.periodEnd?.slice(0, 4);
+  if (start && end) return `${start}–${end}`;
+  if (end) return `tot ${end}`;
+  return start ? `vanaf ${start}` : null;
+}
+
 export async function render(view) {
   const { data, errors } = await gql(QUERY);
   const pacts = data.pacts || [];
-  view.append(
+  add(view, 
     h("h1", {}, "Techniekpacten"),
     h("p", {}, "Kies een pact voor de actielijnen, doelen en acties."),
     partialNotice(errors),
@@ -21,8 +29,7 @@ export async function render(view) {
       h("ul", { class: "meta" },
         pact.level ? h("li", {}, fmt.level(pact.level)) : null,
         pact.region ? h("li", {}, pact.region.name || pact.region.code) : null,
-        pact.periodStart || pact.periodEnd
-          ? h("li", {}, `${String(pact.periodStart || "").slice(0, 4)}–${String(pact.periodEnd || "").slice(0, 4)}`) : null),
+        years(pact) ? h("li", {}, years(pact)) : null),
       pact.parent ? h("p", {}, "Onderdeel van ", h("a", { href: `#/pact/${encodeURIComponent(pact.parent.slug)}` }, pact.parent.name)) : null,
     ))) : notice("Er zijn nog geen pacten. Laad de voorbeeldgegevens met techniekpact seed."),
   );

@@ -1,6 +1,6 @@
 // One organisation: what it is, the pacts it joined and the actions it takes part in.
 
-import { h, notice, table } from "../dom.js";
+import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { nodes, partialNotice, statusBadge } from "./common.js";
@@ -23,12 +23,12 @@ export async function render(view, { id }) {
   const { data, errors } = await gql(QUERY, { id });
   const org = data.organisation;
   if (!org) {
-    view.append(h("h1", {}, "Organisatie niet gevonden"), notice("Deze organisatie staat niet in het register.", "error"));
+    add(view, h("h1", {}, "Organisatie niet gevonden"), notice("Deze organisatie staat niet in het register.", "error"));
     return;
   }
   const memberships = nodes(org.memberships);
   const actions = nodes(org.actions);
-  view.append(
+  add(view, 
     h("p", { class: "breadcrumb" }, h("a", { href: "#/partners" }, "Partners"), " › ", org.name),
     h("h1", {}, org.name),
     partialNotice(errors),

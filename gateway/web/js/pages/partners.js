@@ -1,6 +1,6 @@
 // Partner directory: search by name, filter by kind and municipality; pages through a connection.
 
-import { h, notice } from "../dom.js";
+import { add, h, notice } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
@@ -76,14 +76,14 @@ export async function render(view, { query }) {
     more.disabled = false;
     body.children[firstNew]?.querySelector("a")?.focus();
   });
-  view.append(
+  add(view, 
     h("h1", {}, "Partners"),
     h("p", {}, "Scholen, bedrijven, overheden en andere organisaties die aan een techniekpact meedoen."),
     filterForm(query, regions.data.regions || []),
     partialNotice(errors),
   );
   const found = show(data.organisations);
-  view.append(found
+  add(view, found
     ? h("div", {}, count, h("div", { class: "table-scroll" }, h("table", {},
       h("caption", {}, "Organisaties"),
       h("thead", {}, h("tr", {}, ["Naam", "Soort", "Gemeente"].map((t) => h("th", { scope: "col" }, t)))),
