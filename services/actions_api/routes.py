@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 
 from common.auth import OptionalPrincipal, Principal, require_scope
 from common.database import SessionDep
@@ -82,19 +83,25 @@ def _with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+def _json(body: BaseModel, version: int | None = None) -> Response:
+    """Serialize once: a returned model would be dumped and validated again against the response model."""
+    headers = {"ETag": etag(version)} if version is not None else None
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)
+
+
 IdsQuery = Annotated[str | None, Query(description="Fetch many: comma-separated ids (at most 500), no pagination")]
 
 
 # --- Pacts ------------------------------------------------------------------------------------
 
 
-@router.get("/pacts", tags=["pacts"])
+@router.get("/pacts", tags=["pacts"], response_model=Page[PactOut])
 async def list_pacts(session: SessionDep,
                      slugs: Annotated[str | None, Query(description="Fetch many: comma-separated slugs")] = None,
                      parent: Annotated[str | None, Query(description="Only the pacts under this pact (slug)")] = None,
-                     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[PactOut]:
-    return await service.list_pacts(session, slugs=_split(slugs, "slugs") if slugs is not None else None,
-                                    parent=parent, limit=limit, cursor=cursor)
+                     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Response:
+    return _json(await service.list_pacts(session, slugs=_split(slugs, "slugs") if slugs is not None else None,
+                                          parent=parent, limit=limit, cursor=cursor))
 
 
 @router.post("/pacts", status_code=201, tags=["pacts"])
@@ -104,16 +111,15 @@ async def create_pact(body: PactIn, session: SessionDep, response: Response, _: 
     return out
 
 
-@router.get("/pacts/{slug}", tags=["pacts"])
-async def get_pact(slug: str, session: SessionDep, response: Response) -> PactOut:
+@router.get("/pacts/{slug}", tags=["pacts"], response_model=PactOut)
+async def get_pact(slug: str, session: SessionDep) -> Response:
     out = await service.get_pact(session, slug)
-    _with_etag(response, out.version)
-    return out
+    return _json(out, out.version)
 
 
-@router.get("/pacts/{slug}/lines", tags=["action lines"])
-async def list_lines(slug: str, session: SessionDep) -> Page[LineOut]:
-    return Page(items=await service.list_lines(session, slug))
+@router.get("/pacts/{slug}/lines", tags=["action lines"], response_model=Page[LineOut])
+async def list_lines(slug: str, session: SessionDep) -> Response:
+    return _json(Page(items=await service.list_lines(session, slug)))
 
 
 @router.post("/pacts/{slug}/lines", status_code=201, tags=["action lines"])
@@ -123,9 +129,9 @@ async def create_line(slug: str, body: LineIn, session: SessionDep, response: Re
     return out
 
 
-@router.get("/pacts/{slug}/agenda", tags=["agenda"])
-async def list_agenda(slug: str, session: SessionDep) -> Page[AgendaOut]:
-    return Page(items=await service.list_agenda(session, slug))
+@router.get("/pacts/{slug}/agenda", tags=["agenda"], response_model=Page[AgendaOut])
+async def list_agenda(slug: str, session: SessionDep) -> Response:
+    return _json(Page(items=await service.list_agenda(session, slug)))
 
 
 @router.post("/pacts/{slug}/agenda", status_code=201, tags=["agenda"])
@@ -143,12 +149,12 @@ async def create_goal(line_id: uuid.UUID, body: GoalIn, session: SessionDep, res
     return out
 
 
-@router.get("/goals", tags=["goals"])
+@router.get("/goals", tags=["goals"], response_model=Page[GoalOut])
 async def list_goals(
     session: SessionDep, ids: IdsQuery = None,
     series: Annotated[str | None, Query(
         description="The goals that point at these series: comma-separated measure:region:occupation")] = None,
-) -> Page[GoalOut]:
+) -> Response:
     if ids is None and series is None:
         raise invalid([field_error("ids", "Give ids or series.", **{"in": "query"})])
     keys = None
@@ -161,7 +167,7 @@ async def list_goals(
             if len(parts) != 3 or not all(parts):
                 raise invalid([field_error("series", f"'{item}' is not measure:region[:occupation].", **{"in": "query"})])
             keys.append(tuple(parts))
-    return Page(items=await service.list_goals(session, ids=_uuids(ids, "ids"), series=keys))
+    return _json(Page(items=await service.list_goals(session, ids=_uuids(ids, "ids"), series=keys)))
 
 
 @router.post("/goals/{goal_id}/progress-reports", status_code=201, tags=["progress reports"])
@@ -173,7 +179,7 @@ async def create_goal_report(goal_id: uuid.UUID, body: GoalReportIn, session: Se
 # --- Actions ----------------------------------------------------------------------------------
 
 
-@router.get("/actions", tags=["actions"])
+@router.get("/actions", tags=["actions"], response_model=Page[ActionOut])
 async def list_actions(
     session: SessionDep,
     ids: IdsQuery = None,
@@ -184,12 +190,12 @@ async def list_actions(
     role: Annotated[str | None, Query(description="With organisation: only these roles (lead, participant, coordination)")] = None,
     overdue: Annotated[bool | None, Query(description="Actions with (or without) an open milestone past due")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
-) -> Page[ActionOut]:
-    return await service.list_actions(
+) -> Response:
+    return _json(await service.list_actions(
         session, ids=_uuids(ids, "ids"), pact=pact,
         statuses=_choices(status, "status", list(rules.ActionStatus)), line=line, organisation=organisation,
         roles=_choices(role, "role", list(Role.__args__)), overdue=overdue, limit=limit, cursor=cursor,
-    )
+    ))
 
 
 @router.post("/pacts/{slug}/actions", status_code=201, tags=["actions"])
@@ -200,11 +206,10 @@ async def create_action(slug: str, body: ActionIn, session: SessionDep, partners
     return out
 
 
-@router.get("/actions/{action_id}", tags=["actions"])
-async def get_action(action_id: uuid.UUID, session: SessionDep, response: Response) -> ActionOut:
+@router.get("/actions/{action_id}", tags=["actions"], response_model=ActionOut)
+async def get_action(action_id: uuid.UUID, session: SessionDep) -> Response:
     out = await service.get_action(session, action_id)
-    _with_etag(response, out.version)
-    return out
+    return _json(out, out.version)
 
 
 @router.patch("/actions/{action_id}", tags=["actions"])
@@ -229,12 +234,12 @@ async def set_status(action_id: uuid.UUID, body: StatusIn, request: Request, ses
     return out
 
 
-@router.get("/participations", tags=["actions"])
+@router.get("/participations", tags=["actions"], response_model=Page[ParticipationOut])
 async def list_participations(
     session: SessionDep,
     organisation_ids: Annotated[str, Query(description="Comma-separated organisation ids (at most 500)")],
-) -> Page[ParticipationOut]:
-    return Page(items=await service.participations_of(session, _uuids(organisation_ids, "organisation_ids") or []))
+) -> Response:
+    return _json(Page(items=await service.participations_of(session, _uuids(organisation_ids, "organisation_ids") or [])))
 
 
 # --- Milestones -------------------------------------------------------------------------------
@@ -243,9 +248,9 @@ async def list_participations(
 ActionIdsQuery = Annotated[str, Query(description="Comma-separated action ids (at most 500)")]
 
 
-@router.get("/milestones", tags=["milestones"])
-async def list_milestones(session: SessionDep, action_ids: ActionIdsQuery) -> Page[MilestoneOut]:
-    return Page(items=await service.list_milestones(session, _uuids(action_ids, "action_ids") or []))
+@router.get("/milestones", tags=["milestones"], response_model=Page[MilestoneOut])
+async def list_milestones(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
+    return _json(Page(items=await service.list_milestones(session, _uuids(action_ids, "action_ids") or [])))
 
 
 @router.post("/actions/{action_id}/milestones", status_code=201, tags=["milestones"])
@@ -256,11 +261,10 @@ async def create_milestone(action_id: uuid.UUID, body: MilestoneIn, session: Ses
     return out
 
 
-@router.get("/milestones/{milestone_id}", tags=["milestones"])
-async def get_milestone(milestone_id: uuid.UUID, session: SessionDep, response: Response) -> MilestoneOut:
+@router.get("/milestones/{milestone_id}", tags=["milestones"], response_model=MilestoneOut)
+async def get_milestone(milestone_id: uuid.UUID, session: SessionDep) -> Response:
     out = service.milestone_out(await service.milestone_by_id(session, milestone_id))
-    _with_etag(response, out.version)
-    return out
+    return _json(out, out.version)
 
 
 @router.patch("/milestones/{milestone_id}", tags=["milestones"])
@@ -276,9 +280,9 @@ async def patch_milestone(milestone_id: uuid.UUID, body: MilestonePatch, request
 # --- Results ----------------------------------------------------------------------------------
 
 
-@router.get("/results", tags=["results"])
-async def list_results(session: SessionDep, action_ids: ActionIdsQuery) -> Page[ResultOut]:
-    return Page(items=await service.list_results(session, _uuids(action_ids, "action_ids") or []))
+@router.get("/results", tags=["results"], response_model=Page[ResultOut])
+async def list_results(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
+    return _json(Page(items=await service.list_results(session, _uuids(action_ids, "action_ids") or [])))
 
 
 @router.post("/actions/{action_id}/results", status_code=201, tags=["results"])
@@ -292,20 +296,20 @@ async def create_result(action_id: uuid.UUID, body: ResultIn, session: SessionDe
 # --- Progress reports -------------------------------------------------------------------------
 
 
-@router.get("/progress-reports", tags=["progress reports"],
+@router.get("/progress-reports", tags=["progress reports"], response_model=Page[ReportOut],
             description="Drafts are listed only for callers with actions:write or actions:approve.")
 async def list_reports(
     session: SessionDep, principal: OptionalPrincipal,
     action_ids: Annotated[str | None, Query(description="Comma-separated action ids (at most 500)")] = None,
     subject_ids: Annotated[str | None, Query(description="Comma-separated milestone, result or goal ids")] = None,
     state: Annotated[str | None, Query(description="Comma-separated states")] = None,
-) -> Page[ReportOut]:
+) -> Response:
     if action_ids is None and subject_ids is None:
         raise invalid([field_error("action_ids", "Give action_ids or subject_ids.", **{"in": "query"})])
-    return Page(items=await service.list_reports(
+    return _json(Page(items=await service.list_reports(
         session, principal, action_ids=_uuids(action_ids, "action_ids"),
         subject_ids=_uuids(subject_ids, "subject_ids"), states=_choices(state, "state", list(rules.ReportState)),
-    ))
+    )))
 
 
 @router.get("/progress-reports/{report_id}", tags=["progress reports"])
