@@ -21,6 +21,7 @@ from services.actions_api.schemas import (
     AgendaOut,
     GoalIn,
     GoalOut,
+    GoalPatch,
     GoalReportIn,
     LineIn,
     LineOut,
@@ -29,11 +30,14 @@ from services.actions_api.schemas import (
     MilestonePatch,
     PactIn,
     PactOut,
+    PactPatch,
     ParticipationOut,
     ReportIn,
     ReportOut,
+    ReportPatch,
     ResultIn,
     ResultOut,
+    ResultPatch,
     ReviewIn,
     Role,
     StatusIn,
@@ -117,6 +121,16 @@ async def get_pact(slug: str, session: SessionDep) -> Response:
     return _json(out, out.version)
 
 
+@router.patch("/pacts/{slug}", tags=["pacts"])
+async def patch_pact(slug: str, body: PactPatch, request: Request, session: SessionDep, response: Response,
+                     _: Writer) -> PactOut:
+    pact = await service.pact_by_slug(session, slug)
+    require_if_match(request, pact.version)
+    out = await service.patch_pact(session, pact, body)
+    _with_etag(response, out.version)
+    return out
+
+
 @router.get("/pacts/{slug}/lines", tags=["action lines"], response_model=Page[LineOut])
 async def list_lines(slug: str, session: SessionDep) -> Response:
     return _json(Page(items=await service.list_lines(session, slug)))
@@ -168,6 +182,16 @@ async def list_goals(
                 raise invalid([field_error("series", f"'{item}' is not measure:region[:occupation].", **{"in": "query"})])
             keys.append(tuple(parts))
     return _json(Page(items=await service.list_goals(session, ids=_uuids(ids, "ids"), series=keys)))
+
+
+@router.patch("/goals/{goal_id}", tags=["goals"])
+async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, request: Request, session: SessionDep,
+                     response: Response, _: Writer) -> GoalOut:
+    goal = await service.goal_by_id(session, goal_id)
+    require_if_match(request, goal.version)
+    out = await service.patch_goal(session, goal, body)
+    _with_etag(response, out.version)
+    return out
 
 
 @router.post("/goals/{goal_id}/progress-reports", status_code=201, tags=["progress reports"])
@@ -293,6 +317,16 @@ async def create_result(action_id: uuid.UUID, body: ResultIn, session: SessionDe
     return out
 
 
+@router.patch("/results/{result_id}", tags=["results"])
+async def patch_result(result_id: uuid.UUID, body: ResultPatch, request: Request, session: SessionDep,
+                       response: Response, _: Writer) -> ResultOut:
+    result = await service.result_by_id(session, result_id)
+    require_if_match(request, result.version)
+    out = await service.patch_result(session, result, body)
+    _with_etag(response, out.version)
+    return out
+
+
 # --- Progress reports -------------------------------------------------------------------------
 
 
@@ -320,6 +354,17 @@ async def get_report(report_id: uuid.UUID, session: SessionDep, principal: Optio
 @router.post("/actions/{action_id}/progress-reports", status_code=201, tags=["progress reports"])
 async def create_report(action_id: uuid.UUID, body: ReportIn, session: SessionDep, principal: Writer) -> ReportOut:
     return await service.create_report(session, principal, action_id, body)
+
+
+@router.patch("/progress-reports/{report_id}", tags=["progress reports"],
+              description="Only a draft or returned report can be changed (409 otherwise).")
+async def patch_report(report_id: uuid.UUID, body: ReportPatch, request: Request, session: SessionDep,
+                       response: Response, principal: Writer) -> ReportOut:
+    report = await service.report_by_id(session, report_id, principal)
+    require_if_match(request, report.version)
+    out = await service.patch_report(session, report, body)
+    _with_etag(response, out.version)
+    return out
 
 
 @router.post("/progress-reports/{report_id}/submit", tags=["progress reports"])

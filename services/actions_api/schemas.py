@@ -64,6 +64,15 @@ class PactIn(Strict):
         return value
 
 
+class PactPatch(Strict):
+    name: Name | None = None
+    region: RegionCode | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    signed_on: date | None = None
+    source_document: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class PactOut(BaseModel):
     id: uuid.UUID
     slug: str
@@ -160,6 +169,20 @@ class Indicator(BaseModel):
 class GoalIn(IndicatorIn):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     scope: Literal["national", "regional"] = "regional"
+
+
+class GoalPatch(Strict):
+    """Fields to change; the goal as changed is checked whole, as on creation."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    scope: Literal["national", "regional"] | None = None
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    measure_kind: MeasureKind | None = None
+    ascending: bool | None = None
+    baseline: Baseline | None = None
+    targets: list[Target] | None = Field(default=None, max_length=100)
+    aggregation: Aggregation | None = None
+    series: SeriesRef | None = None
 
 
 class GoalOut(Indicator):
@@ -336,6 +359,11 @@ class ResultIn(Strict):
         description="How the result is measured; qualitative when omitted")
 
 
+class ResultPatch(Strict):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    indicator: ResultIndicatorIn | None = Field(default=None, description="Replaces the whole indicator")
+
+
 class ResultIndicator(Indicator):
     name: str | None
 
@@ -361,6 +389,15 @@ class ReportIn(Strict):
         default=None, description="Proposed status: an action status, or a milestone status (open, met, dropped)")
     note: Text | None = None
     values: list[PeriodValue] = Field(default_factory=list, max_length=100)
+
+
+class ReportPatch(Strict):
+    """A draft or returned report, changed by its author before (re)submitting it."""
+
+    reported_on: date | None = None
+    status: Annotated[str, StringConstraints(max_length=20)] | None = None
+    note: Text | None = None
+    values: list[PeriodValue] | None = Field(default=None, max_length=100)
 
 
 class GoalReportIn(Strict):

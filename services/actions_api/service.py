@@ -9,11 +9,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, exists, func, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import aliased
 
 from common.auth import Principal
@@ -41,6 +42,7 @@ from services.actions_api.schemas import (
     DueIn,
     GoalIn,
     GoalOut,
+    GoalPatch,
     GoalReportIn,
     IndicatorIn,
     LineIn,
@@ -50,12 +52,15 @@ from services.actions_api.schemas import (
     MilestonePatch,
     PactIn,
     PactOut,
+    PactPatch,
     ParticipantIn,
     ParticipationOut,
     ReportIn,
     ReportOut,
+    ReportPatch,
     ResultIn,
     ResultOut,
+    ResultPatch,
 )
 
 LEVEL_RANK = {"national": 0, "regional": 1, "subregional": 2}
@@ -71,6 +76,25 @@ def transition_refused(what: str, refused: rules.TransitionRefused) -> Problem:
                    f"A {what} that is {refused.current} cannot become {refused.requested}; allowed: {allowed}.",
                    type="transition-not-allowed", current=refused.current, requested=refused.requested,
                    allowed=refused.allowed)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _revalidate(model: type[M], data: dict[str, Any]) -> M:
+    """A resource as a PATCH leaves it, checked whole as on creation; errors name the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid([field_error(".".join(str(part) for part in error["loc"]) or "body",
+                                   error["msg"].removeprefix("Value error, "))
+                       for error in exc.errors()]) from None
+
+
+def _not_null(changes: dict[str, Any], fields: Iterable[str]) -> None:
+    nulls = [field for field in fields if field in changes and changes[field] is None]
+    if nulls:
+        raise invalid([field_error(field, "May not be null.") for field in nulls])
 
 
 # --- Pacts ------------------------------------------------------------------------------------
@@ -112,6 +136,19 @@ async def get_pact(session: AsyncSession, slug: str) -> PactOut:
     if row is None:
         raise not_found("pact", slug)
     return (await _pacts_out(session, [tuple(row)]))[0]
+
+
+async def patch_pact(session: AsyncSession, pact: Pact, body: PactPatch) -> PactOut:
+    changes = body.model_dump(exclude_unset=True)
+    _not_null(changes, ["name"])
+    current = {"slug": pact.slug, "name": pact.name, "level": pact.level, "region": pact.region,
+               "period_start": pact.period_start, "period_end": pact.period_end, "signed_on": pact.signed_on,
+               "source_document": pact.source_document}
+    checked = _revalidate(PactIn, {**current, **changes})
+    for field in changes:
+        setattr(pact, field, getattr(checked, field))
+    await session.flush()
+    return await get_pact(session, pact.slug)
 
 
 async def list_pacts(session: AsyncSession, *, slugs: list[str] | None, parent: str | None,
@@ -243,6 +280,22 @@ async def create_goal(session: AsyncSession, line_id: uuid.UUID, body: GoalIn) -
     session.add(goal)
     await session.flush()
     return (await _goals_out(session, [(goal, row[1])]))[0]
+
+
+def _indicator_input(row: Goal | Result) -> dict[str, Any]:
+    fields = _indicator_fields(row)
+    return {**fields, "targets": [{"period": t["period"], "value": t["value"]} for t in fields["targets"]]}
+
+
+async def patch_goal(session: AsyncSession, goal: Goal, body: GoalPatch) -> GoalOut:
+    changes = body.model_dump(exclude_unset=True)
+    _not_null(changes, ["name", "scope", "measure_kind", "ascending", "targets", "aggregation"])
+    checked = _revalidate(GoalIn, {"name": goal.name, "scope": goal.scope, **_indicator_input(goal), **changes})
+    goal.name, goal.scope = checked.name, checked.scope
+    for column, value in _indicator_columns(checked).items():
+        setattr(goal, column, value)
+    await session.flush()
+    return (await list_goals(session, ids=[goal.id], series=None))[0]
 
 
 async def list_goals(session: AsyncSession, *, ids: list[uuid.UUID] | None,
@@ -578,6 +631,26 @@ async def create_result(session: AsyncSession, action_id: uuid.UUID, body: Resul
     return (await _results_out(session, [result]))[0]
 
 
+async def result_by_id(session: AsyncSession, result_id: uuid.UUID) -> Result:
+    result = await session.get(Result, result_id)
+    if result is None:
+        raise not_found("result", result_id)
+    return result
+
+
+async def patch_result(session: AsyncSession, result: Result, body: ResultPatch) -> ResultOut:
+    changes = body.model_dump(exclude_unset=True)
+    _not_null(changes, ["description", "indicator"])
+    if body.description is not None:
+        result.description = body.description
+    if body.indicator is not None:
+        result.indicator_name = body.indicator.name
+        for column, value in _indicator_columns(body.indicator).items():
+            setattr(result, column, value)
+    await session.flush()
+    return (await _results_out(session, [result]))[0]
+
+
 async def list_results(session: AsyncSession, action_ids: list[uuid.UUID]) -> list[ResultOut]:
     rows = await session.scalars(select(Result).where(Result.action_id.in_(action_ids))
                                  .order_by(Result.action_id, Result.created_at, Result.id))
@@ -603,15 +676,25 @@ def _values(values: Iterable[Any]) -> list[dict[str, str]]:
     return [{"period": v.period, "value": str(v.value)} for v in values]
 
 
+def _check_report_status(subject: str, status: str | None) -> None:
+    """The status a report proposes: an action's, a milestone's; results and goals carry values only."""
+    if status is None:
+        return
+    allowed = {"action": list(rules.ActionStatus), "milestone": list(rules.MilestoneStatus)}.get(subject)
+    if allowed is None:
+        raise invalid([field_error("status", f"A report on a {subject} carries values, not a status.")])
+    if status not in allowed:
+        raise invalid([field_error("status", f"One of {', '.join(allowed)}.")])
+
+
 async def create_report(session: AsyncSession, principal: Principal, action_id: uuid.UUID,
                         body: ReportIn) -> ReportOut:
     action = await action_by_id(session, action_id)
     subject_id = action.id
+    _check_report_status(body.subject, body.status)
     if body.subject == "action":
         if body.subject_id not in (None, action.id):
             raise invalid([field_error("subject_id", "A report on the action is about the action itself.")])
-        if body.status is not None and body.status not in rules.ActionStatus.__members__:
-            raise invalid([field_error("status", f"One of {', '.join(rules.ActionStatus)}.")])
     else:
         model = Milestone if body.subject == "milestone" else Result
         if body.subject_id is None:
@@ -620,10 +703,6 @@ async def create_report(session: AsyncSession, principal: Principal, action_id: 
         if owner != action.id:
             raise invalid([field_error("subject_id", f"No {body.subject} with this id under this action.")])
         subject_id = body.subject_id
-        if body.subject == "milestone" and body.status is not None and body.status not in rules.MilestoneStatus.__members__:
-            raise invalid([field_error("status", f"One of {', '.join(rules.MilestoneStatus)}.")])
-        if body.subject == "result" and body.status is not None:
-            raise invalid([field_error("status", "A report on a result carries values, not a status.")])
     report = ProgressReport(action_id=action.id, subject=body.subject, subject_id=subject_id,
                             reported_on=body.reported_on or today(), status=body.status, note=body.note,
                             values=_values(body.values), state=rules.ReportState.draft, author=principal.subject)
@@ -656,6 +735,25 @@ async def report_by_id(session: AsyncSession, report_id: uuid.UUID, principal: P
     if report is None or (report.state == rules.ReportState.draft and not can_see_drafts(principal)):
         raise not_found("progress report", report_id)
     return report
+
+
+async def patch_report(session: AsyncSession, report: ProgressReport, body: ReportPatch) -> ReportOut:
+    if report.state not in (rules.ReportState.draft, rules.ReportState.returned):
+        raise conflict(f"A {report.state} report cannot be changed; only a draft or a returned one.",
+                       state=report.state)
+    changes = body.model_dump(exclude_unset=True)
+    _not_null(changes, ["reported_on", "values"])
+    if "status" in changes:
+        _check_report_status(report.subject, body.status)
+        report.status = body.status
+    if body.reported_on is not None:
+        report.reported_on = body.reported_on
+    if "note" in changes:
+        report.note = body.note
+    if body.values is not None:
+        report.values = _values(body.values)
+    await session.flush()
+    return report_out(report)
 
 
 def _step(report: ProgressReport, state: rules.ReportState) -> None:

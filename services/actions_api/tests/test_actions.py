@@ -189,3 +189,13 @@ async def test_status_moves_only_along_allowed_transitions(client, writer):
     assert_problem(stale, 412)
     assert_problem(await client.post(url, json={"status": "in_progress"}), 401)
     assert (await client.get(f"/v1/actions/{action['id']}")).json()["status"] == "achieved"
+
+
+async def test_openapi_documents_answers_and_which_operations_need_a_token(client):
+    spec = (await client.get("/openapi.json")).json()
+    listed = spec["paths"]["/v1/actions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "ActionOut" in str(listed)
+    assert "security" not in spec["paths"]["/v1/actions"]["get"]
+    assert spec["paths"]["/v1/pacts/{slug}/actions"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert spec["paths"]["/v1/progress-reports/{report_id}/approve"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "409" in spec["paths"]["/v1/actions/{action_id}/status"]["post"]["responses"]

@@ -139,3 +139,41 @@ async def test_bad_lines_and_goals_are_refused_and_nothing_is_written(client, wr
     assert_problem(await client.get("/v1/goals", params={"ids": "geen-uuid"}), 422, "ids")
     assert await count_rows(db, "action_lines") == 1
     assert await count_rows(db, "goals") == 0
+
+
+async def test_pacts_and_goals_change_with_if_match_and_are_checked_whole(client, writer, db):
+    await make_pact(client, writer, period_start="2013-01-01")
+    assert_problem(await client.patch("/v1/pacts/noordvleugel", json={"signed_on": "2013-06-24"}, headers=writer), 428)
+    changed = await client.patch("/v1/pacts/noordvleugel", json={"signed_on": "2013-06-24", "period_end": "2020-12-31"},
+                                 headers={**writer, "If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["signed_on"] == "2013-06-24" and changed.headers["etag"] == '"2"'
+    assert_problem(await client.patch("/v1/pacts/noordvleugel", json={"period_end": "2012-01-01"},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "period_end")
+    assert_problem(await client.patch("/v1/pacts/noordvleugel", json={"name": None},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "name")
+    assert_problem(await client.patch("/v1/pacts/noordvleugel", json={"slug": "ander"},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "slug")
+    assert_problem(await client.patch("/v1/pacts/noordvleugel", json={"name": "x"},
+                                      headers={**writer, "If-Match": '"1"'}), 412)
+    assert (await client.get("/v1/pacts/noordvleugel")).json()["period_end"] == "2020-12-31"
+
+    line = await make_line(client, writer, goals=[KIEZEN])
+    goal = line["goals"][0]
+    url = f"/v1/goals/{goal['id']}"
+    pointed = await client.patch(url, headers={**writer, "If-Match": '"1"'}, json={
+        "series": {"measure": "pupils_choosing_technology", "region": "NL01"}})
+    assert pointed.status_code == 200, pointed.text
+    assert pointed.json()["series"] == {"measure": "pupils_choosing_technology", "region": "NL01", "occupation": "total"}
+    assert pointed.json()["targets"] == KIEZEN["targets"] and pointed.headers["etag"] == '"2"'
+    # The goal as changed must still hold together: a percentage target of 140 is refused.
+    assert_problem(await client.patch(url, json={"targets": [{"period": "2020", "value": 140}]},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "targets")
+    assert_problem(await client.patch(url, json={"measure_kind": "qualitative"},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "baseline")
+    assert_problem(await client.patch(url, json={"targets": None}, headers={**writer, "If-Match": '"2"'}), 422, "targets")
+    assert_problem(await client.patch(url, json={"name": "x"}), 401)
+    assert_problem(await client.patch(f"/v1/goals/{uuid.uuid4()}", json={"name": "x"},
+                                      headers={**writer, "If-Match": '"1"'}), 404)
+    after = (await client.get("/v1/goals", params={"ids": goal["id"]})).json()["items"][0]
+    assert after["version"] == 2 and after["targets"] == KIEZEN["targets"]

@@ -181,7 +181,7 @@ async def test_bad_reports_and_results_are_refused_naming_the_field_and_nothing_
         ({"subject": "milestone", "subject_id": foreign["id"]}, "subject_id"),
         ({"subject": "action", "subject_id": other["id"]}, "subject_id"),
         ({"subject": "result", "subject_id": result["id"], "status": "achieved"}, "status"),
-        ({"subject": "milestone", "subject_id": foreign["id"], "status": "achieved"}, "subject_id"),
+        ({"subject": "milestone", "subject_id": foreign["id"], "status": "achieved"}, "status"),
         ({"subject": "goal", "subject_id": result["id"]}, "subject"),
         ({"values": [{"period": "ooit", "value": 1}]}, "values.0.period"),
         ({"values": [{"period": "2016", "value": "veel"}]}, "values.0.value"),
@@ -226,3 +226,35 @@ async def test_agenda_items_of_a_pact(client, writer, db):
     assert_problem(await client.post("/v1/pacts/noordvleugel/agenda", json={"on": "2013-06-30", "label": "x"}), 401)
     assert_problem(await client.get("/v1/pacts/onbekend/agenda"), 404)
     assert await count_rows(db, "agenda_items") == 2
+
+
+async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(client, writer, approver):
+    action = await setup_action(client, writer)
+    result = (await client.post(f"/v1/actions/{action['id']}/results", json=BEROEPSKEUZE, headers=writer)).json()
+    draft = await report(client, writer, action["id"], subject="result", subject_id=result["id"],
+                         values=[{"period": "2016", "value": 8}])
+    url = f"/v1/progress-reports/{draft['id']}"
+    assert_problem(await client.patch(url, json={"note": "x"}, headers=writer), 428)
+    edited = await client.patch(url, json={"note": "Bron: DUO"}, headers={**writer, "If-Match": '"1"'})
+    assert edited.status_code == 200 and edited.json()["note"] == "Bron: DUO" and edited.headers["etag"] == '"2"'
+    await step(client, writer, draft["id"], "submit")
+    assert_problem(await client.patch(url, json={"note": "y"}, headers={**writer, "If-Match": '"3"'}), 409)
+    await step(client, approver, draft["id"], "return", note="Waarde over heel 2016?")
+    for body, field in [({"status": "achieved"}, "status"), ({"values": [{"period": "x", "value": 1}]}, "values.0.period"),
+                        ({"values": None}, "values")]:
+        assert_problem(await client.patch(url, json=body, headers={**writer, "If-Match": '"4"'}), 422, field)
+    fixed = await client.patch(url, json={"values": [{"period": "2016", "value": 9.5}]}, headers={**writer, "If-Match": '"4"'})
+    assert fixed.json()["values"] == [{"period": "2016", "value": 9.5}]
+    await step(client, writer, draft["id"], "submit")
+    await step(client, approver, draft["id"], "approve")
+    found = (await client.get("/v1/results", params={"action_ids": action["id"]})).json()["items"][0]
+    assert found["actual"] == 9.5
+
+    changed = await client.patch(f"/v1/results/{result['id']}", headers={**writer, "If-Match": '"1"'}, json={
+        "indicator": {**BEROEPSKEUZE["indicator"], "targets": [{"period": "2016", "value": 12}]}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["indicator"]["targets"] == [{"period": "2016", "value": 12}] and changed.json()["actual"] == 9.5
+    assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": None},
+                                      headers={**writer, "If-Match": '"2"'}), 422, "description")
+    assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": "x"},
+                                      headers={**writer, "If-Match": '"1"'}), 412)
