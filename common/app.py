@@ -16,6 +16,7 @@ from common.observability import (
     configure_logging,
     metrics_endpoint,
 )
+from common.openapi import install_problem_documentation
 from common.problems import install_problem_handlers
 from common.settings import BaseServiceSettings
 
@@ -52,6 +53,7 @@ def create_service_app(
     app.state.metrics = Metrics(settings.process_name)
 
     install_problem_handlers(app)
+    install_problem_documentation(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from common.observability import current_request_id
 
@@ -124,7 +125,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, "HTTP error"
         )
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(Problem(exc.status_code, title, detail, headers=exc.headers), request)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(Problem(exc.status_code, title, detail, headers=headers), request)
 
     @app.exception_handler(sqlalchemy.exc.TimeoutError)
     async def _pool_exhausted(request: Request, exc: sqlalchemy.exc.TimeoutError) -> JSONResponse:
@@ -144,6 +148,10 @@ def install_problem_handlers(app: FastAPI) -> None:
                         type="database-unavailable", headers={"Retry-After": "2"}),
                 request,
             )
+        reason = _INPUT_THE_DATABASE_REFUSED.get(getattr(exc.orig, "sqlstate", None) or "")
+        if reason:
+            # The last line of defence: the schemas should have said so first, naming the field.
+            return problem_response(Problem(422, "Validation failed", reason, type="validation"), request)
         log.exception("unexpected database error")
         return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
 
@@ -160,6 +168,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
+
+
+_INPUT_THE_DATABASE_REFUSED = {
+    "22021": "Text may not contain NUL (\\u0000) characters.",
+    "22P05": "Text may not contain NUL (\\u0000) characters.",
+    "22003": "A number is out of the range this field holds.",
+    "22001": "A text is longer than this field holds.",
+}
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents for this path: Starlette names only the first route's."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in item}
+    return sorted(methods)
 
 
 def _is_statement_timeout(exc: sqlalchemy.exc.DBAPIError) -> bool:

@@ -2,10 +2,12 @@
 
 import httpx
 import pytest
+import sqlalchemy
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from common.app import create_service_app
+from common.database import SessionDep
 from common.testing import service_client
 from services.partners_api.settings import PartnersSettings
 
@@ -25,6 +27,16 @@ def probe_app(database_url: str, **settings):
     @router.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals at 10.0.0.5:5432")
+
+    @router.get("/stored")
+    async def stored(session: SessionDep, text_value: str = "", number: float = 0) -> dict:
+        await session.execute(sqlalchemy.text("SELECT CAST(:t AS text), CAST(:n AS numeric(6, 2))"),
+                              {"t": text_value, "n": number})
+        return {"stored": True}
+
+    @router.put("/stored")
+    async def replace_stored() -> dict:
+        return {"stored": True}
 
     return create_service_app(title="probe", description="probe",
                               settings=PartnersSettings(database_url=database_url, environment="test", **settings),
@@ -89,3 +101,25 @@ async def test_metrics_count_requests_per_route_template(client):
     text = (await client.get("/metrics")).text
     assert 'http_requests_total{method="POST",process="partners_api",route="/v1/echo",status="200"} 1.0' in text
     assert "http_request_duration_seconds_bucket" in text
+
+
+async def test_input_the_database_refuses_is_a_422_not_a_500(client):
+    nul = await client.get("/v1/stored", params={"text_value": "Gemeente\x00Huizen"})
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
+    too_big = await client.get("/v1/stored", params={"number": 1e12})
+    assert too_big.status_code == 422 and "range" in too_big.json()["detail"]
+    assert (await client.get("/v1/stored", params={"text_value": "Huizen", "number": 1.5})).status_code == 200
+
+
+async def test_method_not_allowed_names_every_method_of_the_path(client):
+    response = await client.delete("/v1/stored")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PUT"
+
+
+async def test_openapi_documents_errors_as_problem_details(client):
+    document = (await client.get("/openapi.json")).json()
+    echo = document["paths"]["/v1/echo"]["post"]["responses"]
+    assert list(echo["422"]["content"]) == ["application/problem+json"]
+    assert echo["default"]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
