@@ -133,7 +133,15 @@ async def patch_pact(slug: str, body: PactPatch, request: Request, session: Sess
 
 @router.get("/pacts/{slug}/lines", tags=["action lines"], response_model=Page[LineOut])
 async def list_lines(slug: str, session: SessionDep) -> Response:
-    return _json(Page(items=await service.list_lines(session, slug)))
+    return _json(Page(items=await service.list_lines(session, [slug], one_pact=True)))
+
+
+SlugsQuery = Annotated[str, Query(description="Fetch many: comma-separated pact slugs (at most 500)")]
+
+
+@router.get("/lines", tags=["action lines"], response_model=Page[LineOut])
+async def list_lines_of_pacts(session: SessionDep, pacts: SlugsQuery) -> Response:
+    return _json(Page(items=await service.list_lines(session, _split(pacts, "pacts"), one_pact=False)))
 
 
 @router.post("/pacts/{slug}/lines", status_code=201, tags=["action lines"])
@@ -145,7 +153,12 @@ async def create_line(slug: str, body: LineIn, session: SessionDep, response: Re
 
 @router.get("/pacts/{slug}/agenda", tags=["agenda"], response_model=Page[AgendaOut])
 async def list_agenda(slug: str, session: SessionDep) -> Response:
-    return _json(Page(items=await service.list_agenda(session, slug)))
+    return _json(Page(items=await service.list_agenda(session, [slug], one_pact=True)))
+
+
+@router.get("/agenda", tags=["agenda"], response_model=Page[AgendaOut])
+async def list_agenda_of_pacts(session: SessionDep, pacts: SlugsQuery) -> Response:
+    return _json(Page(items=await service.list_agenda(session, _split(pacts, "pacts"), one_pact=False)))
 
 
 @router.post("/pacts/{slug}/agenda", status_code=201, tags=["agenda"])

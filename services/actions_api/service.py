@@ -244,24 +244,27 @@ async def create_line(session: AsyncSession, slug: str, body: LineIn) -> LineOut
     session.add_all(Goal(line_id=line.id, name=goal.name, scope=goal.scope, **_indicator_columns(goal))
                     for goal in body.goals)
     await session.flush()
-    return (await _lines_out(session, slug, [line]))[0]
+    return (await _lines_out(session, [(line, slug)]))[0]
 
 
-async def list_lines(session: AsyncSession, slug: str) -> list[LineOut]:
-    pact = await pact_by_slug(session, slug)
-    lines = (await session.scalars(select(ActionLine).where(ActionLine.pact_id == pact.id)
-                                   .order_by(ActionLine.number))).all()
-    return await _lines_out(session, slug, lines)
+async def list_lines(session: AsyncSession, slugs: list[str], *, one_pact: bool) -> list[LineOut]:
+    """The lines of one pact (404 if it does not exist) or, fetching many, of several (unknown ones absent)."""
+    if one_pact:
+        await pact_by_slug(session, slugs[0])
+    rows = (await session.execute(select(ActionLine, Pact.slug).join(Pact).where(Pact.slug.in_(slugs))
+                                  .order_by(Pact.slug, ActionLine.number))).all()
+    return await _lines_out(session, [tuple(r) for r in rows])
 
 
-async def _lines_out(session: AsyncSession, slug: str, lines: Sequence[ActionLine]) -> list[LineOut]:
-    ids = [line.id for line in lines]
+async def _lines_out(session: AsyncSession, rows: Sequence[tuple[ActionLine, str]]) -> list[LineOut]:
+    ids = [line.id for line, _ in rows]
+    slugs = {line.id: slug for line, slug in rows}
     goals: dict[uuid.UUID, list[GoalOut]] = defaultdict(list)
     progress: dict[uuid.UUID, list[tuple[str, Decimal]]] = defaultdict(list)
     if ids:
         goal_rows = (await session.scalars(select(Goal).where(Goal.line_id.in_(ids))
                                            .order_by(Goal.created_at, Goal.id))).all()
-        for goal in await _goals_out(session, [(goal, slug) for goal in goal_rows]):
+        for goal in await _goals_out(session, [(goal, slugs[goal.line_id]) for goal in goal_rows]):
             goals[goal.line_id].append(goal)
         for line_id, status, value in await session.execute(
             select(Action.line_id, Action.status, Action.progress).where(Action.line_id.in_(ids))
@@ -269,7 +272,7 @@ async def _lines_out(session: AsyncSession, slug: str, lines: Sequence[ActionLin
             progress[line_id].append((status, value))
     return [LineOut(id=line.id, pact=slug, number=line.number, name=line.name, aim=line.aim,
                     goals=goals[line.id], progress=rules.line_progress(progress[line.id]), version=line.version)
-            for line in lines]
+            for line, slug in rows]
 
 
 async def create_goal(session: AsyncSession, line_id: uuid.UUID, body: GoalIn) -> GoalOut:
@@ -827,11 +830,13 @@ async def list_reports(session: AsyncSession, principal: Principal | None, *, ac
 # --- Agenda -----------------------------------------------------------------------------------
 
 
-async def list_agenda(session: AsyncSession, slug: str) -> list[AgendaOut]:
-    pact = await pact_by_slug(session, slug)
-    items = await session.scalars(select(AgendaItem).where(AgendaItem.pact_id == pact.id)
-                                  .order_by(AgendaItem.on, AgendaItem.created_at))
-    return [_agenda_out(item, slug) for item in items.all()]
+async def list_agenda(session: AsyncSession, slugs: list[str], *, one_pact: bool) -> list[AgendaOut]:
+    """One pact's agenda (404 if it does not exist) or, fetching many, several pacts' (unknown ones absent)."""
+    if one_pact:
+        await pact_by_slug(session, slugs[0])
+    rows = await session.execute(select(AgendaItem, Pact.slug).join(Pact).where(Pact.slug.in_(slugs))
+                                 .order_by(Pact.slug, AgendaItem.on, AgendaItem.created_at))
+    return [_agenda_out(item, slug) for item, slug in rows.all()]
 
 
 async def create_agenda_item(session: AsyncSession, slug: str, body: AgendaIn) -> AgendaOut:

@@ -104,6 +104,16 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
     lines = (await client.get("/v1/pacts/noordvleugel/lines")).json()["items"]
     assert [(li["number"], len(li["goals"])) for li in lines] == [(1, 1), (3, 3)]
 
+    await make_pact(client, writer, "gooi-en-vechtstreek", level="subregional")
+    await make_line(client, writer, "gooi-en-vechtstreek", goals=[{"name": "meer jongeren die kiezen voor techniek",
+                                                                   "measure_kind": "qualitative"}])
+    many = (await client.get("/v1/lines", params={"pacts": "noordvleugel,gooi-en-vechtstreek,onbekend"})).json()["items"]
+    assert [(li["pact"], li["number"]) for li in many] == [("gooi-en-vechtstreek", 1), ("noordvleugel", 1),
+                                                           ("noordvleugel", 3)]
+    assert (await client.get("/v1/lines", params={"pacts": "onbekend"})).json()["items"] == []
+    assert_problem(await client.get("/v1/pacts/onbekend/lines"), 404)
+    assert_problem(await client.get("/v1/lines"), 422, "pacts")
+
     by_ids = (await client.get("/v1/goals", params={"ids": f"{goal['id']},{uuid.uuid4()}"})).json()["items"]
     assert [g["id"] for g in by_ids] == [goal["id"]]
     by_series = (await client.get("/v1/goals", params={

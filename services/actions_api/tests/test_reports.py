@@ -225,7 +225,13 @@ async def test_agenda_items_of_a_pact(client, writer, db):
         assert_problem(await client.post("/v1/pacts/noordvleugel/agenda", json=body, headers=writer), 422, field)
     assert_problem(await client.post("/v1/pacts/noordvleugel/agenda", json={"on": "2013-06-30", "label": "x"}), 401)
     assert_problem(await client.get("/v1/pacts/onbekend/agenda"), 404)
-    assert await count_rows(db, "agenda_items") == 2
+    await make_pact(client, writer, "techniekpact", level="national")
+    await client.post("/v1/pacts/techniekpact/agenda", json={"on": "2013-05-13", "label": "Ondertekening",
+                                                             "kind": "signing"}, headers=writer)
+    many = (await client.get("/v1/agenda", params={"pacts": "techniekpact,noordvleugel,onbekend"})).json()["items"]
+    assert [(i["pact"], i["on"]) for i in many] == [("noordvleugel", "2013-05-13"), ("noordvleugel", "2013-12-01"),
+                                                    ("techniekpact", "2013-05-13")]
+    assert await count_rows(db, "agenda_items") == 3
 
 
 async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(client, writer, approver):
