@@ -438,13 +438,15 @@ class ActionLine:
 class AgendaItem:
     id: strawberry.ID
     on: date | None
+    when: str | None = strawberry.field(description="The moment as the plan wrote it (\"eind mei / begin juni\"), "
+                                                    "when it gave no exact day; `on` is then its first day.")
     label: str
     kind: str | None
 
     @classmethod
     def of(cls, data: Json) -> "AgendaItem":
-        return cls(id=strawberry.ID(str(data["id"])), on=_date(data.get("on")), label=data.get("label") or "",
-                   kind=data.get("kind"))
+        return cls(id=strawberry.ID(str(data["id"])), on=_date(data.get("on")), when=data.get("when"),
+                   label=data.get("label") or "", kind=data.get("kind"))
 
 
 @strawberry.type
