@@ -138,4 +138,13 @@ export const regionKind = labeller({
   aggregate: "Samenwerkingsgebieden",
 });
 
+export const agendaKind = labeller({
+  signing: "Ondertekening",
+  meeting: "Overleg",
+  stakeholder_meeting: "Stakeholderbijeenkomst",
+  monitoring: "Monitoring",
+  deadline: "Deadline",
+  other: "Overig",
+});
+
 export const level = labeller({ national: "Landelijk", regional: "Regionaal", subregional: "Subregionaal" });

@@ -14,13 +14,15 @@ export const QUERY = `query PactOverview($slug: String!) {
     children { slug name }
     actionLines {
       number name aim
-      goals { name unit scope baseline { value year } targets { period value } actual { period value } }
+      goals { name unit measureKind scope baseline { value year } targets { period value } actual { period value } }
       actions(first: 50) {
         nodes { id number title status progress
         participants { ${PARTICIPANT} }
         nextMilestone { id title dueBy due { label } status overdue } }
       }
     }
+    agenda { id on when label kind }
+    members(first: 100) { nodes { joinedOn leftOn organisation { id name kind } } pageInfo { hasNextPage } }
   }
 }`;
 
@@ -37,6 +39,10 @@ export function goalProgress(goal) {
 
 function goalItem(goal) {
   const targets = goal.targets || [];
+  if (String(goal.measureKind).toLowerCase() === "qualitative" || (!goal.baseline && !targets.length && !goal.actual)) {
+    return h("li", { class: "goal" }, h("div", { class: "goal-name" }, goal.name),
+      h("p", { class: "help" }, "Kwalitatief doel: zonder nulmeting of streefcijfer."));
+  }
   const figure = (term, value) => h("div", {}, h("dt", {}, term), h("dd", {}, value));
   return h("li", { class: "goal" },
     h("div", { class: "goal-name" }, goal.name),
@@ -50,6 +56,29 @@ function goalItem(goal) {
         ? `${fmt.quantity(goal.actual.value, goal.unit)}${goal.actual.period ? ` (${fmt.period(goal.actual.period)})` : ""}`
         : "nog niet gemeten")),
     progressBar(goalProgress(goal), `Voortgang van ${goal.name}`));
+}
+
+function agenda(items) {
+  const sorted = [...items].sort((a, b) => String(a.on).localeCompare(String(b.on)));
+  return table(null, ["Wanneer", "Wat", "Soort"], sorted.map((item) => h("tr", {},
+    h("td", {}, h("time", { datetime: item.on || "" }, item.when || fmt.date(item.on))),
+    h("td", {}, item.label),
+    h("td", {}, fmt.agendaKind(item.kind)))));
+}
+
+function members(connection) {
+  const list = nodes(connection).filter((m) => !m.leftOn && m.organisation);
+  list.sort((a, b) => a.organisation.name.localeCompare(b.organisation.name, "nl"));
+  // A plan lists its partners "as of September 2014": one date for all is said once.
+  const dates = new Set(list.map((m) => m.joinedOn));
+  const common = dates.size === 1 ? [...dates][0] : null;
+  return [
+    h("p", {}, `${fmt.number(list.length)}${connection?.pageInfo?.hasNextPage ? "+" : ""} aangesloten partijen`
+      + (common ? `, aangesloten op ${fmt.date(common)}.` : ".")),
+    h("ul", { class: "columns" }, list.map((m) => h("li", {},
+      h("a", { href: `#/partner/${encodeURIComponent(m.organisation.id)}` }, m.organisation.name),
+      !common && m.joinedOn ? h("span", { class: "help" }, ` sinds ${fmt.date(m.joinedOn)}`) : null))),
+  ];
 }
 
 function actionRow(action) {
@@ -96,5 +125,7 @@ export async function render(view, { slug }) {
           ? table(null, ["Nr.", "Actie", "Status", "Trekker", "Volgende mijlpaal"], actions.map(actionRow), { numeric: [0] })
           : h("p", {}, "Geen acties onder deze actielijn."));
     }),
+    nodes(pact.members).length ? [h("h2", {}, "Aangesloten partijen"), members(pact.members)] : null,
+    nodes(pact.agenda).length ? [h("h2", {}, "Agenda"), agenda(nodes(pact.agenda))] : null,
   );
 }
