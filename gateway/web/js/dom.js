@@ -33,9 +33,16 @@ export function clear(node) {
   return node;
 }
 
-/** A table that scrolls sideways on a phone instead of breaking the page. */
-export function table(caption, headings, rows, { numeric = [] } = {}) {
-  return h("div", { class: "table-scroll" },
+/**
+ * A table that scrolls sideways on a phone instead of breaking the page. The scrolling box is a
+ * named, focusable region so it can be scrolled from the keyboard too.
+ */
+export function scrollBox(label, ...content) {
+  return h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": label }, ...content);
+}
+
+export function table(caption, headings, rows, { numeric = [], label = caption } = {}) {
+  return scrollBox(label,
     h("table", {},
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, headings.map((text, i) =>

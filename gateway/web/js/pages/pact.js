@@ -63,7 +63,7 @@ function agenda(items) {
   return table(null, ["Wanneer", "Wat", "Soort"], sorted.map((item) => h("tr", {},
     h("td", {}, h("time", { datetime: item.on || "" }, item.when || fmt.date(item.on))),
     h("td", {}, item.label),
-    h("td", {}, fmt.agendaKind(item.kind)))));
+    h("td", {}, fmt.agendaKind(item.kind)))), { label: "Agenda" });
 }
 
 function members(connection) {
@@ -122,7 +122,8 @@ export async function render(view, { slug }) {
         goals.length ? [h("h4", {}, "Doelen"), h("ul", { class: "goals" }, goals.map(goalItem))] : null,
         h("h4", {}, "Acties"),
         actions.length
-          ? table(null, ["Nr.", "Actie", "Status", "Trekker", "Volgende mijlpaal"], actions.map(actionRow), { numeric: [0] })
+          ? table(null, ["Nr.", "Actie", "Status", "Trekker", "Volgende mijlpaal"], actions.map(actionRow),
+            { numeric: [0], label: `Acties van actielijn ${line.number}` })
           : h("p", {}, "Geen acties onder deze actielijn."));
     }),
     nodes(pact.members).length ? [h("h2", {}, "Aangesloten partijen"), members(pact.members)] : null,

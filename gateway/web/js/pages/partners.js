@@ -1,6 +1,6 @@
 // Partner directory: search by name, filter by kind and municipality; pages through a connection.
 
-import { add, h, notice } from "../dom.js";
+import { add, h, notice, scrollBox } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
@@ -84,7 +84,7 @@ export async function render(view, { query }) {
   );
   const found = show(data.organisations);
   add(view, found
-    ? h("div", {}, count, h("div", { class: "table-scroll" }, h("table", {},
+    ? h("div", {}, count, scrollBox("Organisaties", h("table", {},
       h("caption", {}, "Organisaties"),
       h("thead", {}, h("tr", {}, ["Naam", "Soort", "Gemeente"].map((t) => h("th", { scope: "col" }, t)))),
       body)), more)
