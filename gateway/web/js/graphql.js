@@ -18,8 +18,36 @@ export class GraphQLError extends Error {
   }
 }
 
+const SERVICES = {
+  actions_api: "pacten en acties",
+  partners_api: "het partnerregister",
+  metrics_api: "de arbeidsmarktcijfers",
+};
+
+/** One Dutch sentence per kind of error; the service's own detail (English) stays for specifics. */
+function explain(error) {
+  const ext = error.extensions || {};
+  const detail = ext.problem?.detail || error.message;
+  switch (ext.code) {
+    case "SERVICE_UNAVAILABLE":
+      return `De dienst voor ${SERVICES[ext.service] || ext.service} is nu niet bereikbaar.`;
+    case "UNAUTHENTICATED":
+      return `Het token is ongeldig of verlopen: plak een nieuw token bij ‘Coördinator’ (${detail}).`;
+    case "FORBIDDEN":
+      return `Dit token geeft daar geen recht toe (${detail}).`;
+    case "BAD_USER_INPUT": {
+      const fields = (ext.problem?.errors || []).map((e) => `${e.field}: ${e.reason || e.message || ""}`.trim());
+      return `Ongeldige invoer${fields.length ? ` (${fields.join("; ")})` : ` (${detail})`}.`;
+    }
+    case "RATE_LIMITED":
+      return "Te veel verzoeken kort na elkaar; probeer het zo opnieuw.";
+    default:
+      return error.message;
+  }
+}
+
 function describe(errors) {
-  return errors.map((error) => error.message).join(" · ");
+  return [...new Set(errors.map(explain))].join(" ");
 }
 
 /**

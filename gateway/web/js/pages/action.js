@@ -2,7 +2,7 @@
 // and (with a token) a form to record a progress report.
 
 import { add, clear, h, notice } from "../dom.js";
-import { getToken, gql } from "../graphql.js";
+import { describeErrors, getToken, gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { leads, nodes, organisationName, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
 
@@ -123,7 +123,7 @@ function reportForm(action, list) {
     try {
       const { data, errors } = await gql(RECORD, { action: action.id, input });
       const report = data.addProgressReport;
-      if (!report) throw new Error(errors.map((e) => e.message).join(" · ") || "Niet opgeslagen.");
+      if (!report) throw new Error(describeErrors(errors) || "Niet opgeslagen.");
       list.prepend(reportItem(report, true));
       form.elements.note.value = "";
       form.elements.value.value = "";
@@ -166,6 +166,8 @@ export async function render(view, { id }) {
       : h("p", {}, "Nog geen deelnemers vastgelegd.")),
     section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones))),
     section("Resultaten", "resultaten", results(nodes(action.results))),
-    section("Voortgangsrapportages", "rapportages", list, reportForm(action, list)),
+    section("Voortgangsrapportages", "rapportages",
+      getToken() ? null : h("p", { class: "help" }, "Concepten en ingediende rapportages zijn zichtbaar met een coördinatortoken."),
+      list, reportForm(action, list)),
   );
 }
