@@ -145,8 +145,19 @@ def serve(
             fail(str(exc))
     if not port_is_free(host, port):
         fail(f"port {port} on {host} is in use")
-    uvicorn.run(spec.app_factory, factory=True, host=host, port=port, log_config=None,
+    uvicorn.run(_served_app(process, settings), host=host, port=port, log_config=None,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds, access_log=False)
+
+
+def _served_app(process: str, settings):
+    """The process's app, traced when an OpenTelemetry exporter is configured (only served processes are)."""
+    from uvicorn.importer import import_from_string
+
+    from common.observability import install_tracing
+
+    app = import_from_string(PROCESSES[process].app_factory)(settings)
+    install_tracing(app, process, settings.otel_exporter_otlp_endpoint)
+    return app
 
 
 def _settings_class(process: str):

@@ -51,6 +51,7 @@ def create_service_app(
     app.state.database = database
     app.state.token_verifier = TokenVerifier(settings)
     app.state.metrics = Metrics(settings.process_name)
+    app.state.metrics.watch_pool(database.engine.pool, capacity=settings.db_pool_size + settings.db_max_overflow)
 
     install_problem_handlers(app)
     install_problem_documentation(app)

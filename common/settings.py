@@ -33,6 +33,8 @@ class BaseProcessSettings(BaseSettings):
 
     # After SIGTERM: stop accepting, give requests in flight this long, then close the pool.
     shutdown_timeout_seconds: int = 20
+    # OTLP/HTTP collector, e.g. http://otel-collector:4318; unset (or empty) means no tracing.
+    otel_exporter_otlp_endpoint: str | None = None
 
     @property
     def is_production(self) -> bool:

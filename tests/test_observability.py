@@ -1,0 +1,205 @@
+"""What operators see: Prometheus figures per process, and OpenTelemetry traces when configured."""
+
+import gzip
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from cli.processes import PROCESSES, Stack, free_port
+from common.app import create_service_app
+from common.database import SessionDep
+from common.observability import count_batch
+from common.settings import BaseServiceSettings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ProbeSettings(BaseServiceSettings):
+    process_name = "probe_api"
+    schema_name = "public"
+
+
+def samples(text_: str) -> dict[tuple[str, frozenset], float]:
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text_) for sample in family.samples}
+
+
+@pytest.fixture
+def probe_app(database_url):
+    router = APIRouter()
+    seen: dict[str, float] = {}
+
+    @router.post("/v1/feeds/{source}/observations")
+    async def feed(source: str, session: SessionDep) -> dict:
+        await session.execute(text("SELECT 1"))
+        # While this request holds its session, the pool reports a connection in use.
+        metrics = samples(probe.state.metrics.render().body.decode())
+        seen["in_use"] = metrics[("db_pool_connections", frozenset({("process", "probe_api"), ("state", "in_use")}))]
+        seen["in_progress"] = metrics[("http_requests_in_progress", frozenset({("process", "probe_api")}))]
+        count_batch("observations", source, 250)
+        return {"inserted": 250}
+
+    probe = create_service_app(title="probe", description="probe",
+                               settings=ProbeSettings(database_url=database_url, db_pool_size=3, db_max_overflow=2),
+                               routers=[router])
+    probe.state.seen = seen
+    return probe
+
+
+async def test_metrics_show_pool_use_requests_in_flight_and_batches(probe_app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(probe_app), base_url="http://probe") as client:
+        for _ in range(2):
+            assert (await client.post("/v1/feeds/uwv/observations")).status_code == 200
+        assert (await client.post("/v1/feeds/cbs/observations")).status_code == 200
+        response = await client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    metrics = samples(response.text)
+    process = ("process", "probe_api")
+    assert probe_app.state.seen == {"in_use": 1, "in_progress": 1}
+    assert metrics[("db_pool_capacity", frozenset({process}))] == 5
+    assert metrics[("db_pool_connections", frozenset({process, ("state", "in_use")}))] == 0
+    assert metrics[("db_pool_connections", frozenset({process, ("state", "idle")}))] >= 1
+    uwv = frozenset({process, ("kind", "observations"), ("source", "uwv")})
+    assert metrics[("ingest_batches_total", uwv)] == 2
+    assert metrics[("ingest_batch_rows_sum", uwv)] == 500
+    assert metrics[("ingest_batch_rows_count", frozenset({process, ("kind", "observations"), ("source", "cbs")}))] == 1
+    route = frozenset({process, ("method", "POST"), ("route", "/v1/feeds/{source}/observations"), ("status", "200")})
+    assert metrics[("http_requests_total", route)] == 3
+    # /metrics itself is counted as in flight while it renders.
+    assert metrics[("http_requests_in_progress", frozenset({process}))] == 1
+
+
+def test_count_batch_outside_a_request_does_nothing():
+    count_batch("observations", "uwv", 10)
+
+
+def test_without_an_exporter_no_tracing_code_is_even_loaded(database_url):
+    """FastAPI itself imports the OpenTelemetry API (a no-op without a provider); the SDK, the
+    exporter and the instrumentations stay out of the process."""
+    script = """
+import sys
+from fastapi.testclient import TestClient
+from cli.main import _served_app
+from services.metrics_api.settings import MetricsSettings
+app = _served_app("metrics_api", MetricsSettings())
+with TestClient(app) as client:
+    assert client.get("/v1/regions").status_code == 200
+print(sorted({name for name in sys.modules if name.startswith(("opentelemetry.sdk", "opentelemetry.exporter",
+                                                                  "opentelemetry.instrumentation"))}))
+print(sorted(middleware.cls.__name__ for middleware in app.user_middleware))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60,
+                            env={**os.environ, "DATABASE_URL": database_url, "OTEL_EXPORTER_OTLP_ENDPOINT": ""})
+    assert result.returncode == 0, result.stderr
+    loaded, middleware = result.stdout.strip().splitlines()[-2:]
+    assert loaded == "[]"
+    assert "OpenTelemetryMiddleware" not in middleware and "MetricsMiddleware" in middleware
+
+
+class _Collector(ThreadingHTTPServer):
+    """An OTLP/HTTP receiver: keeps the spans that processes export."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _CollectorHandler)
+        self.spans: list[dict] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _CollectorHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+            ExportTraceServiceResponse,
+        )
+
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource_spans in request.resource_spans:
+            service = next(attribute.value.string_value for attribute in resource_spans.resource.attributes
+                           if attribute.key == "service.name")
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    with self.server.lock:
+                        self.server.spans.append({
+                            "service": service, "name": span.name, "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(), "parent_id": span.parent_span_id.hex(),
+                            "attributes": {attribute.key for attribute in span.attributes},
+                        })
+        payload = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def collector() -> Iterator[_Collector]:
+    server = _Collector()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def traced_stack(database_url, collector, tmp_path) -> Iterator[Stack]:
+    """The four processes, exporting their spans to `collector` (within 50 ms of a span's end)."""
+    stack = Stack(database_url, {name: free_port() for name in PROCESSES}, log_dir=tmp_path,
+                  extra_env={"ENVIRONMENT": "test", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+                             "OTEL_BSP_SCHEDULE_DELAY": "50"})
+    try:
+        stack.start()
+        stack.wait_ready(timeout=60)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def wait_for_spans(collector: _Collector, trace_id: str, names: set[str], timeout: float = 10) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with collector.lock:
+            spans = [span for span in collector.spans if span["trace_id"] == trace_id]
+        if names <= {span["name"] for span in spans} or time.monotonic() > deadline:
+            return spans
+        time.sleep(0.05)
+
+
+@pytest.mark.e2e
+def test_with_an_exporter_a_request_is_traced_into_the_database(traced_stack, collector):
+    trace_id, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    response = httpx.get(f"{traced_stack.url('metrics_api')}/v1/regions",
+                         headers={"traceparent": f"00-{trace_id}-{caller_span}-01"}, timeout=10)
+    assert response.status_code == 200
+
+    spans = wait_for_spans(collector, trace_id, {"GET /v1/regions"})
+    [server] = [span for span in spans if span["name"] == "GET /v1/regions"]
+    assert server["service"] == "metrics_api"
+    assert server["parent_id"] == caller_span  # the caller's trace continues here
+    queries = [span for span in spans if {"db.statement", "db.query.text"} & span["attributes"]]
+    assert queries and all(span["service"] == "metrics_api" for span in queries)
+    # Probes are not traced, nor the gateway's readiness calls to the services they cause.
+    assert not [span for span in collector.spans if span["name"].startswith(("GET /healthz", "GET /readyz"))]
+    assert {span["name"] for span in collector.spans if not span["parent_id"]} <= {"GET /v1/regions"}
