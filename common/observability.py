@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -194,11 +195,32 @@ class MetricsMiddleware:
         finally:
             self.metrics.in_progress.labels(name).dec()
             _current_metrics.reset(token)
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _route_template(scope)
             method = scope.get("method", "GET")
             self.metrics.requests.labels(name, method, template, str(status)).inc()
             self.metrics.latency.labels(name, method, template).observe(time.perf_counter() - started)
+
+
+def _route_template(scope: Scope) -> str:
+    """The path template the request matched, with the prefix of an included router.
+
+    FastAPI leaves the matched route in the scope, as declared in its router: without the prefix
+    given to `include_router` (the gateway's GraphQL route is declared as ``), which is kept in
+    the included router's context. Plain Starlette routes and mounts (/metrics, static files)
+    leave nothing, so those are matched again here.
+    """
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is not None:
+        included = (scope.get("fastapi") or {}).get("included_router")
+        prefix = getattr(getattr(included, "include_context", None), "prefix", "") or ""
+        if prefix or path:
+            return prefix + path
+    router = getattr(scope.get("app"), "router", None)
+    for candidate in getattr(router, "routes", ()):
+        if candidate.matches({**scope, "root_path": ""})[0] is Match.FULL:
+            return getattr(candidate, "path", "") or "/"
+    return "unmatched"
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """What operators see: Prometheus figures per process, and OpenTelemetry traces when configured."""
 
 import gzip
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -37,10 +39,10 @@ def samples(text_: str) -> dict[tuple[str, frozenset], float]:
 
 @pytest.fixture
 def probe_app(database_url):
-    router = APIRouter()
+    router = APIRouter(prefix="/v1")
     seen: dict[str, float] = {}
 
-    @router.post("/v1/feeds/{source}/observations")
+    @router.post("/feeds/{source}/observations")
     async def feed(source: str, session: SessionDep) -> dict:
         await session.execute(text("SELECT 1"))
         # While this request holds its session, the pool reports a connection in use.
@@ -203,3 +205,38 @@ def test_with_an_exporter_a_request_is_traced_into_the_database(traced_stack, co
     # Probes are not traced, nor the gateway's readiness calls to the services they cause.
     assert not [span for span in collector.spans if span["name"].startswith(("GET /healthz", "GET /readyz"))]
     assert {span["name"] for span in collector.spans if not span["parent_id"]} <= {"GET /v1/regions"}
+
+
+# --- the Grafana dashboard ----------------------------------------------------------------------
+
+def exposed_series(metrics_text: str) -> set[str]:
+    """Every series name a scrape can hold, from the families an app registers (sampled or not)."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    return {family.name + suffix for family in text_string_to_metric_families(metrics_text)
+            for suffix in suffixes.get(family.type, ("",))}
+
+
+async def test_the_dashboard_shows_only_figures_the_processes_expose(probe_app):
+    from gateway.app import create_app as create_gateway
+    from gateway.settings import GatewaySettings
+
+    exposed: set[str] = set()
+    for app in (probe_app, create_gateway(GatewaySettings(_env_file=None))):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://app") as client:
+            exposed |= exposed_series((await client.get("/metrics")).text)
+            if app is not probe_app:
+                assert (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 200
+                gateway_metrics = samples((await client.get("/metrics")).text)
+    # The panels that divide by GraphQL requests find them under their route.
+    graphql = frozenset({("process", "gateway"), ("method", "POST"), ("route", "/graphql"), ("status", "200")})
+    assert gateway_metrics[("http_requests_total", graphql)] == 1
+
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "techniekpact.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    used = {name for expr in expressions for name in re.findall(r"\b([a-z_]+)(?=\{|\[)", expr)}
+    assert used and used <= exposed, used - exposed
+    # What issue 11 asks the dashboard to show.
+    assert {"http_requests_total", "http_request_duration_seconds_bucket", "gateway_downstream_requests_total",
+            "gateway_downstream_request_duration_seconds_bucket", "db_pool_connections", "db_pool_capacity",
+            "ingest_batches_total", "ingest_batch_rows_bucket"} <= used
+    assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
