@@ -23,6 +23,7 @@ from common.app import create_service_app
 from common.database import SessionDep
 from common.observability import count_batch
 from common.settings import BaseServiceSettings
+from common.testing import bearer, service_client
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -240,3 +241,38 @@ async def test_the_dashboard_shows_only_figures_the_processes_expose(probe_app):
             "gateway_downstream_request_duration_seconds_bucket", "db_pool_connections", "db_pool_capacity",
             "ingest_batches_total", "ingest_batch_rows_bucket"} <= used
     assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
+
+
+# --- batches counted where the services write them ----------------------------------------------
+
+def batch_figures(metrics_text: str, process: str, kind: str, source: str) -> tuple[float, float]:
+    labels = frozenset({("process", process), ("kind", kind), ("source", source)})
+    figures = samples(metrics_text)
+    return figures.get(("ingest_batches_total", labels), 0), figures.get(("ingest_batch_rows_sum", labels), 0)
+
+
+async def test_the_statistics_feed_counts_each_batch_it_writes(database_url, token):
+    from services.metrics_api.app import create_app
+    from services.metrics_api.settings import MetricsSettings
+    from services.metrics_api.tests.conftest import MEASURES, OCCUPATIONS, REGIONS
+    from services.metrics_api.tests.uwv import uwv_observations
+
+    app = create_app(MetricsSettings(database_url=database_url, environment="test"))
+    admin = bearer(token("metrics:admin"))
+    writer = {**bearer(token("metrics:write", sources=["uwv"])), "Idempotency-Key": "observability-1"}
+    async with service_client(app) as client:
+        for path, items in (("regions", REGIONS), ("measures", MEASURES), ("occupations", OCCUPATIONS)):
+            for code, body in items:
+                assert (await client.put(f"/v1/{path}/{code}", json=body, headers=admin)).status_code == 201
+        feed = "/v1/feeds/uwv/observations"
+        assert (await client.post(feed, json={"observations": uwv_observations()}, headers=writer)).status_code == 200
+        # Not written, so not counted: a replay of the same key, a dry run, a rejected batch.
+        assert (await client.post(feed, json={"observations": uwv_observations()}, headers=writer)).status_code == 200
+        assert (await client.post(f"{feed}?dry_run=true", json={"observations": uwv_observations()},
+                                  headers=bearer(token("metrics:write", sources=["uwv"])))).status_code == 200
+        bad = [{**uwv_observations()[0], "region": "XX99"}]
+        assert (await client.post(feed, json={"observations": bad},
+                                  headers=bearer(token("metrics:write", sources=["uwv"])))).status_code == 422
+        metrics = (await client.get("/metrics")).text
+    assert batch_figures(metrics, "metrics_api", "observations", "uwv") == (1, len(uwv_observations()))
+

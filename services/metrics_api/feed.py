@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.idempotency import IdempotencyKeys, fingerprint
+from common.observability import count_batch
 from common.problems import Problem, field_error
 from services.metrics_api.models import Batch, Measure, Occupation, Region, idempotency_keys
 from services.metrics_api.periods import InvalidPeriod, canonical_period
@@ -403,6 +404,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
     if feed.idempotency_key is not None:
         await KEYS.remember(session, scope=scope, key=feed.idempotency_key, fingerprint=key_fingerprint,
                             status_code=200, body=answer)
+    count_batch("observations", feed.source, checker.rows)
     return FeedResult(200, answer)
 
 

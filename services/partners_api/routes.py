@@ -11,6 +11,7 @@ from common.auth import Principal, require_scope, require_source
 from common.database import SessionDep
 from common.etags import etag, require_if_match
 from common.idempotency import IdempotencyKeys, fingerprint, validate_key
+from common.observability import count_batch
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
 from common.problems import Problem
 from services.partners_api import push as bulk
@@ -136,6 +137,7 @@ async def push_organisations(
     outcome = await bulk.push(session, source=source, records=records, who=principal.subject,
                               withdraw_missing=withdraw_missing)
     answer = outcome.answer()
+    count_batch("organisations", source, len(records))
     if key is not None:
         await _keys.remember(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint,
                              status_code=200, body=answer)
