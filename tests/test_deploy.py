@@ -316,3 +316,19 @@ def test_compose_migrates_once_before_the_services_start():
     for process in SERVICES:
         assert services[process]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert services["gateway"]["depends_on"] == {process: {"condition": "service_healthy"} for process in SERVICES}
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+def test_every_setting_of_every_process_is_in_the_readme_configuration_table():
+    from gateway.settings import GatewaySettings
+    from services.actions_api.settings import ActionsSettings
+    from services.metrics_api.settings import MetricsSettings
+    from services.partners_api.settings import PartnersSettings
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", section))
+    variables = {name.upper() for cls in (GatewaySettings, ActionsSettings, PartnersSettings, MetricsSettings)
+                 for name in cls.model_fields}
+    assert variables - documented == set(), "add these to the README's Configuration table"
