@@ -76,7 +76,7 @@ _MATCH_SOURCE_RECORDS = """
 UPDATE push_staging s
    SET organisation_id = sr.organisation_id, source_record_id = sr.id, withdrawn = sr.withdrawn_at IS NOT NULL
   FROM source_records sr
- WHERE sr.source = $1 AND sr.external_id = s.external_id
+ WHERE sr.source = $1::text AND sr.external_id = s.external_id
 """
 # A record that moves its organisation to a KvK number another organisation holds would have to
 # merge two organisations: that is a coordinator's decision, not a push's.
@@ -114,11 +114,11 @@ SELECT organisation_id, {_COLUMNS} FROM push_staging WHERE created ORDER BY idx
 """
 _HISTORY_CREATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, new_value)
-SELECT organisation_id, $1, $2, 'created', jsonb_build_object({_SNAPSHOT}) FROM push_staging WHERE created ORDER BY idx
+SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT}) FROM push_staging WHERE created ORDER BY idx
 """
 _HISTORY_UPDATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
-SELECT o.id, $1, $2, 'updated', f.field, f.old, f.new
+SELECT o.id, $1::text, $2::text, 'updated', f.field, f.old, f.new
   FROM push_staging s
   JOIN organisations o ON o.id = s.organisation_id
  CROSS JOIN LATERAL (VALUES {_OLD_NEW}) AS f(field, old, new)
@@ -127,7 +127,7 @@ SELECT o.id, $1, $2, 'updated', f.field, f.old, f.new
 """
 _HISTORY_LINKED = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, new_value)
-SELECT organisation_id, $1, $2, 'linked', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
+SELECT organisation_id, $1::text, $2::text, 'linked', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM push_staging WHERE linked ORDER BY idx
 """
 _UPDATE_ORGANISATIONS = f"""
@@ -137,7 +137,7 @@ UPDATE organisations o SET {_ASSIGN}, version = o.version + 1, updated_at = now(
 """
 _INSERT_SOURCE_RECORDS = """
 INSERT INTO source_records (source, external_id, organisation_id)
-SELECT $1, external_id, organisation_id FROM push_staging WHERE source_record_id IS NULL ORDER BY idx
+SELECT $1::text, external_id, organisation_id FROM push_staging WHERE source_record_id IS NULL ORDER BY idx
 """
 _TOUCH_SOURCE_RECORDS = """
 UPDATE source_records sr SET withdrawn_at = NULL, updated_at = now()
@@ -146,13 +146,13 @@ UPDATE source_records sr SET withdrawn_at = NULL, updated_at = now()
 """
 _WITHDRAW_MISSING = """
 UPDATE source_records sr SET withdrawn_at = now(), updated_at = now()
- WHERE sr.source = $1 AND sr.withdrawn_at IS NULL
+ WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
    AND NOT EXISTS (SELECT 1 FROM push_staging s WHERE s.external_id = sr.external_id)
 RETURNING sr.organisation_id, sr.external_id
 """
 _HISTORY_WITHDRAWN_RECORDS = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value)
-SELECT organisation_id, $1, $2, 'withdrawn', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
+SELECT organisation_id, $1::text, $2::text, 'withdrawn', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM unnest($3::uuid[], $4::text[]) AS gone(organisation_id, external_id)
 """
 # Inactive only when no other source still holds the organisation and no coordinator locked `active`.
@@ -163,7 +163,7 @@ WITH deactivated AS (
        AND NOT EXISTS (SELECT 1 FROM source_records sr WHERE sr.organisation_id = o.id AND sr.withdrawn_at IS NULL)
     RETURNING o.id)
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
-SELECT id, $1, $2, 'withdrawn', 'active', 'true'::jsonb, 'false'::jsonb FROM deactivated
+SELECT id, $1::text, $2::text, 'withdrawn', 'active', 'true'::jsonb, 'false'::jsonb FROM deactivated
 """
 _OUTCOMES = """
 SELECT external_id, organisation_id, created, linked, withdrawn, changed_fields, kept_fields

@@ -346,7 +346,7 @@ async def _pending_signup(session: AsyncSession, signup_id: uuid.UUID) -> Signup
     if signup is None:
         raise not_found("sign-up", signup_id)
     if signup.status != "pending":
-        raise conflict(f"The sign-up was {signup.status} already.", status=signup.status)
+        raise conflict(f"The sign-up was {signup.status} already.", signup_status=signup.status)
     return signup
 
 
