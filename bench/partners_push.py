@@ -1,0 +1,125 @@
+"""Records/s of the municipal push: 100,000 organisations in batches of 5,000, pushed twice.
+
+The first push creates everything; the second, identical, must write nothing (the script checks
+that the history did not grow) and should be much faster. partners_api runs as a real uvicorn
+process on a fresh database, migrated with alembic, and is dropped afterwards.
+
+    .venv/bin/python bench/partners_push.py                       # the embedded PostgreSQL
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/partners_push.py
+    .venv/bin/python bench/partners_push.py --records 20000 --batch 2000
+"""
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cli.migrate import upgrade_all  # noqa: E402
+from cli.processes import free_port  # noqa: E402
+from common.auth import issue_token  # noqa: E402
+from common.database import asyncpg_dsn  # noqa: E402
+from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database  # noqa: E402
+from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
+
+KINDS = ["company"] * 6 + ["mbo", "vmbo", "primary_school", "municipality", "intermediary", "sector_fund"]
+SECTORS = ["metaal", "bouw", "installatie", "automotive", "ict", "media", "zorg"]
+
+
+def organisation(n: int) -> dict:
+    kind = KINDS[n % len(KINDS)]
+    record = {
+        "external_id": f"HV-{n:07d}", "name": f"Organisatie {n} B.V.", "kind": kind,
+        "sectors": [SECTORS[n % 7], SECTORS[(n * 3) % 7]], "municipality_code": f"GM{(n % 400) + 1:04d}",
+        "website": f"https://www.organisatie-{n}.nl", "email": f"info@organisatie-{n}.nl", "active": True,
+    }
+    if kind == "company":
+        record["kvk_number"] = f"{10_000_000 + n:08d}"
+    elif kind in ("mbo", "vmbo", "primary_school"):
+        record["brin_code"] = f"{n % 100:02d}{chr(65 + n % 26)}{chr(65 + (n // 26) % 26)}"
+    elif kind == "municipality":
+        record["oin"] = f"{n:020d}"
+    return record
+
+
+def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, run: str) -> tuple[float, dict]:
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+    started = time.perf_counter()
+    for start in range(0, len(records), batch):
+        response = client.put("/v1/sources/bench/organisations", json={"records": records[start:start + batch]},
+                              headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{start}"})
+        response.raise_for_status()
+        for key in totals:
+            totals[key] += response.json()[key]
+    return time.perf_counter() - started, totals
+
+
+async def count(url: str, table: str) -> int:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return await connection.fetchval(f"SELECT count(*) FROM partners.{table}")
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    args = parser.parse_args()
+
+    embedded = None
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        embedded = EmbeddedPostgres(DATA_DIR / "bench-postgres")
+        server = embedded.start()
+    url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
+    asyncio.run(ensure_database(url))
+    port = free_port()
+    service = None
+    try:
+        upgrade_all(url)
+        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test"}
+        service = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "services.partners_api.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+            cwd=REPO, env=env)
+        records = [organisation(n) for n in range(args.records)]
+        token = issue_token(os.environ.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET), subject="bench",
+                            scopes=["partners:write"], sources=["bench"])
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
+            for _ in range(100):
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            print(f"{args.records} records in batches of {args.batch} to PUT /v1/sources/bench/organisations")
+            first, first_totals = push_all(client, records, args.batch, token, "first")
+            print(f"first push:  {first:6.1f} s  {args.records / first:8.0f} records/s  {first_totals}")
+            history = asyncio.run(count(url, "organisation_changes"))
+            second, second_totals = push_all(client, records, args.batch, token, "second")
+            print(f"second push: {second:6.1f} s  {args.records / second:8.0f} records/s  {second_totals}")
+            grew = asyncio.run(count(url, "organisation_changes")) - history
+            print(f"history rows written by the second push: {grew}")
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(timeout=10)
+        asyncio.run(drop_database(url))
+        if embedded is not None:
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    main()
