@@ -3,13 +3,13 @@
 A push is validated whole before anything is written (every bad record is listed), then runs in
 the request's one transaction:
 
-1. the records are COPYed into a temporary staging table (asyncpg's fast path, not the ORM);
-2. each is matched to its organisation: by (source, external_id), else by KvK number, which
-   merges the same company pushed by two systems into one organisation with two source records;
-3. per field, a record is compared with the organisation: fields a coordinator locked are kept
-   (and reported), the rest that differ are written with one history row each; a record that
-   differs in nothing writes nothing at all, not even its `updated_at`;
-4. with `withdraw_missing`, the source's records absent from the body are withdrawn and their
+1. the records are COPYed into a temporary table (asyncpg's fast path, not the ORM);
+2. one INSERT..SELECT plans every record: its organisation, by (source, external_id), else by KvK
+   number (the same company pushed by two systems is one organisation with two source records),
+   else a new one; and, per field, what differs: fields a coordinator locked are kept (and
+   reported), the rest are written with one history row each, set-based; a record that differs
+   in nothing writes nothing at all, not even its `updated_at`;
+3. with `withdraw_missing`, the source's records absent from the body are withdrawn and their
    organisations made inactive when no other source still vouches for them.
 
 Pushes take one transaction-scoped advisory lock, so two pushes never race for the same KvK
@@ -33,10 +33,9 @@ PUSH_LOCK = "partners:push"
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS)
 
-_CREATE_STAGING = """
-CREATE TEMP TABLE push_staging (
-    idx integer PRIMARY KEY,
-    external_id text NOT NULL UNIQUE,
+_RECORD_COLUMNS = """
+    idx integer NOT NULL,
+    external_id text NOT NULL,
     name text NOT NULL,
     kind text NOT NULL,
     sectors text[] NOT NULL,
@@ -46,14 +45,18 @@ CREATE TEMP TABLE push_staging (
     municipality_code text,
     website text,
     email text,
-    active boolean NOT NULL,
-    organisation_id uuid,
+    active boolean NOT NULL"""
+_CREATE_TABLES = f"""
+CREATE TEMP TABLE push_records ({_RECORD_COLUMNS}) ON COMMIT DROP;
+CREATE TEMP TABLE push_plan ({_RECORD_COLUMNS},
+    organisation_id uuid NOT NULL,
     source_record_id bigint,
-    withdrawn boolean NOT NULL DEFAULT false,
-    linked boolean NOT NULL DEFAULT false,
-    created boolean NOT NULL DEFAULT false,
-    changed_fields text[] NOT NULL DEFAULT '{}',
-    kept_fields text[] NOT NULL DEFAULT '{}'
+    withdrawn boolean NOT NULL,
+    linked boolean NOT NULL,
+    created boolean NOT NULL,
+    moves_kvk boolean NOT NULL,
+    changed_fields text[] NOT NULL,
+    kept_fields text[] NOT NULL
 ) ON COMMIT DROP
 """
 
@@ -72,54 +75,56 @@ _ASSIGN = ", ".join(
 )
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
 
-_MATCH_SOURCE_RECORDS = """
-UPDATE push_staging s
-   SET organisation_id = sr.organisation_id, source_record_id = sr.id, withdrawn = sr.withdrawn_at IS NOT NULL
-  FROM source_records sr
- WHERE sr.source = $1::text AND sr.external_id = s.external_id
+# One pass decides every record: its organisation (by this source's external_id, else by KvK
+# number: the cross-source merge, else a new one), and which fields differ, split into those to
+# write and those a coordinator locked.
+_PLAN = f"""
+INSERT INTO push_plan
+SELECT s.*,
+       coalesce(o.id, gen_random_uuid()),
+       sr.id,
+       coalesce(sr.withdrawn_at IS NOT NULL, false),
+       sr.id IS NULL AND o.id IS NOT NULL,
+       o.id IS NULL,
+       o.id IS NOT NULL AND s.kvk_number IS NOT NULL AND o.kvk_number IS DISTINCT FROM s.kvk_number
+           AND 'kvk_number' <> ALL(o.locked_fields),
+       CASE WHEN o.id IS NULL THEN '{{}}'::text[] ELSE
+           ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
+                 WHERE f.differs AND f.field <> ALL(o.locked_fields)) END,
+       CASE WHEN o.id IS NULL THEN '{{}}'::text[] ELSE
+           ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
+                 WHERE f.differs AND f.field = ANY(o.locked_fields)) END
+  FROM push_records s
+  LEFT JOIN source_records sr ON sr.source = $1::text AND sr.external_id = s.external_id
+  LEFT JOIN organisations k ON sr.id IS NULL AND k.kvk_number = s.kvk_number
+  LEFT JOIN organisations o ON o.id = coalesce(sr.organisation_id, k.id)
 """
 # A record that moves its organisation to a KvK number another organisation holds would have to
 # merge two organisations: that is a coordinator's decision, not a push's.
 _KVK_TAKEN = """
-SELECT s.idx, s.kvk_number, other.id AS holder
-  FROM push_staging s
-  JOIN organisations own ON own.id = s.organisation_id
-  JOIN organisations other ON other.kvk_number = s.kvk_number AND other.id <> own.id
- WHERE 'kvk_number' <> ALL(own.locked_fields)
- ORDER BY s.idx
-"""
-_LINK_BY_KVK = """
-UPDATE push_staging s SET organisation_id = o.id, linked = true
-  FROM organisations o
- WHERE s.organisation_id IS NULL AND s.kvk_number IS NOT NULL AND o.kvk_number = s.kvk_number
+SELECT p.idx, p.kvk_number, other.id AS holder
+  FROM push_plan p
+  JOIN organisations other ON other.kvk_number = p.kvk_number AND other.id <> p.organisation_id
+ WHERE p.moves_kvk
+ ORDER BY p.idx
 """
 _SAME_ORGANISATION = """
 SELECT array_agg(idx ORDER BY idx) AS positions
-  FROM push_staging WHERE organisation_id IS NOT NULL
+  FROM push_plan WHERE NOT created
  GROUP BY organisation_id HAVING count(*) > 1
-"""
-_NEW_ORGANISATIONS = "UPDATE push_staging SET organisation_id = gen_random_uuid(), created = true WHERE organisation_id IS NULL"
-_COMPARE = f"""
-UPDATE push_staging s SET
-    changed_fields = ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
-                           WHERE f.differs AND f.field <> ALL(o.locked_fields)),
-    kept_fields = ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
-                        WHERE f.differs AND f.field = ANY(o.locked_fields))
-  FROM organisations o
- WHERE o.id = s.organisation_id AND NOT s.created
 """
 _INSERT_ORGANISATIONS = f"""
 INSERT INTO organisations (id, {_COLUMNS})
-SELECT organisation_id, {_COLUMNS} FROM push_staging WHERE created ORDER BY idx
+SELECT organisation_id, {_COLUMNS} FROM push_plan WHERE created ORDER BY idx
 """
 _HISTORY_CREATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, new_value)
-SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT}) FROM push_staging WHERE created ORDER BY idx
+SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT}) FROM push_plan WHERE created ORDER BY idx
 """
 _HISTORY_UPDATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
 SELECT o.id, $1::text, $2::text, 'updated', f.field, f.old, f.new
-  FROM push_staging s
+  FROM push_plan s
   JOIN organisations o ON o.id = s.organisation_id
  CROSS JOIN LATERAL (VALUES {_OLD_NEW}) AS f(field, old, new)
  WHERE cardinality(s.changed_fields) > 0 AND f.field = ANY(s.changed_fields)
@@ -128,26 +133,26 @@ SELECT o.id, $1::text, $2::text, 'updated', f.field, f.old, f.new
 _HISTORY_LINKED = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, new_value)
 SELECT organisation_id, $1::text, $2::text, 'linked', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
-  FROM push_staging WHERE linked ORDER BY idx
+  FROM push_plan WHERE linked ORDER BY idx
 """
 _UPDATE_ORGANISATIONS = f"""
 UPDATE organisations o SET {_ASSIGN}, version = o.version + 1, updated_at = now()
-  FROM push_staging s
+  FROM push_plan s
  WHERE o.id = s.organisation_id AND cardinality(s.changed_fields) > 0
 """
 _INSERT_SOURCE_RECORDS = """
 INSERT INTO source_records (source, external_id, organisation_id)
-SELECT $1::text, external_id, organisation_id FROM push_staging WHERE source_record_id IS NULL ORDER BY idx
+SELECT $1::text, external_id, organisation_id FROM push_plan WHERE source_record_id IS NULL ORDER BY idx
 """
 _TOUCH_SOURCE_RECORDS = """
 UPDATE source_records sr SET withdrawn_at = NULL, updated_at = now()
-  FROM push_staging s
+  FROM push_plan s
  WHERE sr.id = s.source_record_id AND (s.withdrawn OR cardinality(s.changed_fields) > 0)
 """
 _WITHDRAW_MISSING = """
 UPDATE source_records sr SET withdrawn_at = now(), updated_at = now()
  WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM push_staging s WHERE s.external_id = sr.external_id)
+   AND NOT EXISTS (SELECT 1 FROM push_plan s WHERE s.external_id = sr.external_id)
 RETURNING sr.organisation_id, sr.external_id
 """
 _HISTORY_WITHDRAWN_RECORDS = """
@@ -167,7 +172,7 @@ SELECT id, $1::text, $2::text, 'withdrawn', 'active', 'true'::jsonb, 'false'::js
 """
 _OUTCOMES = """
 SELECT external_id, organisation_id, created, linked, withdrawn, changed_fields, kept_fields
-  FROM push_staging ORDER BY idx
+  FROM push_plan ORDER BY idx
 """
 
 
@@ -228,30 +233,26 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushReco
     connection = await (await session.connection()).get_raw_connection()
     db: asyncpg.Connection = connection.driver_connection  # type: ignore[assignment]
 
-    await db.execute(_CREATE_STAGING)
+    await db.execute(_CREATE_TABLES)
     await db.copy_records_to_table(
-        "push_staging", columns=_COPY_COLUMNS,
+        "push_records", columns=_COPY_COLUMNS,
         records=[(index, record.external_id, *(getattr(record, name) for name in ORGANISATION_FIELDS))
                  for index, record in enumerate(records)],
     )
-    await db.execute("ANALYZE push_staging")
+    await db.execute(_PLAN, source)
 
-    await db.execute(_MATCH_SOURCE_RECORDS, source)
     taken = await db.fetch(_KVK_TAKEN)
     if taken:
         raise invalid([_record_error(row["idx"], "kvk_number",
                                      f"KvK number {row['kvk_number']} belongs to another organisation ({row['holder']}); "
                                      "a coordinator must merge them first.") for row in taken],
                       "Some records are invalid; nothing was written.")
-    await db.execute(_LINK_BY_KVK)
     same = await db.fetch(_SAME_ORGANISATION)
     if same:
         raise invalid([_record_error(position, "external_id",
                                      f"Records {', '.join(map(str, row['positions']))} describe the same organisation.")
                        for row in same for position in row["positions"][1:]],
                       "Some records are invalid; nothing was written.")
-    await db.execute(_NEW_ORGANISATIONS)
-    await db.execute(_COMPARE)
 
     await db.execute(_INSERT_ORGANISATIONS)
     await db.execute(_HISTORY_CREATED, who, source)

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, tuple_
+from sqlalchemy import delete, exists, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from services.partners_api.models import (
     OrganisationChange,
     Signup,
 )
+from services.partners_api.push import PUSH_LOCK
 
 REQUIRED_FIELDS = ("name", "kind", "sectors", "active")
 
@@ -111,6 +112,8 @@ async def organisations_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> l
 async def _refuse_taken_kvk(session: AsyncSession, kvk_number: str | None, own_id: uuid.UUID | None = None) -> None:
     if kvk_number is None:
         return
+    # The lock pushes take: a push cannot give this KvK number away between our check and our commit.
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": PUSH_LOCK})
     holder = await session.scalar(select(Organisation.id).where(Organisation.kvk_number == kvk_number))
     if holder is not None and holder != own_id:
         raise conflict(f"KvK number {kvk_number} belongs to organisation {holder} already.",
