@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from strawberry.dataloader import DataLoader
 
-from gateway.downstream import DownstreamSession
+from gateway.downstream import DownstreamSession, ServiceRefused
 
 # The services take up to 500 ids on a fetch-many call (contracts.md); 200 uuids keep the URL
 # under 8 KB, which every HTTP server in the path accepts.
@@ -104,16 +104,31 @@ def create_loaders(calls: DownstreamSession) -> Loaders:
 
         return DataLoader(load_fn=load)
 
-    async def load_series(keys: list[SeriesKey]) -> list[Json | None]:
-        wanted = [
-            {"measure": key.measure, "region": key.region, "occupation": key.occupation, "from": key.start, "to": key.end}
-            for key in keys
-        ]
-        answer = await calls.query("metrics_api", "/v1/series/query",
-                                   {"series": [{k: v for k, v in one.items() if v is not None} for one in wanted]})
-        found = list((answer or {}).get("series") or [])
-        # Answers come in the order asked; a series with no figures may come back empty or null.
-        return [found[index] if index < len(found) else None for index in range(len(keys))]
+    async def load_series(keys: list[SeriesKey]) -> list[Json | None | Exception]:
+        specs = [{name: value for name, value in (("measure", key.measure), ("region", key.region),
+                                                  ("occupation", key.occupation), ("from", key.start),
+                                                  ("to", key.end)) if value is not None} for key in keys]
+        try:
+            answer = await calls.query("metrics_api", "/v1/series/query", {"series": specs})
+        except ServiceRefused as refused:
+            # metrics_api refuses the whole batch when one series names an unknown measure or region:
+            # that one gets the refusal, the others are asked again.
+            bad = _refused_indices(refused, len(keys))
+            if refused.status != 422 or not bad:
+                raise
+            good = [index for index in range(len(keys)) if index not in bad]
+            found: list[Json | None | Exception] = [
+                ServiceRefused(refused.service, 422, {**refused.problem, "errors": bad[index]}) if index in bad else None
+                for index in range(len(keys))
+            ]
+            if good:
+                again = await calls.query("metrics_api", "/v1/series/query", {"series": [specs[i] for i in good]})
+                for index, series in zip(good, (again or {}).get("series") or [], strict=False):
+                    found[index] = series
+            return found
+        series = list((answer or {}).get("series") or [])
+        # Answered in the order asked.
+        return [series[index] if index < len(series) else None for index in range(len(keys))]
 
     async def load_pages(keys: list[PageKey]) -> list[Json]:
         return list(await asyncio.gather(*(
@@ -147,3 +162,13 @@ async def _gather_chunks(keys: list[str], fetch: Callable[[Sequence[str]], Await
 
 def _unique(keys: Iterable[Hashable]) -> list[Any]:
     return list(dict.fromkeys(keys))
+
+
+def _refused_indices(refused: ServiceRefused, count: int) -> dict[int, list[Json]]:
+    """The problem's errors by the index of the series they name (`series.3.region`)."""
+    bad: dict[int, list[Json]] = defaultdict(list)
+    for error in refused.problem.get("errors") or []:
+        parts = str(error.get("field", "")).split(".")
+        if len(parts) >= 2 and parts[0] == "series" and parts[1].isdigit() and int(parts[1]) < count:
+            bad[int(parts[1])].append({**error, "field": ".".join(parts[2:]) or error.get("field")})
+    return dict(bad)

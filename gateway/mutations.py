@@ -37,38 +37,44 @@ def if_match(version: int) -> dict[str, str]:
 
 @strawberry.input
 class ParticipantInput:
-    role: str
+    role: str = strawberry.field(description="lead, participant or coordination")
     organisation_id: strawberry.ID | None = strawberry.UNSET
-    organisation_kind: str | None = strawberry.UNSET
+    organisation_kind: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A kind of organisation as the plan names it, when it names no one")
     label: str | None = strawberry.UNSET
 
 
 @strawberry.input
 class ActionInput:
-    number: int
     title: str
-    line_number: int | None = strawberry.UNSET
+    number: int | None = strawberry.UNSET
+    line: int | None = strawberry.field(default=strawberry.UNSET, description="The number of an action line of the pact")
     description: str | None = strawberry.UNSET
     aim: str | None = strawberry.UNSET
     ambition: str | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
     participants: list[ParticipantInput] | None = strawberry.UNSET
 
 
 @strawberry.input(description="Only the fields given are changed.")
 class ActionPatch:
+    number: int | None = strawberry.UNSET
+    line: int | None = strawberry.UNSET
     title: str | None = strawberry.UNSET
-    line_number: int | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     aim: str | None = strawberry.UNSET
     ambition: str | None = strawberry.UNSET
     participants: list[ParticipantInput] | None = strawberry.UNSET
 
 
-@strawberry.input(description="When a milestone is due: kind date, month, quarter, half or year, "
-                              "value e.g. 2014-10, 2014-Q4, 2014.")
+@strawberry.input(description="When a milestone is due: either `text` as the plan wrote it (\"oktober 2013\", "
+                              "\"eind 2014\") or `kind` (date, month, quarter, half, year) with `value` "
+                              "(2014-10-01, 2014-10, 2014-Q4, 2014-H2, 2014).")
 class DueInput:
-    kind: str
-    value: str
+    text: str | None = strawberry.UNSET
+    kind: str | None = strawberry.UNSET
+    value: str | None = strawberry.UNSET
+    label: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -76,6 +82,9 @@ class MilestoneInput:
     title: str
     due: DueInput
     target_count: int | None = strawberry.UNSET
+    reached_count: int | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    met_on: date | None = strawberry.UNSET
     weight: float | None = strawberry.UNSET
 
 
@@ -92,18 +101,26 @@ class MilestonePatch:
 
 @strawberry.input
 class PeriodValueInput:
-    period: str
+    period: str = strawberry.field(description="2014, 2014-Q3 or 2014-07")
     value: float
 
 
 @strawberry.input
 class ProgressReportInput:
-    reported_on: date
-    status: str
-    subject: str = "action"
-    subject_id: strawberry.ID | None = strawberry.UNSET
+    subject: str = strawberry.field(default="action", description="action, milestone or result")
+    subject_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET,
+                                                        description="The milestone or result; omit for the action")
+    reported_on: date | None = strawberry.field(default=strawberry.UNSET, description="Today when omitted")
+    status: str | None = strawberry.field(default=strawberry.UNSET, description="The status it proposes")
     note: str | None = strawberry.UNSET
     values: list[PeriodValueInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class GoalReportInput:
+    values: list[PeriodValueInput]
+    reported_on: date | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
 
 
 @strawberry.input(description="'Meedoen?': an organisation asks to join a pact; a coordinator approves it.")
@@ -117,17 +134,38 @@ class SignUpInput:
     message: str | None = strawberry.UNSET
 
 
-@strawberry.type
+@strawberry.type(description="A request to join a pact. Its contact details are personal data: only the coordinator "
+                             "(partners:write) lists sign-ups.")
 class SignUp:
     id: strawberry.ID
     status: str
+    pact: str | None
+    organisation_name: str | None
+    kind: str | None
+    municipality_code: str | None
+    contact_name: str | None
+    contact_email: str | None
+    message: str | None
     organisation_id: strawberry.ID | None
+    reason: str | None
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> "SignUp":
         organisation_id = data.get("organisation_id")
-        return cls(id=strawberry.ID(str(data["id"])), status=data.get("status") or "pending",
-                   organisation_id=strawberry.ID(str(organisation_id)) if organisation_id else None)
+        return cls(id=strawberry.ID(str(data["id"])), status=data.get("status") or "pending", pact=data.get("pact"),
+                   organisation_name=data.get("organisation_name"), kind=data.get("kind"),
+                   municipality_code=data.get("municipality_code"), contact_name=data.get("contact_name"),
+                   contact_email=data.get("contact_email"), message=data.get("message"),
+                   organisation_id=strawberry.ID(str(organisation_id)) if organisation_id else None,
+                   reason=data.get("reason"))
+
+
+def milestone_body(input: MilestoneInput | MilestonePatch) -> dict[str, Any]:
+    body = body_of(input)
+    due = body.get("due")
+    if isinstance(due, dict) and due.get("text"):
+        body["due"] = due["text"]  # actions_api reads the plan's own words
+    return body
 
 
 def _path(*parts: str) -> str:
@@ -160,12 +198,12 @@ class Mutation:
     @strawberry.mutation
     async def add_milestone(self, info: strawberry.Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:
         return Milestone.of(await _write(info, "actions_api", "POST", _path("actions", action, "milestones"),
-                                         body_of(input)))
+                                         milestone_body(input)))
 
     @strawberry.mutation
     async def update_milestone(self, info: strawberry.Info, id: strawberry.ID, version: int,
                                input: MilestonePatch) -> Milestone:
-        return Milestone.of(await _write(info, "actions_api", "PATCH", _path("milestones", id), body_of(input),
+        return Milestone.of(await _write(info, "actions_api", "PATCH", _path("milestones", id), milestone_body(input),
                                          if_match(version)))
 
     @strawberry.mutation
@@ -178,10 +216,18 @@ class Mutation:
     async def submit_progress_report(self, info: strawberry.Info, id: strawberry.ID) -> ProgressReport:
         return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "submit")))
 
+    @strawberry.mutation(description="Report measured values on a goal (actions:write); counted once approved.")
+    async def add_goal_progress_report(self, info: strawberry.Info, goal: strawberry.ID,
+                                       input: GoalReportInput) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("goals", goal, "progress-reports"),
+                                              body_of(input)))
+
     @strawberry.mutation(description="Approve a submitted report (actions:approve); only approved reports count "
-                                     "toward a goal's actual value.")
-    async def approve_progress_report(self, info: strawberry.Info, id: strawberry.ID) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "approve")))
+                                     "toward a goal's actual value, an action's status and a milestone's count.")
+    async def approve_progress_report(self, info: strawberry.Info, id: strawberry.ID,
+                                      note: str | None = None) -> ProgressReport:
+        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "approve"),
+                                              {"note": note} if note else None))
 
     @strawberry.mutation(description="Send a submitted report back to its author (actions:approve).")
     async def return_progress_report(self, info: strawberry.Info, id: strawberry.ID,
@@ -193,10 +239,15 @@ class Mutation:
     async def sign_up(self, info: strawberry.Info, pact: str, input: SignUpInput) -> SignUp:
         return SignUp.of(await _write(info, "partners_api", "POST", _path("pacts", pact, "signups"), body_of(input)))
 
-    @strawberry.mutation(description="Approve a sign-up: the organisation joins the pact (partners:write).")
-    async def approve_sign_up(self, info: strawberry.Info, id: strawberry.ID) -> SignUp:
-        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "approve")))
+    @strawberry.mutation(description="Approve a sign-up (partners:write): the organisation joins the pact, as a new "
+                                     "organisation or as `organisation` when it is already registered.")
+    async def approve_sign_up(self, info: strawberry.Info, id: strawberry.ID, organisation: strawberry.ID | None = None,
+                              joined_on: date | None = None) -> SignUp:
+        body = {"organisation_id": organisation, "joined_on": joined_on.isoformat() if joined_on else None}
+        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "approve"),
+                                      {key: value for key, value in body.items() if value is not None}))
 
     @strawberry.mutation(description="Reject a sign-up (partners:write).")
-    async def reject_sign_up(self, info: strawberry.Info, id: strawberry.ID) -> SignUp:
-        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "reject")))
+    async def reject_sign_up(self, info: strawberry.Info, id: strawberry.ID, reason: str | None = None) -> SignUp:
+        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "reject"),
+                                      {"reason": reason} if reason else None))

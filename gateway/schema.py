@@ -17,7 +17,7 @@ from strawberry.types import ExecutionContext
 from gateway.downstream import DownstreamError
 from gateway.limits import CostLimiter, DownstreamReport, ServiceErrorsPass, ValidateWithoutSuggestions
 from gateway.loaders import WHOLE_LIST_LIMIT, items_of
-from gateway.mutations import Mutation
+from gateway.mutations import Mutation, SignUp
 from gateway.settings import GatewaySettings
 from gateway.types import (
     Action,
@@ -89,6 +89,11 @@ class Query:
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
     ) -> Series | None:
         return await load_series(info, measure, region, occupation, from_, to)
+
+    @strawberry.field(description="Sign-up requests, for the coordinator (a token with partners:write).")
+    async def sign_ups(self, info: strawberry.Info, status: str | None = "pending", first: int = 20,
+                       after: str | None = None) -> Connection[SignUp]:
+        return await fetch_page(info, "partners_api", "/v1/signups", {"status": status}, first, after, SignUp.of)
 
 
 class GatewaySchema(strawberry.federation.Schema):

@@ -118,13 +118,15 @@ class SeriesPoint:
     revision: int | None
     derived: bool
     share: float | None
+    change: float | None
     missing_reason: str | None
 
     @classmethod
     def of(cls, data: Json) -> "SeriesPoint":
         return cls(period=str(data["period"]), value=_float(data.get("value")), status=data.get("status"),
                    revision=data.get("revision"), derived=bool(data.get("derived", False)),
-                   share=_float(data.get("share")), missing_reason=data.get("missing_reason"))
+                   share=_float(data.get("share")), change=_float(data.get("change")),
+                   missing_reason=data.get("missing_reason"))
 
 
 @strawberry.type(description="Figures of one measure for one region and occupation class over periods.")
@@ -132,6 +134,8 @@ class Series:
     measure: str
     occupation: str
     unit: str | None
+    unit_multiplier: int = strawberry.field(description="Values are in units of 10 to this power.")
+    kind: str | None = strawberry.field(description="flow (arose in the period) or stock (at the period's end)")
     derived: bool
     points: list[SeriesPoint]
     region_code: strawberry.Private[str]
@@ -139,6 +143,7 @@ class Series:
     @classmethod
     def of(cls, data: Json) -> "Series":
         return cls(measure=data["measure"], occupation=data.get("occupation") or "total", unit=data.get("unit"),
+                   unit_multiplier=int(data.get("unit_multiplier") or 0), kind=data.get("kind"),
                    derived=bool(data.get("derived", False)),
                    points=[SeriesPoint.of(point) for point in data.get("points") or []],
                    region_code=data["region"])
@@ -182,6 +187,15 @@ class Region:
     async def members(self, info: strawberry.Info) -> list["Region"] | None:
         codes = self.data.get("members") or []
         found = await info.context.loaders.regions.load_many(codes)
+        return [Region.of(item) for item in found if item]
+
+    @strawberry.field(description="The region this one lies in, e.g. a municipality's province.")
+    async def parent(self, info: strawberry.Info) -> "Region | None":
+        return await Region.load(info, self.data.get("parent"))
+
+    @strawberry.field(description="The aggregates this region is a member of.")
+    async def member_of(self, info: strawberry.Info) -> list["Region"] | None:
+        found = await info.context.loaders.regions.load_many(list(self.data.get("member_of") or []))
         return [Region.of(item) for item in found if item]
 
     @strawberry.field
@@ -408,8 +422,12 @@ class Goal:
                       for point in (series.points if series else []) if point.value is not None]
             if points:
                 return _actual(points, self.aggregation, "series")
-        return _actual([(item.period, item.value, False) for item in self.reported if item.value is not None],
-                       self.aggregation, "reported")
+        # actions_api computes the actual from approved progress reports, with the goal's aggregation.
+        reported = _float(self.data.get("actual"))
+        if reported is None:
+            return None
+        periods = sorted(item.period for item in self.reported)
+        return GoalActual(value=reported, period=periods[-1] if periods else None, source="reported", derived=False)
 
 
 @strawberry.type(description="An action line (actielijn), e.g. 'Kiezen voor techniek'.")
@@ -418,14 +436,15 @@ class ActionLine:
     number: int
     name: str
     aim: str | None
+    progress: float | None
     goals: list[Goal]
     pact_slug: strawberry.Private[str]
 
     @classmethod
     def of(cls, data: Json) -> "ActionLine":
         return cls(id=strawberry.ID(str(data["id"])), number=int(data["number"]), name=data["name"],
-                   aim=data.get("aim"), goals=[Goal.of(goal) for goal in data.get("goals") or []],
-                   pact_slug=data["pact"])
+                   aim=data.get("aim"), progress=_float(data.get("progress")),
+                   goals=[Goal.of(goal) for goal in data.get("goals") or []], pact_slug=data["pact"])
 
     @strawberry.field
     async def actions(self, info: strawberry.Info, status: str | None = None, first: int = 20,
@@ -490,6 +509,7 @@ class Indicator:
     ascending: bool | None
     baseline: Baseline | None
     targets: list[PeriodValue]
+    aggregation: str | None
 
 
 @strawberry.type(description="An expected measurable effect of an action.")
@@ -497,7 +517,8 @@ class Result:
     id: strawberry.ID
     description: str
     indicator: Indicator | None
-    actual: float | None
+    reported: list[PeriodValue]
+    actual: float | None = strawberry.field(description="From approved progress reports.")
 
     @classmethod
     def of(cls, data: Json) -> "Result":
@@ -506,17 +527,18 @@ class Result:
             id=strawberry.ID(str(data["id"])), description=data.get("description") or "",
             indicator=Indicator(unit=indicator.get("unit"), measure_kind=indicator.get("measure_kind"),
                                 ascending=indicator.get("ascending"), baseline=_baseline(indicator.get("baseline")),
-                                targets=_period_values(indicator.get("targets")))
+                                targets=_period_values(indicator.get("targets")),
+                                aggregation=indicator.get("aggregation"))
             if isinstance(indicator, dict) else None,
-            actual=_float(data["actual"]) if isinstance(data.get("actual"), (int, float)) else None,
+            reported=_period_values(data.get("reported")), actual=_float(data.get("actual")),
         )
 
 
 @strawberry.type(description="A dated status and note on an action, milestone or result; the history is kept.")
 class ProgressReport:
     id: strawberry.ID
-    action_id: strawberry.ID
-    subject: str
+    action_id: strawberry.ID | None
+    subject: str = strawberry.field(description="action, milestone, result or goal")
     subject_id: strawberry.ID | None
     reported_on: date | None
     status: str | None
@@ -525,17 +547,20 @@ class ProgressReport:
     state: str
     author: str | None
     reviewed_by: str | None
+    review_note: str | None
+    version: int | None
 
     @classmethod
     def of(cls, data: Json) -> "ProgressReport":
-        subject_id = data.get("subject_id")
+        subject_id, action_id = data.get("subject_id"), data.get("action_id")
         return cls(
-            id=strawberry.ID(str(data["id"])), action_id=strawberry.ID(str(data["action_id"])),
+            id=strawberry.ID(str(data["id"])), action_id=strawberry.ID(str(action_id)) if action_id else None,
             subject=data.get("subject") or "action",
             subject_id=strawberry.ID(str(subject_id)) if subject_id else None,
             reported_on=_date(data.get("reported_on")), status=data.get("status"), note=data.get("note"),
             values=_period_values(data.get("values")), state=data.get("state") or "draft",
-            author=data.get("author"), reviewed_by=data.get("reviewed_by"),
+            author=data.get("author"), reviewed_by=data.get("reviewed_by"), review_note=data.get("review_note"),
+            version=data.get("version"),
         )
 
 
@@ -559,8 +584,9 @@ class Action:
     description: str | None
     aim: str | None
     ambition: str | None
-    status: str
-    progress: float | None
+    status: str = strawberry.field(description="planned, in_progress, delayed, achieved or stopped")
+    progress: float | None = strawberry.field(description="0 to 1, from the milestones met")
+    overdue: bool = strawberry.field(description="An open milestone is past due.")
     version: int | None
     line_number: int | None
     data: strawberry.Private[Json]
@@ -570,7 +596,8 @@ class Action:
         return cls(
             id=strawberry.ID(str(data["id"])), number=int(data["number"]), title=data["title"],
             description=data.get("description"), aim=data.get("aim"), ambition=data.get("ambition"),
-            status=data.get("status") or "", progress=_float(data.get("progress")), version=data.get("version"),
+            status=data.get("status") or "", progress=_float(data.get("progress")),
+            overdue=bool(data.get("overdue", False)), version=data.get("version"),
             line_number=data.get("line_number"), data=data,
         )
 

@@ -117,12 +117,12 @@ class FakeServices:
                  "baseline": {"value": 1000, "year": 2012}, "targets": [{"period": "2020", "value": 2000}],
                  "aggregation": "latest",
                  "series": {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry"},
-                 "reported": []},
+                 "reported": [], "actual": None},
                 {"id": str(uuid.uuid4()), "line_id": line_id, "pact": slug, "name": f"Leerlingen techniek {number}",
                  "unit": "%", "measure_kind": "percentage", "ascending": True, "scope": "regional",
                  "baseline": {"value": 25, "year": 2013}, "targets": [{"period": "2020", "value": 40}],
                  "aggregation": "latest", "series": None,
-                 "reported": [{"period": "2015", "value": 29}, {"period": "2016", "value": 31}]},
+                 "reported": [{"period": "2015", "value": 29}, {"period": "2016", "value": 31}], "actual": 31},
             ]
             self.lines[slug].append({"id": line_id, "pact": slug, "number": number, "name": name,
                                      "aim": "Meer mensen kiezen voor techniek", "goals": goals})
@@ -220,7 +220,7 @@ class FakeServices:
                 if not body.get("title"):
                     return problem(422, "Validation failed", "The request has invalid fields.",
                                    errors=[{"field": "title", "reason": "Field required"}])
-                action = {"id": str(uuid.uuid4()), "pact": slug, "line_number": body.get("line_number"),
+                action = {"id": str(uuid.uuid4()), "pact": slug, "line_number": body.pop("line", None),
                           "description": None, "aim": None, "ambition": None, "status": "planned", "progress": 0,
                           "version": 1, "participants": body.get("participants", []), "next_milestone": None, **body}
                 self.actions.append(action)
@@ -286,6 +286,10 @@ class FakeServices:
                 return page(items, params)
             case "POST", ["series", "query"]:
                 asked = json.loads(request.content)["series"]
+                unknown = [{"field": f"series.{index}.region", "reason": f"No region {one['region']}."}
+                           for index, one in enumerate(asked) if one["region"] not in self.regions]
+                if unknown:
+                    return problem(422, "Validation failed", "The request has invalid fields.", errors=unknown)
                 return httpx.Response(200, json={"series": [self._series(one) for one in asked]})
         return problem(404, "Not found", f"No route {request.url.path}.")
 

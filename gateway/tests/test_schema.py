@@ -132,3 +132,18 @@ async def test_federation_service_and_entities_batched(gateway, services):
 
 def test_exported_sdl_is_current():
     assert SDL_PATH.read_text() == sdl(), "run `python -m gateway.schema` and commit gateway/schema.graphql"
+
+
+async def test_a_series_the_metrics_service_does_not_know_fails_alone(gateway, services):
+    query = """{ known: series(measure: "vacancies_new", region: "PV27") { points { period } }
+                 unknown: series(measure: "vacancies_new", region: "GM9999") { points { period } }
+                 region(code: "PV26") { series(measure: "vacancies_open") { unit } } }"""
+    async with gateway() as client:
+        answer = await graphql(client, query)
+    assert answer["data"]["known"]["points"] and answer["data"]["region"]["series"]["unit"] == "vacancies"
+    assert answer["data"]["unknown"] is None
+    [error] = answer["errors"]
+    assert error["path"] == ["unknown"] and error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["problem"]["errors"] == [{"field": "region", "reason": "No region GM9999."}]
+    # regions; the root series, refused, then again without the unknown one; the region's series
+    assert services.count("metrics_api") == 4
