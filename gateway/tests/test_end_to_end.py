@@ -1,0 +1,339 @@
+"""The gateway over real HTTP: the gateway and the three services as processes on a real PostgreSQL.
+
+The data is made through the services' own REST APIs, as the platform's clients make it. The
+downstream requests are counted twice: by the gateway (`extensions.downstream.requests`) and by
+the services themselves (their Prometheus counters of `/v1` requests).
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from cli.processes import Stack
+from common.auth import issue_token
+from common.settings import DEVELOPMENT_JWT_SECRET
+from gateway.tests.support import DASHBOARD
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("actions_api", "partners_api", "metrics_api")
+YEARS = range(2012, 2017)
+
+
+def bearer(*scopes: str, sources: list[str] | None = None) -> dict[str, str]:
+    token = issue_token(DEVELOPMENT_JWT_SECRET, subject="e2e-coordinator", scopes=list(scopes), sources=sources)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Platform:
+    stack: Stack
+    small: str
+    large: str
+    national: str
+    organisations: list[str] = field(default_factory=list)
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.stack.url(name), timeout=30)
+
+
+def ok(response: httpx.Response) -> dict:
+    assert response.status_code in (200, 201, 202), f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+async def put_reference_data(metrics: httpx.AsyncClient) -> None:
+    admin = bearer("metrics:admin")
+    for code, body in [
+        ("total", {"name": "Totaal"}),
+        ("technical_industry", {"name": "Technische en industriële beroepen", "parent": "total"}),
+    ]:
+        await metrics.put(f"/v1/occupations/{code}", json=body, headers=admin)
+    await metrics.put("/v1/measures/vacancies_new", headers=admin,
+                      json={"name": "Ontstane vacatures", "unit": "vacatures", "kind": "flow"})
+    for code, body in [
+        ("NL01", {"name": "Nederland", "kind": "country"}),
+        ("PV24", {"name": "Flevoland", "kind": "province", "parent": "NL01"}),
+        ("PV26", {"name": "Utrecht", "kind": "province", "parent": "NL01"}),
+        ("PV27", {"name": "Noord-Holland", "kind": "province", "parent": "NL01"}),
+        ("GM0402", {"name": "Hilversum", "kind": "municipality", "parent": "PV27"}),
+        ("noordvleugel", {"name": "Noordvleugel", "kind": "aggregate", "members": ["PV24", "PV26", "PV27"]}),
+    ]:
+        answer = await metrics.put(f"/v1/regions/{code}", json=body, headers=admin)
+        assert answer.status_code in (200, 201, 428), answer.text  # 428: there already, from an earlier module
+    observations = [
+        {"measure": "vacancies_new", "region": region, "period": str(year), "occupation": occupation,
+         "value": (1000 if occupation == "total" else 300) + 10 * (year - 2012), "status": "final"}
+        for region in ("PV24", "PV26", "PV27") for occupation in ("total", "technical_industry") for year in YEARS
+    ]
+    ok(await metrics.post("/v1/feeds/uwv/observations", json={"observations": observations},
+                          headers=bearer("metrics:write", sources=["uwv"])))
+
+
+async def register_organisations(partners: httpx.AsyncClient, count: int) -> list[str]:
+    kinds = ["company", "mbo", "vmbo", "hbo", "municipality"]
+
+    async def one(index: int) -> str:
+        return ok(await partners.post("/v1/organisations", headers=bearer("partners:write"), json={
+            "name": f"E2E organisatie {index}", "kind": kinds[index % 5], "municipality_code": "GM0402",
+            "sectors": ["metal"]}))["id"]
+
+    return list(await asyncio.gather(*(one(index) for index in range(count))))
+
+
+async def make_pact(actions_api: httpx.AsyncClient, slug: str, parent: str | None, actions: int,
+                    organisations: list[str]) -> None:
+    writer = bearer("actions:write")
+    ok(await actions_api.post("/v1/pacts", headers=writer, json={
+        "slug": slug, "name": f"Techniekpact {slug}", "level": "regional" if parent else "national",
+        "parent": parent, "region": "noordvleugel" if parent else "NL01", "signed_on": "2014-05-13",
+    }))
+    if parent is None:
+        return
+    for number, name in enumerate(["Kiezen voor techniek", "Leren in de techniek", "Werken in de techniek"], 1):
+        ok(await actions_api.post(f"/v1/pacts/{slug}/lines", headers=writer, json={
+            "number": number, "name": name, "goals": [
+                {"name": "Technische vacatures", "unit": "vacatures", "baseline": {"value": 900, "year": 2012},
+                 "targets": [{"period": "2020", "value": 1200}],
+                 "series": {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry"}},
+                {"name": "Leerlingen kiezen techniek", "unit": "%", "measure_kind": "percentage",
+                 "baseline": {"value": 25, "year": 2013}, "targets": [{"period": "2020", "value": 40}]},
+            ]}))
+
+    async def one(number: int) -> None:
+        participants = [{"role": "participant", "organisation_kind": "MBO-instellingen"}]
+        if number <= 100:
+            # What one dashboard page (first: 100) shows is complete; actions beyond it only have to
+            # exist, and skip actions_api's per-write check of organisation ids (which makes a write slow).
+            participants[:0] = [
+                {"role": "lead", "organisation_id": organisations[number % len(organisations)]},
+                {"role": "participant", "organisation_id": organisations[(number + 7) % len(organisations)]},
+            ]
+        action = ok(await actions_api.post(f"/v1/pacts/{slug}/actions", headers=writer, json={
+            "number": number, "title": f"Actie {number}", "line": number % 3 + 1, "participants": participants}))
+        if number <= 100:
+            ok(await actions_api.post(f"/v1/actions/{action['id']}/milestones", headers=writer, json={
+                "title": "Campus operationeel", "due": {"kind": "month", "value": "2014-10"}}))
+
+    numbers = list(range(1, actions + 1))
+    for start in range(0, len(numbers), 20):
+        await asyncio.gather(*(one(number) for number in numbers[start:start + 20]))
+
+
+@pytest.fixture(scope="module")
+async def platform(stack: Stack) -> AsyncIterator[Platform]:
+    suffix = uuid.uuid4().hex[:6]
+    made = Platform(stack, small=f"klein-{suffix}", large=f"groot-{suffix}", national=f"nationaal-{suffix}")
+    async with made.client("metrics_api") as metrics, made.client("partners_api") as partners, \
+            made.client("actions_api") as actions_api:
+        await put_reference_data(metrics)
+        made.organisations = await register_organisations(partners, 40)
+        await make_pact(actions_api, made.national, None, 0, made.organisations)
+        await make_pact(actions_api, made.small, made.national, 3, made.organisations)
+        await make_pact(actions_api, made.large, made.national, 300, made.organisations)
+        for organisation_id in made.organisations[:5]:
+            ok(await partners.post(f"/v1/pacts/{made.small}/members", headers=bearer("partners:write"),
+                                   json={"organisation_id": organisation_id, "joined_on": "2014-09-01"}))
+        ok(await partners.post(f"/v1/organisations/{made.organisations[0]}/contacts", headers=bearer("partners:write"),
+                               json={"name": "Jan de Vries", "role": "coördinator", "email": "jan@example.nl"}))
+    yield made
+
+
+@pytest.fixture
+async def gateway(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with platform.client("gateway") as client:
+        yield client
+
+
+async def ask(client: httpx.AsyncClient, query: str, variables: dict | None = None, **headers: str) -> dict:
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def service_requests(platform: Platform) -> int:
+    """The `/v1` requests the three services have answered, by their own metrics."""
+    total = 0.0
+    for name in SERVICES:
+        async with platform.client(name) as client:
+            for line in (await client.get("/metrics")).text.splitlines():
+                if line.startswith("http_requests_total{") and 'route="/v1' in line:
+                    total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+async def test_dashboard_of_a_pact_across_the_three_services(platform, gateway):
+    answer = await ask(gateway, DASHBOARD, {"slug": platform.small, "first": 10})
+    assert "errors" not in answer, answer.get("errors")
+    pact = answer["data"]["pact"]
+    assert pact["parent"]["slug"] == platform.national
+    assert pact["region"]["name"] == "Noordvleugel" and pact["region"]["kind"] == "AGGREGATE"
+    assert {member["code"] for member in pact["region"]["members"]} == {"PV24", "PV26", "PV27"}
+    series_goal = pact["actionLines"][0]["goals"][0]
+    # Summed over the three provinces by metrics_api: 3 x (300 + 40) in 2016.
+    assert series_goal["actual"] == {"value": 1020.0, "period": "2016", "source": "series", "derived": True}
+    assert pact["actionLines"][0]["goals"][1]["actual"] is None  # no approved reports yet
+    nodes = [edge["node"] for edge in pact["actions"]["edges"]]
+    assert [node["number"] for node in nodes] == [1, 2, 3]
+    lead = nodes[0]["lead"]
+    assert lead["id"] == platform.organisations[1] and lead["name"].startswith("E2E organisatie")
+    assert lead["municipality"] == {"code": "GM0402", "name": "Hilversum"}
+    assert nodes[0]["participants"][2] == {"role": "participant", "organisationKind": "MBO-instellingen",
+                                           "label": None, "organisation": None}
+    assert nodes[0]["milestones"][0]["due"]["value"] == "2014-10"
+
+
+async def test_each_cross_service_field(platform, gateway):
+    query = """query($slug: String!, $id: ID!) {
+      pact(slug: $slug) { parent { children { slug } } members(first: 10) { nodes { joinedOn organisation { name } } } }
+      organisation(id: $id) { kind municipality { name parent { code } } memberships { pact { slug name } }
+                              actions { number pact { slug } } }
+      region(code: "noordvleugel") { series(measure: "vacancies_new", occupation: "technical_industry", from: "2015")
+                                     { derived unit points { period value share derived } } }
+    }"""
+    answer = await ask(gateway, query, {"slug": platform.small, "id": platform.organisations[1]})
+    assert "errors" not in answer, answer.get("errors")
+    data = answer["data"]
+    assert {child["slug"] for child in data["pact"]["parent"]["children"]} >= {platform.small, platform.large}
+    assert len(data["pact"]["members"]["nodes"]) == 5
+    organisation = data["organisation"]
+    assert organisation["municipality"] == {"name": "Hilversum", "parent": {"code": "PV27"}}
+    assert organisation["memberships"][0]["pact"]["slug"] == platform.small
+    assert {action["pact"]["slug"] for action in organisation["actions"]} == {platform.small, platform.large}
+    points = data["region"]["series"]["points"]
+    assert [point["period"] for point in points] == ["2015", "2016"]
+    assert points[-1]["value"] == 1020 and points[-1]["derived"] is True
+    assert points[-1]["share"] == pytest.approx(1020 / 3120)
+
+
+async def test_the_dashboard_costs_the_same_requests_for_3_and_300_actions(platform, gateway):
+    counted = {}
+    for slug in (platform.small, platform.large):
+        before = await service_requests(platform)
+        answer = await ask(gateway, DASHBOARD, {"slug": slug, "first": 100})
+        after = await service_requests(platform)
+        assert "errors" not in answer, answer.get("errors")
+        counted[slug] = (answer["extensions"]["downstream"]["requests"], after - before)
+    edges = len(answer["data"]["pact"]["actions"]["edges"])
+    assert edges == 100 and answer["data"]["pact"]["actions"]["pageInfo"]["hasNextPage"] is True
+    assert counted[platform.small] == counted[platform.large]
+    by_gateway, by_services = counted[platform.small]
+    assert by_gateway == by_services <= 12
+
+
+@pytest.mark.parametrize("query", [
+    "{ pact(slug: \"x\") { " + "parent { " * 11 + "name" + " }" * 11 + " } }",
+    "{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }",
+    "{ pacts { " + "name " * 15_000 + "} }",
+    "{ actions(first: 101) { nodes { id } } }",
+    """{ a: actions(first: 100) { nodes { participants { organisation { actions { milestones { title } } } } } }
+         b: actions(first: 100) { nodes { participants { organisation { memberships { pact { name } } } } } } }""",
+])
+async def test_limits_are_applied_before_any_service_is_called(platform, gateway, query):
+    before = await service_requests(platform)
+    answer = await ask(gateway, query)
+    assert answer["data"] is None and answer["errors"]
+    assert await service_requests(platform) == before
+
+
+async def test_batched_and_oversized_bodies_are_refused(platform, gateway):
+    before = await service_requests(platform)
+    batched = await gateway.post("/graphql", json=[{"query": "{ pacts { slug } }"}] * 2)
+    oversized = await gateway.post("/graphql", content=b'{"query": "{ pacts { slug } }", "x": "' + b"a" * 2_200_000 + b'"}',
+                                   headers={"content-type": "application/json"})
+    assert batched.status_code == 400 and oversized.status_code == 413
+    assert await service_requests(platform) == before
+
+
+async def test_contacts_only_with_contacts_read_and_the_token_and_request_id_pass_on(platform, gateway):
+    query = 'query($id: ID!) { organisation(id: $id) { name contacts { name email } } }'
+    variables = {"id": platform.organisations[0]}
+    anonymous = await ask(gateway, query, variables)
+    writer = await ask(gateway, query, variables, **bearer("partners:write"))
+    reader = await ask(gateway, query, variables, **bearer("contacts:read"), **{"X-Request-ID": "e2e-trace-1"})
+    assert anonymous["data"]["organisation"]["contacts"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert writer["data"]["organisation"]["contacts"] is None
+    assert writer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "jan@example.nl" not in str(anonymous) + str(writer)
+    assert reader["data"]["organisation"]["contacts"] == [{"name": "Jan de Vries", "email": "jan@example.nl"}]
+    # The services' problem details carry the request id the gateway passed on.
+    traced = await ask(gateway, query, variables, **{"X-Request-ID": "e2e-trace-2"})
+    assert traced["errors"][0]["extensions"]["problem"]["request_id"] == "e2e-trace-2"
+
+
+async def test_mutations_round_trip(platform, gateway):
+    writer, approver = bearer("actions:write"), bearer("actions:approve")
+    created = await ask(gateway, """mutation($pact: String!, $lead: ID!) {
+        createAction(pact: $pact, input: {title: "Techniekmiddag", line: 1, participants: [
+            {role: "lead", organisationId: $lead}, {role: "participant", organisationKind: "VMBO-scholen"}]})
+        { id number title status version lead { id } } }""", {"pact": platform.small, "lead": platform.organisations[2]},
+        **writer)
+    assert "errors" not in created, created.get("errors")
+    action = created["data"]["createAction"]
+    assert action["lead"]["id"] == platform.organisations[2] and action["status"] == "planned"
+
+    refused = await ask(gateway, """mutation($id: ID!) { setActionStatus(id: $id, status: "achieved") { status } }""",
+                        {"id": action["id"]})
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    updated = await ask(gateway, """mutation($id: ID!, $version: Int!) {
+        updateAction(id: $id, version: $version, input: {title: "Techniekmiddag 2.0"}) { title version } }""",
+        {"id": action["id"], "version": action["version"]}, **writer)
+    assert updated["data"]["updateAction"]["title"] == "Techniekmiddag 2.0"
+    stale = await ask(gateway, """mutation($id: ID!, $version: Int!) {
+        updateAction(id: $id, version: $version, input: {title: "Te laat"}) { title } }""",
+        {"id": action["id"], "version": action["version"]}, **writer)
+    assert stale["errors"][0]["extensions"]["code"] == "PRECONDITION_FAILED"
+    milestone = await ask(gateway, """mutation($id: ID!) { addMilestone(action: $id,
+        input: {title: "Eerste middag", due: {text: "oktober 2015"}}) { title due { kind value } } }""",
+        {"id": action["id"]}, **writer)
+    assert milestone["data"]["addMilestone"]["due"] == {"kind": "month", "value": "2015-10"}
+
+    report = await ask(gateway, """mutation($id: ID!) { addProgressReport(action: $id,
+        input: {status: "in_progress", note: "Eerste middag gehouden"}) { id state } }""", {"id": action["id"]}, **writer)
+    report_id = report["data"]["addProgressReport"]["id"]
+    submitted = await ask(gateway, 'mutation($id: ID!) { submitProgressReport(id: $id) { state } }',
+                          {"id": report_id}, **writer)
+    assert submitted["data"]["submitProgressReport"]["state"] == "submitted"
+    approved = await ask(gateway, 'mutation($id: ID!) { approveProgressReport(id: $id, note: "Goed") { state reviewNote } }',
+                         {"id": report_id}, **approver)
+    assert approved["data"]["approveProgressReport"] == {"state": "approved", "reviewNote": "Goed"}
+    read_back = await ask(gateway, 'query($id: ID!) { action(id: $id) { title status progressReports { state } } }',
+                          {"id": action["id"]})
+    assert read_back["data"]["action"] == {"title": "Techniekmiddag 2.0", "status": "in_progress",
+                                           "progressReports": [{"state": "approved"}]}
+
+    signup = await ask(gateway, """mutation($pact: String!) { signUp(pact: $pact, input: {organisationName: "Bouwbedrijf De Gooi",
+        kind: COMPANY, municipalityCode: "GM0402", contactName: "Piet", contactEmail: "piet@example.nl"}) { id status } }""",
+        {"pact": platform.small})
+    assert signup["data"]["signUp"]["status"] == "pending"
+    decided = await ask(gateway, 'mutation($id: ID!) { approveSignUp(id: $id) { status organisationId } }',
+                        {"id": signup["data"]["signUp"]["id"]}, **bearer("partners:write"))
+    assert decided["data"]["approveSignUp"]["status"] == "approved"
+    organisation = await ask(gateway, 'query($id: ID!) { organisation(id: $id) { name memberships { pact { slug } } } }',
+                             {"id": decided["data"]["approveSignUp"]["organisationId"]})
+    assert organisation["data"]["organisation"] == {"name": "Bouwbedrijf De Gooi",
+                                                    "memberships": [{"pact": {"slug": platform.small}}]}
+
+
+async def test_a_service_killed_mid_test_leaves_the_rest_of_the_answer(platform, gateway):
+    stack = platform.stack
+    stack.stop_one("partners_api")
+    try:
+        answer = await ask(gateway, DASHBOARD, {"slug": platform.small, "first": 10})
+    finally:
+        stack.start_one("partners_api")
+        stack.wait_ready(timeout=60, names=("partners_api",))
+    pact = answer["data"]["pact"]
+    assert pact["region"]["name"] == "Noordvleugel" and pact["actionLines"][0]["goals"][0]["actual"]["value"] == 1020
+    assert all(edge["node"]["lead"] is None and edge["node"]["title"] for edge in pact["actions"]["edges"])
+    assert {(error["extensions"]["code"], error["extensions"]["service"]) for error in answer["errors"]} == {
+        ("SERVICE_UNAVAILABLE", "partners_api")}
+    port = str(stack.ports["partners_api"])
+    assert port not in str(answer["errors"]) and "127.0.0.1" not in str(answer) and "Traceback" not in str(answer)
+    again = await ask(gateway, DASHBOARD, {"slug": platform.small, "first": 10})
+    assert "errors" not in again
