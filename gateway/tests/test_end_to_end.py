@@ -173,10 +173,11 @@ async def test_dashboard_of_a_pact_across_the_three_services(platform, gateway):
     assert pact["parent"]["slug"] == platform.national
     assert pact["region"]["name"] == "Noordvleugel" and pact["region"]["kind"] == "AGGREGATE"
     assert {member["code"] for member in pact["region"]["members"]} == {"PV24", "PV26", "PV27"}
-    series_goal = pact["actionLines"][0]["goals"][0]
+    goals = {goal["name"]: goal for goal in pact["actionLines"][0]["goals"]}
     # Summed over the three provinces by metrics_api: 3 x (300 + 40) in 2016.
-    assert series_goal["actual"] == {"value": 1020.0, "period": "2016", "source": "series", "derived": True}
-    assert pact["actionLines"][0]["goals"][1]["actual"] is None  # no approved reports yet
+    assert goals["Technische vacatures"]["actual"] == {"value": 1020.0, "period": "2016", "source": "series",
+                                                       "derived": True}
+    assert goals["Leerlingen kiezen techniek"]["actual"] is None  # no approved reports yet
     nodes = [edge["node"] for edge in pact["actions"]["edges"]]
     assert [node["number"] for node in nodes] == [1, 2, 3]
     lead = nodes[0]["lead"]
@@ -329,7 +330,8 @@ async def test_a_service_killed_mid_test_leaves_the_rest_of_the_answer(platform,
         stack.start_one("partners_api")
         stack.wait_ready(timeout=60, names=("partners_api",))
     pact = answer["data"]["pact"]
-    assert pact["region"]["name"] == "Noordvleugel" and pact["actionLines"][0]["goals"][0]["actual"]["value"] == 1020
+    assert pact["region"]["name"] == "Noordvleugel"
+    assert {goal["actual"]["value"] for goal in pact["actionLines"][0]["goals"] if goal["actual"]} == {1020}
     assert all(edge["node"]["lead"] is None and edge["node"]["title"] for edge in pact["actions"]["edges"])
     assert {(error["extensions"]["code"], error["extensions"]["service"]) for error in answer["errors"]} == {
         ("SERVICE_UNAVAILABLE", "partners_api")}
