@@ -278,5 +278,18 @@ def install_tracing(app: "FastAPI", process_name: str, otlp_endpoint: str | None
         # (tests/test_observability.py sees the SQL spans), so the version check is skipped.
         SQLAlchemyInstrumentor().instrument(engine=database.engine.sync_engine, tracer_provider=provider,
                                             skip_dep_check=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_TraceIdFilter())
     logging.getLogger(__name__).info("tracing to %s", otlp_endpoint)
     return True
+
+
+class _TraceIdFilter(logging.Filter):
+    """With tracing on, each log line names its trace, so logs and traces can be joined."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from opentelemetry import trace
+
+        context = trace.get_current_span().get_span_context()
+        record.trace_id = format(context.trace_id, "032x") if context.is_valid else None
+        return True

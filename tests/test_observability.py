@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import logging
 import os
 import re
 import subprocess
@@ -276,3 +277,50 @@ async def test_the_statistics_feed_counts_each_batch_it_writes(database_url, tok
         metrics = (await client.get("/metrics")).text
     assert batch_figures(metrics, "metrics_api", "observations", "uwv") == (1, len(uwv_observations()))
 
+
+
+
+def wait_for_span(collector: _Collector, service: str, name: str, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with collector.lock:
+            found = [span for span in collector.spans if span["service"] == service and span["name"] == name]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no span {name} from {service}")
+
+
+@pytest.mark.e2e
+def test_a_graphql_query_and_the_service_calls_it_makes_are_one_trace(traced_stack, collector):
+    response = httpx.post(f"{traced_stack.url('gateway')}/graphql", json={"query": "{ pacts { slug } }"}, timeout=10)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+
+    query = wait_for_span(collector, "gateway", "POST /graphql")
+    spans = wait_for_spans(collector, query["trace_id"], {"POST /graphql", "GET /v1/pacts"})
+    by_id = {span["span_id"]: span for span in spans}
+    [service] = [span for span in spans if span["service"] == "actions_api" and span["name"] == "GET /v1/pacts"]
+    # actions_api's request hangs under the gateway's outgoing call, which hangs under the query.
+    call = by_id[service["parent_id"]]
+    assert call["service"] == "gateway" and call["name"] == "GET"
+    chain = [call]
+    while chain[-1]["parent_id"] in by_id:
+        chain.append(by_id[chain[-1]["parent_id"]])
+    assert chain[-1] is query
+    assert any({"db.statement", "db.query.text"} & span["attributes"]
+               for span in spans if span["service"] == "actions_api")
+    # With tracing on, the JSON log lines have a trace_id field (null outside a trace).
+    log = (traced_stack.log_dir / "actions_api.log").read_text().splitlines()
+    assert all("trace_id" in json.loads(line) for line in log if line.startswith("{"))
+
+
+def test_log_lines_inside_a_trace_name_it():
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from common.observability import _TraceIdFilter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "message", None, None)
+    assert _TraceIdFilter().filter(record) and record.trace_id is None
+    with TracerProvider().get_tracer("test").start_as_current_span("request") as span:
+        _TraceIdFilter().filter(record)
+    assert record.trace_id == format(span.get_span_context().trace_id, "032x")
