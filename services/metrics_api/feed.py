@@ -11,13 +11,13 @@ transaction back: the staging table goes with it and nothing is written.
 import codecs
 import csv
 import hashlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import ijson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from services.metrics_api.models import Batch, Measure, Occupation, Region, idem
 from services.metrics_api.periods import InvalidPeriod, canonical_period
 
 COLUMNS = ("measure", "region", "period", "occupation", "value", "status", "action", "missing_reason")
+COLUMN_SET = frozenset(COLUMNS)
 REQUIRED_COLUMNS = ("measure", "region", "period", "occupation", "value")
 STATUSES = {"": "final", "final": "final", "a": "final", "provisional": "provisional", "p": "provisional"}
 MISSING_REASONS = {"": None, "confidential": "confidential", "suppressed": "suppressed",
@@ -103,17 +104,19 @@ class Checker:
         """The staging record of a good row, else None (its errors recorded)."""
         self.rows += 1
         before = self.error_count
-        value_type = self.reference.measures.get(measure)
+        value_type = self.reference.measures.get(measure) if isinstance(measure, str) else None
         if value_type is None:
             self.error(position, "measure", "Missing." if not measure else f"Unknown measure '{measure}'.")
-        if region not in self.reference.regions:
+        if not isinstance(region, str) or region not in self.reference.regions:
             self.error(position, "region", "Missing." if not region else f"Unknown region '{region}'.")
-        if occupation not in self.reference.occupations:
+        if not isinstance(occupation, str) or occupation not in self.reference.occupations:
             self.error(position, "occupation",
                        "Missing." if not occupation else f"Unknown occupation class '{occupation}'.")
         canonical = self._periods.get(period) if isinstance(period, str) else None
         if canonical is None:
             try:
+                if not isinstance(period, str):
+                    raise InvalidPeriod("Missing." if period is None else "A period is text, e.g. \"2012\".")
                 canonical = canonical_period(period)
                 self._periods[period] = canonical
             except InvalidPeriod as exc:
@@ -148,7 +151,12 @@ class Checker:
         try:
             if isinstance(value, bool):
                 raise InvalidOperation
-            number = Decimal(str(value)) if isinstance(value, (int, float)) else parse_number(value)
+            if isinstance(value, Decimal):
+                number = value
+            elif isinstance(value, (int, float)):
+                number = Decimal(str(value))
+            else:
+                number = parse_number(value)
             if not number.is_finite():
                 raise InvalidOperation
         except (InvalidOperation, ValueError, TypeError, AttributeError):
@@ -252,30 +260,51 @@ def _column_positions(header: list[str]) -> list[int | None]:
     return [header.index(name) if name in header else None for name in COLUMNS]
 
 
-async def json_records(body: bytes, checker: Checker) -> AsyncIterator[tuple]:
+class ChunkReader:
+    """The body's chunks as the async file object ijson reads (`read(n)` gives at most n bytes)."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    async def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            try:
+                self._buffer += await anext(self._chunks)
+            except StopAsyncIteration:
+                break
+        if size < 0:
+            size = len(self._buffer)
+        piece, self._buffer = self._buffer[:size], self._buffer[size:]
+        return piece
+
+
+async def json_records(chunks: AsyncIterator[bytes], checker: Checker) -> AsyncIterator[tuple]:
+    """Checked staging records of `{"observations": [...]}`, parsed as the body streams in (ijson)."""
+    index = -1
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise FeedFormatError("The body is not valid JSON.") from None
-    rows = document.get("observations") if isinstance(document, dict) else None
-    if not isinstance(rows, list) or (isinstance(document, dict) and set(document) - {"observations"}):
-        raise FeedFormatError('Send {"observations": [...]}.', "observations")
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            checker.rows += 1
-            checker.bad_rows += 1
-            checker.error(index, "row", "An observation is an object.")
-            continue
-        for name in row.keys() - set(COLUMNS):
-            checker.error(index, name, "Unknown field.")
-        record = checker.check(
-            index, row.get("measure"), row.get("region"), row.get("period"), row.get("occupation"),
-            row.get("value"), _text(row.get("status")), _text(row.get("action")), _text(row.get("missing_reason")),
-        )
-        if record is not None and not (row.keys() - set(COLUMNS)):
+        async for row in ijson.items(ChunkReader(chunks), "observations.item", use_float=False):
+            index += 1
+            if not isinstance(row, dict):
+                checker.rows += 1
+                checker.bad_rows += 1
+                checker.error(index, "row", "An observation is an object.")
+                continue
+            unknown = row.keys() - COLUMN_SET
+            for name in sorted(unknown):
+                checker.error(index, name, "Unknown field.")
+            record = checker.check(
+                index, row.get("measure"), row.get("region"), row.get("period"), row.get("occupation"),
+                row.get("value"), _text(row.get("status")), _text(row.get("action")), _text(row.get("missing_reason")),
+            )
+            if record is None:
+                continue
+            if unknown:
+                checker.bad_rows += 1
+                continue
             yield record
-        elif record is not None:
-            checker.bad_rows += 1
+    except ijson.JSONError:
+        raise FeedFormatError(f"The body is not valid JSON (after observation {index + 1}).") from None
 
 
 def _text(value: Any) -> Any:
@@ -357,12 +386,8 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
     )
 
     stream = HashingStream(body)
-    if feed.content_type == "csv":
-        records: AsyncIterator[tuple] = csv_records(stream.__aiter__(), checker)
-    else:
-        raw = b"".join([chunk async for chunk in stream])
-        records = json_records(raw, checker)
-        del raw
+    reader = csv_records if feed.content_type == "csv" else json_records
+    records = reader(stream.__aiter__(), checker)
     try:
         await driver.copy_records_to_table("feed_rows", records=records, columns=STAGING_COLUMNS)
     except FeedFormatError as exc:
@@ -378,7 +403,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
                       error_count=checker.error_count, invalid_rows=checker.bad_rows, **extra)
     if checker.rows == 0:
         raise Problem(422, "Validation failed", "The feed has no observations; nothing was written.", type="validation",
-                      errors=[field_error("observations", "At least one observation.")])
+                      errors=[field_error("observations", 'At least one observation: {"observations": [...]}.')])
 
     if feed.dry_run:
         counts = dict((await driver.fetch(DRY_RUN)))

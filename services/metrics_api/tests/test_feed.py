@@ -164,13 +164,17 @@ async def test_every_bad_json_row_is_listed_with_index_and_field(client, referen
             {**good, "period": "2010", "colour": "blue"},
             {**good},
             "not an object",
-            {**good, "period": "2009", "value": True}]
+            {**good, "period": "2009", "value": True},
+            {**good, "period": 2008, "region": ["PV24"], "measure": None, "occupation": 7},
+            {**good, "period": "2007", "value": 12.5, "status": 1}]
     response = await client.post(FEED, json={"observations": rows}, headers=writer)
     assert response.status_code == 422
     errors = {(e["index"], e["field"]) for e in response.json()["errors"]}
     assert errors == {(1, "observations.1.region"), (2, "observations.2.period"), (2, "observations.2.value"),
                       (3, "observations.3.value"), (4, "observations.4.colour"), (5, "observations.5.row"),
-                      (6, "observations.6.row"), (7, "observations.7.value")}
+                      (6, "observations.6.row"), (7, "observations.7.value"), (8, "observations.8.period"),
+                      (8, "observations.8.region"), (8, "observations.8.measure"), (8, "observations.8.occupation"),
+                      (9, "observations.9.status")}
     assert await written(app) == (0, 0)
 
 
@@ -193,6 +197,21 @@ async def test_json_that_is_not_a_list_of_observations_is_refused(client, refere
     response = await client.post(FEED, json=body, headers=writer)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "observations"
     assert await written(app) == (0, 0)
+
+
+@pytest.mark.parametrize("body", [b'{"observations": [{"measure": "vacancies_new"', b"\xff\xfe", b"not json"])
+async def test_broken_json_is_refused_and_writes_nothing(client, reference, writer, app, body):
+    response = await client.post(FEED, content=body, headers={**writer, "Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body"
+    assert await written(app) == (0, 0)
+
+
+async def test_json_decimals_are_kept_exactly(client, reference, writer, app):
+    rows = [{"measure": "technology_choice_share", "region": "NL01", "period": "2013", "occupation": "total",
+             "value": 0.1}]
+    assert (await client.post(FEED, json={"observations": rows}, headers=writer)).json()["inserted"] == 1
+    rows[0]["value"] = "0,1"
+    assert (await client.post(FEED, json={"observations": rows}, headers=writer)).json()["unchanged"] == 1
 
 
 async def test_other_media_types_get_415(client, reference, writer, app):
