@@ -374,15 +374,18 @@ CLASSIFY = """
     ) latest ON true
 """
 
-# Revision 1 is a new figure, a higher one a revision; what is not written is unchanged.
+# The changes are settled (materialized) before the insert starts, so the lookups never walk rows
+# this statement adds. Revision 1 is a new figure, a higher one a revision; the rest is unchanged.
 MERGE = f"""
-    WITH written AS (
+    WITH changed AS MATERIALIZED (
+        SELECT * FROM ({CLASSIFY}) classified WHERE outcome <> 'unchanged'
+    ),
+    written AS (
         INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
                                   missing_reason, withdrawn, source, batch_id, recorded_at)
         SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1, frequency, value, status,
                missing_reason, withdraw, $1, $2, now()
-        FROM ({CLASSIFY}) classified
-        WHERE outcome <> 'unchanged'
+        FROM changed
         RETURNING revision
     )
     SELECT 'inserted', count(*) FILTER (WHERE revision = 1) FROM written
@@ -423,6 +426,10 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
     await session.execute(text(f"SET LOCAL statement_timeout = {int(feed.statement_timeout_ms)}"))
     # The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
     await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    # Each staged row looks up its key's latest revision through the primary key. Statistics taken
+    # when the table was small (or empty, before a first load) make a sequential scan per row look
+    # cheap, and that is quadratic; the index is right at every size.
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
     reference = await Reference.load(session)
     checker = Checker(reference, is_csv=feed.content_type == "csv")
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
