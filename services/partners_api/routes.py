@@ -98,6 +98,13 @@ async def organisation_history(organisation_id: uuid.UUID, session: SessionDep, 
     return Page(items=changes, next_cursor=next_cursor)
 
 
+@router.get("/organisations/{organisation_id}/sources", tags=["organisations"], response_model=Page[schemas.SourceRecord])
+async def organisation_sources(organisation_id: uuid.UUID, session: SessionDep) -> Page[schemas.SourceRecord]:
+    """Which pushing systems hold the organisation, under which external id; withdrawn ones included."""
+    found = await service.sources_of(session, organisation_id)
+    return Page(items=[schemas.SourceRecord.model_validate(record) for record in found])
+
+
 # --- the municipal push ------------------------------------------------------------------------
 
 # The body is read raw (its bytes are the idempotency fingerprint, and errors must carry the record
@@ -134,6 +141,8 @@ async def push_organisations(
         stored = await _keys.claim(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint)
         if stored is not None:
             return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+        # Keys live 48 hours; each new keyed push clears the expired ones (an indexed range delete).
+        await _keys.purge_expired(session)
     outcome = await bulk.push(session, source=source, records=records, who=principal.subject,
                               withdraw_missing=withdraw_missing)
     answer = outcome.answer()

@@ -202,6 +202,16 @@ class PushBody(Strict):
     records: Annotated[list[PushRecord], Field(max_length=MAX_PUSH_RECORDS)]
 
 
+class SourceRecord(BaseModel):
+    source: str
+    external_id: str
+    withdrawn_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class PushResult(BaseModel):
     external_id: str
     id: uuid.UUID

@@ -23,6 +23,7 @@ from services.partners_api.models import (
     Organisation,
     OrganisationChange,
     Signup,
+    SourceRecord,
 )
 from services.partners_api.push import PUSH_LOCK
 
@@ -219,6 +220,12 @@ async def history(session: AsyncSession, organisation_id: uuid.UUID, *, limit: i
         for row in rows[:limit]
     ]
     return changes, next_cursor
+
+
+async def sources_of(session: AsyncSession, organisation_id: uuid.UUID) -> list[SourceRecord]:
+    await get_organisation(session, organisation_id)
+    return list((await session.scalars(select(SourceRecord).where(SourceRecord.organisation_id == organisation_id)
+                                       .order_by(SourceRecord.source, SourceRecord.external_id))).all())
 
 
 # --- memberships -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The municipal push: PUT /v1/sources/{source}/organisations, as DESIGN.md promises it."""
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -243,3 +244,23 @@ async def test_a_bad_idempotency_key_is_422(client, writer, rows):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
     assert await rows("organisations") == 0
+
+
+async def test_an_organisation_lists_the_systems_that_hold_it(client, writer):
+    created = (await put(client, writer, [record("H-17", kvk_number="24295332"), record("H-18")])).json()
+    organisation_id = created["results"][0]["id"]
+    await put(client, writer, [record("hz/0042", kvk_number="24295332")], url="/v1/sources/huizen/organisations")
+    await put(client, writer, [record("H-18")], withdraw_missing="true")
+    sources = await client.get(f"/v1/organisations/{organisation_id}/sources")
+    assert sources.status_code == 200
+    withdrawn = [(s["source"], s["external_id"], s["withdrawn_at"] is not None) for s in sources.json()["items"]]
+    assert withdrawn == [("hilversum", "H-17", True), ("huizen", "hz/0042", False)]
+    assert (await client.get(f"/v1/organisations/{uuid.uuid4()}/sources")).status_code == 404
+
+
+async def test_expired_idempotency_keys_are_cleared_by_the_next_keyed_push(app, client, writer, rows):
+    await put(client, {**writer, "Idempotency-Key": "old"}, [record("1")])
+    async with app.state.database.engine.begin() as connection:
+        await connection.execute(text("UPDATE partners.idempotency_keys SET created_at = now() - interval '3 days'"))
+    await put(client, {**writer, "Idempotency-Key": "new"}, [record("1")])
+    assert await query(app, "SELECT key FROM partners.idempotency_keys") == [("new",)]
