@@ -324,3 +324,19 @@ def test_log_lines_inside_a_trace_name_it():
     with TracerProvider().get_tracer("test").start_as_current_span("request") as span:
         _TraceIdFilter().filter(record)
     assert record.trace_id == format(span.get_span_context().trace_id, "032x")
+
+
+async def test_the_municipal_push_counts_each_batch_it_writes(database_url, token):
+    from services.partners_api.app import create_app
+    from services.partners_api.settings import PartnersSettings
+
+    app = create_app(PartnersSettings(database_url=database_url, environment="test"))
+    writer = bearer(token("partners:write", sources=["hilversum"]))
+    records = [{"external_id": "hv-1", "name": "Tata Steel", "kind": "company"},
+               {"external_id": "hv-2", "name": "ROC van Amsterdam", "kind": "mbo"}]
+    async with service_client(app) as client:
+        push = "/v1/sources/hilversum/organisations"
+        assert (await client.put(push, json={"records": records}, headers=writer)).status_code == 200
+        assert (await client.put(push, json={"records": [{"external_id": "hv-3"}]}, headers=writer)).status_code == 422
+        metrics = (await client.get("/metrics")).text
+    assert batch_figures(metrics, "partners_api", "organisations", "hilversum") == (1, 2)
