@@ -1,4 +1,4 @@
-"""`techniekpact`: run, migrate, serve, token."""
+"""`techniekpact`: run, migrate, serve, seed, token, import."""
 
 import asyncio
 import signal
@@ -86,8 +86,9 @@ def run(
     actions_port: int = PROCESSES["actions_api"].default_port,
     partners_port: int = PROCESSES["partners_api"].default_port,
     metrics_port: int = PROCESSES["metrics_api"].default_port,
+    seed: Annotated[bool, typer.Option(help="Load the seed pacts when the database has none yet")] = True,
 ) -> None:
-    """Start the database (embedded unless DATABASE_URL is set), migrate, and serve all four processes."""
+    """Start the database (embedded unless DATABASE_URL is set), migrate, serve all four processes, seed."""
     ports = {"gateway": gateway_port, "actions_api": actions_port,
              "partners_api": partners_port, "metrics_api": metrics_port}
     option = {"gateway": "--gateway-port", "actions_api": "--actions-port",
@@ -106,6 +107,8 @@ def run(
         try:
             stack.start()
             stack.wait_ready(timeout=90)
+            if seed:
+                _seed_on_first_start(stack)
             typer.echo("Techniekpact is running:")
             typer.echo(f"  gateway       {stack.url('gateway')}/graphql")
             for name in SERVICES:
@@ -160,6 +163,66 @@ def _served_app(process: str, settings):
     return app
 
 
+def _seed_on_first_start(stack: Stack) -> None:
+    """A fresh database gets the two real pacts; one that has pacts is left as it is."""
+    from cli.seed import SeedError, SeedLoader, database_is_empty, read_seed
+
+    try:
+        if not database_is_empty(stack.url("actions_api")):
+            return
+        typer.echo("first start: loading the seed pacts (techniekpact seed) ...")
+        tallies = SeedLoader(read_seed(), actions_url=stack.url("actions_api"), partners_url=stack.url("partners_api"),
+                             metrics_url=stack.url("metrics_api"), token=_seed_token()).run()
+        typer.echo("seeded: " + ", ".join(f"{tally.created} {name}" for name, tally in tallies.items()))
+    except SeedError as exc:
+        # The platform still serves; the operator can fix the cause and run `techniekpact seed`.
+        typer.echo(f"warning: seeding failed, the database stays empty: {exc}", err=True)
+
+
+def _service_url(service: str, given: str | None) -> str:
+    import os
+
+    return given or os.environ.get(f"{service.split('_')[0].upper()}_API_URL") or \
+        f"http://127.0.0.1:{PROCESSES[service].default_port}"
+
+
+def _seed_token() -> str:
+    from cli.seed import PARTNER_SOURCE, SCOPES, read_seed
+
+    return _development_token(SCOPES, [PARTNER_SOURCE, read_seed().observation_source], subject="techniekpact-seed")
+
+
+@app.command()
+def seed(
+    actions_url: Annotated[str | None, typer.Option(help="Default: ACTIONS_API_URL, else port 8001")] = None,
+    partners_url: Annotated[str | None, typer.Option(help="Default: PARTNERS_API_URL, else port 8002")] = None,
+    metrics_url: Annotated[str | None, typer.Option(help="Default: METRICS_API_URL, else port 8003")] = None,
+    token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
+                                               help="Bearer token with the write scopes (default: a development token)")] = None,
+) -> None:
+    """Load the two real pacts in seeds/ through the services' APIs; a second run changes nothing."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cli.seed import SeedError, SeedLoader, read_seed
+
+    console = Console()
+    try:
+        loader = SeedLoader(read_seed(), actions_url=_service_url("actions_api", actions_url),
+                            partners_url=_service_url("partners_api", partners_url),
+                            metrics_url=_service_url("metrics_api", metrics_url), token=token_ or _seed_token(),
+                            say=lambda message: console.print(f"[dim]{message}[/dim]"))
+        tallies = loader.run()
+    except SeedError as exc:
+        fail(str(exc))
+    table = Table(title="techniekpact seed")
+    for column in ("", "created", "updated", "unchanged"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, tally in tallies.items():
+        table.add_row(name, str(tally.created), str(tally.updated), str(tally.unchanged))
+    console.print(table)
+
+
 def _settings_class(process: str):
     if process == "gateway":
         from gateway.settings import GatewaySettings
@@ -210,8 +273,7 @@ def import_file(
     if target is None:
         fail(f"unknown kind '{kind}'; choose partners or observations")
     service = "partners_api" if kind == "partners" else "metrics_api"
-    base_url = url or os.environ.get(f"{service.split('_')[0].upper()}_API_URL") or \
-        f"http://127.0.0.1:{PROCESSES[service].default_port}"
+    base_url = _service_url(service, url)
     bearer = token_ or _development_token(["partners:write" if kind == "partners" else "metrics:write"], [source])
     try:
         rows = read_rows(file, target.body_key)

@@ -7,11 +7,14 @@ the services applies. Every write is create-if-absent or an upsert that leaves u
 which is what makes a second run change nothing.
 """
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -240,3 +243,287 @@ def _pact_problems(document: PactDocument, organisations: dict, regions: dict, m
         if external_id not in organisations:
             found.append(f"pact {slug}: member {external_id} is not in organisations.yaml")
     return found
+
+
+# --- loading through the services' APIs ------------------------------------------------------
+
+SCOPES = ["metrics:admin", "metrics:write", "partners:write", "actions:write"]
+
+
+@dataclass
+class Tally:
+    """What one kind of thing did during a run: created, updated, unchanged."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, outcome: str, count: int = 1) -> None:
+        setattr(self, outcome, getattr(self, outcome) + count)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+class ServiceError(SeedError):
+    def __init__(self, response: httpx.Response) -> None:
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"detail": response.text[:300]}
+        errors = "; ".join(f"{e.get('field', e.get('index', ''))}: {e.get('reason', e.get('msg', ''))}"
+                           for e in (problem.get("errors") or [])[:10]) if isinstance(problem, dict) else ""
+        detail = problem.get("detail") or problem.get("title") if isinstance(problem, dict) else str(problem)
+        super().__init__(f"{response.request.method} {response.request.url} answered {response.status_code}: "
+                         f"{detail}{' (' + errors + ')' if errors else ''}")
+        self.status_code = response.status_code
+
+
+class _Api:
+    """One service: JSON in and out, a service error as one SeedError line."""
+
+    def __init__(self, base_url: str, token: str, transport: httpx.BaseTransport | None = None) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=60, transport=transport,
+                                   headers={"Authorization": f"Bearer {token}"})
+
+    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 202), **kwargs) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise SeedError(f"cannot reach {self.client.base_url}: {exc}") from None
+        if response.status_code == 404 and 404 in ok:
+            return None
+        if response.status_code not in ok:
+            raise ServiceError(response)
+        return response.json() if response.content else None
+
+    def items(self, path: str, **params) -> list[dict[str, Any]]:
+        """Every item of a paginated list."""
+        items, cursor = [], None
+        while True:
+            page = self.request("GET", path, params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})})
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _key(*parts: Any) -> str:
+    """An Idempotency-Key from the content: the same seed sends the same key, so a rerun replays."""
+    return "seed-" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _differs(wanted: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Does the service hold something else than what the seed says for these fields?"""
+    for field_name, value in wanted.items():
+        have = current.get(field_name)
+        if isinstance(value, list) and isinstance(have, list):
+            if sorted(map(str, value)) != sorted(map(str, have)):
+                return True
+        elif isinstance(value, (int, float)) and have is not None:
+            if float(value) != float(have):
+                return True
+        elif value != have:
+            return True
+    return False
+
+
+class SeedLoader:
+    """Sends a Seed to the three services; every step creates what is absent and leaves the rest."""
+
+    def __init__(self, seed: Seed, *, actions_url: str, partners_url: str, metrics_url: str, token: str,
+                 say=lambda message: None) -> None:
+        self.seed = seed
+        self.actions = _Api(actions_url, token)
+        self.partners = _Api(partners_url, token)
+        self.metrics = _Api(metrics_url, token)
+        self.say = say
+        self.tallies: dict[str, Tally] = {}
+        self.organisation_ids: dict[str, str] = {}
+
+    def tally(self, name: str) -> Tally:
+        return self.tallies.setdefault(name, Tally())
+
+    def run(self) -> dict[str, Tally]:
+        problems_found = problems(self.seed)
+        if problems_found:
+            raise SeedError("the seed files are inconsistent: " + "; ".join(problems_found[:5]))
+        try:
+            self.load_metrics()
+            self.load_organisations()
+            for document in self.seed.pacts:
+                self.load_pact(document)
+            for document in self.seed.pacts:
+                self.load_members(document)
+        finally:
+            for api in (self.actions, self.partners, self.metrics):
+                api.close()
+        return self.tallies
+
+    # metrics_api ---------------------------------------------------------------------------
+
+    def _put_reference(self, kind: str, path: str, records: list[dict[str, Any]]) -> None:
+        current = {item["code"]: item for item in self.metrics.items(path)}
+        for record in records:
+            existing = current.get(record["code"])
+            if existing is not None and not _differs(record, existing):
+                self.tally(kind).add("unchanged")
+                continue
+            self.metrics.request("PUT", f"{path}/{record['code']}", json=record)
+            self.tally(kind).add("created" if existing is None else "updated")
+
+    def load_metrics(self) -> None:
+        self.say("metrics: occupation classes, measures, regions")
+        self._put_reference("occupations", "/v1/occupations", self.seed.occupations)
+        self._put_reference("measures", "/v1/measures", self.seed.measures)
+        # members before the aggregates that name them
+        regions = sorted(self.seed.regions, key=lambda region: region["kind"] == "aggregate")
+        self._put_reference("regions", "/v1/regions", [
+            {key: value for key, value in region.items() if key != "members" or value} for region in regions])
+        body = {"observations": self.seed.observations}
+        answer = self.metrics.request("POST", f"/v1/feeds/{self.seed.observation_source}/observations", json=body,
+                                      headers={"Idempotency-Key": _key("observations", body)})
+        tally = self.tally("observations")
+        tally.add("created", answer.get("inserted", 0))
+        tally.add("updated", answer.get("revised", 0))
+        tally.add("unchanged", answer.get("unchanged", 0))
+
+    # partners_api --------------------------------------------------------------------------
+
+    def load_organisations(self) -> None:
+        self.say("partners: organisations")
+        records = [{key: value for key, value in organisation.items() if key != "also_written"}
+                   for organisation in self.seed.organisations]
+        body = {"records": records}
+        answer = self.partners.request(
+            "PUT", f"/v1/sources/{PARTNER_SOURCE}/organisations", params={"withdraw_missing": "true"}, json=body,
+            headers={"Idempotency-Key": _key("organisations", body)})
+        tally = self.tally("organisations")
+        for outcome in ("created", "updated", "unchanged"):
+            tally.add(outcome, answer.get(outcome, 0))
+        self.organisation_ids = {result["external_id"]: result["id"] for result in answer["results"]}
+
+    def load_members(self, document: PactDocument) -> None:
+        if not document.members:
+            return
+        slug = document.pact["slug"]
+        present = {member["organisation_id"] for member in self.partners.items(f"/v1/pacts/{slug}/members")}
+        for external_id in document.members["organisations"]:
+            organisation_id = self.organisation_ids[external_id]
+            if organisation_id in present:
+                self.tally("memberships").add("unchanged")
+                continue
+            self.partners.request("POST", f"/v1/pacts/{slug}/members", json={
+                "organisation_id": organisation_id, "joined_on": str(document.members["joined_on"])})
+            self.tally("memberships").add("created")
+
+    # actions_api ---------------------------------------------------------------------------
+
+    def load_pact(self, document: PactDocument) -> None:
+        pact = _jsonable(document.pact)
+        slug = pact["slug"]
+        self.say(f"actions: {slug}")
+        if self.actions.request("GET", f"/v1/pacts/{slug}", ok=(200, 404)) is None:
+            self.actions.request("POST", "/v1/pacts", json=pact)
+            self.tally("pacts").add("created")
+        else:
+            self.tally("pacts").add("unchanged")
+        self.load_lines(slug, document.lines)
+        self.load_actions(slug, document.actions)
+        self.load_agenda(slug, document.agenda)
+
+    def load_lines(self, slug: str, lines: list[dict[str, Any]]) -> None:
+        current = {line["number"]: line for line in self.actions.request("GET", f"/v1/pacts/{slug}/lines")["items"]}
+        for line in lines:
+            existing = current.get(line["number"])
+            if existing is None:
+                existing = self.actions.request("POST", f"/v1/pacts/{slug}/lines", json={
+                    "number": line["number"], "name": line["name"], "aim": line.get("aim")})
+                self.tally("action lines").add("created")
+            else:
+                self.tally("action lines").add("unchanged")
+            have = {goal["name"] for goal in existing.get("goals", [])}
+            for goal in line.get("goals", []):
+                if goal["name"] in have:
+                    self.tally("goals").add("unchanged")
+                    continue
+                self.actions.request("POST", f"/v1/lines/{existing['id']}/goals", json=_jsonable(goal))
+                self.tally("goals").add("created")
+
+    def load_actions(self, slug: str, actions: list[dict[str, Any]]) -> None:
+        current = {(action["line_number"], action["number"]): action
+                   for action in self.actions.items("/v1/actions", pact=slug)}
+        loaded = []
+        for action in actions:
+            existing = current.get((action["line"], action["number"]))
+            if existing is not None:
+                self.tally("actions").add("unchanged")
+                loaded.append((action, existing["id"]))
+                continue
+            body = {
+                "line_number": action["line"], "number": action["number"], "title": action["title"],
+                "description": action.get("description"), "aim": action.get("aim"), "ambition": action.get("ambition"),
+                "participants": [self._participant(participant) for participant in action.get("participants", [])],
+            }
+            answer = self.actions.request("POST", f"/v1/pacts/{slug}/actions", json=body)
+            self.tally("actions").add("created")
+            loaded.append((action, answer["id"]))
+        self._load_children(loaded)
+
+    def _participant(self, participant: dict[str, Any]) -> dict[str, Any]:
+        return {"role": participant["role"],
+                "organisation_id": self.organisation_ids[participant["organisation"]] if "organisation" in participant else None,
+                "organisation_kind": participant.get("kind"), "label": participant.get("label")}
+
+    def _load_children(self, actions: list[tuple[dict[str, Any], str]]) -> None:
+        """Milestones (operational goals) and results of each action, created when absent."""
+        if not actions:
+            return
+        ids = [action_id for _, action_id in actions]
+        milestones, results = set(), set()
+        for chunk in range(0, len(ids), 100):
+            joined = ",".join(ids[chunk:chunk + 100])
+            milestones |= {(m["action_id"], m["title"]) for m in self.actions.items("/v1/milestones", action_ids=joined)}
+            results |= {(r["action_id"], r["description"]) for r in self.actions.items("/v1/results", action_ids=joined)}
+        for action, action_id in actions:
+            for goal in action.get("operational_goals", []):
+                if (action_id, goal["title"]) in milestones:
+                    self.tally("operational goals").add("unchanged")
+                    continue
+                self.actions.request("POST", f"/v1/actions/{action_id}/milestones", json=_jsonable(goal))
+                self.tally("operational goals").add("created")
+            for result in action.get("results", []):
+                if (action_id, result["description"]) in results:
+                    self.tally("results").add("unchanged")
+                    continue
+                self.actions.request("POST", f"/v1/actions/{action_id}/results", json=_jsonable(result))
+                self.tally("results").add("created")
+
+    def load_agenda(self, slug: str, agenda: list[dict[str, Any]]) -> None:
+        current = {(item["on"], item["label"]) for item in self.actions.items(f"/v1/pacts/{slug}/agenda")}
+        for item in agenda:
+            body = {"on": str(item["date"]), "label": item["label"], "kind": item["kind"]}
+            if (body["on"], body["label"]) in current:
+                self.tally("agenda items").add("unchanged")
+                continue
+            self.actions.request("POST", f"/v1/pacts/{slug}/agenda", json=body)
+            self.tally("agenda items").add("created")
+
+
+def database_is_empty(actions_url: str) -> bool:
+    """No pact yet: the first start of a fresh database (a seed always creates pacts)."""
+    try:
+        page = httpx.get(f"{actions_url}/v1/pacts", params={"limit": 1}, timeout=10)
+    except httpx.TransportError as exc:
+        raise SeedError(f"cannot reach {actions_url}: {exc}") from None
+    if page.status_code != 200:
+        raise ServiceError(page)
+    return not page.json()["items"]
