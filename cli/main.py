@@ -260,8 +260,6 @@ def import_file(
     rejected_file: Annotated[Path | None, typer.Option("--rejected", help="Where rejected rows go (JSON lines)")] = None,
 ) -> None:
     """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
-    import os
-
     import httpx
     from rich.console import Console
     from rich.progress import Progress

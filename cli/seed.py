@@ -120,11 +120,14 @@ def problems(seed: Seed) -> list[str]:
         for member in region.get("members", []):
             if member not in regions:
                 found.append(f"region {region['code']}: member {member} is not a region")
+        if region.get("parent") is not None and region["parent"] not in regions:
+            found.append(f"region {region['code']}: parent {region['parent']} is not a region")
     measures = {measure["code"] for measure in seed.measures}
     occupations = {occupation["code"]: occupation for occupation in seed.occupations}
     for occupation in seed.occupations:
-        if occupation.get("parent") is not None and occupation["parent"] not in occupations:
-            found.append(f"occupation {occupation['code']}: parent {occupation['parent']} unknown")
+        for other in [occupation.get("parent"), *occupation.get("members", [])]:
+            if other is not None and other not in occupations:
+                found.append(f"occupation {occupation['code']}: {other} is not an occupation class")
     for row in seed.observations:
         for key, known in (("measure", measures), ("region", regions), ("occupation", occupations)):
             if row[key] not in known:
@@ -352,42 +355,55 @@ class SeedLoader:
     def tally(self, name: str) -> Tally:
         return self.tallies.setdefault(name, Tally())
 
-    def run(self) -> dict[str, Tally]:
+    def check(self) -> None:
         problems_found = problems(self.seed)
         if problems_found:
             raise SeedError("the seed files are inconsistent: " + "; ".join(problems_found[:5]))
+
+    def close(self) -> None:
+        for api in (self.actions, self.partners, self.metrics):
+            api.close()
+
+    def run(self) -> dict[str, Tally]:
+        self.check()
         try:
-            self.load_metrics()
+            self.load_reference()
+            self.say("metrics: the UWV figures")
+            self.load_observations()
             self.load_organisations()
             for document in self.seed.pacts:
                 self.load_pact(document)
             for document in self.seed.pacts:
                 self.load_members(document)
         finally:
-            for api in (self.actions, self.partners, self.metrics):
-                api.close()
+            self.close()
         return self.tallies
 
     # metrics_api ---------------------------------------------------------------------------
 
     def _put_reference(self, kind: str, path: str, records: list[dict[str, Any]]) -> None:
+        """PUT what is absent or different (with If-Match: the seed's word replaces a hand edit)."""
         current = {item["code"]: item for item in self.metrics.items(path)}
         for record in records:
+            body = {key: value for key, value in record.items() if key != "code"}
             existing = current.get(record["code"])
-            if existing is not None and not _differs(record, existing):
+            if existing is not None and not _differs(body, existing):
                 self.tally(kind).add("unchanged")
                 continue
-            self.metrics.request("PUT", f"{path}/{record['code']}", json=record)
+            headers = {"If-Match": f'"{existing["version"]}"'} if existing is not None else {}
+            self.metrics.request("PUT", f"{path}/{record['code']}", json=body, headers=headers)
             self.tally(kind).add("created" if existing is None else "updated")
 
-    def load_metrics(self) -> None:
+    def load_reference(self) -> None:
         self.say("metrics: occupation classes, measures, regions")
-        self._put_reference("occupations", "/v1/occupations", self.seed.occupations)
+        # parents and members before the codes that name them
+        occupations = sorted(self.seed.occupations, key=lambda item: (item.get("parent") is not None, bool(item.get("members"))))
+        self._put_reference("occupations", "/v1/occupations", occupations)
         self._put_reference("measures", "/v1/measures", self.seed.measures)
-        # members before the aggregates that name them
-        regions = sorted(self.seed.regions, key=lambda region: region["kind"] == "aggregate")
-        self._put_reference("regions", "/v1/regions", [
-            {key: value for key, value in region.items() if key != "members" or value} for region in regions])
+        order = ["country", "province", "labour_market_region", "municipality", "aggregate"]
+        self._put_reference("regions", "/v1/regions", sorted(self.seed.regions, key=lambda item: order.index(item["kind"])))
+
+    def load_observations(self) -> None:
         body = {"observations": self.seed.observations}
         answer = self.metrics.request("POST", f"/v1/feeds/{self.seed.observation_source}/observations", json=body,
                                       headers={"Idempotency-Key": _key("observations", body)})

@@ -1,10 +1,21 @@
-"""The seed files: a faithful, consistent transcription of the two plans in ../shared/seeds/."""
+"""The seed: a faithful, consistent transcription of the two plans in ../shared/seeds/, and its
+loading through the real services on a database of its own (empty at the start, so the figures
+can be checked exactly and nothing another test does interferes)."""
 
+import asyncio
 import copy
+import uuid
 
+import asyncpg
+import httpx
 import pytest
 
-from cli.seed import read_seed, problems
+from cli.migrate import upgrade_all
+from cli.processes import PROCESSES, Stack, free_port
+from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, problems, read_seed
+from common.auth import issue_token
+from common.postgres_server import asyncpg_dsn, drop_database, ensure_database, with_database
+from common.settings import DEVELOPMENT_JWT_SECRET
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +138,87 @@ def test_the_checks_catch_mistakes(seed, break_it, expected):
     broken = copy.deepcopy(seed)
     break_it(broken)
     assert any(expected in problem for problem in problems(broken)), problems(broken)
+
+
+# --- loading through the real services -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def empty_stack(database_server_url, tmp_path_factory):
+    url = with_database(database_server_url, f"techniekpact_seed_{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_database(url))
+    upgrade_all(url)
+    stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"ENVIRONMENT": "test"},
+                  log_dir=tmp_path_factory.mktemp("seed-stack-logs"))
+    stack.start()
+    try:
+        stack.wait_ready(timeout=60)
+        yield stack
+    finally:
+        stack.stop()
+        asyncio.run(drop_database(url))
+
+
+def seed_token(seed) -> str:
+    return issue_token(DEVELOPMENT_JWT_SECRET, subject="seed-test", scopes=SCOPES,
+                       sources=[PARTNER_SOURCE, seed.observation_source])
+
+
+def loader_for(stack: Stack, seed) -> SeedLoader:
+    return SeedLoader(seed, actions_url=stack.url("actions_api"), partners_url=stack.url("partners_api"),
+                      metrics_url=stack.url("metrics_api"), token=seed_token(seed))
+
+
+async def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    """Per table of the three schemas: its row count and a digest of every row's content (so any
+    write that changed a value or an updated_at shows)."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        tables = await connection.fetch(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('actions', 'partners', 'metrics')")
+        found = {}
+        for row in tables:
+            name = f'"{row["schemaname"]}"."{row["tablename"]}"'
+            found[name] = tuple(await connection.fetchrow(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {name} t"))
+        return found
+    finally:
+        await connection.close()
+
+
+def fingerprint(stack: Stack) -> dict[str, tuple[int, str]]:
+    return asyncio.run(_fingerprint(stack.database_url))
+
+
+@pytest.mark.e2e
+def test_reference_data_and_organisations_load_once(empty_stack, seed):
+    loader = loader_for(empty_stack, seed)
+    try:
+        loader.load_reference()
+        loader.load_organisations()
+        loader.load_members(seed.pact("techniekpact-gooi-vechtstreek"))
+    finally:
+        loader.close()
+    assert loader.tallies["regions"].created == len(seed.regions)
+    assert loader.tallies["organisations"].created == 86
+    assert loader.tallies["memberships"].created == 32
+    before = fingerprint(empty_stack)
+
+    again = loader_for(empty_stack, seed)
+    try:
+        again.load_reference()
+        again.load_organisations()
+        again.load_members(seed.pact("techniekpact-gooi-vechtstreek"))
+    finally:
+        again.close()
+    assert all(tally.changed == 0 for tally in again.tallies.values()), again.tallies
+    assert fingerprint(empty_stack) == before
+
+    metrics, partners = empty_stack.url("metrics_api"), empty_stack.url("partners_api")
+    noordvleugel = httpx.get(f"{metrics}/v1/regions/noordvleugel").json()
+    assert (noordvleugel["kind"], sorted(noordvleugel["members"])) == ("aggregate", ["PV24", "PV26", "PV27"])
+    assert httpx.get(f"{metrics}/v1/regions/GM0402").json()["parent"] == "PV27"
+    members = httpx.get(f"{partners}/v1/pacts/techniekpact-gooi-vechtstreek/members", params={"limit": 100}).json()["items"]
+    assert len(members) == 32 and {m["joined_on"] for m in members} == {"2014-09-01"}
+    assert "Casparus College" in {m["organisation"]["name"] for m in members}
+    schools = httpx.get(f"{partners}/v1/organisations", params={"municipality": "GM0402", "limit": 100}).json()["items"]
+    assert {"MBO College Hilversum", "Hilfertsheem-Beatrix", "Gemeente Hilversum"} <= {o["name"] for o in schools}
