@@ -176,7 +176,7 @@ def _seed_on_first_start(stack: Stack) -> None:
         typer.echo("seeded: " + ", ".join(f"{tally.created} {name}" for name, tally in tallies.items()))
     except SeedError as exc:
         # The platform still serves; the operator can fix the cause and run `techniekpact seed`.
-        typer.echo(f"warning: seeding failed, the database stays empty: {exc}", err=True)
+        typer.echo(f"warning: seeding stopped, run `techniekpact seed` once the cause is fixed: {exc}", err=True)
 
 
 def _service_url(service: str, given: str | None) -> str:

@@ -7,15 +7,16 @@ the services applies. Every write is create-if-absent or an upsert that leaves u
 which is what makes a second run change nothing.
 """
 
-import hashlib
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
+from tenacity import retry, retry_if_exception_type, retry_if_result, stop_after_attempt, wait_exponential
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -30,6 +31,7 @@ DUE_KINDS = {"date": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-(0[1-9]|1[0-2])", "q
              "half": r"\d{4}-H[12]", "year": r"\d{4}"}
 PACT_LEVELS = {"national", "regional", "subregional"}
 MEASURE_KINDS = {"number", "percentage", "qualitative"}
+INDICATOR_FIELDS = {"unit", "measure_kind", "ascending", "baseline", "targets", "aggregation", "series"}
 _REGION_CODE = {
     "country": re.compile(r"^NL\d{2}$"),
     "province": re.compile(r"^PV\d{2}$"),
@@ -226,8 +228,8 @@ def _pact_problems(document: PactDocument, organisations: dict, regions: dict, m
                 found.append(f"{where}: a participant needs an organisation or a kind, not both")
             if "organisation" in participant and participant["organisation"] not in organisations:
                 found.append(f"{where}: organisation {participant['organisation']} is not in organisations.yaml")
-            if "kind" in participant and participant["kind"] not in ORGANISATION_KINDS:
-                found.append(f"{where}: unknown organisation kind {participant['kind']!r}")
+            if "kind" in participant and not str(participant["kind"]).strip():
+                found.append(f"{where}: a participant's kind is the plan's words for it, not empty")
         for external_id in action.get("campus_initiatives", []):
             if external_id not in organisations:
                 found.append(f"{where}: campus initiative {external_id} is not in organisations.yaml")
@@ -237,8 +239,9 @@ def _pact_problems(document: PactDocument, organisations: dict, regions: dict, m
             if pattern is None or not re.fullmatch(pattern, str(due.get("value"))):
                 found.append(f"{where}: operational goal due {due} is not a {due.get('kind')}")
         for result in action.get("results", []):
-            if result["indicator"].get("measure_kind") not in MEASURE_KINDS:
-                found.append(f"{where}: result {result['description'][:40]!r} has an unknown measure_kind")
+            indicator = result["indicator"]
+            if indicator.get("measure_kind") not in MEASURE_KINDS or not indicator.keys() <= INDICATOR_FIELDS:
+                found.append(f"{where}: result {result['description'][:40]!r}: indicator fields {sorted(indicator)}")
     members = (document.members or {}).get("organisations", [])
     if len(set(members)) != len(members):
         found.append(f"pact {slug}: a member appears twice")
@@ -251,6 +254,12 @@ def _pact_problems(document: PactDocument, organisations: dict, regions: dict, m
 # --- loading through the services' APIs ------------------------------------------------------
 
 SCOPES = ["metrics:admin", "metrics:write", "partners:write", "actions:write"]
+
+
+def _retryable(response: httpx.Response) -> bool:
+    """A proxy's 5xx; or 409 for a keyed write: the same Idempotency-Key is still running."""
+    return response.status_code in {502, 503, 504} or (
+        response.status_code == 409 and "idempotency-key" in response.request.headers)
 
 
 @dataclass
@@ -292,7 +301,7 @@ class _Api:
 
     def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 202), **kwargs) -> Any:
         try:
-            response = self.client.request(method, path, **kwargs)
+            response = self._send(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise SeedError(f"cannot reach {self.client.base_url}: {exc}") from None
         if response.status_code == 404 and 404 in ok:
@@ -300,6 +309,13 @@ class _Api:
         if response.status_code not in ok:
             raise ServiceError(response)
         return response.json() if response.content else None
+
+    @retry(retry=retry_if_exception_type(httpx.TransportError) | retry_if_result(_retryable),
+           stop=stop_after_attempt(5), wait=wait_exponential(multiplier=0.5, max=8), reraise=True,
+           retry_error_callback=lambda state: state.outcome.result())
+    def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        # Retried as it is, Idempotency-Key included: a write that did happen is answered, not redone.
+        return self.client.request(method, path, **kwargs)
 
     def items(self, path: str, **params) -> list[dict[str, Any]]:
         """Every item of a paginated list."""
@@ -315,9 +331,11 @@ class _Api:
         self.client.close()
 
 
-def _key(*parts: Any) -> str:
-    """An Idempotency-Key from the content: the same seed sends the same key, so a rerun replays."""
-    return "seed-" + hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+def _key() -> str:
+    """A fresh Idempotency-Key per bulk write of a run, kept across that write's retries. (A key
+    derived from the content would make a second run replay the first run's answer, "created",
+    instead of hearing "unchanged".)"""
+    return f"seed-{uuid.uuid4().hex}"
 
 
 def _jsonable(value: Any) -> Any:
@@ -406,7 +424,7 @@ class SeedLoader:
     def load_observations(self) -> None:
         body = {"observations": self.seed.observations}
         answer = self.metrics.request("POST", f"/v1/feeds/{self.seed.observation_source}/observations", json=body,
-                                      headers={"Idempotency-Key": _key("observations", body)})
+                                      headers={"Idempotency-Key": _key()})
         tally = self.tally("observations")
         tally.add("created", answer.get("inserted", 0))
         tally.add("updated", answer.get("revised", 0))
@@ -421,7 +439,7 @@ class SeedLoader:
         body = {"records": records}
         answer = self.partners.request(
             "PUT", f"/v1/sources/{PARTNER_SOURCE}/organisations", params={"withdraw_missing": "true"}, json=body,
-            headers={"Idempotency-Key": _key("organisations", body)})
+            headers={"Idempotency-Key": _key()})
         tally = self.tally("organisations")
         for outcome in ("created", "updated", "unchanged"):
             tally.add(outcome, answer.get(outcome, 0))
@@ -485,7 +503,7 @@ class SeedLoader:
                 loaded.append((action, existing["id"]))
                 continue
             body = {
-                "line_number": action["line"], "number": action["number"], "title": action["title"],
+                "line": action["line"], "number": action["number"], "title": action["title"],
                 "description": action.get("description"), "aim": action.get("aim"), "ambition": action.get("ambition"),
                 "participants": [self._participant(participant) for participant in action.get("participants", [])],
             }
@@ -520,13 +538,14 @@ class SeedLoader:
                 if (action_id, result["description"]) in results:
                     self.tally("results").add("unchanged")
                     continue
-                self.actions.request("POST", f"/v1/actions/{action_id}/results", json=_jsonable(result))
+                self.actions.request("POST", f"/v1/actions/{action_id}/results",
+                                     json=_jsonable({"description": result["description"], **result["indicator"]}))
                 self.tally("results").add("created")
 
     def load_agenda(self, slug: str, agenda: list[dict[str, Any]]) -> None:
         current = {(item["on"], item["label"]) for item in self.actions.items(f"/v1/pacts/{slug}/agenda")}
         for item in agenda:
-            body = {"on": str(item["date"]), "label": item["label"], "kind": item["kind"]}
+            body = {"on": str(item["date"]), "when": item.get("when"), "label": item["label"], "kind": item["kind"]}
             if (body["on"], body["label"]) in current:
                 self.tally("agenda items").add("unchanged")
                 continue

@@ -4,6 +4,10 @@ can be checked exactly and nothing another test does interferes)."""
 
 import asyncio
 import copy
+import os
+import signal
+import subprocess
+import sys
 import uuid
 
 import asyncpg
@@ -95,7 +99,7 @@ def test_gooi_vechtstreek_actions_results_and_members(seed):
                for action in plan.actions)
     numbered = {(r["indicator"]["targets"][0]["period"], r["indicator"]["targets"][0]["value"])
                 for action in plan.actions for r in action["results"] if r["indicator"].get("targets")}
-    assert numbered == {(None, 6), ("2016", 10), ("2016", 80)}
+    assert numbered == {("2020", 6), ("2016", 10), ("2016", 80)}
     assert len(plan.members["organisations"]) == 32
     assert plan.members["joined_on"].isoformat() == "2014-09-01"
 
@@ -170,11 +174,13 @@ def loader_for(stack: Stack, seed) -> SeedLoader:
 
 async def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
     """Per table of the three schemas: its row count and a digest of every row's content (so any
-    write that changed a value or an updated_at shows)."""
+    write that changed a value or an updated_at shows). Idempotency keys are left out: each run's
+    bulk writes carry keys of their own, which the services keep for a while by design."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         tables = await connection.fetch(
-            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('actions', 'partners', 'metrics')")
+            "SELECT schemaname, tablename FROM pg_tables"
+            " WHERE schemaname IN ('actions', 'partners', 'metrics') AND tablename <> 'idempotency_keys'")
         found = {}
         for row in tables:
             name = f'"{row["schemaname"]}"."{row["tablename"]}"'
@@ -189,36 +195,136 @@ def fingerprint(stack: Stack) -> dict[str, tuple[int, str]]:
     return asyncio.run(_fingerprint(stack.database_url))
 
 
-@pytest.mark.e2e
-def test_reference_data_and_organisations_load_once(empty_stack, seed):
-    loader = loader_for(empty_stack, seed)
-    try:
-        loader.load_reference()
-        loader.load_organisations()
-        loader.load_members(seed.pact("techniekpact-gooi-vechtstreek"))
-    finally:
-        loader.close()
-    assert loader.tallies["regions"].created == len(seed.regions)
-    assert loader.tallies["organisations"].created == 86
-    assert loader.tallies["memberships"].created == 32
-    before = fingerprint(empty_stack)
+@pytest.fixture(scope="module")
+def seeded(empty_stack, seed):
+    """The seed loaded once on the empty database, and what that run reported."""
+    return loader_for(empty_stack, seed).run()
 
-    again = loader_for(empty_stack, seed)
-    try:
-        again.load_reference()
-        again.load_organisations()
-        again.load_members(seed.pact("techniekpact-gooi-vechtstreek"))
-    finally:
-        again.close()
-    assert all(tally.changed == 0 for tally in again.tallies.values()), again.tallies
+
+def get(stack: Stack, service: str, path: str, **params) -> dict:
+    response = httpx.get(f"{stack.url(service)}{path}", params=params, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.e2e
+def test_the_seed_loads_on_an_empty_database(empty_stack, seeded):
+    created = {name: tally.created for name, tally in seeded.items()}
+    assert created == {"occupations": 4, "measures": 6, "regions": 51, "observations": 12, "organisations": 86,
+                       "pacts": 4, "action lines": 6, "goals": 9, "actions": 20, "operational goals": 14,
+                       "results": 12, "agenda items": 6, "memberships": 32}
+    pacts = {p["slug"]: p for p in get(empty_stack, "actions_api", "/v1/pacts")["items"]}
+    assert sorted(pacts["techniekpact"]["children"]) == ["techniekpact-mra", "techniekpact-noordvleugel"]
+    assert pacts["techniekpact-gooi-vechtstreek"]["parent"] == "techniekpact-mra"
+
+
+@pytest.mark.e2e
+def test_a_second_run_changes_nothing(empty_stack, seeded):
+    """Through the command itself: every count "unchanged", and every table's rows and updated_at as they were."""
+    before = fingerprint(empty_stack)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "seed"], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ACTIONS_API_URL": empty_stack.url("actions_api"),
+             "PARTNERS_API_URL": empty_stack.url("partners_api"), "METRICS_API_URL": empty_stack.url("metrics_api")})
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:5]]
+            for line in result.stdout.splitlines() if line.count("│") == 5}
+    assert rows["actions"] == ["0", "0", "20"] and rows["organisations"] == ["0", "0", "86"]
+    assert all(created == updated == "0" for created, updated, _ in rows.values()), result.stdout
     assert fingerprint(empty_stack) == before
 
-    metrics, partners = empty_stack.url("metrics_api"), empty_stack.url("partners_api")
-    noordvleugel = httpx.get(f"{metrics}/v1/regions/noordvleugel").json()
-    assert (noordvleugel["kind"], sorted(noordvleugel["members"])) == ("aggregate", ["PV24", "PV26", "PV27"])
-    assert httpx.get(f"{metrics}/v1/regions/GM0402").json()["parent"] == "PV27"
-    members = httpx.get(f"{partners}/v1/pacts/techniekpact-gooi-vechtstreek/members", params={"limit": 100}).json()["items"]
+
+def organisation_names(stack: Stack, ids: list[str]) -> list[str]:
+    found = {o["id"]: o["name"] for o in get(stack, "partners_api", "/v1/organisations", ids=",".join(ids))["items"]}
+    return [found[i] for i in ids]
+
+
+def noordvleugel_action(stack: Stack, number: int) -> dict:
+    actions = get(stack, "actions_api", "/v1/actions", pact="techniekpact-noordvleugel", limit=100)["items"]
+    return next(action for action in actions if action["number"] == number)
+
+
+@pytest.mark.e2e
+def test_action_4_is_led_by_the_regional_campus_initiatives(empty_stack, seeded):
+    action = noordvleugel_action(empty_stack, 4)
+    assert action["title"] == "Campusvorming in beroepsonderwijs op basis van regionale speerpunten"
+    assert action["line_number"] == 2
+    leads = organisation_names(empty_stack, [p["organisation_id"] for p in action["participants"] if p["role"] == "lead"])
+    assert leads == [
+        "Campusinitiatief Engineering and Materials (IJmond)", "Campusinitiatief voeding (Zaanstad)",
+        "Campusinitiatief creatieve industrie (Amsterdam)", "Campusinitiatief big data/robotica (Almere)",
+        "Campusinitiatief composieten (Airport Lelystad)", "Campusinitiatief maritiem (Den Helder)",
+        "Campusinitiatief agritech (Noord-Holland noord)", "Automotive College (Nieuwegein: ROC Midden-Nederland/InnoVAM)",
+        "Campusinitiatief life sciences (Utrecht Science Park/De Uithof)"]
+    assert "- composieten (Airport Lelystad)" in action["description"]
+    coordination = organisation_names(empty_stack, [p["organisation_id"] for p in action["participants"]
+                                                    if p["role"] == "coordination"])
+    assert coordination == ["Amsterdam Economic Board", "Economic Board Utrecht", "cockpit overleg Boards Noord-Holland Noord"]
+    assert {p["organisation_kind"] for p in action["participants"] if p["organisation_kind"]} == {
+        "HBO-instellingen", "MBO-instellingen", "regionale bedrijven", "gemeenten en provincies"}
+
+
+@pytest.mark.e2e
+def test_action_8_operational_goal(empty_stack, seeded):
+    action = noordvleugel_action(empty_stack, 8)
+    [milestone] = get(empty_stack, "actions_api", "/v1/milestones", action_ids=action["id"])["items"]
+    assert milestone["title"].startswith("Eind 2014: 4 regionale campussen in een operationeel stadium, waarvan")
+    assert milestone["due"] == {"kind": "year", "value": "2014", "label": "eind 2014"}
+    assert milestone["due_by"] == "2014-12-31" and milestone["target_count"] == 4
+    uwv = [p for p in action["participants"] if p["organisation_id"]
+           and organisation_names(empty_stack, [p["organisation_id"]]) == ["UWV"]]
+    assert len(uwv) == 1 and uwv[0]["role"] == "participant"
+
+
+@pytest.mark.e2e
+def test_the_32_joined_gooi_vechtstreek_partners(empty_stack, seeded):
+    members = get(empty_stack, "partners_api", "/v1/pacts/techniekpact-gooi-vechtstreek/members", limit=100)["items"]
     assert len(members) == 32 and {m["joined_on"] for m in members} == {"2014-09-01"}
-    assert "Casparus College" in {m["organisation"]["name"] for m in members}
-    schools = httpx.get(f"{partners}/v1/organisations", params={"municipality": "GM0402", "limit": 100}).json()["items"]
-    assert {"MBO College Hilversum", "Hilfertsheem-Beatrix", "Gemeente Hilversum"} <= {o["name"] for o in schools}
+    names = {m["organisation"]["name"] for m in members}
+    assert {"Aalbers Bouw", "Casparus College", "Nobel/Pink Elephant", "Uneto-VNI, afd. G&V"} <= names
+    # the joined school is the same organisation as the one taking part in three actions
+    casparus = next(m["organisation"] for m in members if m["organisation"]["name"] == "Casparus College")
+    taking_part = get(empty_stack, "actions_api", "/v1/participations", organisation_ids=casparus["id"])["items"]
+    assert sorted(p["action_number"] for p in taking_part) == [2, 5, 6]
+
+
+@pytest.mark.e2e
+def test_the_2012_uwv_figures_and_noordvleugel_derived(empty_stack, seeded):
+    def point(region: str, occupation: str) -> dict:
+        series = get(empty_stack, "metrics_api", "/v1/series", measure="vacancies_new", region=region,
+                     occupation=occupation, **{"from": "2012", "to": "2012"})
+        [only] = series["points"]
+        return only
+
+    assert point("NL01", "total")["value"] == 341490
+    assert point("PV27", "ict")["value"] == 1816
+    total = point("noordvleugel", "total")
+    assert (total["value"], total["derived"]) == (81024, True)
+    assert point("noordvleugel", "technical_industry")["value"] == 31599
+    technical_and_ict = point("noordvleugel", "technical_industry_ict")
+    assert technical_and_ict["value"] == 35587
+    assert round(100 * technical_and_ict["share"]) == 44    # "aandeel ... 44%"
+    assert round(100 * point("NL01", "technical_industry_ict")["share"]) == 49
+
+
+@pytest.mark.e2e
+def test_run_seeds_an_empty_database_on_first_start(database_server_url):
+    url = with_database(database_server_url, f"techniekpact_run_{uuid.uuid4().hex[:10]}")
+    ports = [free_port() for _ in range(4)]
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "run", "--gateway-port", str(ports[0]), "--actions-port", str(ports[1]),
+         "--partners-port", str(ports[2]), "--metrics-port", str(ports[3])],
+        env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        for line in runner.stdout:
+            output.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        assert any(line.startswith("seeded: ") for line in output), "".join(output)
+        pacts = httpx.get(f"http://127.0.0.1:{ports[1]}/v1/pacts", timeout=10).json()["items"]
+        assert len(pacts) == 4
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        runner.wait(30)
+        asyncio.run(drop_database(url))
