@@ -108,8 +108,9 @@ def bad_positions(problem: dict[str, Any]) -> dict[int, str]:
         field_name = error.get("field", "")
         if position is None and error.get("line") is not None:
             position = int(error["line"]) - 2  # line 1 is the header of the CSV the service saw
-        if position is None and (match := _INDEX_IN_FIELD.match(str(field_name))):
-            position, field_name = int(match.group(1)), match.group(2) or ""
+        if match := _INDEX_IN_FIELD.match(str(field_name)):
+            # "records.3.kind": the index is the position; the rest names the field
+            position, field_name = int(match.group(1)) if position is None else position, match.group(2) or ""
         if position is None:
             continue
         reasons.setdefault(int(position), []).append(f"{field_name}: {error.get('reason', 'invalid')}".strip(": "))
