@@ -63,3 +63,21 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def empty_stack(database_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Like `stack`, on a database of its own for one test module: empty and migrated at the start,
+    untouched by the services' tests (which empty their schemas after each test)."""
+    url = with_database(database_server_url, f"techniekpact_test_{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_database(url))
+    upgrade_all(url)
+    running = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"ENVIRONMENT": "test"},
+                    log_dir=tmp_path_factory.mktemp("empty-stack-logs"))
+    running.start()
+    try:
+        running.wait_ready(timeout=60)
+        yield running
+    finally:
+        running.stop()
+        asyncio.run(drop_database(url))

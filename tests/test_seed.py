@@ -1,6 +1,6 @@
 """The seed: a faithful, consistent transcription of the two plans in ../shared/seeds/, and its
-loading through the real services on a database of its own (empty at the start, so the figures
-can be checked exactly and nothing another test does interferes)."""
+loading through the real services on a database of its own (`empty_stack`: empty at the start, so
+the figures can be checked exactly and nothing another test does interferes)."""
 
 import asyncio
 import copy
@@ -14,11 +14,10 @@ import asyncpg
 import httpx
 import pytest
 
-from cli.migrate import upgrade_all
-from cli.processes import PROCESSES, Stack, free_port
+from cli.processes import Stack, free_port
 from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, problems, read_seed
 from common.auth import issue_token
-from common.postgres_server import asyncpg_dsn, drop_database, ensure_database, with_database
+from common.postgres_server import asyncpg_dsn, drop_database, with_database
 from common.settings import DEVELOPMENT_JWT_SECRET
 
 
@@ -145,22 +144,6 @@ def test_the_checks_catch_mistakes(seed, break_it, expected):
 
 
 # --- loading through the real services -------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def empty_stack(database_server_url, tmp_path_factory):
-    url = with_database(database_server_url, f"techniekpact_seed_{uuid.uuid4().hex[:10]}")
-    asyncio.run(ensure_database(url))
-    upgrade_all(url)
-    stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"ENVIRONMENT": "test"},
-                  log_dir=tmp_path_factory.mktemp("seed-stack-logs"))
-    stack.start()
-    try:
-        stack.wait_ready(timeout=60)
-        yield stack
-    finally:
-        stack.stop()
-        asyncio.run(drop_database(url))
-
 
 def seed_token(seed) -> str:
     return issue_token(DEVELOPMENT_JWT_SECRET, subject="seed-test", scopes=SCOPES,

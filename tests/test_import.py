@@ -1,0 +1,139 @@
+"""`techniekpact import` against the real services: summary, rejected-rows file, exit code."""
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, read_seed
+from common.auth import issue_token
+from common.settings import DEVELOPMENT_JWT_SECRET
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def services(empty_stack):
+    """The stack with the seed's codes (regions, measures, classes) in place, as feeds expect them."""
+    seed = read_seed()
+    loader = SeedLoader(seed, actions_url=empty_stack.url("actions_api"), partners_url=empty_stack.url("partners_api"),
+                        metrics_url=empty_stack.url("metrics_api"),
+                        token=issue_token(DEVELOPMENT_JWT_SECRET, subject="t", scopes=SCOPES, sources=[PARTNER_SOURCE]))
+    try:
+        loader.load_reference()
+    finally:
+        loader.close()
+    return empty_stack
+
+
+def techniekpact_import(stack, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", "import", *args], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "METRICS_API_URL": stack.url("metrics_api"), "PARTNERS_API_URL": stack.url("partners_api"),
+             "COLUMNS": "120"})
+
+
+def summary(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """The counts of the table the command prints at the end."""
+    lines = [line for line in result.stdout.splitlines() if line.count("┃") >= 2 or line.count("│") >= 2]
+    header = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
+    values = [int(cell.strip()) for cell in lines[1].strip("│").split("│")]
+    return dict(zip(header, values))
+
+
+def rejected(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def series_value(stack, region: str, period: str, occupation: str = "total"):
+    points = httpx.get(f"{stack.url('metrics_api')}/v1/series", params={
+        "measure": "vacancies_open", "region": region, "occupation": occupation, "from": period, "to": period}).json()["points"]
+    return points[0]["value"] if points else None
+
+
+def test_observations_csv_with_a_bad_row(services, tmp_path):
+    file = tmp_path / "uwv.csv"
+    file.write_text("measure;region;period;occupation;value;status\n"
+                    "vacancies_open;PV27;2013-01;total;12345;provisional\n"
+                    "vacancies_open;PV27;2013-02;total;12400,5;provisional\n"
+                    "vacancies_open;XX99;2013-02;total;1;provisional\n"
+                    "vacancies_open;PV26;2013-01;ict;800;final\n", encoding="utf-8")
+    result = techniekpact_import(services, "observations", str(file), "--source", "uwv", "--batch-size", "2")
+    assert result.returncode == 1, result.stderr
+    assert summary(result) == {"inserted": 3, "revised": 0, "unchanged": 0, "rejected": 1}
+    [bad] = rejected(tmp_path / "uwv.rejected.jsonl")
+    assert bad["row"] == 3 and bad["record"]["region"] == "XX99" and bad["reason"].startswith("region:")
+    assert "1 rejected rows written to" in result.stderr
+    assert series_value(services, "PV27", "2013-02") == 12400.5      # decimal comma read as such
+
+    again = techniekpact_import(services, "observations", str(file), "--source", "uwv", "--rejected",
+                                str(tmp_path / "again.jsonl"))
+    assert summary(again) == {"inserted": 0, "revised": 0, "unchanged": 3, "rejected": 1}
+    assert len(rejected(tmp_path / "again.jsonl")) == 1
+
+
+def test_a_clean_file_exits_zero(services, tmp_path):
+    file = tmp_path / "clean.json"
+    file.write_text(json.dumps({"observations": [
+        {"measure": "vacancies_open", "region": "PV24", "period": "2013-01", "occupation": "total", "value": 10,
+         "status": "final"}]}), encoding="utf-8")
+    result = techniekpact_import(services, "observations", str(file), "--source", "uwv")
+    assert result.returncode == 0, result.stderr
+    assert summary(result) == {"inserted": 1, "revised": 0, "unchanged": 0, "rejected": 0}
+    assert not (tmp_path / "clean.rejected.jsonl").exists()
+
+
+def test_organisations_json_then_a_revision(services, tmp_path):
+    file = tmp_path / "hilversum.json"
+    records = [
+        {"external_id": "h-1", "name": "Bouwbedrijf Test", "kind": "company", "municipality_code": "GM0402",
+         "sectors": ["construction"]},
+        {"external_id": "h-2", "name": "Kapotte Soort", "kind": "spaceship"},
+        {"external_id": "h-3", "name": "School X", "kind": "vmbo", "brin_code": "12AB"},
+    ]
+    file.write_text(json.dumps({"records": records}), encoding="utf-8")
+    result = techniekpact_import(services, "partners", str(file), "--source", "hilversum")
+    assert result.returncode == 1, result.stderr
+    assert summary(result) == {"created": 2, "updated": 0, "unchanged": 0, "withdrawn": 0, "rejected": 1}
+    [bad] = rejected(tmp_path / "hilversum.rejected.jsonl")
+    assert bad["row"] == 2 and bad["reason"].startswith("kind:")
+
+    records[0]["name"] = "Bouwbedrijf Test BV"
+    file.write_text(json.dumps(records), encoding="utf-8")      # a bare list is read too
+    again = techniekpact_import(services, "partners", str(file), "--source", "hilversum")
+    assert summary(again) == {"created": 0, "updated": 1, "unchanged": 1, "withdrawn": 0, "rejected": 1}
+    found = httpx.get(f"{services.url('partners_api')}/v1/organisations", params={"search": "Bouwbedrijf Test"}).json()
+    assert [o["name"] for o in found["items"]] == ["Bouwbedrijf Test BV"]
+
+
+def test_organisations_csv_cells(services, tmp_path):
+    file = tmp_path / "huizen.csv"
+    file.write_text("external_id,name,kind,municipality_code,sectors,active\n"
+                    "c-1,Installateur Een,company,GM0406,installation|construction,ja\n"
+                    "c-2,Installateur Twee,company,GM0406,,nee\n"
+                    "c-3,Verkeerde Gemeente,company,0406,,ja\n", encoding="utf-8")
+    result = techniekpact_import(services, "partners", str(file), "--source", "huizen")
+    assert summary(result) == {"created": 2, "updated": 0, "unchanged": 0, "withdrawn": 0, "rejected": 1}
+    [bad] = rejected(tmp_path / "huizen.rejected.jsonl")
+    assert (bad["row"], bad["reason"].split(":")[0]) == (3, "municipality_code")
+    items = httpx.get(f"{services.url('partners_api')}/v1/organisations",
+                      params={"municipality": "GM0406", "limit": 100}).json()["items"]
+    by_name = {o["name"]: o for o in items}
+    assert by_name["Installateur Een"]["sectors"] == ["construction", "installation"]
+    assert by_name["Installateur Twee"]["active"] is False
+
+
+def test_a_refused_import_is_one_line_and_writes_nothing(services, tmp_path):
+    file = tmp_path / "other.csv"
+    file.write_text("external_id,name,kind\nx-1,Niet Van Mij,company\n", encoding="utf-8")
+    wrong_source = issue_token(DEVELOPMENT_JWT_SECRET, subject="t", scopes=["partners:write"], sources=["huizen"])
+    result = techniekpact_import(services, "partners", str(file), "--source", "laren", "--token", wrong_source)
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: the service refused the batch at row 1: HTTP 403 The token may not write for source 'laren'."]
+    assert "Traceback" not in result.stderr
+    found = httpx.get(f"{services.url('partners_api')}/v1/organisations", params={"search": "Niet Van Mij"}).json()
+    assert found["items"] == []
