@@ -31,7 +31,7 @@ DUE_KINDS = {"date": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-(0[1-9]|1[0-2])", "q
              "half": r"\d{4}-H[12]", "year": r"\d{4}"}
 PACT_LEVELS = {"national", "regional", "subregional"}
 MEASURE_KINDS = {"number", "percentage", "qualitative"}
-INDICATOR_FIELDS = {"unit", "measure_kind", "ascending", "baseline", "targets", "aggregation", "series"}
+INDICATOR_FIELDS = {"name", "unit", "measure_kind", "ascending", "baseline", "targets", "aggregation", "series"}
 _REGION_CODE = {
     "country": re.compile(r"^NL\d{2}$"),
     "province": re.compile(r"^PV\d{2}$"),
@@ -549,8 +549,7 @@ class SeedLoader:
                 if (action_id, result["description"]) in results:
                     self.tally("results").add("unchanged")
                     continue
-                self.actions.request("POST", f"/v1/actions/{action_id}/results",
-                                     json=_jsonable({"description": result["description"], **result["indicator"]}))
+                self.actions.request("POST", f"/v1/actions/{action_id}/results", json=_jsonable(result))
                 self.tally("results").add("created")
 
     def load_agenda(self, slug: str, agenda: list[dict[str, Any]]) -> None:

@@ -60,9 +60,11 @@ def test_token_prints_a_token_the_services_accept():
 
 def test_run_serves_all_four_and_sigterm_stops_every_process(database_url):
     ports = [free_port() for _ in range(4)]
+    # --no-seed: the session's shared database stays as the services' tests expect it (seeding on
+    # first start is tested on a database of its own in test_seed.py)
     runner = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "run", "--gateway-port", str(ports[0]), "--actions-port", str(ports[1]),
-         "--partners-port", str(ports[2]), "--metrics-port", str(ports[3])],
+        [sys.executable, "-m", "cli.main", "run", "--no-seed", "--gateway-port", str(ports[0]),
+         "--actions-port", str(ports[1]), "--partners-port", str(ports[2]), "--metrics-port", str(ports[3])],
         env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
