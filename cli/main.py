@@ -1,4 +1,4 @@
-"""`techniekpact`: run, migrate, serve, seed, token, import."""
+"""`techniekpact`: run, migrate, serve, seed, token, import, export."""
 
 import asyncio
 import signal
@@ -256,7 +256,7 @@ def import_file(
     url: Annotated[str | None, typer.Option(help="The service's base URL (default: PARTNERS_API_URL / METRICS_API_URL)")] = None,
     token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
                                                help="Bearer token (default: a development token)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per request (one transaction each)")] = 5000,
     rejected_file: Annotated[Path | None, typer.Option("--rejected", help="Where rejected rows go (JSON lines)")] = None,
 ) -> None:
     """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
@@ -301,6 +301,55 @@ def import_file(
         write_rejected(destination, summary.rejected)
         typer.echo(f"{len(summary.rejected)} rejected rows written to {destination}", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help="actions, partners or series")],
+    format_: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output)", dir_okay=False)] = None,
+    pact: Annotated[str | None, typer.Option(help="actions, partners: only this pact's (slug)")] = None,
+    kind_of: Annotated[str | None, typer.Option("--kind", help="partners: only this kind (e.g. mbo)")] = None,
+    municipality: Annotated[str | None, typer.Option(help="partners: only this municipality (GM code)")] = None,
+    measure: Annotated[str | None, typer.Option(help="series: the measure, e.g. vacancies_new")] = None,
+    region: Annotated[str | None, typer.Option(help="series: the region, e.g. noordvleugel")] = None,
+    occupation: Annotated[str, typer.Option(help="series: the occupation class")] = "total",
+    start: Annotated[str | None, typer.Option("--from", help="series: first period, e.g. 2012")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="series: last period")] = None,
+) -> None:
+    """Write actions, partners or a series as CSV or JSON, read from the services' public lists."""
+    import httpx
+
+    from cli import export as exporting
+
+    if format_ not in ("csv", "json"):
+        fail(f"unknown format '{format_}'; choose csv or json")
+    clients = {name: httpx.Client(base_url=_service_url(name, None), timeout=60) for name in SERVICES}
+    try:
+        if kind == "actions":
+            rows, columns = exporting.actions(clients["actions_api"], clients["partners_api"], pact=pact), exporting.ACTION_COLUMNS
+        elif kind == "partners":
+            rows = exporting.organisations(clients["partners_api"], kind=kind_of, municipality=municipality, pact=pact)
+            columns = exporting.ORGANISATION_COLUMNS
+        elif kind == "series":
+            if not measure or not region:
+                fail("series needs --measure and --region")
+            rows = exporting.series(clients["metrics_api"], measure=measure, region=region, occupation=occupation,
+                                    start=start, end=end)
+            columns = exporting.SERIES_COLUMNS
+        else:
+            fail(f"unknown kind '{kind}'; choose actions, partners or series")
+    except exporting.ExportError as exc:
+        fail(str(exc))
+    finally:
+        for client in clients.values():
+            client.close()
+    text = exporting.as_csv(rows, columns) if format_ == "csv" else exporting.as_json(rows)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} {kind} written to {output}", err=True)
 
 
 def _development_token(scopes: list[str], sources: list[str], *, subject: str = "techniekpact-cli",

@@ -4,6 +4,9 @@ the figures can be checked exactly and nothing another test does interferes)."""
 
 import asyncio
 import copy
+import csv
+import io
+import json
 import os
 import signal
 import subprocess
@@ -311,3 +314,33 @@ def test_run_seeds_an_empty_database_on_first_start(database_server_url):
         runner.send_signal(signal.SIGTERM)
         runner.wait(30)
         asyncio.run(drop_database(url))
+
+
+def techniekpact(stack: Stack, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ACTIONS_API_URL": stack.url("actions_api"), "PARTNERS_API_URL": stack.url("partners_api"),
+             "METRICS_API_URL": stack.url("metrics_api")})
+
+
+@pytest.mark.e2e
+def test_export_actions_partners_and_a_series(empty_stack, seeded, tmp_path):
+    result = techniekpact(empty_stack, "export", "actions", "--pact", "techniekpact-noordvleugel")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["number"] for row in rows] == [str(n) for n in range(1, 9)]
+    assert "Campusinitiatief maritiem (Den Helder)" in rows[3]["lead"].split("; ")
+    assert rows[6]["lead"] == "Gemeente Utrecht; Provincie Utrecht"
+
+    result = techniekpact(empty_stack, "export", "partners", "--pact", "techniekpact-gooi-vechtstreek",
+                          "--format", "json", "--output", str(tmp_path / "members.json"))
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads((tmp_path / "members.json").read_text(encoding="utf-8"))) == 32
+
+    result = techniekpact(empty_stack, "export", "series", "--measure", "vacancies_new", "--region", "noordvleugel",
+                          "--occupation", "technical_industry_ict", "--from", "2012", "--to", "2012", "--format", "json")
+    [point] = json.loads(result.stdout)
+    assert (point["period"], point["value"], point["derived"]) == ("2012", 35587, True)
+
+    result = techniekpact(empty_stack, "export", "series", "--measure", "vacancies_new")
+    assert (result.returncode, result.stderr.strip()) == (1, "error: series needs --measure and --region")

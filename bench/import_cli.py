@@ -1,0 +1,122 @@
+"""Measure `techniekpact import` end to end: the command, its progress bar, HTTP, the services.
+
+    .venv/bin/python bench/import_cli.py [--rows 100000] [--organisations 10000]
+
+Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server at
+127.0.0.1:5432): creates a fresh database, migrates it, starts metrics_api and partners_api on free
+ports, loads the seed's reference data (regions, measures, classes) and prints, for each run of
+`techniekpact import` as a subprocess (progress bar drawn as on a terminal):
+
+1. a `--rows` CSV of observations (`;`, decimal commas) into the empty table, batch size 1,000
+   (the default) and then 10,000 (a second metric, new periods), rows/s;
+2. the first file again: every row unchanged;
+3. a JSON file of `--organisations` organisations through the municipal push, then again unchanged.
+The database is dropped at the end.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from cli.migrate import upgrade_all  # noqa: E402
+from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
+from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, read_seed  # noqa: E402
+from common.auth import issue_token  # noqa: E402
+from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
+from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
+
+OCCUPATIONS = ("total", "technical_industry", "ict")
+
+
+def observations_csv(path: Path, rows: int, measure: str, first_year: int) -> None:
+    regions = [region["code"] for region in read_seed().regions if region["kind"] != "aggregate"]
+    months = [f"{year}-{month:02d}" for year in range(first_year, first_year + 200) for month in range(1, 13)]
+    random.seed(rows)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("measure;region;period;occupation;value;status\n")
+        written = 0
+        for period in months:
+            for region in regions:
+                for occupation in OCCUPATIONS:
+                    if written == rows:
+                        return
+                    value = f"{random.randint(0, 50_000)},5" if written % 10 == 0 else str(random.randint(0, 50_000))
+                    out.write(f"{measure};{region};{period};{occupation};{value};final\n")
+                    written += 1
+
+
+def organisations_json(path: Path, count: int) -> None:
+    kinds = ["company", "vmbo", "mbo", "training_company", "employer_organisation"]
+    records = [{"external_id": f"org-{n}", "name": f"Organisatie {n}", "kind": kinds[n % len(kinds)],
+                "municipality_code": "GM0402", "sectors": ["metal"] if n % 3 == 0 else []} for n in range(count)]
+    path.write_text(json.dumps({"records": records}), encoding="utf-8")
+
+
+def timed_import(stack: Stack, kind: str, path: Path, source: str, *extra: str) -> tuple[float, str]:
+    env = {**os.environ, "METRICS_API_URL": stack.url("metrics_api"), "PARTNERS_API_URL": stack.url("partners_api"),
+           "TTY_INTERACTIVE": "1", "FORCE_COLOR": "1", "COLUMNS": "100"}
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "cli.main", "import", kind, str(path), "--source", source, *extra],
+                            env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"import failed ({result.returncode}): {result.stderr[-2000:]}")
+    table = [line for line in result.stdout.splitlines() if "│" in line]
+    return elapsed, table[-1].strip() if table else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--organisations", type=int, default=10_000)
+    args = parser.parse_args()
+
+    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or \
+        "postgresql://postgres@127.0.0.1:5432/postgres"
+    url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
+    asyncio.run(ensure_database(url))
+    upgrade_all(url)
+    stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"LOG_LEVEL": "WARNING"})
+    stack.start(("metrics_api", "partners_api"))
+    try:
+        stack.wait_ready(timeout=60)
+        token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=SCOPES, sources=[PARTNER_SOURCE])
+        loader = SeedLoader(read_seed(), actions_url="http://127.0.0.1:1", partners_url=stack.url("partners_api"),
+                            metrics_url=stack.url("metrics_api"), token=token)
+        loader.load_reference()
+        loader.close()
+        with tempfile.TemporaryDirectory() as directory:
+            first, second = Path(directory) / "open.csv", Path(directory) / "new.csv"
+            observations_csv(first, args.rows, "vacancies_open", 1950)
+            observations_csv(second, args.rows, "vacancies_new", 1950)
+            for label, path, extra in (
+                (f"{args.rows:,} observations (CSV), batch 1,000, empty table", first, ()),
+                (f"{args.rows:,} observations (CSV), batch 10,000, another measure", second, ("--batch-size", "10000")),
+                (f"the first {args.rows:,} again, all unchanged, batch 1,000", first, ()),
+            ):
+                elapsed, row = timed_import(stack, "observations", path, "uwv", *extra)
+                print(f"{label}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s   [{row}]")
+            organisations = Path(directory) / "organisations.json"
+            organisations_json(organisations, args.organisations)
+            for label in ("new", "again, all unchanged"):
+                elapsed, row = timed_import(stack, "partners", organisations, "bench")
+                print(f"{args.organisations:,} organisations (JSON), batch 1,000, {label}: {elapsed:.1f} s, "
+                      f"{args.organisations / elapsed:,.0f} rows/s   [{row}]")
+    finally:
+        stack.stop()
+        asyncio.run(drop_database(url))
+
+
+if __name__ == "__main__":
+    main()
