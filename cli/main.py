@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from cli.migrate import upgrade_all
 from cli.processes import PROCESSES, SERVICES, Stack, StackError, port_is_free
 from common.postgres_server import DATA_DIR, DatabaseUnavailable, EmbeddedPostgres, check_reachable, ensure_database, with_database
 
@@ -74,6 +73,8 @@ class DatabaseHandle:
 @app.command()
 def migrate() -> None:
     """Bring the actions, partners and metrics schemas to their latest revision."""
+    from cli.migrate import upgrade_all  # alembic: a second of start-up the other commands need not pay
+
     with DatabaseHandle() as url:
         upgrade_all(url)
         typer.echo("migrated actions, partners and metrics to head")
@@ -100,6 +101,8 @@ def run(
     stop_requested = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop_requested.set())
+
+    from cli.migrate import upgrade_all
 
     with DatabaseHandle() as url:
         upgrade_all(url)

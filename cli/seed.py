@@ -9,7 +9,10 @@ which is what makes a second run change nothing.
 
 import json
 import re
+import threading
 import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,6 +257,16 @@ def _pact_problems(document: PactDocument, organisations: dict, regions: dict, m
 # --- loading through the services' APIs ------------------------------------------------------
 
 SCOPES = ["metrics:admin", "metrics:write", "partners:write", "actions:write"]
+# Independent writes (the actions of a pact, their milestones, the members) go a few at a time:
+# most of a seed's time is request round trips, which overlap well across three services.
+WORKERS = 4
+_TALLY_LOCK = threading.Lock()
+
+
+def _concurrently(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+    """work(item) for every item, WORKERS at a time; the results in the items' order, the first error raised."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(work, items))
 
 
 def _retryable(response: httpx.Response) -> bool:
@@ -271,7 +284,8 @@ class Tally:
     unchanged: int = 0
 
     def add(self, outcome: str, count: int = 1) -> None:
-        setattr(self, outcome, getattr(self, outcome) + count)
+        with _TALLY_LOCK:
+            setattr(self, outcome, getattr(self, outcome) + count)
 
     @property
     def changed(self) -> int:
@@ -399,27 +413,31 @@ class SeedLoader:
 
     # metrics_api ---------------------------------------------------------------------------
 
-    def _put_reference(self, kind: str, path: str, records: list[dict[str, Any]]) -> None:
-        """PUT what is absent or different (with If-Match: the seed's word replaces a hand edit)."""
+    def _put_reference(self, kind: str, path: str, records: list[dict[str, Any]], level: Callable[[dict], int]) -> None:
+        """PUT what is absent or different (with If-Match: the seed's word replaces a hand edit),
+        level by level: the parents and members a code names exist before it."""
         current = {item["code"]: item for item in self.metrics.items(path)}
-        for record in records:
+
+        def put(record: dict[str, Any]) -> None:
             body = {key: value for key, value in record.items() if key != "code"}
             existing = current.get(record["code"])
             if existing is not None and not _differs(body, existing):
                 self.tally(kind).add("unchanged")
-                continue
+                return
             headers = {"If-Match": f'"{existing["version"]}"'} if existing is not None else {}
             self.metrics.request("PUT", f"{path}/{record['code']}", json=body, headers=headers)
             self.tally(kind).add("created" if existing is None else "updated")
 
+        for depth in sorted({level(record) for record in records}):
+            _concurrently(put, [record for record in records if level(record) == depth])
+
     def load_reference(self) -> None:
         self.say("metrics: occupation classes, measures, regions")
-        # parents and members before the codes that name them
-        occupations = sorted(self.seed.occupations, key=lambda item: (item.get("parent") is not None, bool(item.get("members"))))
-        self._put_reference("occupations", "/v1/occupations", occupations)
-        self._put_reference("measures", "/v1/measures", self.seed.measures)
+        self._put_reference("occupations", "/v1/occupations", self.seed.occupations,
+                            lambda item: 2 if item.get("members") else int(item.get("parent") is not None))
+        self._put_reference("measures", "/v1/measures", self.seed.measures, lambda item: 0)
         order = ["country", "province", "labour_market_region", "municipality", "aggregate"]
-        self._put_reference("regions", "/v1/regions", sorted(self.seed.regions, key=lambda item: order.index(item["kind"])))
+        self._put_reference("regions", "/v1/regions", self.seed.regions, lambda item: order.index(item["kind"]))
 
     def load_observations(self) -> None:
         """Through the feed, unless the service serves these very figures already: a feed post is
@@ -461,14 +479,15 @@ class SeedLoader:
             return
         slug = document.pact["slug"]
         present = {member["organisation_id"] for member in self.partners.items(f"/v1/pacts/{slug}/members")}
-        for external_id in document.members["organisations"]:
-            organisation_id = self.organisation_ids[external_id]
-            if organisation_id in present:
-                self.tally("memberships").add("unchanged")
-                continue
+        wanted = [self.organisation_ids[external_id] for external_id in document.members["organisations"]]
+        self.tally("memberships").add("unchanged", sum(1 for organisation_id in wanted if organisation_id in present))
+
+        def join(organisation_id: str) -> None:
             self.partners.request("POST", f"/v1/pacts/{slug}/members", json={
                 "organisation_id": organisation_id, "joined_on": str(document.members["joined_on"])})
             self.tally("memberships").add("created")
+
+        _concurrently(join, [organisation_id for organisation_id in wanted if organisation_id not in present])
 
     # actions_api ---------------------------------------------------------------------------
 
@@ -487,6 +506,7 @@ class SeedLoader:
 
     def load_lines(self, slug: str, lines: list[dict[str, Any]]) -> None:
         current = {line["number"]: line for line in self.actions.request("GET", f"/v1/pacts/{slug}/lines")["items"]}
+        absent_goals = []
         for line in lines:
             existing = current.get(line["number"])
             if existing is None:
@@ -496,23 +516,24 @@ class SeedLoader:
             else:
                 self.tally("action lines").add("unchanged")
             have = {goal["name"] for goal in existing.get("goals", [])}
-            for goal in line.get("goals", []):
-                if goal["name"] in have:
-                    self.tally("goals").add("unchanged")
-                    continue
-                self.actions.request("POST", f"/v1/lines/{existing['id']}/goals", json=_jsonable(goal))
-                self.tally("goals").add("created")
+            self.tally("goals").add("unchanged", sum(1 for goal in line.get("goals", []) if goal["name"] in have))
+            absent_goals += [(existing["id"], goal) for goal in line.get("goals", []) if goal["name"] not in have]
+
+        def create_goal(item: tuple[str, dict[str, Any]]) -> None:
+            self.actions.request("POST", f"/v1/lines/{item[0]}/goals", json=_jsonable(item[1]))
+            self.tally("goals").add("created")
+
+        _concurrently(create_goal, absent_goals)
 
     def load_actions(self, slug: str, actions: list[dict[str, Any]]) -> None:
         current = {(action["line_number"], action["number"]): action
                    for action in self.actions.items("/v1/actions", pact=slug)}
-        loaded = []
-        for action in actions:
+
+        def create_if_absent(action: dict[str, Any]) -> tuple[dict[str, Any], str]:
             existing = current.get((action["line"], action["number"]))
             if existing is not None:
                 self.tally("actions").add("unchanged")
-                loaded.append((action, existing["id"]))
-                continue
+                return action, existing["id"]
             body = {
                 "line": action["line"], "number": action["number"], "title": action["title"],
                 "description": action.get("description"), "aim": action.get("aim"), "ambition": action.get("ambition"),
@@ -520,8 +541,9 @@ class SeedLoader:
             }
             answer = self.actions.request("POST", f"/v1/pacts/{slug}/actions", json=body)
             self.tally("actions").add("created")
-            loaded.append((action, answer["id"]))
-        self._load_children(loaded)
+            return action, answer["id"]
+
+        self._load_children(_concurrently(create_if_absent, actions))
 
     def _participant(self, participant: dict[str, Any]) -> dict[str, Any]:
         return {"role": participant["role"],
@@ -538,29 +560,36 @@ class SeedLoader:
             joined = ",".join(ids[chunk:chunk + 100])
             milestones |= {(m["action_id"], m["title"]) for m in self.actions.items("/v1/milestones", action_ids=joined)}
             results |= {(r["action_id"], r["description"]) for r in self.actions.items("/v1/results", action_ids=joined)}
+        writes = []
         for action, action_id in actions:
             for goal in action.get("operational_goals", []):
                 if (action_id, goal["title"]) in milestones:
                     self.tally("operational goals").add("unchanged")
-                    continue
-                self.actions.request("POST", f"/v1/actions/{action_id}/milestones", json=_jsonable(goal))
-                self.tally("operational goals").add("created")
+                else:
+                    writes.append(("operational goals", f"/v1/actions/{action_id}/milestones", goal))
             for result in action.get("results", []):
                 if (action_id, result["description"]) in results:
                     self.tally("results").add("unchanged")
-                    continue
-                self.actions.request("POST", f"/v1/actions/{action_id}/results", json=_jsonable(result))
-                self.tally("results").add("created")
+                else:
+                    writes.append(("results", f"/v1/actions/{action_id}/results", result))
+
+        def create(write: tuple[str, str, dict[str, Any]]) -> None:
+            self.actions.request("POST", write[1], json=_jsonable(write[2]))
+            self.tally(write[0]).add("created")
+
+        _concurrently(create, writes)
 
     def load_agenda(self, slug: str, agenda: list[dict[str, Any]]) -> None:
         current = {(item["on"], item["label"]) for item in self.actions.items(f"/v1/pacts/{slug}/agenda")}
-        for item in agenda:
-            body = {"on": str(item["date"]), "when": item.get("when"), "label": item["label"], "kind": item["kind"]}
-            if (body["on"], body["label"]) in current:
-                self.tally("agenda items").add("unchanged")
-                continue
+        bodies = [{"on": str(item["date"]), "when": item.get("when"), "label": item["label"], "kind": item["kind"]}
+                  for item in agenda]
+        self.tally("agenda items").add("unchanged", sum(1 for body in bodies if (body["on"], body["label"]) in current))
+
+        def create(body: dict[str, Any]) -> None:
             self.actions.request("POST", f"/v1/pacts/{slug}/agenda", json=body)
             self.tally("agenda items").add("created")
+
+        _concurrently(create, [body for body in bodies if (body["on"], body["label"]) not in current])
 
 
 def database_is_empty(actions_url: str) -> bool:
