@@ -12,8 +12,6 @@ from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, read_seed
 from common.auth import issue_token
 from common.settings import DEVELOPMENT_JWT_SECRET
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(scope="module")
 def services(empty_stack):
@@ -54,6 +52,7 @@ def series_value(stack, region: str, period: str, occupation: str = "total"):
     return points[0]["value"] if points else None
 
 
+@pytest.mark.e2e
 def test_observations_csv_with_a_bad_row(services, tmp_path):
     file = tmp_path / "uwv.csv"
     file.write_text("measure;region;period;occupation;value;status\n"
@@ -75,6 +74,7 @@ def test_observations_csv_with_a_bad_row(services, tmp_path):
     assert len(rejected(tmp_path / "again.jsonl")) == 1
 
 
+@pytest.mark.e2e
 def test_a_clean_file_exits_zero(services, tmp_path):
     file = tmp_path / "clean.json"
     file.write_text(json.dumps({"observations": [
@@ -86,6 +86,7 @@ def test_a_clean_file_exits_zero(services, tmp_path):
     assert not (tmp_path / "clean.rejected.jsonl").exists()
 
 
+@pytest.mark.e2e
 def test_organisations_json_then_a_revision(services, tmp_path):
     file = tmp_path / "hilversum.json"
     records = [
@@ -109,6 +110,7 @@ def test_organisations_json_then_a_revision(services, tmp_path):
     assert [o["name"] for o in found["items"]] == ["Bouwbedrijf Test BV"]
 
 
+@pytest.mark.e2e
 def test_organisations_csv_cells(services, tmp_path):
     file = tmp_path / "huizen.csv"
     file.write_text("external_id,name,kind,municipality_code,sectors,active\n"
@@ -126,6 +128,7 @@ def test_organisations_csv_cells(services, tmp_path):
     assert by_name["Installateur Twee"]["active"] is False
 
 
+@pytest.mark.e2e
 def test_a_refused_import_is_one_line_and_writes_nothing(services, tmp_path):
     file = tmp_path / "other.csv"
     file.write_text("external_id,name,kind\nx-1,Niet Van Mij,company\n", encoding="utf-8")
@@ -137,3 +140,24 @@ def test_a_refused_import_is_one_line_and_writes_nothing(services, tmp_path):
     assert "Traceback" not in result.stderr
     found = httpx.get(f"{services.url('partners_api')}/v1/organisations", params={"search": "Niet Van Mij"}).json()
     assert found["items"] == []
+
+
+def test_a_retried_batch_keeps_its_idempotency_key():
+    """503 then 200: the retry carries the first attempt's key, so the service can answer instead of redoing."""
+    from cli.importer import TARGETS, Importer, Summary
+
+    keys = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["Idempotency-Key"])
+        if len(keys) == 1:
+            return httpx.Response(503, json={"title": "Service Unavailable"})
+        return httpx.Response(200, json={"batch_id": "b", "received": 1, "inserted": 1, "revised": 0, "unchanged": 0})
+
+    with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
+        summary = Summary()
+        Importer(client, TARGETS["observations"], "uwv", "token", send_csv=True).send_batch(
+            0, [{"measure": "vacancies_new", "region": "PV27", "period": "2013", "occupation": "total", "value": "1"}],
+            summary)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert summary.counts["inserted"] == 1
