@@ -381,11 +381,14 @@ class SeedLoader:
         self.partners = _Api(partners_url, token)
         self.metrics = _Api(metrics_url, token)
         self.say = say
-        self.tallies: dict[str, Tally] = {}
+        # in the order a run loads them, so the summary reads top to bottom
+        self.tallies: dict[str, Tally] = {name: Tally() for name in (
+            "occupations", "measures", "regions", "observations", "organisations", "pacts", "action lines", "goals",
+            "actions", "operational goals", "results", "agenda items", "memberships")}
         self.organisation_ids: dict[str, str] = {}
 
     def tally(self, name: str) -> Tally:
-        return self.tallies.setdefault(name, Tally())
+        return self.tallies[name]
 
     def check(self) -> None:
         problems_found = problems(self.seed)
