@@ -1,11 +1,15 @@
-"""Measure `techniekpact import` end to end: the command, its progress bar, HTTP, the services.
+"""Measure `techniekpact seed` and `techniekpact import` end to end: the command, its progress bar,
+HTTP, the services.
 
-    .venv/bin/python bench/import_cli.py [--rows 100000] [--organisations 10000]
+    .venv/bin/python bench/seed_import.py [--rows 100000] [--organisations 10000]
 
 Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server at
-127.0.0.1:5432): creates a fresh database, migrates it, starts metrics_api and partners_api on free
-ports, loads the seed's reference data (regions, measures, classes) and prints, for each run of
-`techniekpact import` as a subprocess (progress bar drawn as on a terminal):
+127.0.0.1:5432): creates a fresh database, migrates it, starts the three services on free ports and
+prints:
+
+0. `techniekpact seed` on the empty database, then again (nothing to do), seconds;
+
+then, for each run of `techniekpact import` as a subprocess (progress bar drawn as on a terminal):
 
 1. a `--rows` CSV of observations (`;`, decimal commas) into the empty table with the default
    batch size (5,000), then the same rows of a second measure with batches of 1,000 and of 10,000;
@@ -32,10 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from cli.migrate import upgrade_all  # noqa: E402
 from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
-from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, read_seed  # noqa: E402
-from common.auth import issue_token  # noqa: E402
+from cli.seed import read_seed  # noqa: E402
 from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
-from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 
 OCCUPATIONS = ("total", "technical_industry", "ict")
 
@@ -64,15 +66,14 @@ def organisations_json(path: Path, count: int) -> None:
     path.write_text(json.dumps({"records": records}), encoding="utf-8")
 
 
-def timed_import(stack: Stack, kind: str, path: Path, source: str, *extra: str) -> tuple[float, str]:
-    env = {**os.environ, "METRICS_API_URL": stack.url("metrics_api"), "PARTNERS_API_URL": stack.url("partners_api"),
-           "TTY_INTERACTIVE": "1", "FORCE_COLOR": "1", "COLUMNS": "100"}
+def timed(stack: Stack, *command: str) -> tuple[float, str]:
+    env = {**os.environ, "ACTIONS_API_URL": stack.url("actions_api"), "METRICS_API_URL": stack.url("metrics_api"),
+           "PARTNERS_API_URL": stack.url("partners_api"), "TTY_INTERACTIVE": "1", "FORCE_COLOR": "1", "COLUMNS": "100"}
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "cli.main", "import", kind, str(path), "--source", source, *extra],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "cli.main", *command], env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"import failed ({result.returncode}): {result.stderr[-2000:]}")
+        raise SystemExit(f"{command[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
     table = [line for line in result.stdout.splitlines() if "│" in line]
     return elapsed, table[-1].strip() if table else ""
 
@@ -89,14 +90,12 @@ def main() -> None:
     asyncio.run(ensure_database(url))
     upgrade_all(url)
     stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"LOG_LEVEL": "WARNING"})
-    stack.start(("metrics_api", "partners_api"))
+    stack.start(("actions_api", "partners_api", "metrics_api"))
     try:
         stack.wait_ready(timeout=60)
-        token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=SCOPES, sources=[PARTNER_SOURCE])
-        loader = SeedLoader(read_seed(), actions_url="http://127.0.0.1:1", partners_url=stack.url("partners_api"),
-                            metrics_url=stack.url("metrics_api"), token=token)
-        loader.load_reference()
-        loader.close()
+        for label in ("on the empty database", "again, nothing to do"):
+            elapsed, _ = timed(stack, "seed")
+            print(f"techniekpact seed {label}: {elapsed:.1f} s")
         with tempfile.TemporaryDirectory() as directory:
             first, second, third = (Path(directory) / f"{name}.csv" for name in ("open", "new", "jobs"))
             observations_csv(first, args.rows, "vacancies_open", 1950)
@@ -108,12 +107,12 @@ def main() -> None:
                 (f"{args.rows:,} observations of a third measure, batch 10,000", third, ("--batch-size", "10000")),
                 (f"the first {args.rows:,} again, all unchanged, batch 5,000", first, ()),
             ):
-                elapsed, row = timed_import(stack, "observations", path, "uwv", *extra)
+                elapsed, row = timed(stack, "import", "observations", str(path), "--source", "uwv", *extra)
                 print(f"{label}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s   [{row}]")
             organisations = Path(directory) / "organisations.json"
             organisations_json(organisations, args.organisations)
             for label in ("new", "again, all unchanged"):
-                elapsed, row = timed_import(stack, "partners", organisations, "bench")
+                elapsed, row = timed(stack, "import", "partners", str(organisations), "--source", "bench")
                 print(f"{args.organisations:,} organisations (JSON), batch 5,000, {label}: {elapsed:.1f} s, "
                       f"{args.organisations / elapsed:,.0f} rows/s   [{row}]")
     finally:
