@@ -18,6 +18,7 @@ class Strict(BaseModel):
 
 
 class RegionIn(Strict):
+    code: Code | None = Field(None, description="Optional; if given, the code in the path")
     name: Name
     kind: RegionKind
     parent: Code | None = Field(None, description="The region this one lies in, e.g. a municipality's province")
@@ -36,6 +37,7 @@ class RegionOut(BaseModel):
 
 
 class MeasureIn(Strict):
+    code: Code | None = Field(None, description="Optional; if given, the code in the path")
     name: Name
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     unit_multiplier: int = Field(0, ge=-9, le=12, description="Values are in units of 10**unit_multiplier")
@@ -55,6 +57,7 @@ class MeasureOut(BaseModel):
 
 
 class OccupationIn(Strict):
+    code: Code | None = Field(None, description="Optional; if given, the code in the path")
     name: Name
     parent: Code | None = None
     members: list[Code] = Field(default_factory=list, max_length=1000,

@@ -36,6 +36,12 @@ def _path_code_error(reason: str) -> Exception:
     return invalid([field_error("code", reason, **{"in": "path"})])
 
 
+def _same_code(code: str, body_code: str | None) -> None:
+    """A body may repeat its code (as seed files list them); it must then be the path's."""
+    if body_code is not None and body_code != code:
+        raise invalid([field_error("code", f"The body names '{body_code}', the path '{code}'.")])
+
+
 # ---- regions ---------------------------------------------------------------------------------
 
 async def _region_links(session: AsyncSession, codes: Sequence[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -96,6 +102,7 @@ async def _aggregate_closure(session: AsyncSession, start: Sequence[str]) -> set
 
 
 async def put_region(session: AsyncSession, request: Request, code: str, body: RegionIn) -> tuple[RegionOut, bool]:
+    _same_code(code, body.code)
     pattern, shape = REGION_CODE_PATTERNS[body.kind]
     if not pattern.match(code):
         raise _path_code_error(f"A region of kind {body.kind} has a code of {shape}.")
@@ -172,8 +179,9 @@ async def get_measure(session: AsyncSession, code: str) -> MeasureOut:
 async def put_measure(session: AsyncSession, request: Request, code: str, body: MeasureIn) -> tuple[MeasureOut, bool]:
     if not CODE_PATTERN.match(code):
         raise _path_code_error("A measure code is a lowercase identifier, e.g. vacancies_new.")
+    _same_code(code, body.code)
     measure = await session.get(Measure, code, with_for_update=True)
-    fields = body.model_dump()
+    fields = body.model_dump(exclude={"code"})
     if measure is None:
         measure = Measure(code=code, version=1, **fields)
         session.add(measure)
@@ -247,6 +255,7 @@ async def put_occupation(session: AsyncSession, request: Request, code: str,
                          body: OccupationIn) -> tuple[OccupationOut, bool]:
     if not CODE_PATTERN.match(code):
         raise _path_code_error("An occupation class code is a lowercase identifier, e.g. technical_industry.")
+    _same_code(code, body.code)
     errors: list[dict[str, Any]] = []
     members = list(dict.fromkeys(body.members))
     wanted = set(members) | ({body.parent} if body.parent else set())

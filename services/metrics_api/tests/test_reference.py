@@ -129,3 +129,20 @@ async def test_reference_data_needs_metrics_admin(client, token, app):
         assert response.status_code == 403 and response.headers["content-type"] == "application/problem+json"
     for table in ("regions", "measures", "occupations"):
         assert await count_rows(app.state.database, table) == 0
+
+
+async def test_a_body_may_repeat_its_code_but_not_another(client, admin, app):
+    created = await client.put("/v1/regions/NL01", json={"code": "NL01", "name": "Nederland", "kind": "country"},
+                               headers=admin)
+    assert created.status_code == 201
+    measure = {"code": "vacancies_new", "name": "Ontstane vacatures", "unit": "vacatures", "kind": "flow"}
+    assert (await client.put("/v1/measures/vacancies_new", json=measure, headers=admin)).status_code == 201
+    assert (await client.put("/v1/measures/vacancies_new", json=measure, headers=admin)).status_code == 200
+    for path, body in (("regions/PV24", {"code": "PV26", "name": "Flevoland", "kind": "province"}),
+                       ("measures/jobs", {**measure, "code": "banen"}),
+                       ("occupations/total", {"code": "totaal", "name": "Totaal"})):
+        response = await client.put(f"/v1/{path}", json=body, headers=admin)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "code"
+    assert await count_rows(app.state.database, "regions") == 1
+    assert await count_rows(app.state.database, "measures") == 1
+    assert await count_rows(app.state.database, "occupations") == 0
