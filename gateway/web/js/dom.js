@@ -41,9 +41,13 @@ export function scrollBox(label, ...content) {
   return h("div", { class: "table-scroll", role: "region", tabindex: "0", "aria-label": label }, ...content);
 }
 
-export function table(caption, headings, rows, { numeric = [], label = caption } = {}) {
+/** `stack`: at phone width each row becomes a block of "heading: value" lines (see app.css). */
+export function table(caption, headings, rows, { numeric = [], label = caption, stack = false } = {}) {
+  if (stack) {
+    for (const row of rows) [...row.children].forEach((cell, i) => { cell.dataset.label = headings[i]; });
+  }
   return scrollBox(label,
-    h("table", {},
+    h("table", { class: stack ? "stack" : null },
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, headings.map((text, i) =>
         h("th", { scope: "col", class: numeric.includes(i) ? "num" : null }, text)))),

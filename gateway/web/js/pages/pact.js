@@ -63,7 +63,7 @@ function agenda(items) {
   return table(null, ["Wanneer", "Wat", "Soort"], sorted.map((item) => h("tr", {},
     h("td", {}, h("time", { datetime: item.on || "" }, item.when || fmt.date(item.on))),
     h("td", {}, item.label),
-    h("td", {}, fmt.agendaKind(item.kind)))), { label: "Agenda" });
+    h("td", {}, fmt.agendaKind(item.kind)))), { label: "Agenda", stack: true });
 }
 
 function members(connection) {
@@ -123,7 +123,7 @@ export async function render(view, { slug }) {
         h("h4", {}, "Acties"),
         actions.length
           ? table(null, ["Nr.", "Actie", "Status", "Trekker", "Volgende mijlpaal"], actions.map(actionRow),
-            { numeric: [0], label: `Acties van actielijn ${line.number}` })
+            { numeric: [0], label: `Acties van actielijn ${line.number}`, stack: true })
           : h("p", {}, "Geen acties onder deze actielijn."));
     }),
     nodes(pact.members).length ? [h("h2", {}, "Aangesloten partijen"), members(pact.members)] : null,

@@ -50,7 +50,7 @@ export async function render(view, { id }) {
         h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`)),
         h("td", {}, action.pact?.name || fmt.DASH),
         h("td", {}, rolesOf(action, org.id)),
-        h("td", {}, statusBadge(action.status)))), { label: "Acties" })
+        h("td", {}, statusBadge(action.status)))), { label: "Acties", stack: true })
       : h("p", {}, "Neemt (nog) niet deel aan acties."),
   );
 }
