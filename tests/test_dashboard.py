@@ -44,6 +44,11 @@ async def test_every_module_and_asset_is_served_with_its_type(gateway):
     assert (WEB_DIR / "vendor" / "chart.js.LICENSE.md").read_text().startswith("The MIT License")
 
 
+def test_the_page_preloads_every_module():
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', (WEB_DIR / "index.html").read_text()))
+    assert preloaded == {module.relative_to(WEB_DIR).as_posix() for module in _modules()}
+
+
 def test_every_relative_import_points_at_a_file():
     for module in _modules():
         for target in IMPORT.findall(module.read_text()):

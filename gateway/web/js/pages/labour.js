@@ -22,6 +22,18 @@ export const QUERY = `query LabourMarket($region: String!, $measure: String!) {
 const REGION_KINDS = ["aggregate", "country", "province", "labour_market_region"];
 
 let chart = null;
+let chartLibrary = null;
+
+/** Chart.js 4 (MIT, vendor/chart.js.LICENSE.md), loaded when a chart is first drawn: its UMD build sets window.Chart. */
+function loadChartLibrary() {
+  chartLibrary ??= new Promise((resolve, reject) => {
+    const script = h("script", { src: "vendor/chart.umd.min.js" });
+    script.addEventListener("load", () => resolve(window.Chart));
+    script.addEventListener("error", () => reject(new Error("De grafiekbibliotheek kon niet worden geladen.")));
+    document.head.append(script);
+  });
+  return chartLibrary;
+}
 
 function byPeriod(series) {
   return new Map((series?.points || []).map((point) => [point.period, point]));
@@ -49,10 +61,10 @@ function regionPicker(regions, current) {
   return form;
 }
 
-function drawChart(canvas, periods, lookups, shares) {
+function drawChart(Chart, canvas, periods, lookups, shares) {
   if (chart) chart.destroy();
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  chart = new window.Chart(canvas, {
+  chart = new Chart(canvas, {
     data: {
       labels: periods.map(fmt.period),
       datasets: [
@@ -105,7 +117,7 @@ function drawChart(canvas, periods, lookups, shares) {
 
 export async function render(view, { query }) {
   const region = query.get("regio") || DEFAULT_REGION;
-  const { data, errors } = await gql(QUERY, { region, measure: MEASURE });
+  const [{ data, errors }, Chart] = await Promise.all([gql(QUERY, { region, measure: MEASURE }), loadChartLibrary()]);
   const regions = data.regions || [];
   const regionName = regions.find((r) => r.code === region)?.name || region;
   const series = CLASSES.map((c) => data[c.alias]);
@@ -146,5 +158,5 @@ export async function render(view, { query }) {
     h("p", { class: "help" }, "Technisch aandeel: technische en industrieberoepen plus informaticaberoepen, gedeeld door alle nieuwe vacatures. Bron: UWV."),
   );
   // Chart.js sizes itself from its container, so it draws once the page is in the document.
-  return () => drawChart(canvas, periods, lookups, shares);
+  return () => drawChart(Chart, canvas, periods, lookups, shares);
 }
