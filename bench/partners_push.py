@@ -58,8 +58,9 @@ def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, 
         response = client.put("/v1/sources/bench/organisations", json={"records": records[start:start + batch]},
                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{start}"})
         response.raise_for_status()
+        answer = response.json()
         for key in totals:
-            totals[key] += response.json()[key]
+            totals[key] += answer[key]
     return time.perf_counter() - started, totals
 
 
