@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 SAME_KEY_AT_ONCE = 100
+REGION, MEASURE, OCCUPATION = "GM9901", "probe_vacancies", "probe_total"
 
 
 async def _fire(url: str, method: str, body: dict, headers: dict) -> list[httpx.Response]:
@@ -47,10 +48,11 @@ async def test_one_municipal_push_sent_100_times_at_once_has_one_effect(stack, t
 
 
 async def _reference_data(client: httpx.AsyncClient, admin: dict) -> None:
+    # Codes of their own: the stack shares its database with other tests, which create the real ones.
     for path, body in [
-        ("/v1/regions/GM0402", {"name": "Hilversum", "kind": "municipality"}),
-        ("/v1/measures/vacancies_new", {"name": "Ontstane vacatures", "unit": "vacatures", "kind": "flow"}),
-        ("/v1/occupations/total", {"name": "Totaal"}),
+        (f"/v1/regions/{REGION}", {"name": "Proefgemeente", "kind": "municipality"}),
+        (f"/v1/measures/{MEASURE}", {"name": "Proefvacatures", "unit": "vacatures", "kind": "flow"}),
+        (f"/v1/occupations/{OCCUPATION}", {"name": "Proeftotaal"}),
     ]:
         response = await client.put(path, json=body, headers=admin)
         assert response.status_code in (200, 201), response.text
@@ -61,15 +63,15 @@ async def test_one_feed_batch_sent_100_times_at_once_has_one_effect(stack, token
     async with httpx.AsyncClient(base_url=stack.url("metrics_api")) as client:
         await _reference_data(client, {"Authorization": f"Bearer {token('metrics:admin')}"})
     period = f"{1900 + uuid.uuid4().int % 100}"
-    body = {"observations": [{"measure": "vacancies_new", "region": "GM0402", "period": period,
-                              "occupation": "total", "value": 1234, "status": "final"}]}
+    body = {"observations": [{"measure": MEASURE, "region": REGION, "period": period,
+                              "occupation": OCCUPATION, "value": 1234, "status": "final"}]}
     headers = {"Authorization": f"Bearer {token('metrics:write', sources=[source])}",
                "Idempotency-Key": str(uuid.uuid4())}
     answer = _one_answer(await _fire(f"{stack.url('metrics_api')}/v1/feeds/{source}/observations", "POST", body, headers))
     assert answer["received"] == 1
     async with httpx.AsyncClient(base_url=stack.url("metrics_api")) as client:
-        series = (await client.get("/v1/series", params={"measure": "vacancies_new", "region": "GM0402",
-                                                        "occupation": "total", "from": period, "to": period})).json()
+        series = (await client.get("/v1/series", params={"measure": MEASURE, "region": REGION,
+                                                        "occupation": OCCUPATION, "from": period, "to": period})).json()
         batch = (await client.get(f"/v1/batches/{answer['batch_id']}")).json()
     assert [(p["period"], p["value"], p["revision"]) for p in series["points"]] == [(period, 1234, 1)]
     assert batch["inserted"] + batch["revised"] + batch["unchanged"] == 1
