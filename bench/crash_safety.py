@@ -36,7 +36,7 @@ from cli.migrate import upgrade_all  # noqa: E402
 from cli.processes import Stack, free_port  # noqa: E402
 from common.auth import issue_token  # noqa: E402
 from common.database import asyncpg_dsn  # noqa: E402
-from common.postgres_server import DATA_DIR, EmbeddedPostgres, ensure_database, with_database  # noqa: E402
+from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 
 REGIONS = 500
@@ -62,6 +62,7 @@ class Target:
     def __init__(self, data_dir: Path) -> None:
         self.postgres = EmbeddedPostgres(data_dir)
         self.url = with_database(self.postgres.start(), "crash")
+        asyncio.run(drop_database(self.url))  # the counts below assume a fresh database
         asyncio.run(ensure_database(self.url))
         upgrade_all(self.url)
         ports = {name: free_port() for name in ("gateway", "actions_api", "partners_api", "metrics_api")}
