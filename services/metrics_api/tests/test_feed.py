@@ -288,3 +288,24 @@ async def test_concurrent_feeds_without_keys_serialise_revisions(client, referen
     history = (await client.get("/v1/observations", params={"region": "NL01", "occupation": "total",
                                                               "history": "true"})).json()["items"]
     assert [h["revision"] for h in history] == [1, 2, 3]
+
+
+async def test_a_malformed_source_is_refused(client, reference, token, app):
+    headers = bearer(token("metrics:write", sources=["UWV Feed"]))
+    response = await client.post("/v1/feeds/UWV Feed/observations", json={"observations": uwv_observations()},
+                                 headers=headers)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "source"
+    assert await written(app) == (0, 0)
+
+
+async def test_observations_page_with_a_cursor(client, reference, writer, app):
+    await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/observations", params=params)).json()
+        seen += [(i["region"], i["occupation"]) for i in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 12 and len(set(seen)) == 12 and seen == sorted(seen)
