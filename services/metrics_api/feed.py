@@ -374,23 +374,29 @@ CLASSIFY = """
     ) latest ON true
 """
 
-# The changes are settled (materialized) before the insert starts, so the lookups never walk rows
-# this statement adds. Revision 1 is a new figure, a higher one a revision; the rest is unchanged.
-MERGE = f"""
-    WITH changed AS MATERIALIZED (
-        SELECT * FROM ({CLASSIFY}) classified WHERE outcome <> 'unchanged'
-    ),
-    written AS (
-        INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
-                                  missing_reason, withdrawn, source, batch_id, recorded_at)
-        SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1, frequency, value, status,
-               missing_reason, withdraw, $1, $2, now()
-        FROM changed
-        RETURNING revision
-    )
-    SELECT 'inserted', count(*) FILTER (WHERE revision = 1) FROM written
+# The changes are settled in a temporary table before the insert starts, so the lookups never
+# walk rows the insert adds (and a plain table feeds an INSERT faster than a materialized CTE).
+CHANGES = f"""
+    CREATE TEMP TABLE feed_changes ON COMMIT DROP AS
+    SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1 AS revision, frequency, value,
+           status, missing_reason, withdraw
+    FROM ({CLASSIFY}) classified
+    WHERE outcome <> 'unchanged'
+"""
+
+# Revision 1 is a new figure, a higher one a revision; the rest of the batch is unchanged.
+MERGE = """
+    INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
+                              missing_reason, withdrawn, source, batch_id, recorded_at)
+    SELECT measure, region, occupation, period, revision, frequency, value, status, missing_reason, withdraw,
+           $1, $2, now()
+    FROM feed_changes
+"""
+
+COUNT_CHANGES = """
+    SELECT 'inserted', count(*) FILTER (WHERE revision = 1) FROM feed_changes
     UNION ALL
-    SELECT 'revised', count(*) FILTER (WHERE revision > 1) FROM written
+    SELECT 'revised', count(*) FILTER (WHERE revision > 1) FROM feed_changes
 """
 
 DRY_RUN = f"SELECT outcome, count(*) FROM ({CLASSIFY}) classified GROUP BY outcome"
@@ -474,7 +480,9 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
     # otherwise both write revision n+1.
     await driver.execute("SELECT pg_advisory_xact_lock(hashtext('metrics.observations'))")
     batch_id = uuid.uuid4()
-    counts = dict(await driver.fetch(MERGE, feed.source, batch_id))
+    await driver.execute(CHANGES)
+    await driver.execute(MERGE, feed.source, batch_id)
+    counts = dict(await driver.fetch(COUNT_CHANGES))
     counts["unchanged"] = checker.rows - counts["inserted"] - counts["revised"]
     answer = _answer(batch_id, checker.rows, counts)
     session.add(Batch(id=batch_id, source=feed.source, subject=feed.subject, content_type=feed.content_type,
