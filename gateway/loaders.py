@@ -93,17 +93,6 @@ def create_loaders(calls: DownstreamSession) -> Loaders:
 
         return DataLoader(load_fn=load)
 
-    def per_pact(suffix: str) -> DataLoader[str, list[Json]]:
-        # actions_api has no fetch-many for a pact's lines or agenda: one request per pact asked
-        # for. A query names a handful of pacts at most (`pacts` is not a long list).
-        async def load(slugs: list[str]) -> list[list[Json]]:
-            answers = await asyncio.gather(*(
-                calls.get("actions_api", f"/v1/pacts/{slug}/{suffix}", {"limit": WHOLE_LIST_LIMIT}) for slug in slugs
-            ))
-            return [items_of(answer) for answer in answers]
-
-        return DataLoader(load_fn=load)
-
     async def load_series(keys: list[SeriesKey]) -> list[Json | None | Exception]:
         specs = [{name: value for name, value in (("measure", key.measure), ("region", key.region),
                                                   ("occupation", key.occupation), ("from", key.start),
@@ -142,8 +131,8 @@ def create_loaders(calls: DownstreamSession) -> Loaders:
         goals=by_key("actions_api", "/v1/goals", "ids", "id"),
         organisations=by_key("partners_api", "/v1/organisations", "ids", "id"),
         regions=by_key("metrics_api", "/v1/regions", "codes", "code"),
-        lines_by_pact=per_pact("lines"),
-        agenda_by_pact=per_pact("agenda"),
+        lines_by_pact=grouped("actions_api", "/v1/lines", "pacts", "pact"),
+        agenda_by_pact=grouped("actions_api", "/v1/agenda", "pacts", "pact"),
         milestones_by_action=grouped("actions_api", "/v1/milestones", "action_ids", "action_id"),
         results_by_action=grouped("actions_api", "/v1/results", "action_ids", "action_id"),
         reports_by_action=grouped("actions_api", "/v1/progress-reports", "action_ids", "action_id"),

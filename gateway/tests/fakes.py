@@ -182,13 +182,13 @@ class FakeServices:
                 if params.get("parent"):
                     items = [pact for pact in items if pact["parent"] == params["parent"]]
                 return page(items, params)
-            case "GET", ["pacts", slug, "lines"]:
-                if slug not in self.pacts:
-                    return problem(404, "Not found", f"No pact {slug}.")
-                return page(self.lines[slug], params)
-            case "GET", ["pacts", slug, "agenda"]:
-                return page([{"id": "a1", "pact": slug, "on": "2014-05-13", "label": "Ondertekening",
-                              "kind": "signing"}], params)
+            case "GET", ["lines"]:
+                return httpx.Response(200, json={"items": [line for slug in ids(params, "pacts") or []
+                                                           for line in self.lines.get(slug, [])]})
+            case "GET", ["agenda"]:
+                return httpx.Response(200, json={"items": [
+                    {"id": f"agenda-{slug}", "pact": slug, "on": "2014-05-13", "label": "Ondertekening",
+                     "kind": "signing"} for slug in ids(params, "pacts") or [] if slug in self.pacts]})
             case "GET", ["actions"]:
                 wanted = ids(params, "ids")
                 if wanted is not None:

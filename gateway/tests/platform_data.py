@@ -62,7 +62,9 @@ async def register_organisations(partners: httpx.AsyncClient, count: int) -> lis
 
 
 async def make_pact(actions_api: httpx.AsyncClient, slug: str, parent: str | None, actions: int,
-                    organisations: list[str]) -> None:
+                    organisations: list[str], complete: int = 100) -> None:
+    """Actions numbered up to `complete` have a lead, a partner and a milestone; the others only a kind of
+    partner, which spares actions_api's per-write check of organisation ids (a slow path)."""
     writer = bearer("actions:write")
     ok(await actions_api.post("/v1/pacts", headers=writer, json={
         "slug": slug, "name": f"Techniekpact {slug}", "level": "regional" if parent else "national",
@@ -82,16 +84,14 @@ async def make_pact(actions_api: httpx.AsyncClient, slug: str, parent: str | Non
 
     async def one(number: int) -> None:
         participants = [{"role": "participant", "organisation_kind": "MBO-instellingen"}]
-        if number <= 100:
-            # What one dashboard page (first: 100) shows is complete; actions beyond it only have to
-            # exist, and skip actions_api's per-write check of organisation ids (which makes a write slow).
+        if number <= complete:
             participants[:0] = [
                 {"role": "lead", "organisation_id": organisations[number % len(organisations)]},
                 {"role": "participant", "organisation_id": organisations[(number + 7) % len(organisations)]},
             ]
         action = ok(await actions_api.post(f"/v1/pacts/{slug}/actions", headers=writer, json={
             "number": number, "title": f"Actie {number}", "line": number % 3 + 1, "participants": participants}))
-        if number <= 100:
+        if number <= complete:
             ok(await actions_api.post(f"/v1/actions/{action['id']}/milestones", headers=writer, json={
                 "title": "Campus operationeel", "due": {"kind": "month", "value": "2014-10"}}))
 

@@ -43,7 +43,9 @@ async def platform(stack: Stack) -> AsyncIterator[Platform]:
         made.organisations = await register_organisations(partners, 40)
         await make_pact(actions_api, made.national, None, 0, made.organisations)
         await make_pact(actions_api, made.small, made.national, 3, made.organisations)
-        await make_pact(actions_api, made.large, made.national, 300, made.organisations)
+        # Leads, partners and milestones on the first 30 of 300 keep the set-up short; the page of 100
+        # still holds 100 actions to batch.
+        await make_pact(actions_api, made.large, made.national, 300, made.organisations, complete=30)
         for organisation_id in made.organisations[:5]:
             ok(await partners.post(f"/v1/pacts/{made.small}/members", headers=bearer("partners:write"),
                                    json={"organisation_id": organisation_id, "joined_on": "2014-09-01"}))

@@ -100,7 +100,7 @@ async def test_organisations_regions_and_series(gateway, services):
                  region(code: "noordvleugel") { kind series(measure: "vacancies_new", occupation: "ict", from: "2012")
                    { unit derived points { period value share derived } } }
                  series(measure: "vacancies_new", region: "PV27") { region { name } points { period value share } }
-                 pacts { slug children { slug } } }"""
+                 pacts { slug children { slug } agenda { on label kind } actionLines { number } } }"""
     async with gateway() as client:
         answer = await graphql(client, query)
     data = answer["data"]
@@ -112,7 +112,8 @@ async def test_organisations_regions_and_series(gateway, services):
     assert data["region"]["series"]["points"][0]["share"] == 0.3
     assert data["series"]["region"]["name"] == "Noord-Holland"
     assert data["series"]["points"][-1] == {"period": "2016", "value": 1400.0, "share": None}
-    assert data["pacts"] == [{"slug": "noordvleugel", "children": []}]
+    assert data["pacts"] == [{"slug": "noordvleugel", "children": [], "actionLines": [{"number": n} for n in (1, 2, 3)],
+                              "agenda": [{"on": "2014-05-13", "label": "Ondertekening", "kind": "signing"}]}]
 
 
 async def test_federation_service_and_entities_batched(gateway, services):
@@ -147,3 +148,12 @@ async def test_a_series_the_metrics_service_does_not_know_fails_alone(gateway, s
     assert error["extensions"]["problem"]["errors"] == [{"field": "region", "reason": "No region GM9999."}]
     # regions; the root series, refused, then again without the unknown one; the region's series
     assert services.count("metrics_api") == 4
+
+
+async def test_lines_and_agenda_of_many_pacts_take_one_request_each(gateway, services):
+    for index in range(5):
+        services.add_pact(f"regio-{index}", actions=1, parent="noordvleugel", organisations=2)
+    async with gateway() as client:
+        answer = await graphql(client, "{ pacts { slug actionLines { goals { name } } agenda { label } } }")
+    assert len(answer["data"]["pacts"]) == 6 and "errors" not in answer
+    assert [call.path for call in services.calls] == ["/v1/pacts", "/v1/lines", "/v1/agenda"]
