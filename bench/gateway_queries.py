@@ -9,8 +9,9 @@ each with a lead, a partner, a kind of partner and a milestone; goals measured b
 summed over three provinces), then runs the dashboard query (gateway/tests/support.py DASHBOARD:
 pact, lines, goals with actuals, a page of actions with lead, participants and milestones) from
 1, 10 and 50 concurrent clients for `--seconds` each and prints requests/s, p50/p95/p99, the
-downstream requests per query and the gateway's overhead: its latency divided by the time the
-query spent waiting on services (`extensions.downstream.seconds`, measured in the same run).
+downstream requests per query, the gateway's overhead (its latency divided by the time the query
+spent waiting on services, `extensions.downstream.seconds`, in the same run) and how many answers
+were partial (a service overran the gateway's time budget).
 """
 
 import argparse
@@ -57,17 +58,20 @@ async def fill(stack: Stack, actions: int) -> str:
 
 async def run(url: str, slug: str, first: int, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
+    failed = 0
     downstream_requests: list[int] = []
     downstream_seconds: list[float] = []
     deadline = time.perf_counter() + seconds
     body = {"query": DASHBOARD, "variables": {"slug": slug, "first": first}}
 
     async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal failed
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             answer = ok(await client.post("/graphql", json=body))
             latencies.append(time.perf_counter() - started)
-            assert "errors" not in answer, answer["errors"]
+            # Overloaded services time out: the answer is partial, with SERVICE_UNAVAILABLE errors.
+            failed += "errors" in answer
             downstream_requests.append(answer["extensions"]["downstream"]["requests"])
             downstream_seconds.append(answer["extensions"]["downstream"]["seconds"])
 
@@ -84,7 +88,7 @@ async def run(url: str, slug: str, first: int, clients: int, seconds: float) -> 
         "p99": percentile(latencies, 0.99) * 1000,
         "downstream": statistics.mean(downstream_requests),
         "downstream_ms": statistics.median(downstream_seconds) * 1000,
-        "overhead": statistics.median(overheads),
+        "overhead": statistics.median(overheads), "partial": failed,
     }
 
 
@@ -118,12 +122,12 @@ def main() -> None:
         print(f"pact with {args.actions} actions; dashboard page first={args.first}; {args.seconds:.0f} s per level; "
               f"logs in {logs}")
         print(f"{'clients':>7} {'queries':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'downstream/query':>16} {'waiting ms (p50)':>16} {'latency/waiting':>15}")
+              f"{'downstream/query':>16} {'waiting ms (p50)':>16} {'latency/waiting':>15} {'partial':>7}")
         for clients in args.clients:
             row = asyncio.run(run(stack.url("gateway"), slug, args.first, clients, args.seconds))
             print(f"{row['clients']:>7} {row['queries']:>7} {row['rps']:>7.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} "
                   f"{row['p99']:>7.1f} {row['downstream']:>16.1f} {row['downstream_ms']:>16.1f} "
-                  f"{row['overhead']:>15.2f}")
+                  f"{row['overhead']:>15.2f} {row['partial']:>7}")
     finally:
         stack.stop()
         asyncio.run(drop_database(database_url))
