@@ -318,8 +318,6 @@ class ParticipationOut(BaseModel):
     action_id: uuid.UUID
     organisation_id: uuid.UUID
     role: Role
-    pact: str
-    action_number: int
 
 
 # --- Milestones -------------------------------------------------------------------------------

@@ -443,10 +443,14 @@ async def _actions_out(session: AsyncSession, rows: Sequence[tuple[Action, str, 
     participants: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     next_milestones: dict[uuid.UUID, MilestoneOut] = {}
     if ids:
-        for p in await session.scalars(select(Participation).where(Participation.action_id.in_(ids))
-                                       .order_by(Participation.action_id, Participation.position)):
-            participants[p.action_id].append({"role": p.role, "organisation_id": p.organisation_id,
-                                              "organisation_kind": p.organisation_kind, "label": p.label})
+        # Plain columns, not ORM entities: a page of 50 actions brings hundreds of participants.
+        for action_id, role, organisation_id, kind, label in await session.execute(
+            select(Participation.action_id, Participation.role, Participation.organisation_id,
+                   Participation.organisation_kind, Participation.label)
+            .where(Participation.action_id.in_(ids)).order_by(Participation.action_id, Participation.position)
+        ):
+            participants[action_id].append({"role": role, "organisation_id": organisation_id,
+                                            "organisation_kind": kind, "label": label})
         # The earliest open milestone of each action, in one query (DISTINCT ON).
         upcoming = (await session.scalars(
             select(Milestone).where(Milestone.action_id.in_(ids), Milestone.status == rules.MilestoneStatus.open)
@@ -517,13 +521,14 @@ async def _roll_up(session: AsyncSession, action: Action) -> None:
 
 
 async def participations_of(session: AsyncSession, organisation_ids: list[uuid.UUID]) -> list[ParticipationOut]:
+    """From the organisation index alone: joining the actions made the planner scan all of them."""
     rows = await session.execute(
-        select(Participation.action_id, Participation.organisation_id, Participation.role, Pact.slug, Action.number)
-        .join(Action, Participation.action_id == Action.id).join(Pact, Action.pact_id == Pact.id)
+        select(Participation.action_id, Participation.organisation_id, Participation.role)
         .where(Participation.organisation_id.in_(organisation_ids))
-        .order_by(Participation.organisation_id, Pact.slug, Action.number, Participation.position)
+        .order_by(Participation.organisation_id, Participation.action_id, Participation.position)
     )
-    return [ParticipationOut(action_id=a, organisation_id=o, role=r, pact=s, action_number=n) for a, o, r, s, n in rows]
+    # Typed by the database already; validating thousands of rows again would cost more than the query.
+    return [ParticipationOut.model_construct(action_id=a, organisation_id=o, role=r) for a, o, r in rows]
 
 
 # --- Milestones -------------------------------------------------------------------------------
