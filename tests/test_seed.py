@@ -271,7 +271,8 @@ def test_the_32_joined_gooi_vechtstreek_partners(empty_stack, seeded):
     # the joined school is the same organisation as the one taking part in three actions
     casparus = next(m["organisation"] for m in members if m["organisation"]["name"] == "Casparus College")
     taking_part = get(empty_stack, "actions_api", "/v1/participations", organisation_ids=casparus["id"])["items"]
-    assert sorted(p["action_number"] for p in taking_part) == [2, 5, 6]
+    actions = get(empty_stack, "actions_api", "/v1/actions", ids=",".join(p["action_id"] for p in taking_part))["items"]
+    assert sorted(a["number"] for a in actions) == [2, 5, 6]
 
 
 @pytest.mark.e2e
