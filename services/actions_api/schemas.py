@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from common.json_types import JsonBool, JsonDate
 from services.actions_api import rules
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
@@ -50,9 +51,9 @@ class PactIn(Strict):
     level: PactLevel
     parent: Slug | None = None
     region: RegionCode | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    signed_on: date | None = None
+    period_start: JsonDate | None = None
+    period_end: JsonDate | None = None
+    signed_on: JsonDate | None = None
     source_document: Annotated[str, StringConstraints(max_length=500)] | None = None
 
     @field_validator("period_end")
@@ -67,9 +68,9 @@ class PactIn(Strict):
 class PactPatch(Strict):
     name: Name | None = None
     region: RegionCode | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    signed_on: date | None = None
+    period_start: JsonDate | None = None
+    period_end: JsonDate | None = None
+    signed_on: JsonDate | None = None
     source_document: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
@@ -125,7 +126,7 @@ class SeriesRef(Strict):
 class IndicatorIn(Strict):
     unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     measure_kind: MeasureKind = "number"
-    ascending: bool = True
+    ascending: JsonBool = True
     baseline: Baseline | None = None
     targets: list[Target] = Field(default_factory=list, max_length=100)
     aggregation: Aggregation = "latest"
@@ -178,7 +179,7 @@ class GoalPatch(Strict):
     scope: Literal["national", "regional"] | None = None
     unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     measure_kind: MeasureKind | None = None
-    ascending: bool | None = None
+    ascending: JsonBool | None = None
     baseline: Baseline | None = None
     targets: list[Target] | None = Field(default=None, max_length=100)
     aggregation: Aggregation | None = None
@@ -329,7 +330,7 @@ class MilestoneIn(Strict):
     target_count: int | None = Field(default=None, ge=1)
     reached_count: int | None = Field(default=None, ge=0)
     status: MilestoneStatus = "open"
-    met_on: date | None = None
+    met_on: JsonDate | None = None
     weight: Decimal = Field(default=Decimal(1), ge=0, le=1000)
 
 
@@ -339,7 +340,7 @@ class MilestonePatch(Strict):
     target_count: int | None = Field(default=None, ge=1)
     reached_count: int | None = Field(default=None, ge=0)
     status: MilestoneStatus | None = None
-    met_on: date | None = None
+    met_on: JsonDate | None = None
     weight: Decimal | None = Field(default=None, ge=0, le=1000)
 
 
@@ -382,7 +383,7 @@ class ResultOut(BaseModel):
 class ReportIn(Strict):
     subject: Subject = "action"
     subject_id: uuid.UUID | None = Field(default=None, description="The milestone or result; the action itself when omitted")
-    reported_on: date | None = Field(default=None, description="Today when omitted")
+    reported_on: JsonDate | None = Field(default=None, description="Today when omitted")
     status: Annotated[str, StringConstraints(max_length=20)] | None = Field(
         default=None, description="Proposed status: an action status, or a milestone status (open, met, dropped)")
     note: Text | None = None
@@ -392,14 +393,14 @@ class ReportIn(Strict):
 class ReportPatch(Strict):
     """A draft or returned report, changed by its author before (re)submitting it."""
 
-    reported_on: date | None = None
+    reported_on: JsonDate | None = None
     status: Annotated[str, StringConstraints(max_length=20)] | None = None
     note: Text | None = None
     values: list[PeriodValue] | None = Field(default=None, max_length=100)
 
 
 class GoalReportIn(Strict):
-    reported_on: date | None = None
+    reported_on: JsonDate | None = None
     note: Text | None = None
     values: list[PeriodValue] = Field(min_length=1, max_length=100)
 
@@ -430,7 +431,7 @@ class ReportOut(BaseModel):
 
 
 class AgendaIn(Strict):
-    on: date
+    on: JsonDate
     when: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
         default=None, description="The moment as the plan wrote it, when it gave no exact day")
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

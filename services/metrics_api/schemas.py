@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from common.json_types import JsonDateTime
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 RegionKind = Literal["country", "province", "labour_market_region", "municipality", "aggregate"]
@@ -137,7 +139,7 @@ class SeriesSpec(Strict):
     occupation: Code = "total"
     from_: Code | None = Field(None, alias="from")
     to: Code | None = None
-    as_of: datetime | None = None
+    as_of: JsonDateTime | None = None
 
 
 class SeriesQuery(Strict):

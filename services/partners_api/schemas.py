@@ -21,6 +21,7 @@ from pydantic import (
     TypeAdapter,
 )
 
+from common.json_types import JsonBool, JsonDate
 from services.partners_api.models import KINDS, ORGANISATION_FIELDS
 
 MAX_PUSH_RECORDS = 10_000
@@ -132,7 +133,7 @@ class OrganisationFields(Strict):
     municipality_code: MunicipalityCode = None
     website: Website = None
     email: Email = None
-    active: bool = True
+    active: JsonBool = True
 
 
 class OrganisationCreate(OrganisationFields):
@@ -152,7 +153,7 @@ class OrganisationPatch(Strict):
     municipality_code: MunicipalityCode = None
     website: Website = None
     email: Email = None
-    active: bool | None = None
+    active: JsonBool | None = None
     locked_fields: list[LockableField] | None = None
 
 
@@ -231,11 +232,11 @@ class PushAnswer(BaseModel):
 
 class MembershipCreate(Strict):
     organisation_id: uuid.UUID
-    joined_on: date
+    joined_on: JsonDate
 
 
 class MembershipLeave(Strict):
-    left_on: date
+    left_on: JsonDate
 
 
 class Membership(BaseModel):
@@ -316,7 +317,7 @@ class SignupApprove(Strict):
     or else create it; the membership starts on `joined_on` (today when not given)."""
 
     organisation_id: uuid.UUID | None = None
-    joined_on: date | None = None
+    joined_on: JsonDate | None = None
 
 
 class SignupReject(Strict):

@@ -264,3 +264,17 @@ async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(cl
                                       headers={**writer, "If-Match": '"2"'}), 422, "description")
     assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": "x"},
                                       headers={**writer, "If-Match": '"1"'}), 412)
+
+
+async def test_numbers_are_not_dates_or_booleans(client, writer, db):
+    # Lax pydantic reads "on": 0 as 1970-01-01 and "ascending": 0 as false; the schema says a date
+    # string and a boolean, so both are refused naming the field and nothing is written.
+    await make_pact(client, writer)
+    assert_problem(await client.post("/v1/pacts/noordvleugel/agenda", json={"on": 0, "label": "x"}, headers=writer),
+                   422, "on")
+    action = await setup_action(client, writer)
+    body = {**BEROEPSKEUZE, "indicator": {**BEROEPSKEUZE["indicator"], "ascending": 0}}
+    assert_problem(await client.post(f"/v1/actions/{action['id']}/results", json=body, headers=writer),
+                   422, "indicator.ascending")
+    assert await count_rows(db, "agenda_items") == 0
+    assert await count_rows(db, "results") == 0

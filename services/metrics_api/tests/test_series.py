@@ -154,3 +154,11 @@ async def test_bad_series_requests_name_the_field(client, uwv):
         {"measure": "vacancies_new", "region": "PV24"}, {"measure": "vacancies_new", "region": "nowhere"}]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "series.1.region"
     assert (await client.post("/v1/series/query", json={"series": [{}] * 501})).status_code == 422
+
+
+async def test_as_of_must_be_a_timestamp_string_not_a_number(client, uwv):
+    # Pydantic's lax mode would read 0.5 as half a second after 1970; the schema says a date-time string.
+    response = await client.post("/v1/series/query", json={"series": [
+        {"measure": "vacancies_new", "region": "PV24", "as_of": 0.5}]})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["series.0.as_of"]

@@ -50,6 +50,8 @@ async def test_unknown_organisation_is_404(client):
     ("email", "info-at-hilversum.nl", "email"),
     ("sectors", ["!!"], "sector code"),
     ("colour", "blue", "Extra inputs"),
+    # JSON as JSON: lax pydantic would read 0 as false and store it.
+    ("active", 0, "valid boolean"),
 ])
 async def test_create_refuses_bad_fields_and_writes_nothing(client, writer, rows, field, value, reason):
     response = await client.post("/v1/organisations", headers=writer, json={**GOOI, field: value})
