@@ -1,11 +1,12 @@
 """Request-field types that take JSON as JSON.
 
-Pydantic's lax mode reads `0` as false, `0` as 1970-01-01 and `0.5` as a timestamp. The OpenAPI
-document says boolean or date string, so such a request is a client bug: answer 422 naming the
-field instead of storing a guess. Query parameters arrive as text and keep FastAPI's own parsing;
-these are for JSON bodies.
+Pydantic's lax mode reads `0` as false, `0` (or the text "0") as 1970-01-01 and `0.5` as a
+timestamp. The OpenAPI document says boolean or ISO 8601 date string, so such a request is a client
+bug: answer 422 naming the field instead of storing a guess. The date types work for query
+parameters too, which arrive as text.
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -14,10 +15,13 @@ from pydantic import BeforeValidator, StrictBool
 JsonBool = StrictBool
 
 
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_text(kind: type) -> Any:
     def check(value: Any) -> Any:
-        # Instances pass so Python callers can build the models; JSON numbers and the rest do not.
-        if isinstance(value, str | kind):
+        # Instances pass so Python callers can build the models; numbers, as JSON or as text, do not.
+        if isinstance(value, kind) or (isinstance(value, str) and _ISO_DATE_START.match(value)):
             return value
         raise ValueError(f"must be an ISO 8601 {kind.__name__} string")
     return check

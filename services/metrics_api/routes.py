@@ -3,8 +3,6 @@
 import uuid
 from typing import Annotated
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -12,6 +10,7 @@ from common.auth import Principal, require_scope, require_source
 from common.database import SessionDep
 from common.etags import etag
 from common.idempotency import validate_key
+from common.json_types import JsonDateTime
 from common.pagination import Cursor, Limit, Page
 from common.problems import Problem, field_error, invalid, not_found
 from services.metrics_api import feed, service
@@ -183,7 +182,7 @@ async def get_batch(batch_id: uuid.UUID, session: SessionDep) -> BatchOut:
 
 
 PeriodQuery = Annotated[str | None, Query(max_length=10, description="2012, 2012-Q3, 2012-07 or a CBS code")]
-AsOf = Annotated[datetime | None, Query(description="Answer as the API did at this moment (revisions recorded by then)")]
+AsOf = Annotated[JsonDateTime | None, Query(description="Answer as the API did at this moment (revisions recorded by then)")]
 
 
 @router.get("/series", tags=["series"])

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    WithJsonSchema,
 )
 
 from common.json_types import JsonBool, JsonDate
@@ -260,8 +261,11 @@ class ContactCreate(Strict):
     name: ContactName
     role: Annotated[Annotated[str, StringConstraints(max_length=200)] | None, BeforeValidator(_blank_to_none)] = None
     email: Email = None
+    # A blank phone means "not given" (None), so the documented pattern admits blanks too.
     phone: Annotated[Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{6,40}$")] | None,
-                     BeforeValidator(_blank_to_none)] = None
+                     BeforeValidator(_blank_to_none),
+                     WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^(\+?[0-9 ()-]{6,40}|\s*)$"},
+                                               {"type": "null"}], "title": "Phone"})] = None
 
 
 class Contact(BaseModel):
