@@ -66,6 +66,9 @@ class ServiceRefused(DownstreamError):
         self.problem = problem
         self.extensions = {
             "code": CODES_BY_STATUS.get(status, "BAD_REQUEST"),
+            # Whose fault, in one generic word for clients and tools that do not know our codes:
+            # a 4xx is the caller's request refused, never the server failing (schemathesis reads it).
+            "classification": "BAD_REQUEST",
             "service": service,
             "status": status,
             "problem": problem,

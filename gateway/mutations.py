@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import strawberry
+from graphql import GraphQLError
 
 from gateway.types import Action, Milestone, OrganisationKind, ProgressReport
 
@@ -169,6 +170,9 @@ def milestone_body(input: MilestoneInput | MilestonePatch) -> dict[str, Any]:
 
 
 def _path(*parts: str) -> str:
+    # A blank id names another resource ("/v1/actions/" is the list): refuse it before any call.
+    if any(not str(part).strip() for part in parts):
+        raise GraphQLError("An id or slug must not be empty.", extensions={"code": "BAD_USER_INPUT"})
     return "/v1/" + "/".join(quote(str(part), safe="") for part in parts)
 
 

@@ -200,6 +200,7 @@ async def test_mutations_round_trip(platform, gateway):
         updateAction(id: $id, version: $version, input: {title: "Te laat"}) { title } }""",
         {"id": action["id"], "version": action["version"]}, **writer)
     assert stale["errors"][0]["extensions"]["code"] == "PRECONDITION_FAILED"
+    assert stale["errors"][0]["extensions"]["classification"] == "BAD_REQUEST"
     milestone = await ask(gateway, """mutation($id: ID!) { addMilestone(action: $id,
         input: {title: "Eerste middag", due: {text: "oktober 2015"}}) { title due { kind value } } }""",
         {"id": action["id"]}, **writer)
@@ -230,6 +231,17 @@ async def test_mutations_round_trip(platform, gateway):
                              {"id": decided["data"]["approveSignUp"]["organisationId"]})
     assert organisation["data"]["organisation"] == {"name": "Bouwbedrijf De Gooi",
                                                     "memberships": [{"pact": {"slug": platform.small}}]}
+
+
+async def test_a_blank_id_is_refused_before_any_service_is_called(platform, gateway):
+    # Found by schemathesis: id "" made PATCH /v1/actions/, whose answer crashed the resolver.
+    before = await service_requests(platform)
+    for mutation in ('updateAction(id: "", version: 1, input: {title: "x"}) { title }',
+                     'updateMilestone(id: " ", version: 1, input: {title: "x"}) { title }',
+                     'createAction(pact: "", input: {title: "x"}) { title }'):
+        answer = await ask(gateway, f"mutation {{ {mutation} }}", **bearer("actions:write"))
+        assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", answer
+    assert await service_requests(platform) == before
 
 
 async def test_a_service_killed_mid_test_leaves_the_rest_of_the_answer(platform, gateway):
