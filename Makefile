@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate clean
+.PHONY: run test fuzz install migrate clean
 
 run: $(STAMP)
 	$(BIN)/techniekpact run
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The long schemathesis run whose figures the README reports (make test runs a short one).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=100 $(BIN)/pytest -q tests/test_fuzz.py -s
 
 install: $(STAMP)
 
