@@ -162,3 +162,10 @@ async def test_as_of_must_be_a_timestamp_string_not_a_number(client, uwv):
         {"measure": "vacancies_new", "region": "PV24", "as_of": 0.5}]})
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["series.0.as_of"]
+
+
+async def test_as_of_in_the_query_must_be_a_timestamp_not_a_number(client, uwv):
+    response = await client.get("/v1/observations", params={"as_of": "0.5"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["as_of"]
+    assert (await client.get("/v1/observations", params={"as_of": "2026-01-01T00:00:00Z"})).status_code == 200

@@ -1,5 +1,6 @@
 """Pact memberships, contact persons (personal data) and the public "Meedoen?" sign-up."""
 
+import re
 import uuid
 from datetime import date
 
@@ -120,6 +121,15 @@ async def test_contact_validation(client, writer, rows, new_organisation, body, 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == [field]
     assert await rows("contacts") == 0
+
+
+async def test_a_blank_phone_is_not_given_and_the_schema_says_so(app, client, writer, new_organisation):
+    organisation = await new_organisation()
+    added = await client.post(f"/v1/organisations/{organisation['id']}/contacts", headers=writer,
+                              json={"name": "Jan", "phone": " "})
+    assert added.status_code == 201 and added.json()["phone"] is None
+    phone = app.openapi()["components"]["schemas"]["ContactCreate"]["properties"]["phone"]
+    assert any(option.get("pattern") and re.fullmatch(option["pattern"], " ") for option in phone["anyOf"])
 
 
 async def test_contact_for_unknown_organisation_is_404(client, writer, rows):
