@@ -222,7 +222,7 @@ async def list_actions(
     ids: IdsQuery = None,
     pact: Annotated[str | None, Query(description="The pact's slug")] = None,
     status: Annotated[str | None, Query(description="Comma-separated statuses")] = None,
-    line: Annotated[int | None, Query(ge=1, description="Action line number")] = None,
+    line: Annotated[int | None, Query(ge=1, le=1000, description="Action line number")] = None,
     organisation: Annotated[uuid.UUID | None, Query(description="Actions this organisation takes part in")] = None,
     role: Annotated[str | None, Query(description="With organisation: only these roles (lead, participant, coordination)")] = None,
     overdue: Annotated[bool | None, Query(description="Actions with (or without) an open milestone past due")] = None,

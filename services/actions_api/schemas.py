@@ -248,7 +248,7 @@ class Participant(BaseModel):
 
 class ActionIn(Strict):
     number: int | None = Field(default=None, ge=1, le=100_000)
-    line: int | None = Field(default=None, ge=1, description="The number of an action line of the same pact")
+    line: int | None = Field(default=None, ge=1, le=1000, description="The number of an action line of the same pact")
     title: Title
     description: Text | None = None
     aim: Text | None = None
@@ -259,7 +259,7 @@ class ActionIn(Strict):
 
 class ActionPatch(Strict):
     number: int | None = Field(default=None, ge=1, le=100_000)
-    line: int | None = Field(default=None, ge=1)
+    line: int | None = Field(default=None, ge=1, le=1000)
     title: Title | None = None
     description: Text | None = None
     aim: Text | None = None
