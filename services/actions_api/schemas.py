@@ -327,8 +327,8 @@ class ParticipationOut(BaseModel):
 class MilestoneIn(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     due: Annotated[str, StringConstraints(max_length=200)] | DueIn
-    target_count: int | None = Field(default=None, ge=1)
-    reached_count: int | None = Field(default=None, ge=0)
+    target_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    reached_count: int | None = Field(default=None, ge=0, le=1_000_000_000)
     status: MilestoneStatus = "open"
     met_on: JsonDate | None = None
     weight: Decimal = Field(default=Decimal(1), ge=0, le=1000)
@@ -337,8 +337,8 @@ class MilestoneIn(Strict):
 class MilestonePatch(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
     due: Annotated[str, StringConstraints(max_length=200)] | DueIn | None = None
-    target_count: int | None = Field(default=None, ge=1)
-    reached_count: int | None = Field(default=None, ge=0)
+    target_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    reached_count: int | None = Field(default=None, ge=0, le=1_000_000_000)
     status: MilestoneStatus | None = None
     met_on: JsonDate | None = None
     weight: Decimal | None = Field(default=None, ge=0, le=1000)
