@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from common.json_types import JsonBool, JsonDate
+from common.json_types import JsonBool, JsonDate, JsonInt
 from services.actions_api import rules
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
@@ -94,7 +94,7 @@ class PactOut(BaseModel):
 
 class Baseline(Strict):
     value: Number
-    year: int | None = Field(default=None, ge=1900, le=2200, description="Null when the plan gives no year")
+    year: JsonInt(ge=1900, le=2200) | None = Field(default=None, description="Null when the plan gives no year")
 
 
 class PeriodValue(Strict):
@@ -201,7 +201,7 @@ class GoalOut(Indicator):
 
 
 class LineIn(Strict):
-    number: int = Field(ge=1, le=1000)
+    number: JsonInt(ge=1, le=1000)
     name: Name
     aim: Text | None = None
     goals: list[GoalIn] = Field(default_factory=list, max_length=50)
@@ -247,8 +247,8 @@ class Participant(BaseModel):
 
 
 class ActionIn(Strict):
-    number: int | None = Field(default=None, ge=1, le=100_000)
-    line: int | None = Field(default=None, ge=1, le=1000, description="The number of an action line of the same pact")
+    number: JsonInt(ge=1, le=100_000) | None = None
+    line: JsonInt(ge=1, le=1000) | None = Field(default=None, description="The number of an action line of the same pact")
     title: Title
     description: Text | None = None
     aim: Text | None = None
@@ -258,8 +258,8 @@ class ActionIn(Strict):
 
 
 class ActionPatch(Strict):
-    number: int | None = Field(default=None, ge=1, le=100_000)
-    line: int | None = Field(default=None, ge=1, le=1000)
+    number: JsonInt(ge=1, le=100_000) | None = None
+    line: JsonInt(ge=1, le=1000) | None = None
     title: Title | None = None
     description: Text | None = None
     aim: Text | None = None
@@ -327,8 +327,8 @@ class ParticipationOut(BaseModel):
 class MilestoneIn(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     due: Annotated[str, StringConstraints(max_length=200)] | DueIn
-    target_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    reached_count: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    target_count: JsonInt(ge=1, le=1_000_000_000) | None = None
+    reached_count: JsonInt(ge=0, le=1_000_000_000) | None = None
     status: MilestoneStatus = "open"
     met_on: JsonDate | None = None
     weight: Decimal = Field(default=Decimal(1), ge=0, le=1000)
@@ -337,8 +337,8 @@ class MilestoneIn(Strict):
 class MilestonePatch(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
     due: Annotated[str, StringConstraints(max_length=200)] | DueIn | None = None
-    target_count: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    reached_count: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    target_count: JsonInt(ge=1, le=1_000_000_000) | None = None
+    reached_count: JsonInt(ge=0, le=1_000_000_000) | None = None
     status: MilestoneStatus | None = None
     met_on: JsonDate | None = None
     weight: Decimal | None = Field(default=None, ge=0, le=1000)
