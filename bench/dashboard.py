@@ -71,7 +71,7 @@ def main() -> None:
             for _ in range(args.loads + 1):
                 tab = context.new_page()
                 seen: list = []
-                tab.on("response", lambda response, seen=seen: response.url.endswith("/graphql") and seen.append(response))
+                tab.on("response", lambda answer, seen=seen: answer.url.endswith("/graphql") and seen.append(answer))
                 started = time.perf_counter()
                 tab.goto(f"{args.url}/{route}")
                 tab.wait_for_selector(READY)

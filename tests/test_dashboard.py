@@ -1,11 +1,17 @@
 """The pact dashboard (gateway/web): served by the gateway at `/`, beside its API routes."""
 
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from playwright.sync_api import expect, sync_playwright
 
+from cli.processes import free_port
 from gateway.app import WEB_DIR, create_app
 from gateway.settings import GatewaySettings
 
@@ -65,3 +71,276 @@ async def test_the_api_routes_keep_their_paths(gateway):
     assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
     missing = await gateway.get("/no-such-file.js")
     assert missing.status_code == 404
+
+
+# --- In the browser, against a seeded stack -------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / ".data" / "artifacts" / "dashboard"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# axe-core 4.14 (MPL-2.0, tests/vendor/axe-core/LICENSE), unmodified from the npm registry: only tests load it.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+NOORDVLEUGEL = "techniekpact-noordvleugel"
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+def _seed_lead_names(action_number: int) -> list[str]:
+    """Action N's leads in the Noordvleugel plan, by name, read from the seed files themselves."""
+    plan = yaml.safe_load((SEEDS / "pacts" / "02-techniekpact-noordvleugel.yaml").read_text())
+    organisations = {o["external_id"]: o["name"]
+                     for o in yaml.safe_load((SEEDS / "organisations.yaml").read_text())["organisations"]}
+    action = next(a for a in plan["actions"] if a["number"] == action_number)
+    return [organisations[p["organisation"]] if p.get("organisation") else p["label"]
+            for p in action["participants"] if p["role"] == "lead"]
+
+
+@pytest.fixture(scope="module")
+def seeded_stack(empty_stack):
+    """A stack on a database of its own, loaded with `techniekpact seed` as a user would."""
+    seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=empty_stack.environment(),
+                            capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    return empty_stack
+
+
+@pytest.fixture(scope="module")
+def browser(request, seeded_stack):
+    """Chromium for the module. Started after the stack (and so stopped before it): Playwright's sync
+    API runs an event loop in this thread, and the stack's set-up and tear-down call asyncio.run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Printed past pytest's capture, so the path shows in a plain `make test` run.
+    with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+        print(f"\ndashboard screenshots: {ARTIFACTS}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A tab on the dashboard that collects script errors, so a test can assert there were none."""
+
+    def __init__(self, browser, base_url: str, **context) -> None:
+        self.context = browser.new_context(base_url=base_url, locale="nl-NL", reduced_motion="reduce", **context)
+        self.tab = self.context.new_page()
+        self.problems: list[str] = []
+        self.tab.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.tab.on("console", lambda message: message.type == "error" and self.problems.append(message.text))
+
+    def open(self, route: str, heading: str):
+        self.tab.goto(f"/{route}")
+        return self.ready(heading)
+
+    def ready(self, heading: str):
+        expect(self.tab.locator("main:not([aria-busy]) .page h1")).to_have_text(heading)
+        return self.tab
+
+    def shot(self, name: str) -> None:
+        """Saves the page and checks it with axe-core against WCAG 2 A and AA (contrast, labels, roles)."""
+        self.tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        self.tab.add_script_tag(path=str(AXE))
+        violations = self.tab.evaluate("""async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa"]}))
+            .violations.map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(" ")).join(", ")})`)""")
+        assert violations == [], f"{name}: {violations}"
+
+
+@pytest.fixture
+def dashboard(browser, seeded_stack):
+    page = Page(browser, seeded_stack.url("gateway"), viewport={"width": 1280, "height": 900})
+    yield page
+    page.context.close()
+    assert page.problems == []
+
+
+@needs_chromium
+def test_pact_overview_shows_lines_goals_and_actions_with_their_leads(dashboard):
+    tab = dashboard.open("#/", "Techniekpacten")
+    dashboard.shot("01-pacten")
+    tab.get_by_role("link", name="Techniekpact Noordvleugel").click()
+    dashboard.ready("Techniekpact Noordvleugel")
+    lines = tab.locator("section.line h3")
+    expect(lines).to_have_text(["Actielijn 1: Kiezen voor techniek", "Actielijn 2: Leren in de techniek",
+                                "Actielijn 3: Werken in de techniek"])
+    first_goal = tab.locator(".goal").first
+    expect(first_goal).to_contain_text("Nulmeting25%")
+    expect(first_goal).to_contain_text("Doel40% (2020)")
+    expect(first_goal.locator("progress")).to_have_accessible_name(re.compile("^Voortgang van"))
+    rows = tab.locator("section.line tbody tr")
+    expect(rows).to_have_count(8)
+    action_4 = rows.filter(has=tab.get_by_role("link", name=re.compile("^Campusvorming")))
+    for lead in _seed_lead_names(4):
+        expect(action_4).to_contain_text(lead)
+    # The plan's deadlines (2013, 2014) have passed, and nothing is reported met in the seed.
+    expect(action_4).to_contain_text("te laat")
+    expect(action_4).to_contain_text("2014")
+    dashboard.shot("02-pact-overzicht")
+
+
+@needs_chromium
+def test_action_page_and_recording_a_progress_report(dashboard, token):
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    tab.get_by_role("link", name=re.compile("^Campusvorming")).click()
+    dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
+    for lead in _seed_lead_names(4):
+        expect(tab.locator(".meta .lead")).to_contain_text(lead)
+    expect(tab.locator("#wat + p")).to_contain_text("Campusvorming is het regionaal bijeenbrengen")
+    expect(tab.locator("#ambitie + p")).to_have_text(
+        "Het eindbeeld is 10 à 12 regionale campussen in de Noordvleugel, ieder met een eigen specialisatie.")
+    expect(tab.locator(".timeline li").first).to_contain_text("4 regionale campussen")
+    expect(tab.locator(".participants")).to_contain_text("Trekker")
+    dashboard.shot("03-actie")
+
+    # Without a token the form says what is needed and cannot be sent.
+    save = tab.get_by_role("button", name="Rapportage opslaan")
+    expect(save).to_be_disabled()
+
+    def use_token(value: str) -> None:
+        tab.locator("#token-box summary").click()
+        tab.get_by_label("Ontwikkeltoken (JWT)").fill(value)
+        tab.get_by_role("button", name="Token gebruiken").click()
+        dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
+        expect(tab.locator("#token-state")).to_have_text("token actief")
+
+    # A token without the write scope: the service refuses, the form says why, nothing is recorded.
+    use_token(token("contacts:read"))
+    visible = tab.locator(".reports li").count()
+    tab.get_by_label("Toelichting").fill("Dit mag niet worden opgeslagen.")
+    save.click()
+    expect(tab.locator("#report-form .notice.error")).to_contain_text(
+        "Niet opgeslagen: Dit token geeft daar geen recht toe")
+    expect(tab.locator(".reports li")).to_have_count(visible)
+
+    # Draft reports are shown to those who may write them: count with the coordinator's token.
+    use_token(token("actions:write", subject="coordinator-noordvleugel"))
+    expect(save).to_be_enabled()
+    reports_before = tab.locator(".reports li").count()
+    note = "Campus Almere (big data/robotica) operationeel; IJmond en Zaanstad in opbouw."
+    tab.get_by_label("Stand van zaken").select_option(label="Loopt")
+    tab.get_by_label("Periode van de meting (optioneel)").fill("2014")
+    tab.get_by_label("Gemeten waarde (optioneel)").fill("3")
+    tab.get_by_label("Toelichting").fill(note)
+    save.click()
+    expect(tab.get_by_role("status").filter(has_text="opgeslagen")).to_be_visible()
+    expect(tab.locator(".reports li.fresh")).to_contain_text(note)
+    dashboard.shot("04-actie-rapportage")
+
+    # It is on the server, not only in the page: a fresh load shows it.
+    tab.reload()
+    dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
+    expect(tab.locator(".reports li")).to_have_count(reports_before + 1)
+    expect(tab.locator(".reports li").first).to_contain_text(note)
+    expect(tab.locator(".reports li").first).to_contain_text("2014: 3")
+    expect(tab.locator(".reports li").first).to_contain_text("door coordinator-noordvleugel")
+
+
+@needs_chromium
+def test_partner_directory_search_filters_and_a_partners_actions(dashboard):
+    tab = dashboard.open("#/partners", "Partners")
+    tab.get_by_label("Zoeken op naam").fill("casparus")
+    tab.get_by_label("Zoeken op naam").press("Enter")
+    expect(tab.locator("main tbody tr")).to_have_count(1)
+    expect(tab.locator("main tbody tr")).to_contain_text("Casparus College")
+
+    tab.get_by_label("Zoeken op naam").fill("")
+    tab.get_by_label("Soort organisatie").select_option(label="Hogeschool")
+    tab.get_by_label("Gemeente").select_option(label="Utrecht")
+    tab.get_by_role("button", name="Zoeken").click()
+    expect(tab.locator("main tbody tr").first).to_be_visible()
+    for row in tab.locator("main tbody tr").all():
+        expect(row).to_contain_text("Hogeschool")
+        expect(row.locator("td").nth(2)).to_have_text("Utrecht")
+    dashboard.shot("05-partners")
+
+    tab.get_by_role("link", name="Hogeschool Utrecht").click()
+    dashboard.ready("Hogeschool Utrecht")
+    actions = tab.locator("main tbody tr")
+    trekker = actions.filter(has=tab.get_by_role("link", name=re.compile("^Actie 3:")))
+    expect(trekker).to_contain_text("Trekker")
+    expect(trekker).to_contain_text("Techniekpact Noordvleugel")
+    dashboard.shot("06-partner")
+
+
+@needs_chromium
+def test_labour_market_chart_and_figures_for_noordvleugel_and_a_province(dashboard):
+    tab = dashboard.open("#/arbeidsmarkt", "Arbeidsmarkt: Noordvleugel")
+    expect(tab.locator("#stat-total")).to_have_text("81.024")
+    expect(tab.locator("#stat-share")).to_have_text("43,9%")
+    expect(tab.locator("main tbody tr").first).to_have_text(re.compile(r"2012\s*81\.024\s*31\.599\s*3\.988\s*43,9%"))
+    # Chart.js drew it: one chart on the canvas, with a bar per class and the share line.
+    drawn = tab.evaluate("() => Chart.getChart(document.querySelector('main canvas')).data.datasets.map(d => d.label)")
+    assert drawn == ["Totaal", "Technische en industrieberoepen", "Informaticaberoepen", "Technisch aandeel"]
+    dashboard.shot("07-arbeidsmarkt")
+
+    tab.get_by_label("Regio", exact=True).select_option(label="Flevoland")
+    tab.get_by_role("button", name="Tonen").click()
+    dashboard.ready("Arbeidsmarkt: Flevoland")
+    expect(tab.locator("#stat-total")).to_have_text("8.740")
+    expect(tab.locator("#stat-share")).to_have_text("45,4%")
+
+
+@needs_chromium
+def test_keyboard_and_phone_width(browser, seeded_stack):
+    phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
+                 has_touch=True)
+    try:
+        tab = phone.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        phone.shot("08-telefoon-pact")
+        tab.keyboard.press("Tab")
+        expect(tab.locator(".skip-link")).to_be_focused()
+        tab.keyboard.press("Enter")
+        expect(tab.locator("main")).to_be_focused()
+        # Every link of the page is reachable by Tab and opens with Enter.
+        tab.keyboard.press("Tab")
+        expect(tab.locator("main a").first).to_be_focused()
+        tab.keyboard.press("Enter")
+        phone.ready("Techniekpacten")
+        tab.goto("/#/arbeidsmarkt")
+        phone.ready("Arbeidsmarkt: Noordvleugel")
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        phone.shot("09-telefoon-arbeidsmarkt")
+    finally:
+        phone.context.close()
+    assert phone.problems == []
+
+
+@needs_chromium
+def test_with_a_service_down_a_page_shows_what_it_has_and_says_what_is_missing(browser, seeded_stack, tmp_path):
+    """A second gateway whose metrics_api is unreachable: the pact still shows, the region does not."""
+    port = free_port()
+    env = {**seeded_stack.environment(), "METRICS_API_URL": f"http://127.0.0.1:{free_port()}"}
+    log = (tmp_path / "gateway.log").open("wb")
+    gateway = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "gateway", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    page = Page(browser, f"http://127.0.0.1:{port}", viewport={"width": 1280, "height": 900})
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+        expect(tab.locator(".page > .notice.error")).to_have_text(
+            "Niet alle gegevens zijn beschikbaar: De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
+        expect(tab.locator("section.line tbody tr")).to_have_count(8)
+        expect(tab.locator(".meta")).not_to_contain_text("Regio:")
+        page.shot("10-dienst-onbereikbaar")
+        tab.goto("/#/arbeidsmarkt")
+        page.ready("Er ging iets mis")
+        expect(tab.locator(".page .notice.error")).to_have_text(
+            "De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
+    finally:
+        page.context.close()
+        gateway.terminate()
+        gateway.wait(20)
+        log.close()
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"{url} did not answer within {timeout:.0f}s"
+        time.sleep(0.2)
