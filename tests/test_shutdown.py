@@ -125,7 +125,22 @@ def begin_post(stack: Stack, token, content: bytes) -> Post:
     post = Post(f"{stack.url('metrics_api')}/v1/feeds/uwv/observations", headers, PausedBody(content))
     post.start()
     assert post.body.head_sent.wait(30), "the post did not start"
+    # The client having sent its first chunk does not mean the server has read the headers: until
+    # it has, the connection is idle to uvicorn and SIGTERM closes it. Wait until the process itself
+    # counts the post in flight (beside the /metrics request asking).
+    assert in_flight(stack) == 2, "the server never took the post"
     return post
+
+
+def in_flight(stack: Stack, wanted: int = 2, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = httpx.get(f"{stack.url('metrics_api')}/metrics", timeout=5).text
+        count = next(int(float(line.rsplit(" ", 1)[1])) for line in metrics.splitlines()
+                     if line.startswith("http_requests_in_progress{"))
+        if count >= wanted or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 def exits_after_draining(process, timeout: float = 30) -> bool:
