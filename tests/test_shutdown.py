@@ -159,6 +159,17 @@ def refuses_connections(url: str) -> bool:
     return False
 
 
+def connections_left(url: str, timeout: float = 5) -> int:
+    """The process's connections on the server; a backend takes a moment to go after its client says goodbye."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = 'metrics_api'")
+        if left == 0 or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def log_of(stack: Stack) -> str:
     return (stack.log_dir / "metrics_api.log").read_text()
 
@@ -184,10 +195,11 @@ def test_sigterm_during_a_feed_post_lets_it_complete_then_closes_the_pool(metric
     assert scalar(own_database, "SELECT count(*) FROM metrics.observations") == rows
     assert scalar(own_database, "SELECT count(*) FROM metrics.batches") == 1
     # The pool was closed on the way out: no connection of the process is left on the server.
-    assert scalar(own_database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND application_name = 'metrics_api'") == 0
+    assert connections_left(own_database) == 0
     log = log_of(stack)
-    assert "Waiting for connections to close" in log and "Application shutdown complete" in log
+    # Not asserted: uvicorn's "Waiting for connections to close", which it logs only if the post is
+    # still running 0.1 s after SIGTERM; the post may finish sooner once resumed.
+    assert "Application shutdown complete" in log
 
 
 def test_a_post_still_running_at_the_deadline_has_no_effect(metrics_api, own_database, token):
@@ -205,6 +217,5 @@ def test_a_post_still_running_at_the_deadline_has_no_effect(metrics_api, own_dat
     assert post.response is None or post.response.status_code >= 500
     assert scalar(own_database, "SELECT count(*) FROM metrics.observations") == 0
     assert scalar(own_database, "SELECT count(*) FROM metrics.batches") == 0
-    assert scalar(own_database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND application_name = 'metrics_api'") == 0
+    assert connections_left(own_database) == 0
     assert "timeout graceful shutdown exceeded" in log_of(stack)
