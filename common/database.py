@@ -6,8 +6,9 @@ error. Domain code only flushes (the unit of work belongs to the request, not to
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import URL, make_url
@@ -92,6 +93,25 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session's transaction, for COPY and other bulk paths."""
+    raw = await (await session.connection()).get_raw_connection()
+    return cast(asyncpg.Connection, raw.driver_connection)
+
+
+async def advisory_xact_lock(session: AsyncSession, name: str) -> None:
+    """Wait for the transaction-scoped lock `name`; it is released at commit or rollback."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+async def try_advisory_xact_lock(session: AsyncSession, namespace: str, key: str) -> bool:
+    """Take the transaction-scoped lock (namespace, key) if it is free; False if another holds it."""
+    return bool(await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(hashtext(:namespace), hashtext(:key))"),
+        {"namespace": namespace, "key": key},
+    ))
 
 
 def get_database(request: Request) -> Database:

@@ -1,21 +1,53 @@
-"""Optimistic concurrency: updates carry `If-Match` with the ETag the client last saw."""
+"""Optimistic concurrency: a resource's version is its ETag; changes carry it back in `If-Match`.
 
-from fastapi import Request
+Every versioned model uses SQLAlchemy's version counter (`Versioned`), so a flush over a version
+that changed meanwhile fails too; both a stale `If-Match` and that race answer 412.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import Header
+from sqlalchemy import Integer
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from common.problems import Problem
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the version you are changing")]
+
+
+class Versioned:
+    """Mixin: a `version` column that SQLAlchemy raises on every UPDATE and checks at flush."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def require_if_match(request: Request, version: int) -> None:
-    header = request.headers.get("if-match")
-    if header is None:
-        raise Problem(428, "Precondition required",
-                      "Send If-Match with the ETag of the version you are changing.", type="if-match-required")
-    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+def stale(current_version: int | None = None) -> Problem:
+    extensions = {} if current_version is None else {"current_etag": etag(current_version)}
+    return Problem(412, "Precondition failed",
+                   "The resource has changed since you read it; fetch it again and reapply your change.",
+                   type="stale-etag", **extensions)
+
+
+def check_if_match(if_match: str | None, version: int, *, required: bool = True) -> None:
+    """428 without If-Match (where required), 412 when it names another version."""
+    if if_match is None:
+        if required:
+            raise Problem(428, "Precondition required",
+                          "Send If-Match with the ETag of the version you are changing.", type="if-match-required")
+        return
+    offered = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if "*" not in offered and etag(version) not in offered:
-        raise Problem(412, "Precondition failed",
-                      "The resource has changed since you read it; fetch it again and reapply your change.",
-                      type="stale-etag", current_etag=etag(version))
+        raise stale(version)
+
+
+def require_if_match(request: Any, version: int) -> None:
+    """Transitional: the services move to `check_if_match` with the `IfMatch` header dependency."""
+    check_if_match(request.headers.get("if-match"), version)

@@ -1,26 +1,36 @@
 """Idempotency keys for machine clients (Stripe's semantics, IETF httpapi-idempotency-key).
 
-The key, the request's fingerprint and the first answer are stored in the same transaction as
-the effect, so a batch and its key commit or vanish together. While the first request runs it
-holds a transaction-scoped advisory lock on the key: a second request with the same key gets
-409 at once instead of waiting; once the first has committed, a retry gets the stored answer.
-A crash rolls back both the effect and the key, so the retry simply runs again.
+One sequence in every service, in the request's transaction:
+
+1. `claim` the key before any work: a transaction-scoped advisory lock on it (a second request
+   with the same key while the first runs gets 409 at once) and the answer stored for it, if any;
+2. `replay`: with a stored answer, the same request gets it again and another body gets 422;
+3. run the work, then `remember` the answer, which also purges expired keys.
+
+The key and the effect commit or vanish together: a crash rolls back both, so the retry runs again.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, delete, func, select, text
+from fastapi import Header
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import try_advisory_xact_lock
 from common.problems import Problem, field_error, invalid
 
 KEY_RETENTION = timedelta(hours=48)
 MAX_KEY_LENGTH = 255
+# Expired keys are purged a bounded number at a time, so no single request pays for a backlog.
+PURGE_BATCH = 1000
+
+IdempotencyKeyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", description="Makes a retry safe: the same key and body have their effect once")]
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -44,31 +54,58 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def validate_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise invalid([field_error("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters.",
+                                   **{"in": "header"})])
+    return key
+
+
 @dataclass(frozen=True)
 class StoredAnswer:
     status_code: int
     body: Any
 
 
-def validate_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise invalid([field_error("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} printable characters.", **{"in": "header"})])
-    return key
+@dataclass
+class Claim:
+    """A key held by this transaction, with what was stored for it before (if anything)."""
+
+    keys: "IdempotencyKeys"
+    scope: str
+    key: str
+    stored_fingerprint: str | None
+    stored: StoredAnswer | None
+
+    @property
+    def used_before(self) -> bool:
+        return self.stored is not None
+
+    def replay(self, request_fingerprint: str) -> StoredAnswer | None:
+        """The first answer when this is the same request again; 422 for another body."""
+        if self.stored is None:
+            return None
+        if self.stored_fingerprint != request_fingerprint:
+            raise Problem(422, "Idempotency key reused",
+                          "This Idempotency-Key was used with a different request body.",
+                          type="idempotency-key-reused")
+        return self.stored
+
+    async def remember(self, session: AsyncSession, request_fingerprint: str, status_code: int, body: Any) -> None:
+        await self.keys.remember(session, scope=self.scope, key=self.key, fingerprint=request_fingerprint,
+                                 status_code=status_code, body=body)
+        await self.keys.purge_expired(session)
 
 
 class IdempotencyKeys:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def claim(self, session: AsyncSession, *, scope: str, key: str, fingerprint: str) -> StoredAnswer | None:
-        """Lock the key for this transaction; return the stored answer if it was used before."""
-        locked = await session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtext(:namespace), hashtext(:key))"),
-            {"namespace": f"{self.table.schema}:{scope}", "key": key},
-        )
-        if not locked:
+    async def claim(self, session: AsyncSession, *, scope: str, key: str) -> Claim:
+        """Lock the key for this transaction (409 while another request holds it); read what it stored."""
+        if not await try_advisory_xact_lock(session, f"{self.table.schema}:{scope}", key):
             raise Problem(409, "Request in progress",
                           "A request with this Idempotency-Key is still being processed; retry later.",
                           type="idempotency-in-progress", headers={"Retry-After": "1"})
@@ -79,12 +116,8 @@ class IdempotencyKeys:
             )
         )).one_or_none()
         if row is None:
-            return None
-        if row.fingerprint != fingerprint:
-            raise Problem(422, "Idempotency key reused",
-                          "This Idempotency-Key was used with a different request body.",
-                          type="idempotency-key-reused")
-        return StoredAnswer(row.status_code, row.response)
+            return Claim(self, scope, key, None, None)
+        return Claim(self, scope, key, row.fingerprint, StoredAnswer(row.status_code, row.response))
 
     async def remember(self, session: AsyncSession, *, scope: str, key: str, fingerprint: str,
                        status_code: int, body: Any) -> None:
@@ -100,5 +133,9 @@ class IdempotencyKeys:
         ))
 
     async def purge_expired(self, session: AsyncSession) -> int:
-        result = await session.execute(delete(self.table).where(self.table.c.created_at < func.now() - KEY_RETENTION))
-        return result.rowcount or 0
+        expired = (select(self.table.c.scope, self.table.c.key)
+                   .where(self.table.c.created_at < func.now() - KEY_RETENTION)
+                   .limit(PURGE_BATCH).with_for_update(skip_locked=True))
+        result = await session.execute(
+            delete(self.table).where(tuple_(self.table.c.scope, self.table.c.key).in_(expired)))
+        return int(getattr(result, "rowcount", 0) or 0)

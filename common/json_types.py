@@ -22,7 +22,7 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
-def JsonInt(**bounds: Any) -> Any:  # noqa: N802 - used as a type
+def JsonInt(**bounds: Any) -> Any:
     """An integer field; its bounds sit inside, before the check, so the OpenAPI document keeps them."""
     return Annotated[int, Field(**bounds), BeforeValidator(_not_a_boolean)]
 

@@ -250,7 +250,6 @@ def install_tracing(app: "FastAPI", process_name: str, otlp_endpoint: str | None
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
     from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
     from opentelemetry.trace import SpanKind
 

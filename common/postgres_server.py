@@ -5,7 +5,6 @@ package). As root it runs the server as a dedicated system user, as PostgreSQL r
 It listens on a unix socket inside its data folder only, so it never takes a TCP port.
 """
 
-import asyncio
 import logging
 import warnings
 from dataclasses import dataclass
@@ -65,7 +64,7 @@ def describe(url: str) -> str:
 async def _connect(url: str, timeout: float) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(asyncpg_dsn(url), timeout=timeout)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DatabaseUnavailable(f"cannot reach the database at {describe(url)}: {reason}") from None
 

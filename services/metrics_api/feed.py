@@ -436,6 +436,18 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
     # when the table was small (or empty, before a first load) make a sequential scan per row look
     # cheap, and that is quadratic; the index is right at every size.
     await session.execute(text("SET LOCAL enable_seqscan = off"))
+    scope = f"feed:{feed.source}"
+    claim = None
+    if feed.idempotency_key is not None and not feed.dry_run:
+        claim = await KEYS.claim(session, scope=scope, key=feed.idempotency_key)
+        if claim.used_before:
+            # A retry: hash the body without parsing it, and answer as the first time (or 422).
+            drained = HashingStream(body)
+            async for _ in drained:
+                pass
+            stored = claim.replay(fingerprint(feed.source, feed.content_type, drained.digest.hexdigest()))
+            assert stored is not None
+            return FeedResult(stored.status_code, stored.body, replayed=True)
     reference = await Reference.load(session)
     checker = Checker(reference, is_csv=feed.content_type == "csv")
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
@@ -469,12 +481,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
         counts = dict((await driver.fetch(DRY_RUN)))
         return FeedResult(200, _answer(None, checker.rows, counts, dry_run=True))
 
-    scope = f"feed:{feed.source}"
     key_fingerprint = fingerprint(feed.source, feed.content_type, stream.digest.hexdigest())
-    if feed.idempotency_key is not None:
-        stored = await KEYS.claim(session, scope=scope, key=feed.idempotency_key, fingerprint=key_fingerprint)
-        if stored is not None:
-            return FeedResult(stored.status_code, stored.body, replayed=True)
 
     # One feed at a time decides revision numbers: two concurrent posts of the same key would
     # otherwise both write revision n+1.
@@ -489,9 +496,8 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
                       idempotency_key=feed.idempotency_key, received=checker.rows, inserted=answer["inserted"],
                       revised=answer["revised"], unchanged=answer["unchanged"]))
     await session.flush()
-    if feed.idempotency_key is not None:
-        await KEYS.remember(session, scope=scope, key=feed.idempotency_key, fingerprint=key_fingerprint,
-                            status_code=200, body=answer)
+    if claim is not None:
+        await claim.remember(session, key_fingerprint, 200, answer)
     count_batch("observations", feed.source, checker.rows)
     return FeedResult(200, answer)
 

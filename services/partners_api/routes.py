@@ -134,22 +134,18 @@ async def push_organisations(
     sync. All or nothing; `Idempotency-Key` makes a retry safe."""
     require_source(principal, source)
     key = validate_key(idempotency_key)
+    claim = await _keys.claim(session, scope=f"push:{source}", key=key) if key is not None else None
     body = await request.body()
-    records = bulk.parse(body)
     request_fingerprint = fingerprint(source, str(withdraw_missing), body)
-    if key is not None:
-        stored = await _keys.claim(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint)
-        if stored is not None:
-            return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
-        # Keys live 48 hours; each new keyed push clears the expired ones (an indexed range delete).
-        await _keys.purge_expired(session)
+    if claim is not None and (stored := claim.replay(request_fingerprint)) is not None:
+        return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+    records = bulk.parse(body)
     outcome = await bulk.push(session, source=source, records=records, who=principal.subject,
                               withdraw_missing=withdraw_missing)
     answer = outcome.answer()
     count_batch("organisations", source, len(records))
-    if key is not None:
-        await _keys.remember(session, scope=f"push:{source}", key=key, fingerprint=request_fingerprint,
-                             status_code=200, body=answer)
+    if claim is not None:
+        await claim.remember(session, request_fingerprint, 200, answer)
     return JSONResponse(answer)
 
 
