@@ -3,10 +3,13 @@
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from common.auth import TokenVerifier
 from common.database import Database
+from common.etags import stale
 from common.health import database_ready, health_router
 from common.limits import BodySizeLimitMiddleware
 from common.observability import (
@@ -17,7 +20,7 @@ from common.observability import (
     metrics_endpoint,
 )
 from common.openapi import install_problem_documentation
-from common.problems import install_problem_handlers
+from common.problems import install_problem_handlers, problem_response
 from common.settings import BaseServiceSettings
 
 
@@ -54,6 +57,12 @@ def create_service_app(
     app.state.metrics.watch_pool(database.engine.pool, capacity=settings.db_pool_size + settings.db_max_overflow)
 
     install_problem_handlers(app)
+
+    @app.exception_handler(StaleDataError)
+    async def _concurrent_update(request: Request, exc: StaleDataError) -> JSONResponse:
+        # Two changes passed If-Match with the same version at once: the second one's flush loses.
+        return problem_response(stale(), request)
+
     install_problem_documentation(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

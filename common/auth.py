@@ -7,6 +7,7 @@ provider's JWKS. `alg: none` and any algorithm outside the configured family are
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -133,7 +134,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 AuthenticatedPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
-def require_scope(scope: str):
+def require_scope(scope: str) -> Callable[[Principal], Principal]:
     """A dependency: the caller must hold `scope`."""
 
     def dependency(principal: AuthenticatedPrincipal) -> Principal:

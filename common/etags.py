@@ -30,10 +30,10 @@ def etag(version: int) -> str:
 
 
 def stale(current_version: int | None = None) -> Problem:
-    extensions = {} if current_version is None else {"current_etag": etag(current_version)}
-    return Problem(412, "Precondition failed",
-                   "The resource has changed since you read it; fetch it again and reapply your change.",
-                   type="stale-etag", **extensions)
+    detail = "The resource has changed since you read it; fetch it again and reapply your change."
+    if current_version is None:
+        return Problem(412, "Precondition failed", detail, type="stale-etag")
+    return Problem(412, "Precondition failed", detail, type="stale-etag", current_etag=etag(current_version))
 
 
 def check_if_match(if_match: str | None, version: int, *, required: bool = True) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+from typing import Any
 
 from alembic import context
 from sqlalchemy import MetaData, pool, text
@@ -19,12 +20,12 @@ def run_env(metadata: MetaData) -> None:
     if not url:
         raise RuntimeError("no database URL given to alembic (set DATABASE_URL or use `techniekpact migrate`)")
 
-    def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         if type_ == "schema":
             return name == schema
         return True
 
-    def configure(connection: Connection | None = None, **kwargs) -> None:
+    def configure(connection: Connection | None = None, **kwargs: Any) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,

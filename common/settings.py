@@ -70,5 +70,6 @@ class BaseServiceSettings(BaseProcessSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if not self.database_url:
-            problems.append("DATABASE_URL must name a PostgreSQL server in production (the embedded one is for development)")
+            problems.append("DATABASE_URL must name a PostgreSQL server in production "
+                            "(the embedded one is for development)")
         return problems

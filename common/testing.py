@@ -30,7 +30,8 @@ async def truncate_schema(database: Database) -> None:
 async def service_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app in-process; the schema is emptied afterwards, so tests stay independent."""
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test") as client:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
     finally:
         await truncate_schema(app.state.database)

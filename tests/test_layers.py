@@ -39,4 +39,5 @@ def test_gateway_imports_no_service_package():
 
 def test_the_rules_see_imports(tmp_path):
     (tmp_path / "bad.py").write_text("import services.actions_api.rules\nfrom gateway import app\n")
-    assert offending(tmp_path, ["services", "gateway"]) == [("bad.py", "gateway"), ("bad.py", "services.actions_api.rules")]
+    assert offending(tmp_path, ["services", "gateway"]) == [
+        ("bad.py", "gateway"), ("bad.py", "services.actions_api.rules")]
