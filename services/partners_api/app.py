@@ -12,7 +12,8 @@ def create_app(settings: PartnersSettings | None = None) -> FastAPI:
     settings = settings or PartnersSettings()
     app = create_service_app(
         title="Techniekpact partners API",
-        description="The registry of partner organisations: organisations, contacts, pact memberships, municipal pushes and sign-ups.",
+        description="The registry of partner organisations: organisations, contacts, pact memberships, "
+                    "municipal pushes and sign-ups.",
         settings=settings,
         routers=[router],
     )

@@ -8,6 +8,7 @@ for real when erased); every change to an organisation is kept in `organisation_
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,24 +30,15 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.database import schema_metadata
+from common.etags import Versioned
 from common.idempotency import idempotency_table
+from services.partners_api.domain import OrganisationKind, SignupStatus
 
 metadata = schema_metadata("partners")
 
-KINDS = (
-    "company", "primary_school", "secondary_school", "vmbo", "mbo", "hbo", "university", "municipality",
-    "province", "economic_board", "employer_organisation", "sector_fund", "intermediary",
-    "knowledge_institute", "training_company", "other",
-)
-# The organisation fields a push or a coordinator may set; the order is the order of history rows.
-ORGANISATION_FIELDS = (
-    "name", "kind", "sectors", "kvk_number", "brin_code", "oin", "municipality_code", "website", "email", "active",
-)
-SIGNUP_STATUSES = ("pending", "approved", "rejected")
 
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{value}'" for value in values)
+def _one_of(column: str, vocabulary: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(member.value) for member in vocabulary)})"
 
 
 class Base(DeclarativeBase):
@@ -56,7 +48,7 @@ class Base(DeclarativeBase):
 idempotency_keys = idempotency_table(metadata)
 
 
-class Organisation(Base):
+class Organisation(Versioned, Base):
     __tablename__ = "organisations"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -72,12 +64,14 @@ class Organisation(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
     # Fields a coordinator set by hand: pushes leave them alone and say so (`kept_fields`).
     locked_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"), default=list)
-    version: Mapped[int] = mapped_column(Integer, server_default=text("1"), default=1)
+    # Versioned's column, with the database default the push's set-based INSERT relies on.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
 
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
+        CheckConstraint(_one_of("kind", OrganisationKind), name="kind"),
         # One organisation per KvK number: the key cross-source merging relies on.
         Index("uq_organisations_kvk_number", "kvk_number", unique=True,
               postgresql_where=text("kvk_number IS NOT NULL")),
@@ -178,7 +172,8 @@ class Signup(Base):
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(320))
     message: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"), default="pending")
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"),
+                                        default=SignupStatus.PENDING)
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     membership_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("memberships.id"))
     decided_by: Mapped[str | None] = mapped_column(String(200))
@@ -187,7 +182,7 @@ class Signup(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(SIGNUP_STATUSES)})", name="status"),
-        CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
+        CheckConstraint(_one_of("status", SignupStatus), name="status"),
+        CheckConstraint(_one_of("kind", OrganisationKind), name="kind"),
         Index("ix_signups_status_created_at_id", "status", "created_at", "id"),
     )

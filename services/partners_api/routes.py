@@ -1,22 +1,28 @@
-"""HTTP surface of partners_api: parse, authorise, call service.py or push.py, shape the answer."""
+"""HTTP surface of partners_api: parse, authorise, call the domain, shape the answer."""
 
 import math
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require_scope, require_source
 from common.database import SessionDep
-from common.etags import etag, require_if_match
+from common.etags import IfMatch, check_if_match, etag
 from common.idempotency import IdempotencyKeys, fingerprint, validate_key
 from common.observability import count_batch
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
 from common.problems import Problem
-from services.partners_api import push as bulk
-from services.partners_api import schemas, service
-from services.partners_api.models import idempotency_keys
+from common.query_lists import uuid_list
+from services.partners_api import schemas
+from services.partners_api.domain import SignupStatus
+from services.partners_api.domain import contacts as contact_rules
+from services.partners_api.domain import memberships as membership_rules
+from services.partners_api.domain import organisations as organisation_rules
+from services.partners_api.domain import push as push_rules
+from services.partners_api.domain import signups as signup_rules
+from services.partners_api.models import Organisation, OrganisationChange, idempotency_keys
 
 router = APIRouter(prefix="/v1")
 
@@ -30,9 +36,15 @@ PactPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9]
 _keys = IdempotencyKeys(idempotency_keys)
 
 
-def _organisation(organisation, response: Response) -> schemas.Organisation:
+def _organisation(organisation: Organisation, response: Response) -> schemas.Organisation:
     response.headers["ETag"] = etag(organisation.version)
     return schemas.Organisation.model_validate(organisation)
+
+
+def _change(change: OrganisationChange) -> schemas.Change:
+    return schemas.Change(id=change.id, organisation_id=change.organisation_id, changed_at=change.changed_at,
+                          changed_by=change.changed_by, source=change.source, action=change.action,
+                          field=change.field, old=change.old_value, new=change.new_value)
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -51,9 +63,9 @@ async def list_organisations(
     cursor: Cursor = None,
 ) -> Page[schemas.Organisation]:
     if ids is not None:
-        found = await service.organisations_by_ids(session, service.parse_ids(ids))
+        found = await organisation_rules.by_ids(session, uuid_list(ids, "ids"))
         return Page(items=[schemas.Organisation.model_validate(o) for o in found])
-    rows, next_cursor = await service.list_organisations(
+    rows, next_cursor = await organisation_rules.page(
         session, kind=kind, sector=sector, municipality=municipality, pact=pact, active=active, search=search,
         limit=limit, cursor=cursor)
     return Page(items=[schemas.Organisation.model_validate(o) for o in rows], next_cursor=next_cursor)
@@ -62,31 +74,31 @@ async def list_organisations(
 @router.post("/organisations", tags=["organisations"], status_code=201, response_model=schemas.Organisation)
 async def create_organisation(body: schemas.OrganisationCreate, session: SessionDep, principal: Writer,
                               response: Response) -> schemas.Organisation:
-    organisation = await service.create_organisation(session, body, principal.subject)
+    organisation = await organisation_rules.create(session, body, principal.subject)
     response.headers["Location"] = f"/v1/organisations/{organisation.id}"
     return _organisation(organisation, response)
 
 
 @router.get("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
 async def get_organisation(organisation_id: uuid.UUID, session: SessionDep, response: Response) -> schemas.Organisation:
-    return _organisation(await service.get_organisation(session, organisation_id), response)
+    return _organisation(await organisation_rules.get(session, organisation_id), response)
 
 
 @router.patch("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
-async def update_organisation(organisation_id: uuid.UUID, body: schemas.OrganisationPatch, request: Request,
-                              session: SessionDep, principal: Writer, response: Response) -> schemas.Organisation:
+async def update_organisation(organisation_id: uuid.UUID, body: schemas.OrganisationPatch, session: SessionDep,
+                              principal: Writer, response: Response, if_match: IfMatch = None) -> schemas.Organisation:
     """Needs `If-Match`. The fields sent become locked: later pushes keep the coordinator's values."""
-    organisation = await service.get_organisation(session, organisation_id, for_update=True)
-    require_if_match(request, organisation.version)
-    organisation = await service.update_organisation(session, organisation, body, principal.subject)
+    organisation = await organisation_rules.get(session, organisation_id, for_update=True)
+    check_if_match(if_match, organisation.version)
+    organisation = await organisation_rules.update(session, organisation, body, principal.subject)
     return _organisation(organisation, response)
 
 
 @router.post("/organisations/{organisation_id}/archive", tags=["organisations"], response_model=schemas.Organisation)
 async def archive_organisation(organisation_id: uuid.UUID, session: SessionDep, principal: Writer,
                                response: Response) -> schemas.Organisation:
-    organisation = await service.get_organisation(session, organisation_id, for_update=True)
-    organisation = await service.archive_organisation(session, organisation, principal.subject)
+    organisation = await organisation_rules.get(session, organisation_id, for_update=True)
+    organisation = await organisation_rules.archive(session, organisation, principal.subject)
     return _organisation(organisation, response)
 
 
@@ -94,14 +106,15 @@ async def archive_organisation(organisation_id: uuid.UUID, session: SessionDep, 
 async def organisation_history(organisation_id: uuid.UUID, session: SessionDep, limit: Limit = DEFAULT_PAGE_SIZE,
                                cursor: Cursor = None) -> Page[schemas.Change]:
     """Every change, oldest first: who (the token's subject), when, which field, old and new value."""
-    changes, next_cursor = await service.history(session, organisation_id, limit=limit, cursor=cursor)
-    return Page(items=changes, next_cursor=next_cursor)
+    changes, next_cursor = await organisation_rules.history(session, organisation_id, limit=limit, cursor=cursor)
+    return Page(items=[_change(change) for change in changes], next_cursor=next_cursor)
 
 
-@router.get("/organisations/{organisation_id}/sources", tags=["organisations"], response_model=Page[schemas.SourceRecord])
+@router.get("/organisations/{organisation_id}/sources", tags=["organisations"],
+            response_model=Page[schemas.SourceRecord])
 async def organisation_sources(organisation_id: uuid.UUID, session: SessionDep) -> Page[schemas.SourceRecord]:
     """Which pushing systems hold the organisation, under which external id; withdrawn ones included."""
-    found = await service.sources_of(session, organisation_id)
+    found = await organisation_rules.sources(session, organisation_id)
     return Page(items=[schemas.SourceRecord.model_validate(record) for record in found])
 
 
@@ -139,8 +152,8 @@ async def push_organisations(
     request_fingerprint = fingerprint(source, str(withdraw_missing), body)
     if claim is not None and (stored := claim.replay(request_fingerprint)) is not None:
         return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
-    records = bulk.parse(body)
-    outcome = await bulk.push(session, source=source, records=records, who=principal.subject,
+    records = push_rules.parse(body)
+    outcome = await push_rules.push(session, source=source, records=records, who=principal.subject,
                               withdraw_missing=withdraw_missing)
     answer = outcome.answer()
     count_batch("organisations", source, len(records))
@@ -155,7 +168,7 @@ async def push_organisations(
 async def pact_members(pact: PactPath, session: SessionDep,
                        current: Annotated[bool | None, Query(description="true: not left; false: left")] = None,
                        limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.MemberOfPact]:
-    rows, next_cursor = await service.pact_members(session, pact, current=current, limit=limit, cursor=cursor)
+    rows, next_cursor = await membership_rules.pact_members(session, pact, current=current, limit=limit, cursor=cursor)
     items = [schemas.MemberOfPact(**schemas.Membership.model_validate(m).model_dump(),
                                   organisation=schemas.Organisation.model_validate(o)) for m, o in rows]
     return Page(items=items, next_cursor=next_cursor)
@@ -164,20 +177,21 @@ async def pact_members(pact: PactPath, session: SessionDep,
 @router.post("/pacts/{pact}/members", tags=["memberships"], status_code=201, response_model=schemas.Membership)
 async def join_pact(pact: PactPath, body: schemas.MembershipCreate,
                     session: SessionDep, principal: Writer) -> schemas.Membership:
-    return schemas.Membership.model_validate(await service.join_pact(session, pact, body, principal.subject))
+    return schemas.Membership.model_validate(await membership_rules.join_pact(session, pact, body, principal.subject))
 
 
 @router.get("/memberships", tags=["memberships"], response_model=Page[schemas.Membership])
 async def memberships(session: SessionDep, organisation_ids: Annotated[str, Query(
         description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Membership]:
-    found = await service.memberships_of(session, service.parse_ids(organisation_ids, "organisation_ids"))
+    found = await membership_rules.of_organisations(session, uuid_list(organisation_ids, "organisation_ids"))
     return Page(items=[schemas.Membership.model_validate(m) for m in found])
 
 
 @router.post("/memberships/{membership_id}/leave", tags=["memberships"], response_model=schemas.Membership)
 async def leave_pact(membership_id: uuid.UUID, body: schemas.MembershipLeave, session: SessionDep,
                      principal: Writer) -> schemas.Membership:
-    return schemas.Membership.model_validate(await service.leave_pact(session, membership_id, body, principal.subject))
+    membership = await membership_rules.leave_pact(session, membership_id, body, principal.subject)
+    return schemas.Membership.model_validate(membership)
 
 
 # --- contacts: personal data, only with contacts:read ------------------------------------------
@@ -185,15 +199,14 @@ async def leave_pact(membership_id: uuid.UUID, body: schemas.MembershipLeave, se
 @router.get("/organisations/{organisation_id}/contacts", tags=["contacts"], response_model=Page[schemas.Contact])
 async def organisation_contacts(organisation_id: uuid.UUID, session: SessionDep,
                                 principal: ContactReader) -> Page[schemas.Contact]:
-    await service.get_organisation(session, organisation_id)
-    found = await service.contacts_of(session, [organisation_id])
+    found = await contact_rules.of_organisation(session, organisation_id)
     return Page(items=[schemas.Contact.model_validate(c) for c in found])
 
 
 @router.get("/contacts", tags=["contacts"], response_model=Page[schemas.Contact])
 async def contacts(session: SessionDep, principal: ContactReader, organisation_ids: Annotated[str, Query(
         description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Contact]:
-    found = await service.contacts_of(session, service.parse_ids(organisation_ids, "organisation_ids"))
+    found = await contact_rules.of_organisations(session, uuid_list(organisation_ids, "organisation_ids"))
     return Page(items=[schemas.Contact.model_validate(c) for c in found])
 
 
@@ -201,13 +214,13 @@ async def contacts(session: SessionDep, principal: ContactReader, organisation_i
              response_model=schemas.Contact)
 async def add_contact(organisation_id: uuid.UUID, body: schemas.ContactCreate, session: SessionDep,
                       principal: Writer) -> schemas.Contact:
-    return schemas.Contact.model_validate(await service.add_contact(session, organisation_id, body))
+    return schemas.Contact.model_validate(await contact_rules.add(session, organisation_id, body))
 
 
 @router.delete("/contacts/{contact_id}", tags=["contacts"], status_code=204)
 async def erase_contact(contact_id: uuid.UUID, session: SessionDep, principal: Writer) -> Response:
     """Erases the contact person for real: the row is deleted, not flagged."""
-    await service.erase_contact(session, contact_id)
+    await contact_rules.erase(session, contact_id)
     return Response(status_code=204)
 
 
@@ -226,27 +239,26 @@ def _rate_limited(request: Request) -> None:
              responses={429: {"description": "Too many sign-ups from this address (see Retry-After)"}})
 async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDep) -> schemas.SignupAccepted:
     """Public: no token. A coordinator approves or rejects the request later."""
-    signup = await service.create_signup(session, pact, body)
-    return schemas.SignupAccepted(id=signup.id, status="pending")
+    signup = await signup_rules.create(session, pact, body)
+    return schemas.SignupAccepted(id=signup.id, status=SignupStatus.PENDING)
 
 
 @router.get("/signups", tags=["sign-ups"], response_model=Page[schemas.Signup])
-async def signups(session: SessionDep, principal: Writer,
-                  status: Literal["pending", "approved", "rejected"] | None = None,
+async def signups(session: SessionDep, principal: Writer, status: SignupStatus | None = None,
                   limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.Signup]:
-    rows, next_cursor = await service.list_signups(session, status=status, limit=limit, cursor=cursor)
+    rows, next_cursor = await signup_rules.page(session, status=status, limit=limit, cursor=cursor)
     return Page(items=[schemas.Signup.model_validate(s) for s in rows], next_cursor=next_cursor)
 
 
 @router.post("/signups/{signup_id}/approve", tags=["sign-ups"], response_model=schemas.Signup)
 async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
                          body: schemas.SignupApprove | None = None) -> schemas.Signup:
-    signup = await service.approve_signup(session, signup_id, body or schemas.SignupApprove(), principal.subject)
+    signup = await signup_rules.approve(session, signup_id, body or schemas.SignupApprove(), principal.subject)
     return schemas.Signup.model_validate(signup)
 
 
 @router.post("/signups/{signup_id}/reject", tags=["sign-ups"], response_model=schemas.Signup)
 async def reject_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
                         body: schemas.SignupReject | None = None) -> schemas.Signup:
-    signup = await service.reject_signup(session, signup_id, body or schemas.SignupReject(), principal.subject)
+    signup = await signup_rules.reject(session, signup_id, body or schemas.SignupReject(), principal.subject)
     return schemas.Signup.model_validate(signup)

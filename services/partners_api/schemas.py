@@ -6,6 +6,7 @@ alike. Empty strings count as "not given": spreadsheet exports write empty cells
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -23,10 +24,9 @@ from pydantic import (
 )
 
 from common.json_types import JsonBool, JsonDate
-from services.partners_api.models import KINDS, ORGANISATION_FIELDS
+from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, RecordOutcome, SignupStatus
 
 MAX_PUSH_RECORDS = 10_000
-MAX_IDS = 500
 
 _KVK = re.compile(r"\d{8}")
 _BRIN = re.compile(r"\d{2}[A-Z]{2}")
@@ -50,7 +50,7 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _matching(pattern: re.Pattern[str], description: str, *, upper: bool = False):
+def _matching(pattern: re.Pattern[str], description: str, *, upper: bool = False) -> Callable[[str], str]:
     def check(value: str) -> str:
         candidate = value.upper() if upper else value
         if not pattern.fullmatch(candidate):
@@ -100,7 +100,6 @@ def _sectors(values: list[str]) -> list[str]:
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
                  AfterValidator(_plain_text)]
-Kind = Literal[KINDS]  # type: ignore[valid-type]
 KvkNumber = Annotated[str | None, BeforeValidator(_blank_to_none),
                       AfterValidator(lambda v: v and _matching(_KVK, "a KvK number is 8 digits")(v))]
 BrinCode = Annotated[str | None, BeforeValidator(_blank_to_none),
@@ -126,7 +125,7 @@ class Strict(BaseModel):
 
 class OrganisationFields(Strict):
     name: Name
-    kind: Kind
+    kind: OrganisationKind
     sectors: Sectors = []
     kvk_number: KvkNumber = None
     brin_code: BrinCode = None
@@ -146,7 +145,7 @@ class OrganisationPatch(Strict):
     sent, sets the lock list itself (send `[]` to hand a record back to its pushing systems)."""
 
     name: Name | None = None
-    kind: Kind | None = None
+    kind: OrganisationKind | None = None
     sectors: Sectors | None = None
     kvk_number: KvkNumber = None
     brin_code: BrinCode = None
@@ -161,7 +160,7 @@ class OrganisationPatch(Strict):
 class Organisation(BaseModel):
     id: uuid.UUID
     name: str
-    kind: str
+    kind: OrganisationKind
     sectors: list[str]
     kvk_number: str | None
     brin_code: str | None
@@ -217,7 +216,7 @@ class SourceRecord(BaseModel):
 class PushResult(BaseModel):
     external_id: str
     id: uuid.UUID
-    outcome: Literal["created", "updated", "unchanged", "withdrawn"]
+    outcome: RecordOutcome
     kept_fields: list[str] = []
 
 
@@ -281,31 +280,32 @@ class Contact(BaseModel):
 
 class SignupCreate(Strict):
     organisation_name: Name
-    kind: Kind
+    kind: OrganisationKind
     municipality_code: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(
         _matching(_MUNICIPALITY, "a municipality code is GM and 4 digits, e.g. GM0402", upper=True))]
     kvk_number: KvkNumber = None
     contact_name: ContactName
     contact_email: EmailAddress
-    message: Annotated[Annotated[str, StringConstraints(max_length=2000)] | None, BeforeValidator(_blank_to_none)] = None
+    message: Annotated[Annotated[str, StringConstraints(max_length=2000)] | None,
+                       BeforeValidator(_blank_to_none)] = None
 
 
 class SignupAccepted(BaseModel):
     id: uuid.UUID
-    status: Literal["pending"]
+    status: Literal[SignupStatus.PENDING]
 
 
 class Signup(BaseModel):
     id: uuid.UUID
     pact: str
     organisation_name: str
-    kind: str
+    kind: OrganisationKind
     municipality_code: str
     kvk_number: str | None
     contact_name: str
     contact_email: str
     message: str | None
-    status: str
+    status: SignupStatus
     organisation_id: uuid.UUID | None
     membership_id: uuid.UUID | None
     decided_by: str | None

@@ -67,7 +67,8 @@ def write_requests(organisation_id: str, membership_id: str, contact_id: str, si
 
 
 async def _fixture_rows(client, writer) -> tuple[str, str, str, str]:
-    organisation = (await client.post("/v1/organisations", headers=writer, json={"name": "O", "kind": "company"})).json()
+    organisation = (await client.post("/v1/organisations", headers=writer,
+                                      json={"name": "O", "kind": "company"})).json()
     membership = (await client.post("/v1/pacts/noordvleugel/members", headers=writer,
                                     json={"organisation_id": organisation["id"], "joined_on": "2013-10-01"})).json()
     contact = (await client.post(f"/v1/organisations/{organisation['id']}/contacts", headers=writer,

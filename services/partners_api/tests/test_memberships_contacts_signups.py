@@ -38,12 +38,14 @@ async def test_join_list_and_leave(client, writer, rows, new_organisation):
     rest = (await client.get("/v1/pacts/gooi-vechtstreek/members", params={"cursor": page["next_cursor"]})).json()
     assert [m["id"] for m in page["items"] + rest["items"]] == [m["id"] for m in members["items"]]
 
-    by_organisation = (await client.get("/v1/memberships", params={"organisation_ids": f"{roc['id']},{uuid.uuid4()}"})).json()
+    by_organisation = (await client.get("/v1/memberships",
+                                        params={"organisation_ids": f"{roc['id']},{uuid.uuid4()}"})).json()
     assert sorted(m["pact"] for m in by_organisation["items"]) == ["gooi-vechtstreek", "noordvleugel"]
     listed = (await client.get("/v1/organisations", params={"pact": "noordvleugel"})).json()
     assert [o["name"] for o in listed["items"]] == ["ROC Gooi en Vechtstreek"]
 
-    left = await client.post(f"/v1/memberships/{membership['id']}/leave", headers=writer, json={"left_on": "2016-01-01"})
+    left = await client.post(f"/v1/memberships/{membership['id']}/leave", headers=writer,
+                             json={"left_on": "2016-01-01"})
     assert left.status_code == 200 and left.json()["left_on"] == "2016-01-01"
     assert (await client.post(f"/v1/memberships/{membership['id']}/leave", headers=writer,
                               json={"left_on": "2016-02-01"})).status_code == 409
@@ -151,7 +153,8 @@ async def test_signup_then_approval_creates_organisation_membership_and_contact(
     assert [(s["id"], s["organisation_name"], s["pact"]) for s in pending] == [
         (accepted["id"], "Installatiebedrijf Van Dijk", "gooi-vechtstreek")]
 
-    approved = await client.post(f"/v1/signups/{accepted['id']}/approve", headers=writer, json={"joined_on": "2014-09-15"})
+    approved = await client.post(f"/v1/signups/{accepted['id']}/approve", headers=writer,
+                                 json={"joined_on": "2014-09-15"})
     assert approved.status_code == 200
     signup = approved.json()
     assert signup["status"] == "approved" and signup["decided_by"] == "coordinator@gooi" and signup["decided_at"]

@@ -102,7 +102,8 @@ async def test_list_filters_and_pages(client, writer, new_organisation):
 
     seen, cursor = [], None
     while True:
-        page = (await client.get("/v1/organisations", params={"limit": 2, **({"cursor": cursor} if cursor else {})})).json()
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/organisations", params=params)).json()
         seen += [item["name"] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -193,7 +194,8 @@ async def test_history_tells_who_changed_what_when(client, token, new_organisati
     created = await new_organisation(kvk_number="24295332")
     url = f"/v1/organisations/{created['id']}"
     editor = {"Authorization": f"Bearer {token('partners:write', subject='anna@noordvleugel')}"}
-    await client.patch(url, headers={**editor, "If-Match": '"1"'}, json={"name": "Tata Steel IJmuiden", "sectors": ["metaal"]})
+    await client.patch(url, headers={**editor, "If-Match": '"1"'},
+                       json={"name": "Tata Steel IJmuiden", "sectors": ["metaal"]})
     await client.post(f"{url}/archive", headers=editor)
 
     history = await client.get(f"{url}/history")

@@ -131,7 +131,8 @@ async def test_a_kvk_number_held_by_another_organisation_is_refused(client, writ
 
 
 async def test_the_same_kvk_from_two_sources_is_one_organisation(app, client, writer, rows):
-    hilversum = await put(client, writer, [record("H-17", name="Tata Steel", kvk_number="24295332", sectors=["metaal"])])
+    hilversum = await put(client, writer,
+                          [record("H-17", name="Tata Steel", kvk_number="24295332", sectors=["metaal"])])
     huizen = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332")],
                        url="/v1/sources/huizen/organisations")
     assert huizen.status_code == 200
@@ -183,7 +184,8 @@ async def test_full_sync_withdraws_what_is_missing(app, client, writer, rows):
     assert (await client.get(f"/v1/organisations/{ids['3']}")).json()["active"] is False
     assert (await client.get(f"/v1/organisations/{ids['1']}")).json()["active"] is True
     assert await rows("organisations") == 4  # nothing is deleted; huizen's record is untouched
-    assert await query(app, "SELECT external_id FROM partners.source_records WHERE withdrawn_at IS NOT NULL") == [("3",)]
+    withdrawn = "SELECT external_id FROM partners.source_records WHERE withdrawn_at IS NOT NULL"
+    assert await query(app, withdrawn) == [("3",)]
     history = (await client.get(f"/v1/organisations/{ids['3']}/history")).json()["items"]
     assert [(h["action"], h["field"], h["old"], h["new"]) for h in history[1:]] == [
         ("withdrawn", "source_records", {"source": "hilversum", "external_id": "3"}, None),

@@ -1,35 +1,18 @@
-"""The municipal push: `PUT /v1/sources/{source}/organisations`, set-based.
+"""The municipal push's SQL: records COPYed into a staging table, planned and applied set-based.
 
-A push is validated whole before anything is written (every bad record is listed), then runs in
-the request's one transaction:
-
-1. the records are COPYed into a temporary table (asyncpg's fast path, not the ORM);
-2. one INSERT..SELECT plans every record: its organisation, by (source, external_id), else by KvK
-   number (the same company pushed by two systems is one organisation with two source records),
-   else a new one; and, per field, what differs: fields a coordinator locked are kept (and
-   reported), the rest are written with one history row each, set-based; a record that differs
-   in nothing writes nothing at all, not even its `updated_at`;
-3. with `withdraw_missing`, the source's records absent from the body are withdrawn and their
-   organisations made inactive when no other source still vouches for them.
-
-Pushes take one transaction-scoped advisory lock, so two pushes never race for the same KvK
-number; pushes are batch jobs, and waiting a few hundred milliseconds is cheaper than retrying.
+The steps and their order are the domain's (domain/push.py); every statement is here. They run
+on the asyncpg connection under the request's session, in its one transaction.
 """
 
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import asyncpg
-from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.problems import field_error, invalid
-from services.partners_api.models import ORGANISATION_FIELDS
-from services.partners_api.schemas import PushBody, PushRecord
-
-PUSH_LOCK = "partners:push"
+from common.database import driver_connection
+from services.partners_api.domain import ORGANISATION_FIELDS
+from services.partners_api.schemas import PushRecord
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS)
 
@@ -71,7 +54,8 @@ _DIFFS = ", ".join(f"('{name}', {_differs(name)})" for name in ORGANISATION_FIEL
 _OLD_NEW = ", ".join(f"('{name}', to_jsonb(o.{name}), to_jsonb(s.{name}))" for name in ORGANISATION_FIELDS)
 _SNAPSHOT = ", ".join(f"'{name}', {name}" for name in ORGANISATION_FIELDS)
 _ASSIGN = ", ".join(
-    f"{name} = CASE WHEN '{name}' = ANY(s.changed_fields) THEN s.{name} ELSE o.{name} END" for name in ORGANISATION_FIELDS
+    f"{name} = CASE WHEN '{name}' = ANY(s.changed_fields) THEN s.{name} ELSE o.{name} END"
+    for name in ORGANISATION_FIELDS
 )
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
 
@@ -119,7 +103,8 @@ SELECT organisation_id, {_COLUMNS} FROM push_plan WHERE created ORDER BY idx
 """
 _HISTORY_CREATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, new_value)
-SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT}) FROM push_plan WHERE created ORDER BY idx
+SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT})
+  FROM push_plan WHERE created ORDER BY idx
 """
 _HISTORY_UPDATED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
@@ -132,7 +117,8 @@ SELECT o.id, $1::text, $2::text, 'updated', f.field, f.old, f.new
 """
 _HISTORY_LINKED = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, new_value)
-SELECT organisation_id, $1::text, $2::text, 'linked', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
+SELECT organisation_id, $1::text, $2::text, 'linked', 'source_records',
+       jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM push_plan WHERE linked ORDER BY idx
 """
 _UPDATE_ORGANISATIONS = f"""
@@ -157,7 +143,8 @@ RETURNING sr.organisation_id, sr.external_id
 """
 _HISTORY_WITHDRAWN_RECORDS = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value)
-SELECT organisation_id, $1::text, $2::text, 'withdrawn', 'source_records', jsonb_build_object('source', $2::text, 'external_id', external_id)
+SELECT organisation_id, $1::text, $2::text, 'withdrawn', 'source_records',
+       jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM unnest($3::uuid[], $4::text[]) AS gone(organisation_id, external_id)
 """
 # Inactive only when no other source still holds the organisation and no coordinator locked `active`.
@@ -176,63 +163,32 @@ SELECT external_id, organisation_id, created, linked, withdrawn, changed_fields,
 """
 
 
-def parse(body: bytes) -> list[PushRecord]:
-    """The records, or 422 listing every bad one (index, field, reason) and nothing written."""
-    try:
-        records = PushBody.model_validate_json(body).records
-    except ValidationError as exc:
-        raise invalid(_errors(exc), "Some records are invalid; nothing was written.") from None
-    errors = []
-    first_with: dict[tuple[str, str], int] = {}
-    for index, record in enumerate(records):
-        for key in ("external_id", "kvk_number"):
-            value = getattr(record, key)
-            if value is None:
-                continue
-            earlier = first_with.setdefault((key, value), index)
-            if earlier != index:
-                errors.append(_record_error(index, key, f"The same {key} as record {earlier}: one push holds each once."))
-    if errors:
-        raise invalid(errors, "Some records are invalid; nothing was written.")
-    return records
+@dataclass(frozen=True)
+class KvkTaken:
+    index: int
+    kvk_number: str
+    holder: uuid.UUID
 
 
-def _record_error(index: int, name: str, reason: str) -> dict[str, Any]:
-    return field_error(f"records.{index}.{name}", reason, index=index)
+@dataclass(frozen=True)
+class PlannedRecord:
+    external_id: str
+    organisation_id: uuid.UUID
+    created: bool
+    linked: bool
+    withdrawn: bool
+    changed_fields: list[str]
+    kept_fields: list[str]
 
 
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
-    errors = []
-    for error in exc.errors(include_url=False):
-        location = error.get("loc", ())
-        reason = error.get("msg", "invalid").removeprefix("Value error, ")
-        if len(location) >= 2 and location[0] == "records" and isinstance(location[1], int):
-            name = ".".join(str(part) for part in location[2:]) or "record"
-            errors.append(_record_error(location[1], name, reason))
-        else:
-            errors.append(field_error(".".join(str(part) for part in location) or "body", reason))
-    return errors
+@dataclass(frozen=True)
+class WithdrawnRecord:
+    external_id: str
+    organisation_id: uuid.UUID
 
 
-@dataclass
-class PushOutcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    withdrawn: int = 0
-    results: list[dict[str, Any]] = field(default_factory=list)
-
-    def answer(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "withdrawn": self.withdrawn, "results": self.results}
-
-
-async def push(session: AsyncSession, *, source: str, records: Sequence[PushRecord], who: str,
-               withdraw_missing: bool) -> PushOutcome:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": PUSH_LOCK})
-    connection = await (await session.connection()).get_raw_connection()
-    db: asyncpg.Connection = connection.driver_connection  # type: ignore[assignment]
-
+async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[PushRecord]) -> None:
+    db = await driver_connection(session)
     await db.execute(_CREATE_TABLES)
     await db.copy_records_to_table(
         "push_records", columns=_COPY_COLUMNS,
@@ -241,19 +197,21 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushReco
     )
     await db.execute(_PLAN, source)
 
-    taken = await db.fetch(_KVK_TAKEN)
-    if taken:
-        raise invalid([_record_error(row["idx"], "kvk_number",
-                                     f"KvK number {row['kvk_number']} belongs to another organisation ({row['holder']}); "
-                                     "a coordinator must merge them first.") for row in taken],
-                      "Some records are invalid; nothing was written.")
-    same = await db.fetch(_SAME_ORGANISATION)
-    if same:
-        raise invalid([_record_error(position, "external_id",
-                                     f"Records {', '.join(map(str, row['positions']))} describe the same organisation.")
-                       for row in same for position in row["positions"][1:]],
-                      "Some records are invalid; nothing was written.")
 
+async def kvk_numbers_taken(session: AsyncSession) -> list[KvkTaken]:
+    db = await driver_connection(session)
+    return [KvkTaken(row["idx"], row["kvk_number"], row["holder"]) for row in await db.fetch(_KVK_TAKEN)]
+
+
+async def records_of_one_organisation(session: AsyncSession) -> list[list[int]]:
+    """Groups of record positions that the plan put on the same existing organisation."""
+    db = await driver_connection(session)
+    return [list(row["positions"]) for row in await db.fetch(_SAME_ORGANISATION)]
+
+
+async def apply_plan(session: AsyncSession, source: str, who: str) -> list[PlannedRecord]:
+    """Write the plan (bulk SQL bypasses the ORM, so it raises `version` itself); each record's plan, in order."""
+    db = await driver_connection(session)
     await db.execute(_INSERT_ORGANISATIONS)
     await db.execute(_HISTORY_CREATED, who, source)
     await db.execute(_HISTORY_UPDATED, who, source)
@@ -261,29 +219,17 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushReco
     await db.execute(_UPDATE_ORGANISATIONS)
     await db.execute(_INSERT_SOURCE_RECORDS, source)
     await db.execute(_TOUCH_SOURCE_RECORDS)
+    return [PlannedRecord(row["external_id"], row["organisation_id"], row["created"], row["linked"], row["withdrawn"],
+                          list(row["changed_fields"]), list(row["kept_fields"])) for row in await db.fetch(_OUTCOMES)]
 
-    outcome = PushOutcome()
-    for row in await db.fetch(_OUTCOMES):
-        if row["created"]:
-            kind = "created"
-        elif row["linked"] or row["withdrawn"] or row["changed_fields"]:
-            kind = "updated"
-        else:
-            kind = "unchanged"
-        setattr(outcome, kind, getattr(outcome, kind) + 1)
-        outcome.results.append({"external_id": row["external_id"], "id": str(row["organisation_id"]),
-                                "outcome": kind, "kept_fields": list(row["kept_fields"])})
 
-    if withdraw_missing:
-        gone = await db.fetch(_WITHDRAW_MISSING, source)
-        if gone:
-            ids = [row["organisation_id"] for row in gone]
-            external_ids = [row["external_id"] for row in gone]
-            await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, ids, external_ids)
-            await db.execute(_DEACTIVATE, who, source, list(set(ids)))
-            outcome.withdrawn = len(gone)
-            outcome.results.extend({"external_id": row["external_id"], "id": str(row["organisation_id"]),
-                                    "outcome": "withdrawn", "kept_fields": []}
-                                   for row in sorted(gone, key=lambda row: row["external_id"]))
-    return outcome
-
+async def withdraw_missing(session: AsyncSession, source: str, who: str) -> list[WithdrawnRecord]:
+    """Withdraw the source's records this push did not hold; deactivate what no source vouches for any more."""
+    db = await driver_connection(session)
+    gone = [WithdrawnRecord(row["external_id"], row["organisation_id"])
+            for row in await db.fetch(_WITHDRAW_MISSING, source)]
+    if gone:
+        ids = [record.organisation_id for record in gone]
+        await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, ids, [record.external_id for record in gone])
+        await db.execute(_DEACTIVATE, who, source, list(set(ids)))
+    return gone
