@@ -14,7 +14,7 @@ from common.idempotency import IdempotencyKeys, fingerprint, validate_key
 from common.observability import count_batch
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
 from common.problems import Problem
-from common.query_lists import uuid_list
+from common.query_lists import MAX_LIST_ITEMS, uuid_list
 from services.partners_api import schemas
 from services.partners_api.domain import SignupStatus
 from services.partners_api.domain import contacts as contact_rules
@@ -32,6 +32,8 @@ SourcePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-
                                  description="The pushing system, e.g. `hilversum`")]
 PactPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                                description="The pact's slug (actions_api owns pacts)")]
+OrganisationIds = Annotated[str, Query(
+    description=f"Fetch-many: up to {MAX_LIST_ITEMS} comma-separated organisation ids")]
 
 _keys = IdempotencyKeys(idempotency_keys)
 
@@ -52,7 +54,8 @@ def _change(change: OrganisationChange) -> schemas.Change:
 @router.get("/organisations", tags=["organisations"], response_model=Page[schemas.Organisation])
 async def list_organisations(
     session: SessionDep,
-    ids: Annotated[str | None, Query(description="Fetch-many: up to 500 comma-separated ids, no pagination")] = None,
+    ids: Annotated[str | None, Query(
+        description=f"Fetch-many: up to {MAX_LIST_ITEMS} comma-separated ids, no pagination")] = None,
     kind: str | None = None,
     sector: str | None = None,
     municipality: Annotated[str | None, Query(description="Municipality code, e.g. GM0402")] = None,
@@ -121,11 +124,13 @@ async def organisation_sources(organisation_id: uuid.UUID, session: SessionDep) 
 # --- the municipal push ------------------------------------------------------------------------
 
 # The body is read raw (its bytes are the idempotency fingerprint, and errors must carry the record
-# index), so its schema is declared here, inline, for the OpenAPI document.
+# index), so its schema is declared here, inline, for the OpenAPI document. Its enums refer to the
+# document's components (the organisation bodies put them there): an inline `$defs` would not resolve.
+_PUSH_RECORD = schemas.PushRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+_PUSH_RECORD.pop("$defs", None)
 _PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "additionalProperties": False, "required": ["records"],
-    "properties": {"records": {"type": "array", "maxItems": schemas.MAX_PUSH_RECORDS,
-                               "items": schemas.PushRecord.model_json_schema()}}}}}}}
+    "properties": {"records": {"type": "array", "maxItems": schemas.MAX_PUSH_RECORDS, "items": _PUSH_RECORD}}}}}}}
 
 
 @router.put(
@@ -154,7 +159,7 @@ async def push_organisations(
         return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
     records = push_rules.parse(body)
     outcome = await push_rules.push(session, source=source, records=records, who=principal.subject,
-                              withdraw_missing=withdraw_missing)
+                                    withdraw_missing=withdraw_missing)
     answer = outcome.answer()
     count_batch("organisations", source, len(records))
     if claim is not None:
@@ -181,8 +186,7 @@ async def join_pact(pact: PactPath, body: schemas.MembershipCreate,
 
 
 @router.get("/memberships", tags=["memberships"], response_model=Page[schemas.Membership])
-async def memberships(session: SessionDep, organisation_ids: Annotated[str, Query(
-        description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Membership]:
+async def memberships(session: SessionDep, organisation_ids: OrganisationIds) -> Page[schemas.Membership]:
     found = await membership_rules.of_organisations(session, uuid_list(organisation_ids, "organisation_ids"))
     return Page(items=[schemas.Membership.model_validate(m) for m in found])
 
@@ -204,8 +208,8 @@ async def organisation_contacts(organisation_id: uuid.UUID, session: SessionDep,
 
 
 @router.get("/contacts", tags=["contacts"], response_model=Page[schemas.Contact])
-async def contacts(session: SessionDep, principal: ContactReader, organisation_ids: Annotated[str, Query(
-        description="Fetch-many: up to 500 comma-separated organisation ids")]) -> Page[schemas.Contact]:
+async def contacts(session: SessionDep, principal: ContactReader,
+                   organisation_ids: OrganisationIds) -> Page[schemas.Contact]:
     found = await contact_rules.of_organisations(session, uuid_list(organisation_ids, "organisation_ids"))
     return Page(items=[schemas.Contact.model_validate(c) for c in found])
 
