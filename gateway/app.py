@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
@@ -14,7 +15,14 @@ from strawberry.types.unset import UNSET
 
 from common.health import health_router
 from common.limits import BodySizeLimitMiddleware
-from common.observability import Metrics, MetricsMiddleware, RequestIdMiddleware, configure_logging, current_request_id, metrics_endpoint
+from common.observability import (
+    Metrics,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+    configure_logging,
+    current_request_id,
+    metrics_endpoint,
+)
 from common.problems import install_problem_handlers
 from gateway.context import GatewayContext
 from gateway.downstream import Downstream
@@ -38,7 +46,7 @@ class GraphQLEndpoint(GraphQLRouter):
                 processed.pop("data", None)
         return processed
 
-    async def run(self, request, context=UNSET, root_value=UNSET):  # type: ignore[override]
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             response = await super().run(request, context, root_value)
         except Exception as exc:

@@ -1,7 +1,9 @@
-"""What every resolver gets in `info.context`: the request's downstream session and loaders."""
+"""What every resolver gets in `info.context`: the request's downstream session, clients and loaders."""
 
+import strawberry
 from strawberry.fastapi import BaseContext
 
+from gateway.clients import ServiceClients
 from gateway.downstream import DownstreamSession
 from gateway.loaders import Loaders, create_loaders
 from gateway.settings import GatewaySettings
@@ -12,4 +14,9 @@ class GatewayContext(BaseContext):
         super().__init__()
         self.calls = calls
         self.settings = settings
-        self.loaders: Loaders = create_loaders(calls)
+        self.clients = ServiceClients.over(calls)
+        self.loaders: Loaders = create_loaders(self.clients)
+
+
+# The `info` argument of every resolver.
+Info = strawberry.Info[GatewayContext, None]

@@ -123,7 +123,7 @@ class DownstreamSession:
         return await self._call(service, "GET", path, params=params, idempotent=True)
 
     async def query(self, service: str, path: str, body: Any) -> Any:
-        """A read sent as POST because its parameters are long (`/v1/series/query`): safe to retry."""
+        """A read sent as POST because its parameters are long (a batch of series): safe to retry."""
         return await self._call(service, "POST", path, body=body, idempotent=True)
 
     async def write(self, service: str, method: str, path: str, body: Any = None,

@@ -1,4 +1,4 @@
-"""Limits checked before any service is called, and what errors may say.
+"""Limits checked before any service is called, and the figures an answer reports of its cost.
 
 Depth, aliases and tokens use Strawberry's own extensions. The cost is ours (Strawberry has
 none): a validation rule that weighs every object a query can return, multiplying by the page
@@ -7,11 +7,11 @@ actions with 10 fields each costs about 100 times one asking for one. The estima
 the client in `extensions.cost`.
 """
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -35,13 +35,9 @@ from graphql import (
     get_named_type,
     validate,
 )
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
-
-from gateway.downstream import DownstreamError
-
-log = logging.getLogger(__name__)
 
 # How many items a plain list field (one without `first`) is assumed to hold.
 ASSUMED_LIST_LENGTH = 5
@@ -107,8 +103,8 @@ class QueryCost:
             if isinstance(value, IntValueNode):
                 size = int(value.value)
             elif isinstance(value, VariableNode):
-                size = self.variables.get(value.name.value)
-                size = size if isinstance(size, int) else self.default_page_size
+                given = self.variables.get(value.name.value)
+                size = given if isinstance(given, int) else self.default_page_size
             else:
                 size = self.default_page_size
             self.page_sizes.append(size)
@@ -141,13 +137,13 @@ class CostLimiter(SchemaExtension):
         limiter = self
 
         class CostRule(ValidationRule):
-            def enter_document(self, node, *_args) -> None:
+            def enter_document(self, node: DocumentNode, *_args: Any) -> None:
                 context: ValidationContext = self.context
                 schema = context.schema
                 fragments = {definition.name.value: definition for definition in node.definitions
                              if isinstance(definition, FragmentDefinitionNode)}
                 variables = limiter.execution_context.variables or {}
-                name = limiter.execution_context.provided_operation_name
+                name = limiter.execution_context.operation_name
                 for definition in node.definitions:
                     if not isinstance(definition, OperationDefinitionNode):
                         continue
@@ -169,7 +165,8 @@ class CostLimiter(SchemaExtension):
                         self.report_error(GraphQLError(
                             f"The query's estimated cost {cost} exceeds the limit of {limiter.max_cost}; "
                             "ask for smaller pages or fewer fields.",
-                            definition, extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limiter.max_cost},
+                            definition,
+                            extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limiter.max_cost},
                         ))
 
         self.execution_context.validation_rules = (*self.execution_context.validation_rules, CostRule)
@@ -195,28 +192,6 @@ class ValidateWithoutSuggestions(SchemaExtension):
                 hide_suggestions=True,
             )
         yield
-
-
-class ServiceErrorsPass(MaskErrors):
-    """Unexpected errors become 'Unexpected error.' (no stack trace, host or query text); errors
-    the gateway means to show (a service down, a service's problem details, GraphQL's own
-    validation) pass as they are."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_unexpected, error_message="Unexpected error.")
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error in a resolver", exc_info=error.original_error)
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
-        return masked
-
-
-def _unexpected(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None or isinstance(original, (DownstreamError, GraphQLError)):
-        return False
-    return True
 
 
 class DownstreamReport(SchemaExtension):

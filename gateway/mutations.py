@@ -10,12 +10,13 @@ import dataclasses
 from datetime import date
 from enum import Enum
 from typing import Any
-from urllib.parse import quote
 
 import strawberry
-from graphql import GraphQLError
 
-from gateway.types import Action, Milestone, OrganisationKind, ProgressReport
+from gateway.context import Info
+from gateway.types.actions import Action
+from gateway.types.partners import OrganisationKind, SignUp
+from gateway.types.progress import Milestone, ProgressReport
 
 
 def body_of(value: Any) -> Any:
@@ -32,10 +33,6 @@ def body_of(value: Any) -> Any:
     return value
 
 
-def if_match(version: int) -> dict[str, str]:
-    return {"If-Match": f'"{version}"'}
-
-
 @strawberry.input
 class ParticipantInput:
     role: str = strawberry.field(description="lead, participant or coordination")
@@ -49,7 +46,8 @@ class ParticipantInput:
 class ActionInput:
     title: str
     number: int | None = strawberry.UNSET
-    line: int | None = strawberry.field(default=strawberry.UNSET, description="The number of an action line of the pact")
+    line: int | None = strawberry.field(default=strawberry.UNSET,
+                                        description="The number of an action line of the pact")
     description: str | None = strawberry.UNSET
     aim: str | None = strawberry.UNSET
     ambition: str | None = strawberry.UNSET
@@ -135,32 +133,6 @@ class SignUpInput:
     message: str | None = strawberry.UNSET
 
 
-@strawberry.type(description="A request to join a pact. Its contact details are personal data: only the coordinator "
-                             "(partners:write) lists sign-ups.")
-class SignUp:
-    id: strawberry.ID
-    status: str
-    pact: str | None
-    organisation_name: str | None
-    kind: str | None
-    municipality_code: str | None
-    contact_name: str | None
-    contact_email: str | None
-    message: str | None
-    organisation_id: strawberry.ID | None
-    reason: str | None
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> "SignUp":
-        organisation_id = data.get("organisation_id")
-        return cls(id=strawberry.ID(str(data["id"])), status=data.get("status") or "pending", pact=data.get("pact"),
-                   organisation_name=data.get("organisation_name"), kind=data.get("kind"),
-                   municipality_code=data.get("municipality_code"), contact_name=data.get("contact_name"),
-                   contact_email=data.get("contact_email"), message=data.get("message"),
-                   organisation_id=strawberry.ID(str(organisation_id)) if organisation_id else None,
-                   reason=data.get("reason"))
-
-
 def milestone_body(input: MilestoneInput | MilestonePatch) -> dict[str, Any]:
     body = body_of(input)
     due = body.get("due")
@@ -169,89 +141,65 @@ def milestone_body(input: MilestoneInput | MilestonePatch) -> dict[str, Any]:
     return body
 
 
-def _path(*parts: str) -> str:
-    # A blank id names another resource ("/v1/actions/" is the list): refuse it before any call.
-    if any(not str(part).strip() for part in parts):
-        raise GraphQLError("An id or slug must not be empty.", extensions={"code": "BAD_USER_INPUT"})
-    return "/v1/" + "/".join(quote(str(part), safe="") for part in parts)
-
-
-async def _write(info: strawberry.Info, service: str, method: str, path: str, body: Any = None,
-                 headers: dict[str, str] | None = None) -> Any:
-    return await info.context.calls.write(service, method, path, body, headers)
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add an action to a pact (actions:write).")
-    async def create_action(self, info: strawberry.Info, pact: str, input: ActionInput) -> Action:
-        return Action.of(await _write(info, "actions_api", "POST", _path("pacts", pact, "actions"), body_of(input)))
+    async def create_action(self, info: Info, pact: str, input: ActionInput) -> Action:
+        return Action.of(await info.context.clients.actions.create_action(pact, body_of(input)))
 
     @strawberry.mutation(description="Change an action; `version` is the one you read (a stale one fails).")
-    async def update_action(self, info: strawberry.Info, id: strawberry.ID, version: int,
-                            input: ActionPatch) -> Action:
-        return Action.of(await _write(info, "actions_api", "PATCH", _path("actions", id), body_of(input),
-                                      if_match(version)))
+    async def update_action(self, info: Info, id: strawberry.ID, version: int, input: ActionPatch) -> Action:
+        return Action.of(await info.context.clients.actions.update_action(id, version, body_of(input)))
 
     @strawberry.mutation(description="Move an action to another status; a forbidden transition names the "
                                      "allowed ones.")
-    async def set_action_status(self, info: strawberry.Info, id: strawberry.ID, status: str) -> Action:
-        return Action.of(await _write(info, "actions_api", "POST", _path("actions", id, "status"),
-                                      {"status": status}))
+    async def set_action_status(self, info: Info, id: strawberry.ID, status: str) -> Action:
+        return Action.of(await info.context.clients.actions.set_action_status(id, status))
 
     @strawberry.mutation
-    async def add_milestone(self, info: strawberry.Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:
-        return Milestone.of(await _write(info, "actions_api", "POST", _path("actions", action, "milestones"),
-                                         milestone_body(input)))
+    async def add_milestone(self, info: Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:
+        return Milestone.of(await info.context.clients.actions.add_milestone(action, milestone_body(input)))
 
     @strawberry.mutation
-    async def update_milestone(self, info: strawberry.Info, id: strawberry.ID, version: int,
+    async def update_milestone(self, info: Info, id: strawberry.ID, version: int,
                                input: MilestonePatch) -> Milestone:
-        return Milestone.of(await _write(info, "actions_api", "PATCH", _path("milestones", id), milestone_body(input),
-                                         if_match(version)))
+        return Milestone.of(await info.context.clients.actions.update_milestone(id, version, milestone_body(input)))
 
     @strawberry.mutation
-    async def add_progress_report(self, info: strawberry.Info, action: strawberry.ID,
+    async def add_progress_report(self, info: Info, action: strawberry.ID,
                                   input: ProgressReportInput) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST",
-                                              _path("actions", action, "progress-reports"), body_of(input)))
+        return ProgressReport.of(await info.context.clients.actions.add_progress_report(action, body_of(input)))
 
     @strawberry.mutation
-    async def submit_progress_report(self, info: strawberry.Info, id: strawberry.ID) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "submit")))
+    async def submit_progress_report(self, info: Info, id: strawberry.ID) -> ProgressReport:
+        return ProgressReport.of(await info.context.clients.actions.submit_progress_report(id))
 
     @strawberry.mutation(description="Report measured values on a goal (actions:write); counted once approved.")
-    async def add_goal_progress_report(self, info: strawberry.Info, goal: strawberry.ID,
+    async def add_goal_progress_report(self, info: Info, goal: strawberry.ID,
                                        input: GoalReportInput) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("goals", goal, "progress-reports"),
-                                              body_of(input)))
+        return ProgressReport.of(await info.context.clients.actions.add_goal_progress_report(goal, body_of(input)))
 
     @strawberry.mutation(description="Approve a submitted report (actions:approve); only approved reports count "
                                      "toward a goal's actual value, an action's status and a milestone's count.")
-    async def approve_progress_report(self, info: strawberry.Info, id: strawberry.ID,
+    async def approve_progress_report(self, info: Info, id: strawberry.ID,
                                       note: str | None = None) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "approve"),
-                                              {"note": note} if note else None))
+        return ProgressReport.of(await info.context.clients.actions.approve_progress_report(id, note))
 
     @strawberry.mutation(description="Send a submitted report back to its author (actions:approve).")
-    async def return_progress_report(self, info: strawberry.Info, id: strawberry.ID,
+    async def return_progress_report(self, info: Info, id: strawberry.ID,
                                      note: str | None = None) -> ProgressReport:
-        return ProgressReport.of(await _write(info, "actions_api", "POST", _path("progress-reports", id, "return"),
-                                              {"note": note} if note else None))
+        return ProgressReport.of(await info.context.clients.actions.return_progress_report(id, note))
 
     @strawberry.mutation(description="Ask to join a pact; needs no token.")
-    async def sign_up(self, info: strawberry.Info, pact: str, input: SignUpInput) -> SignUp:
-        return SignUp.of(await _write(info, "partners_api", "POST", _path("pacts", pact, "signups"), body_of(input)))
+    async def sign_up(self, info: Info, pact: str, input: SignUpInput) -> SignUp:
+        return SignUp.of(await info.context.clients.partners.sign_up(pact, body_of(input)))
 
     @strawberry.mutation(description="Approve a sign-up (partners:write): the organisation joins the pact, as a new "
                                      "organisation or as `organisation` when it is already registered.")
-    async def approve_sign_up(self, info: strawberry.Info, id: strawberry.ID, organisation: strawberry.ID | None = None,
+    async def approve_sign_up(self, info: Info, id: strawberry.ID, organisation: strawberry.ID | None = None,
                               joined_on: date | None = None) -> SignUp:
-        body = {"organisation_id": organisation, "joined_on": joined_on.isoformat() if joined_on else None}
-        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "approve"),
-                                      {key: value for key, value in body.items() if value is not None}))
+        return SignUp.of(await info.context.clients.partners.approve_sign_up(id, organisation, joined_on))
 
     @strawberry.mutation(description="Reject a sign-up (partners:write).")
-    async def reject_sign_up(self, info: strawberry.Info, id: strawberry.ID, reason: str | None = None) -> SignUp:
-        return SignUp.of(await _write(info, "partners_api", "POST", _path("signups", id, "reject"),
-                                      {"reason": reason} if reason else None))
+    async def reject_sign_up(self, info: Info, id: strawberry.ID, reason: str | None = None) -> SignUp:
+        return SignUp.of(await info.context.clients.partners.reject_sign_up(id, reason))

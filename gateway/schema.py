@@ -4,7 +4,6 @@
 committed file and the code disagree.
 """
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,26 +13,17 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 
-from gateway.downstream import DownstreamError
-from gateway.limits import CostLimiter, DownstreamReport, ServiceErrorsPass, ValidateWithoutSuggestions
-from gateway.loaders import WHOLE_LIST_LIMIT, items_of
-from gateway.mutations import Mutation, SignUp
+from gateway.context import Info
+from gateway.errors import ServiceErrorsPass, log_errors
+from gateway.limits import CostLimiter, DownstreamReport, ValidateWithoutSuggestions
+from gateway.mutations import Mutation
+from gateway.paging import Connection, fetch_page
 from gateway.settings import GatewaySettings
-from gateway.types import (
-    Action,
-    Connection,
-    Organisation,
-    OrganisationKind,
-    Pact,
-    Region,
-    RegionKind,
-    Series,
-    fetch_page,
-    load_series,
-)
+from gateway.types.actions import Action, Pact
+from gateway.types.metrics import Region, RegionKind, Series
+from gateway.types.partners import Organisation, OrganisationKind, SignUp
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-log = logging.getLogger("gateway.errors")
 
 
 @strawberry.type
@@ -43,57 +33,56 @@ class Query:
         return "1"
 
     @strawberry.field(description="All pacts, or the children of `parent`.")
-    async def pacts(self, info: strawberry.Info, parent: str | None = None) -> list[Pact]:
-        answer = await info.context.calls.get("actions_api", "/v1/pacts", {"parent": parent, "limit": WHOLE_LIST_LIMIT})
-        return [Pact.of(item) for item in items_of(answer)]
+    async def pacts(self, info: Info, parent: str | None = None) -> list[Pact]:
+        return [Pact.of(item) for item in await info.context.clients.actions.pacts(parent)]
 
     @strawberry.field
-    async def pact(self, info: strawberry.Info, slug: str) -> Pact | None:
+    async def pact(self, info: Info, slug: str) -> Pact | None:
         return await Pact.load(info, slug)
 
     @strawberry.field
-    async def actions(self, info: strawberry.Info, pact: str | None = None, status: str | None = None,
+    async def actions(self, info: Info, pact: str | None = None, status: str | None = None,
                       first: int = 20, after: str | None = None) -> Connection[Action]:
-        return await fetch_page(info, "actions_api", "/v1/actions", {"pact": pact, "status": status}, first, after,
-                                Action.of)
+        return await fetch_page(info, info.context.clients.actions.actions, {"pact": pact, "status": status},
+                                first, after, Action.of)
 
     @strawberry.field
-    async def action(self, info: strawberry.Info, id: strawberry.ID) -> Action | None:
+    async def action(self, info: Info, id: strawberry.ID) -> Action | None:
         return await Action.load(info, id)
 
     @strawberry.field
-    async def organisations(self, info: strawberry.Info, kind: OrganisationKind | None = None,
+    async def organisations(self, info: Info, kind: OrganisationKind | None = None,
                             municipality: str | None = None, search: str | None = None, first: int = 20,
                             after: str | None = None) -> Connection[Organisation]:
         filters = {"kind": kind.value if kind else None, "municipality": municipality, "search": search}
-        return await fetch_page(info, "partners_api", "/v1/organisations", filters, first, after, Organisation.of)
+        return await fetch_page(info, info.context.clients.partners.organisations, filters, first, after,
+                                Organisation.of)
 
     @strawberry.field
-    async def organisation(self, info: strawberry.Info, id: strawberry.ID) -> Organisation | None:
+    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
         return await Organisation.load(info, id)
 
     @strawberry.field
-    async def regions(self, info: strawberry.Info, kind: RegionKind | None = None) -> list[Region]:
-        answer = await info.context.calls.get("metrics_api", "/v1/regions",
-                                              {"kind": kind.value if kind else None, "limit": WHOLE_LIST_LIMIT})
-        return [Region.of(item) for item in items_of(answer)]
+    async def regions(self, info: Info, kind: RegionKind | None = None) -> list[Region]:
+        return [Region.of(item) for item in await info.context.clients.metrics.regions(kind.value if kind else None)]
 
     @strawberry.field
-    async def region(self, info: strawberry.Info, code: str) -> Region | None:
+    async def region(self, info: Info, code: str) -> Region | None:
         return await Region.load(info, code)
 
     @strawberry.field(description="Figures of a measure for a region and occupation class, derived aggregates and "
                                   "shares included; periods as 2012, 2012-Q3 or 2012-07.")
     async def series(
-        self, info: strawberry.Info, measure: str, region: str, occupation: str = "total",
+        self, info: Info, measure: str, region: str, occupation: str = "total",
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
     ) -> Series | None:
-        return await load_series(info, measure, region, occupation, from_, to)
+        return await Series.load(info, measure, region, occupation, from_, to)
 
     @strawberry.field(description="Sign-up requests, for the coordinator (a token with partners:write).")
-    async def sign_ups(self, info: strawberry.Info, status: str | None = "pending", first: int = 20,
+    async def sign_ups(self, info: Info, status: str | None = "pending", first: int = 20,
                        after: str | None = None) -> Connection[SignUp]:
-        return await fetch_page(info, "partners_api", "/v1/signups", {"status": status}, first, after, SignUp.of)
+        return await fetch_page(info, info.context.clients.partners.sign_ups, {"status": status}, first, after,
+                                SignUp.of)
 
 
 class GatewaySchema(strawberry.federation.Schema):
@@ -101,7 +90,8 @@ class GatewaySchema(strawberry.federation.Schema):
         super().__init__(*args, **kwargs)
         self.hide_suggestions = hide_suggestions
 
-    def _get_custom_context_kwargs(self, operation_extensions=None, *, sync: bool = False) -> dict[str, Any]:
+    def _get_custom_context_kwargs(self, operation_extensions: dict[str, Any] | None = None, *,
+                                   sync: bool = False) -> dict[str, Any]:
         # Variable coercion during execution makes "Did you mean" suggestions too.
         kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
         if self.hide_suggestions:
@@ -109,14 +99,7 @@ class GatewaySchema(strawberry.federation.Schema):
         return kwargs
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        # A service being down is expected and already logged by the downstream client: no traceback.
-        for error in errors:
-            if isinstance(error.original_error, DownstreamError):
-                log.info("field error: %s", error.message, extra={"path": error.path})
-            elif error.original_error is None:
-                log.info("request error: %s", error.message)
-            else:
-                log.error("resolver failed", exc_info=error.original_error, extra={"path": error.path})
+        log_errors(errors)
 
 
 def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:

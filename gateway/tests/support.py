@@ -50,6 +50,6 @@ async def open_gateway(services: FakeServices, **overrides) -> AsyncIterator[htt
     settings = GatewaySettings(**{"environment": "test", "log_json": False, "downstream_timeout_seconds": 2.0,
                                   "downstream_retry_backoff_seconds": 0.01, **URLS, **overrides})
     app = create_app(settings, transport=services.transport())
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-            yield client
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client):
+        yield client

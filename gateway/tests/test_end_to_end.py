@@ -155,8 +155,8 @@ async def test_limits_are_applied_before_any_service_is_called(platform, gateway
 async def test_batched_and_oversized_bodies_are_refused(platform, gateway):
     before = await service_requests(platform)
     batched = await gateway.post("/graphql", json=[{"query": "{ pacts { slug } }"}] * 2)
-    oversized = await gateway.post("/graphql", content=b'{"query": "{ pacts { slug } }", "x": "' + b"a" * 2_200_000 + b'"}',
-                                   headers={"content-type": "application/json"})
+    oversized_body = b'{"query": "{ pacts { slug } }", "x": "' + b"a" * 2_200_000 + b'"}'
+    oversized = await gateway.post("/graphql", content=oversized_body, headers={"content-type": "application/json"})
     assert batched.status_code == 400 and oversized.status_code == 413
     assert await service_requests(platform) == before
 
@@ -183,8 +183,8 @@ async def test_mutations_round_trip(platform, gateway):
     created = await ask(gateway, """mutation($pact: String!, $lead: ID!) {
         createAction(pact: $pact, input: {title: "Techniekmiddag", line: 1, participants: [
             {role: "lead", organisationId: $lead}, {role: "participant", organisationKind: "VMBO-scholen"}]})
-        { id number title status version lead { id } } }""", {"pact": platform.small, "lead": platform.organisations[2]},
-        **writer)
+        { id number title status version lead { id } } }""",
+        {"pact": platform.small, "lead": platform.organisations[2]}, **writer)
     assert "errors" not in created, created.get("errors")
     action = created["data"]["createAction"]
     assert action["lead"]["id"] == platform.organisations[2] and action["status"] == "planned"
@@ -207,28 +207,32 @@ async def test_mutations_round_trip(platform, gateway):
     assert milestone["data"]["addMilestone"]["due"] == {"kind": "month", "value": "2015-10"}
 
     report = await ask(gateway, """mutation($id: ID!) { addProgressReport(action: $id,
-        input: {status: "in_progress", note: "Eerste middag gehouden"}) { id state } }""", {"id": action["id"]}, **writer)
+        input: {status: "in_progress", note: "Eerste middag gehouden"}) { id state } }""",
+        {"id": action["id"]}, **writer)
     report_id = report["data"]["addProgressReport"]["id"]
     submitted = await ask(gateway, 'mutation($id: ID!) { submitProgressReport(id: $id) { state } }',
                           {"id": report_id}, **writer)
     assert submitted["data"]["submitProgressReport"]["state"] == "submitted"
-    approved = await ask(gateway, 'mutation($id: ID!) { approveProgressReport(id: $id, note: "Goed") { state reviewNote } }',
-                         {"id": report_id}, **approver)
+    approved = await ask(
+        gateway, 'mutation($id: ID!) { approveProgressReport(id: $id, note: "Goed") { state reviewNote } }',
+        {"id": report_id}, **approver)
     assert approved["data"]["approveProgressReport"] == {"state": "approved", "reviewNote": "Goed"}
     read_back = await ask(gateway, 'query($id: ID!) { action(id: $id) { title status progressReports { state } } }',
                           {"id": action["id"]})
     assert read_back["data"]["action"] == {"title": "Techniekmiddag 2.0", "status": "in_progress",
                                            "progressReports": [{"state": "approved"}]}
 
-    signup = await ask(gateway, """mutation($pact: String!) { signUp(pact: $pact, input: {organisationName: "Bouwbedrijf De Gooi",
-        kind: COMPANY, municipalityCode: "GM0402", contactName: "Piet", contactEmail: "piet@example.nl"}) { id status } }""",
+    signup = await ask(gateway, """mutation($pact: String!) { signUp(pact: $pact,
+        input: {organisationName: "Bouwbedrijf De Gooi", kind: COMPANY, municipalityCode: "GM0402",
+                contactName: "Piet", contactEmail: "piet@example.nl"}) { id status } }""",
         {"pact": platform.small})
     assert signup["data"]["signUp"]["status"] == "pending"
     decided = await ask(gateway, 'mutation($id: ID!) { approveSignUp(id: $id) { status organisationId } }',
                         {"id": signup["data"]["signUp"]["id"]}, **bearer("partners:write"))
     assert decided["data"]["approveSignUp"]["status"] == "approved"
-    organisation = await ask(gateway, 'query($id: ID!) { organisation(id: $id) { name memberships { pact { slug } } } }',
-                             {"id": decided["data"]["approveSignUp"]["organisationId"]})
+    organisation = await ask(
+        gateway, 'query($id: ID!) { organisation(id: $id) { name memberships { pact { slug } } } }',
+        {"id": decided["data"]["approveSignUp"]["organisationId"]})
     assert organisation["data"]["organisation"] == {"name": "Bouwbedrijf De Gooi",
                                                     "memberships": [{"pact": {"slug": platform.small}}]}
 

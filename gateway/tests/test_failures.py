@@ -68,7 +68,8 @@ async def test_a_service_refusal_carries_its_problem_details(gateway, services):
 async def test_unexpected_errors_are_masked(gateway, services):
     services.broken = True  # /v1/actions?ids= answers items without a title
     async with gateway() as client:
-        answer = await graphql(client, 'query($id: ID!) { action(id: $id) { title } }', {"id": services.actions[0]["id"]})
+        answer = await graphql(client, 'query($id: ID!) { action(id: $id) { title } }',
+                               {"id": services.actions[0]["id"]})
     assert answer["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 19}],
                                  "path": ["action"], "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
 
@@ -83,7 +84,8 @@ async def test_token_and_request_id_are_passed_on(gateway, services):
 
 
 async def test_contacts_only_for_callers_the_partners_service_allows(gateway, services):
-    query = '{ pact(slug: "noordvleugel") { members(first: 2) { nodes { organisation { name contacts { email } } } } } }'
+    query = ('{ pact(slug: "noordvleugel") { members(first: 2) { nodes { '
+             'organisation { name contacts { email } } } } } }')
     async with gateway() as client:
         anonymous = await graphql(client, query)
         other = await graphql(client, query, headers={"Authorization": WRITER_TOKEN})
@@ -103,8 +105,9 @@ async def test_stale_version_is_a_precondition_error(gateway, services):
     mutation = """mutation($id: ID!, $version: Int!) {
         updateAction(id: $id, version: $version, input: {title: "Nieuwe titel"}) { title version } }"""
     async with gateway() as client:
-        stale = await graphql(client, mutation, {"id": action["id"], "version": 0}, headers={"Authorization": WRITER_TOKEN})
-        fresh = await graphql(client, mutation, {"id": action["id"], "version": 1}, headers={"Authorization": WRITER_TOKEN})
+        writer = {"Authorization": WRITER_TOKEN}
+        stale = await graphql(client, mutation, {"id": action["id"], "version": 0}, headers=writer)
+        fresh = await graphql(client, mutation, {"id": action["id"], "version": 1}, headers=writer)
     assert stale["errors"][0]["extensions"]["code"] == "PRECONDITION_FAILED"
     assert stale["errors"][0]["extensions"]["problem"]["current_etag"] == '"1"'
     assert fresh["data"]["updateAction"] == {"title": "Nieuwe titel", "version": 2}

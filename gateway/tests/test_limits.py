@@ -65,8 +65,8 @@ async def test_batched_bodies_are_refused(gateway, services):
 
 async def test_bodies_over_2_mb_are_refused(gateway, services):
     async with gateway() as client:
-        response = await client.post("/graphql", content=b'{"query": "' + b" " * (2 * 1024 * 1024) + b'{ pacts { name } }"}',
-                                     headers={"content-type": "application/json"})
+        body = b'{"query": "' + b" " * (2 * 1024 * 1024) + b'{ pacts { name } }"}'
+        response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert services.count() == 0
 

@@ -119,7 +119,8 @@ async def test_organisations_regions_and_series(gateway, services):
 async def test_federation_service_and_entities_batched(gateway, services):
     organisation_ids = list(services.organisations)[:3]
     query = """query($reps: [_Any!]!) { _service { sdl }
-        _entities(representations: $reps) { ... on Organisation { name } ... on Pact { name } ... on Region { name } } }"""
+        _entities(representations: $reps) {
+          ... on Organisation { name } ... on Pact { name } ... on Region { name } } }"""
     representations = [{"__typename": "Organisation", "id": key} for key in organisation_ids]
     representations += [{"__typename": "Pact", "slug": "noordvleugel"}, {"__typename": "Region", "code": "PV27"}]
     async with gateway() as client:

@@ -1,0 +1,210 @@
+"""Types of actions_api's data: pacts, their action lines and agenda, actions and who takes part."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gateway.clients.actions import ActionRecord, AgendaRecord, LineRecord, MilestoneRecord, PactRecord
+from gateway.context import Info
+from gateway.paging import Connection, fetch_page
+from gateway.types import metrics as metrics_types
+from gateway.types import partners as partners_types
+from gateway.types.fields import as_date, as_float, load_one
+from gateway.types.progress import Goal, Milestone, ProgressReport, Result
+
+if TYPE_CHECKING:
+    from gateway.types.metrics import Region
+    from gateway.types.partners import Membership, Organisation
+
+
+@strawberry.type(description="An action line (actielijn), e.g. 'Kiezen voor techniek'.")
+class ActionLine:
+    id: strawberry.ID
+    number: int
+    name: str
+    aim: str | None
+    progress: float | None
+    goals: list[Goal]
+    pact_slug: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, data: LineRecord) -> "ActionLine":
+        return cls(id=strawberry.ID(str(data["id"])), number=int(data["number"]), name=data["name"],
+                   aim=data.get("aim"), progress=as_float(data.get("progress")),
+                   goals=[Goal.of(goal) for goal in data.get("goals") or []], pact_slug=data["pact"])
+
+    @strawberry.field
+    async def actions(self, info: Info, status: str | None = None, first: int = 20,
+                      after: str | None = None) -> Connection["Action"]:
+        filters = {"pact": self.pact_slug, "line": self.number, "status": status}
+        return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
+
+
+@strawberry.type
+class AgendaItem:
+    id: strawberry.ID
+    on: date | None
+    when: str | None = strawberry.field(description="The moment as the plan wrote it (\"eind mei / begin juni\"), "
+                                                    "when it gave no exact day; `on` is then its first day.")
+    label: str
+    kind: str | None
+
+    @classmethod
+    def of(cls, data: AgendaRecord) -> "AgendaItem":
+        return cls(id=strawberry.ID(str(data["id"])), on=as_date(data.get("on")), when=data.get("when"),
+                   label=data.get("label") or "", kind=data.get("kind"))
+
+
+@strawberry.type(description="Who takes part in an action: a named organisation or a kind of organisation.")
+class Participant:
+    role: str
+    organisation_kind: str | None
+    label: str | None
+    organisation_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def organisation(
+        self, info: Info,
+    ) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
+        return await partners_types.Organisation.load(info, self.organisation_id)
+
+
+@strawberry.federation.type(keys=["id"], description="An action of a pact, with its lead, partners and milestones.")
+class Action:
+    id: strawberry.ID
+    number: int
+    title: str
+    description: str | None
+    aim: str | None
+    ambition: str | None
+    status: str = strawberry.field(description="planned, in_progress, delayed, achieved or stopped")
+    progress: float | None = strawberry.field(description="0 to 1, from the milestones met")
+    overdue: bool = strawberry.field(description="An open milestone is past due.")
+    version: int | None
+    line_number: int | None
+    data: strawberry.Private[ActionRecord]
+
+    @classmethod
+    def of(cls, data: ActionRecord) -> "Action":
+        return cls(
+            id=strawberry.ID(str(data["id"])), number=int(data["number"]), title=data["title"],
+            description=data.get("description"), aim=data.get("aim"), ambition=data.get("ambition"),
+            status=data.get("status") or "", progress=as_float(data.get("progress")),
+            overdue=bool(data.get("overdue", False)), version=data.get("version"),
+            line_number=data.get("line_number"), data=data,
+        )
+
+    @classmethod
+    async def load(cls, info: Info, action_id: str) -> "Action | None":
+        return await load_one(info.context.loaders.actions, action_id, cls.of)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Action | None":
+        return await cls.load(info, id)
+
+    @strawberry.field
+    def participants(self) -> list[Participant]:
+        return [
+            Participant(role=item.get("role") or "participant", organisation_kind=item.get("organisation_kind"),
+                        label=item.get("label"), organisation_id=item.get("organisation_id"))
+            for item in self.data.get("participants") or []
+        ]
+
+    @strawberry.field(description="The lead (trekker), when the plan names an organisation; from partners.")
+    async def lead(self, info: Info) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
+        for item in self.data.get("participants") or []:
+            if item.get("role") == "lead" and item.get("organisation_id"):
+                return await partners_types.Organisation.load(info, item["organisation_id"])
+        return None
+
+    @strawberry.field
+    async def pact(self, info: Info) -> "Pact | None":
+        return await Pact.load(info, self.data.get("pact"))
+
+    @strawberry.field
+    async def line(self, info: Info) -> ActionLine | None:
+        if self.line_number is None or not self.data.get("pact"):
+            return None
+        for item in await info.context.loaders.lines_by_pact.load(self.data["pact"]):
+            if item.get("number") == self.line_number:
+                return ActionLine.of(item)
+        return None
+
+    @strawberry.field
+    async def milestones(self, info: Info) -> list[Milestone]:
+        return [Milestone.of(item) for item in await info.context.loaders.milestones_by_action.load(str(self.id))]
+
+    @strawberry.field
+    def next_milestone(self) -> Milestone | None:
+        found = self.data.get("next_milestone")
+        return Milestone.of(MilestoneRecord(found)) if isinstance(found, dict) else None
+
+    @strawberry.field
+    async def results(self, info: Info) -> list[Result]:
+        return [Result.of(item) for item in await info.context.loaders.results_by_action.load(str(self.id))]
+
+    @strawberry.field
+    async def progress_reports(self, info: Info) -> list[ProgressReport]:
+        found = await info.context.loaders.reports_by_action.load(str(self.id))
+        return [ProgressReport.of(item) for item in found]
+
+
+@strawberry.federation.type(keys=["slug"], description="A Techniekpact: national, regional or sub-regional.")
+class Pact:
+    slug: str
+    name: str
+    level: str | None
+    period_start: date | None
+    period_end: date | None
+    signed_on: date | None
+    source_document: str | None
+    data: strawberry.Private[PactRecord]
+
+    @classmethod
+    def of(cls, data: PactRecord) -> "Pact":
+        return cls(slug=data["slug"], name=data["name"], level=data.get("level"),
+                   period_start=as_date(data.get("period_start")), period_end=as_date(data.get("period_end")),
+                   signed_on=as_date(data.get("signed_on")), source_document=data.get("source_document"), data=data)
+
+    @classmethod
+    async def load(cls, info: Info, slug: str | None) -> "Pact | None":
+        return await load_one(info.context.loaders.pacts, slug, cls.of)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, slug: str) -> "Pact | None":
+        return await cls.load(info, slug)
+
+    @strawberry.field
+    async def parent(self, info: Info) -> "Pact | None":
+        return await Pact.load(info, self.data.get("parent"))
+
+    @strawberry.field
+    async def children(self, info: Info) -> list["Pact"]:
+        found = await info.context.loaders.pacts.load_many(list(self.data.get("children") or []))
+        return [Pact.of(item) for item in found if item]
+
+    @strawberry.field(description="The pact's region, from metrics.")
+    async def region(self, info: Info) -> Annotated["Region", strawberry.lazy("gateway.types.metrics")] | None:
+        return await metrics_types.Region.load(info, self.data.get("region"))
+
+    @strawberry.field
+    async def action_lines(self, info: Info) -> list[ActionLine]:
+        return [ActionLine.of(item) for item in await info.context.loaders.lines_by_pact.load(self.slug)]
+
+    @strawberry.field
+    async def actions(self, info: Info, status: str | None = None, first: int = 20,
+                      after: str | None = None) -> Connection[Action]:
+        return await fetch_page(info, info.context.clients.actions.actions, {"pact": self.slug, "status": status},
+                                first, after, Action.of)
+
+    @strawberry.field(description="The organisations that joined the pact, from partners.")
+    async def members(
+        self, info: Info, first: int = 20, after: str | None = None,
+    ) -> Connection[Annotated["Membership", strawberry.lazy("gateway.types.partners")]] | None:
+        return await fetch_page(info, info.context.clients.partners.members_of_pact, {"pact": self.slug}, first,
+                                after, partners_types.Membership.of)
+
+    @strawberry.field
+    async def agenda(self, info: Info) -> list[AgendaItem]:
+        return [AgendaItem.of(item) for item in await info.context.loaders.agenda_by_pact.load(self.slug)]

@@ -1,0 +1,208 @@
+"""Types of how actions_api measures progress: goals and their actual value, milestones, results and
+progress reports."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from gateway.clients.actions import GoalRecord, MilestoneRecord, ReportRecord, ResultRecord
+from gateway.context import Info
+from gateway.goal_actual import Measured, goal_actual, latest_period
+from gateway.types import metrics as metrics_types
+from gateway.types.fields import as_date, as_float
+
+if TYPE_CHECKING:
+    from gateway.types.metrics import Series
+
+
+@strawberry.type
+class Baseline:
+    value: float | None
+    year: int | None
+
+
+@strawberry.type
+class PeriodValue:
+    period: str | None = strawberry.field(description="Null where the plan names no period (\"van 50% naar 75%\").")
+    value: float | None
+
+
+def _period_values(values: Any) -> list[PeriodValue]:
+    return [PeriodValue(period=None if item.get("period") is None else str(item["period"]),
+                        value=as_float(item.get("value"))) for item in values or []]
+
+
+def _baseline(value: Any) -> Baseline | None:
+    if not isinstance(value, dict):
+        return None
+    return Baseline(value=as_float(value.get("value")), year=value.get("year"))
+
+
+@strawberry.type(description="A goal's measured value: from a metrics series where the goal points at one, "
+                             "else from approved progress reports.")
+class GoalActual:
+    value: float
+    period: str | None
+    source: str
+    derived: bool
+
+
+@strawberry.type
+class SeriesReference:
+    measure: str
+    region: str
+    occupation: str
+
+
+@strawberry.type(description="An indicator with a baseline and targets, e.g. 25% > 40% of pupils choose technology.")
+class Goal:
+    id: strawberry.ID
+    name: str
+    unit: str | None
+    measure_kind: str | None
+    ascending: bool
+    scope: str | None
+    aggregation: str | None
+    baseline: Baseline | None
+    targets: list[PeriodValue]
+    reported: list[PeriodValue]
+    series_reference: SeriesReference | None
+    data: strawberry.Private[GoalRecord]
+
+    @classmethod
+    def of(cls, data: GoalRecord) -> "Goal":
+        series = data.get("series")
+        return cls(
+            id=strawberry.ID(str(data["id"])), name=data["name"], unit=data.get("unit"),
+            measure_kind=data.get("measure_kind"), ascending=bool(data.get("ascending", True)),
+            scope=data.get("scope"), aggregation=data.get("aggregation"), baseline=_baseline(data.get("baseline")),
+            targets=_period_values(data.get("targets")), reported=_period_values(data.get("reported")),
+            series_reference=SeriesReference(measure=series["measure"], region=series["region"],
+                                             occupation=series.get("occupation") or "total")
+            if isinstance(series, dict) else None,
+            data=data,
+        )
+
+    async def _series(self, info: Info) -> "Series | None":
+        ref = self.series_reference
+        if ref is None:
+            return None
+        return await metrics_types.Series.load(info, ref.measure, ref.region, ref.occupation)
+
+    @strawberry.field(description="The metrics series the goal is measured by, if any.")
+    async def series(self, info: Info) -> Annotated["Series", strawberry.lazy("gateway.types.metrics")] | None:
+        return await self._series(info)
+
+    @strawberry.field
+    async def actual(self, info: Info) -> GoalActual | None:
+        series = await self._series(info)
+        if series is not None:
+            measured = goal_actual([Measured(point.period, point.value, point.derived)
+                                    for point in series.points if point.value is not None], self.aggregation)
+            if measured is not None:
+                return GoalActual(value=measured.value, period=measured.period, source="series",
+                                  derived=measured.derived)
+        # actions_api computes the actual from approved progress reports, with the goal's aggregation.
+        reported = as_float(self.data.get("actual"))
+        if reported is None:
+            return None
+        period = latest_period(item.period for item in self.reported if item.period is not None)
+        return GoalActual(value=reported, period=period, source="reported", derived=False)
+
+
+@strawberry.type
+class Due:
+    kind: str
+    value: str
+    label: str | None
+
+
+@strawberry.type(description="An operational goal: what must be done by when, optionally with a target number.")
+class Milestone:
+    id: strawberry.ID
+    action_id: strawberry.ID
+    title: str
+    due: Due | None
+    due_by: date | None
+    target_count: int | None
+    reached_count: int | None
+    status: str | None
+    met_on: date | None
+    overdue: bool
+    weight: float | None
+    version: int | None
+
+    @classmethod
+    def of(cls, data: MilestoneRecord) -> "Milestone":
+        due = data.get("due")
+        return cls(
+            id=strawberry.ID(str(data["id"])), action_id=strawberry.ID(str(data["action_id"])), title=data["title"],
+            due=Due(kind=due["kind"], value=str(due["value"]), label=due.get("label"))
+            if isinstance(due, dict) else None,
+            due_by=as_date(data.get("due_by")), target_count=data.get("target_count"),
+            reached_count=data.get("reached_count"), status=data.get("status"), met_on=as_date(data.get("met_on")),
+            overdue=bool(data.get("overdue", False)), weight=as_float(data.get("weight")), version=data.get("version"),
+        )
+
+
+@strawberry.type
+class Indicator:
+    unit: str | None
+    measure_kind: str | None
+    ascending: bool | None
+    baseline: Baseline | None
+    targets: list[PeriodValue]
+    aggregation: str | None
+
+
+@strawberry.type(description="An expected measurable effect of an action.")
+class Result:
+    id: strawberry.ID
+    description: str
+    indicator: Indicator | None
+    reported: list[PeriodValue]
+    actual: float | None = strawberry.field(description="From approved progress reports.")
+
+    @classmethod
+    def of(cls, data: ResultRecord) -> "Result":
+        indicator = data.get("indicator")
+        return cls(
+            id=strawberry.ID(str(data["id"])), description=data.get("description") or "",
+            indicator=Indicator(unit=indicator.get("unit"), measure_kind=indicator.get("measure_kind"),
+                                ascending=indicator.get("ascending"), baseline=_baseline(indicator.get("baseline")),
+                                targets=_period_values(indicator.get("targets")),
+                                aggregation=indicator.get("aggregation"))
+            if isinstance(indicator, dict) else None,
+            reported=_period_values(data.get("reported")), actual=as_float(data.get("actual")),
+        )
+
+
+@strawberry.type(description="A dated status and note on an action, milestone or result; the history is kept.")
+class ProgressReport:
+    id: strawberry.ID
+    action_id: strawberry.ID | None
+    subject: str = strawberry.field(description="action, milestone, result or goal")
+    subject_id: strawberry.ID | None
+    reported_on: date | None
+    status: str | None
+    note: str | None
+    values: list[PeriodValue]
+    state: str
+    author: str | None
+    reviewed_by: str | None
+    review_note: str | None
+    version: int | None
+
+    @classmethod
+    def of(cls, data: ReportRecord) -> "ProgressReport":
+        subject_id, action_id = data.get("subject_id"), data.get("action_id")
+        return cls(
+            id=strawberry.ID(str(data["id"])), action_id=strawberry.ID(str(action_id)) if action_id else None,
+            subject=data.get("subject") or "action",
+            subject_id=strawberry.ID(str(subject_id)) if subject_id else None,
+            reported_on=as_date(data.get("reported_on")), status=data.get("status"), note=data.get("note"),
+            values=_period_values(data.get("values")), state=data.get("state") or "draft",
+            author=data.get("author"), reviewed_by=data.get("reviewed_by"), review_note=data.get("review_note"),
+            version=data.get("version"),
+        )
