@@ -22,6 +22,7 @@ from common.problems import Problem, field_error, invalid
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S", bound=Select)  # any select: one entity, several, or columns
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
@@ -98,7 +99,7 @@ class Keyset:
         except (ValueError, TypeError, OverflowError):
             raise cursor_refused() from None
 
-    def paged(self, statement: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
+    def paged(self, statement: S, cursor: str | None, limit: int) -> S:
         """The statement ordered by the key, after the cursor's row, one row past the page."""
         after = self.decode(cursor)
         if after is not None:

@@ -1,9 +1,8 @@
 """Pact memberships (a pact is a slug: actions_api owns pacts)."""
 
 import uuid
-from typing import Any, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.pagination import Keyset, page_of
@@ -21,8 +20,7 @@ async def pact_members_page(session: AsyncSession, pact: str, *, current: bool |
         statement = statement.where(Membership.left_on.is_(None))
     elif current is False:
         statement = statement.where(Membership.left_on.is_not(None))
-    # Keyset.paged is typed for one-entity selects; this one selects two.
-    paged = _BY_JOINING.paged(cast("Select[Any]", statement), cursor, limit)
+    paged = _BY_JOINING.paged(statement, cursor, limit)
     rows: list[tuple[Membership, Organisation]] = [(row[0], row[1]) for row in (await session.execute(paged)).all()]
     return page_of(rows, limit, key=lambda row: [row[0].joined_on, row[0].id])
 
