@@ -96,12 +96,10 @@ class Action:
         )
 
     @classmethod
-    async def load(cls, info: Info, action_id: str) -> "Action | None":
-        return await load_one(info.context.loaders.actions, action_id, cls.of)
+    async def load(cls, info: Info, id: str) -> "Action | None":
+        return await load_one(info.context.loaders.actions, id, cls.of)
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Action | None":
-        return await cls.load(info, id)
+    resolve_reference = load  # federation's `_entities` passes the key, `id`
 
     @strawberry.field
     def participants(self) -> list[Participant]:
@@ -171,9 +169,7 @@ class Pact:
     async def load(cls, info: Info, slug: str | None) -> "Pact | None":
         return await load_one(info.context.loaders.pacts, slug, cls.of)
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, slug: str) -> "Pact | None":
-        return await cls.load(info, slug)
+    resolve_reference = load  # federation's `_entities` passes the key, `slug`
 
     @strawberry.field
     async def parent(self, info: Info) -> "Pact | None":

@@ -81,9 +81,7 @@ class Region:
     async def load(cls, info: Info, code: str | None) -> "Region | None":
         return await load_one(info.context.loaders.regions, code, cls.of)
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> "Region | None":
-        return await cls.load(info, code)
+    resolve_reference = load  # federation's `_entities` passes the key, `code`
 
     @classmethod
     async def load_many(cls, info: Info, codes: list[str]) -> list["Region"]:

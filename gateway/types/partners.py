@@ -100,12 +100,10 @@ class Organisation:
         )
 
     @classmethod
-    async def load(cls, info: Info, organisation_id: str | None) -> "Organisation | None":
-        return await load_one(info.context.loaders.organisations, organisation_id, cls.of)
+    async def load(cls, info: Info, id: str | None) -> "Organisation | None":
+        return await load_one(info.context.loaders.organisations, id, cls.of)
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Organisation | None":
-        return await cls.load(info, id)
+    resolve_reference = load  # federation's `_entities` passes the key, `id`
 
     @strawberry.field(description="The municipality the organisation is in, from metrics.")
     async def municipality(self, info: Info) -> Annotated["Region", strawberry.lazy("gateway.types.metrics")] | None:

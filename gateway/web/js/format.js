@@ -123,12 +123,11 @@ export const reportState = labeller({
   returned: "Teruggestuurd",
 });
 
-export const OCCUPATIONS = {
+export const occupation = labeller({
   total: "Totaal",
   technical_industry: "Technische en industrieberoepen",
   ict: "Informaticaberoepen",
-};
-export const occupation = labeller(OCCUPATIONS);
+});
 
 export const regionKind = labeller({
   country: "Land",

@@ -4,7 +4,9 @@
 import { add, clear, h, notice } from "../dom.js";
 import { describeErrors, getToken, gql } from "../graphql.js";
 import * as fmt from "../format.js";
-import { leads, nodes, organisationName, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
+import {
+  leads, loadRecord, nodes, organisationName, overdueBadge, progressBar, recordHeader, statusBadge,
+} from "./common.js";
 
 const REPORT = `id subject reportedOn status note state author values { period value }`;
 export const QUERY = `query ActionPage($id: ID!) {
@@ -138,21 +140,16 @@ function reportForm(action, list) {
 }
 
 export async function render(view, { id }) {
-  const { data, errors } = await gql(QUERY, { id });
-  const action = data.action;
-  if (!action) {
-    add(view, h("h1", {}, "Actie niet gevonden"), notice("Deze actie bestaat niet (meer).", "error"));
-    return;
-  }
+  const { record: action, errors } = await loadRecord(view, QUERY, { id }, "action",
+    { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
+  if (!action) return;
   const participants = nodes(action.participants);
   const list = reportList(nodes(action.progressReports));
-  add(view, 
-    h("p", { class: "breadcrumb" }, h("a", { href: "#/" }, "Pacten"), " › ",
-      action.pact ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact",
-      " › ", `Actie ${action.number}`),
-    h("h1", {}, `Actie ${action.number}: ${action.title}`),
-    partialNotice(errors),
-    h("ul", { class: "meta" },
+  const pactLink = action.pact
+    ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
+  add(view,
+    recordHeader([h("a", { href: "#/" }, "Pacten"), pactLink, `Actie ${action.number}`],
+      `Actie ${action.number}: ${action.title}`, errors,
       action.line ? h("li", {}, `Actielijn ${action.line.number}: ${action.line.name}`) : null,
       h("li", {}, "Status: ", statusBadge(action.status)),
       h("li", { class: "lead" }, "Trekker: ", h("strong", {}, leads(action)))),

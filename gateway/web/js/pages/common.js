@@ -1,7 +1,7 @@
 // Pieces several pages share.
 
-import { h, notice } from "../dom.js";
-import { describeErrors } from "../graphql.js";
+import { add, h, notice } from "../dom.js";
+import { describeErrors, gql } from "../graphql.js";
 import * as fmt from "../format.js";
 
 /** Lists may come as plain lists or as Relay connections. */
@@ -17,6 +17,27 @@ export function nodes(list) {
 export function partialNotice(errors) {
   if (!errors || !errors.length) return null;
   return notice(`Niet alle gegevens zijn beschikbaar: ${describeErrors(errors)}`, "error");
+}
+
+/**
+ * The one record a page shows (`data[field]`) with the query's errors; without it, the page says
+ * it was not found (and `record` is null).
+ */
+export async function loadRecord(view, query, variables, field, { title, text }) {
+  const { data, errors } = await gql(query, variables);
+  const record = data[field] || null;
+  if (!record) add(view, h("h1", {}, title), notice(text, "error"));
+  return { record, errors };
+}
+
+/** A record page's top: the breadcrumb trail to it, its title, what is missing, and its facts. */
+export function recordHeader(trail, title, errors, ...facts) {
+  return [
+    h("p", { class: "breadcrumb" }, trail.flatMap((step, i) => (i ? [" › ", step] : [step]))),
+    h("h1", {}, title),
+    partialNotice(errors),
+    h("ul", { class: "meta" }, ...facts),
+  ];
 }
 
 export function statusBadge(code, label = fmt.status(code)) {

@@ -1,9 +1,10 @@
 // Pact overview: action lines with their goals (baseline, target, actual, progress) and the actions.
 
 import { add, h, notice, table } from "../dom.js";
-import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
-import { dueLabel, leads, nodes, overdueBadge, partialNotice, progressBar, statusBadge } from "./common.js";
+import {
+  dueLabel, leads, loadRecord, nodes, overdueBadge, progressBar, recordHeader, statusBadge,
+} from "./common.js";
 
 const PARTICIPANT = `role organisationKind label organisation { id name }`;
 export const QUERY = `query PactOverview($slug: String!) {
@@ -93,18 +94,12 @@ function actionRow(action) {
 }
 
 export async function render(view, { slug }) {
-  const { data, errors } = await gql(QUERY, { slug });
-  const pact = data.pact;
-  if (!pact) {
-    add(view, h("h1", {}, "Pact niet gevonden"), notice(`Er is geen pact "${slug}".`, "error"));
-    return;
-  }
+  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
+    { title: "Pact niet gevonden", text: `Er is geen pact "${slug}".` });
+  if (!pact) return;
   const lines = nodes(pact.actionLines);
-  add(view, 
-    h("p", { class: "breadcrumb" }, h("a", { href: "#/" }, "Pacten"), " › ", pact.name),
-    h("h1", {}, pact.name),
-    partialNotice(errors),
-    h("ul", { class: "meta" },
+  add(view,
+    recordHeader([h("a", { href: "#/" }, "Pacten"), pact.name], pact.name, errors,
       pact.level ? h("li", {}, fmt.level(pact.level)) : null,
       pact.region ? h("li", {}, "Regio: ", h("strong", {}, pact.region.name || pact.region.code)) : null,
       pact.signedOn ? h("li", {}, "Ondertekend: ", h("strong", {}, fmt.date(pact.signedOn))) : null,

@@ -1,9 +1,8 @@
 // One organisation: what it is, the pacts it joined and the actions it takes part in.
 
-import { add, h, notice, table } from "../dom.js";
-import { gql } from "../graphql.js";
+import { add, h, table } from "../dom.js";
 import * as fmt from "../format.js";
-import { nodes, partialNotice, statusBadge } from "./common.js";
+import { loadRecord, nodes, recordHeader, statusBadge } from "./common.js";
 
 export const QUERY = `query Partner($id: ID!) {
   organisation(id: $id) {
@@ -20,19 +19,13 @@ function rolesOf(action, organisationId) {
 }
 
 export async function render(view, { id }) {
-  const { data, errors } = await gql(QUERY, { id });
-  const org = data.organisation;
-  if (!org) {
-    add(view, h("h1", {}, "Organisatie niet gevonden"), notice("Deze organisatie staat niet in het register.", "error"));
-    return;
-  }
+  const { record: org, errors } = await loadRecord(view, QUERY, { id }, "organisation",
+    { title: "Organisatie niet gevonden", text: "Deze organisatie staat niet in het register." });
+  if (!org) return;
   const memberships = nodes(org.memberships);
   const actions = nodes(org.actions);
-  add(view, 
-    h("p", { class: "breadcrumb" }, h("a", { href: "#/partners" }, "Partners"), " › ", org.name),
-    h("h1", {}, org.name),
-    partialNotice(errors),
-    h("ul", { class: "meta" },
+  add(view,
+    recordHeader([h("a", { href: "#/partners" }, "Partners"), org.name], org.name, errors,
       h("li", {}, "Soort: ", h("strong", {}, fmt.kind(org.kind))),
       org.municipality ? h("li", {}, "Gemeente: ", h("strong", {}, org.municipality.name || org.municipality.code)) : null,
       org.active === false ? h("li", {}, h("span", { class: "badge muted" }, "niet actief")) : null,
