@@ -26,11 +26,12 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.migrate import upgrade_all  # noqa: E402
-from common.database import asyncpg_dsn  # noqa: E402
-from common.postgres_server import ensure_database, with_database  # noqa: E402
-from services.actions_api.app import create_app  # noqa: E402
-from services.actions_api.settings import ActionsSettings  # noqa: E402
+from bench._support import database_server
+from cli.migrate import upgrade_all
+from common.database import asyncpg_dsn
+from common.postgres_server import ensure_database, with_database
+from services.actions_api.app import create_app
+from services.actions_api.settings import ActionsSettings
 
 PACTS, LINES_PER_PACT, ACTIONS_PER_PACT, PARTICIPANTS_PER_ACTION, ORGANISATIONS = 1_000, 3, 50, 10, 20_000
 
@@ -40,8 +41,10 @@ FILL = [
         SELECT gen_random_uuid(), 'pact-' || lpad(g::text, 4, '0'), 'Techniekpact ' || g, 'regional', 1
         FROM generate_series(1, {PACTS}) g""",
     f"""INSERT INTO actions.action_lines (id, pact_id, number, name, version)
-        SELECT gen_random_uuid(), p.id, n, 'Actielijn ' || n, 1 FROM actions.pacts p, generate_series(1, {LINES_PER_PACT}) n""",
-    f"""INSERT INTO actions.actions (id, pact_id, line_id, number, title, description, ambition, status, progress, version)
+        SELECT gen_random_uuid(), p.id, n, 'Actielijn ' || n, 1
+        FROM actions.pacts p, generate_series(1, {LINES_PER_PACT}) n""",
+    f"""INSERT INTO actions.actions (id, pact_id, line_id, number, title, description, ambition, status, progress,
+                                   version)
         SELECT gen_random_uuid(), p.id, l.id, n, 'Actie ' || n, repeat('Wat is het? ', 20), repeat('Ambitie. ', 10),
                (ARRAY['planned', 'in_progress', 'delayed', 'achieved', 'stopped'])[1 + n % 5], 0, 1
         FROM actions.pacts p CROSS JOIN generate_series(1, {ACTIONS_PER_PACT}) n
@@ -53,7 +56,8 @@ FILL = [
                CASE WHEN k < 8 THEN o.id END, CASE WHEN k >= 8 THEN 'MBO-instellingen' END
         FROM actions.actions a CROSS JOIN generate_series(0, {PARTICIPANTS_PER_ACTION - 1}) k
         JOIN organisations o ON o.n = abs(hashtext(a.id::text || k::text)) % {ORGANISATIONS}""",
-    """INSERT INTO actions.milestones (id, action_id, title, due_kind, due_value, due_label, due_by, status, weight, version)
+    """INSERT INTO actions.milestones (id, action_id, title, due_kind, due_value, due_label, due_by, status, weight,
+                                     version)
         SELECT gen_random_uuid(), a.id, 'Operationeel doel ' || m, 'year', (2013 + m)::text, 'eind ' || (2013 + m),
                make_date(2013 + m, 12, 31), CASE WHEN a.number % 3 = 0 THEN 'met' ELSE 'open' END, 1, 1
         FROM actions.actions a CROSS JOIN generate_series(0, 1) m""",
@@ -91,7 +95,8 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def measure(url: str, requests: int, slugs: list[str], action_ids: list[str], organisation_ids: list[str]) -> None:
+async def measure(url: str, requests: int, slugs: list[str], action_ids: list[str],
+                  organisation_ids: list[str]) -> None:
     app = create_app(ActionsSettings(database_url=url, environment="test", log_level="WARNING"))
     statements = 0
     sql_seconds = 0.0
@@ -122,7 +127,8 @@ async def measure(url: str, requests: int, slugs: list[str], action_ids: list[st
             lambda: ("/v1/actions", {"pact": rng.choice(slugs), "overdue": "true"}),
     }
     transport = httpx.ASGITransport(app=app)
-    print(f"\n{'call':<72} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'items':>6} {'SQL/req':>8} {'SQL ms':>7} {'CPU ms':>7}")
+    print(f"\n{'call':<72} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'items':>6} {'SQL/req':>8} {'SQL ms':>7} "
+          f"{'CPU ms':>7}")
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for name, make in calls.items():
             for _ in range(10):  # warm the pool and the plans
@@ -142,7 +148,8 @@ async def measure(url: str, requests: int, slugs: list[str], action_ids: list[st
                 in_sql.append((sql_seconds - sql_before) * 1000)
             print(f"{name:<72} {percentile(samples, 50):7.1f} {percentile(samples, 95):7.1f} "
                   f"{percentile(samples, 99):7.1f} {statistics.mean(items):6.0f} "
-                  f"{'/'.join(map(str, sorted(per_request))):>8} {statistics.median(in_sql):7.1f} {statistics.median(cpu):7.1f}")
+                  f"{'/'.join(map(str, sorted(per_request))):>8} {statistics.median(in_sql):7.1f} "
+                  f"{statistics.median(cpu):7.1f}")
     await app.state.database.dispose()
 
 
@@ -151,9 +158,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="reuse the filled database of an earlier run")
     args = parser.parse_args()
-    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") \
-        or "postgresql://postgres@127.0.0.1:5432/postgres"
-    url = with_database(server, "techniekpact_bench_actions")
+    url = with_database(database_server(), "techniekpact_bench_actions")
     asyncio.run(ensure_database(url))
     upgrade_all(url)
     slugs, action_ids, organisation_ids = asyncio.run(fill(url, args.keep))

@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ PUSH_PART = 10_000
 
 @dataclass
 class Tally:
+    """What the rounds so far did and found; any lost, duplicated or partial write fails the run."""
+
     rounds: int = 0
     kills: int = 0
     interrupted: int = 0
@@ -188,8 +191,11 @@ async def batches_with_key(database_url: str, key: str) -> int:
 
 
 async def killed_midway(target: Target, kind: str, service: str, url: str, method: str, body: dict, key: str,
-                        scope: str, typical_seconds: float, tally: Tally) -> bool:
-    """Send, kill at a random moment; True if the request was acknowledged before the kill."""
+                        scope: str, typical_seconds: float, tally: Tally,
+                        present: Callable[[], Awaitable[int]], whole: int, partly_present: str) -> None:
+    """Send, kill the target at a random moment, revive it. With the database back but not yet the
+    service (so no retry has landed), the request's rows must be all there or none: else
+    `partly_present`, with {} for the rows found, is noted."""
     request = asyncio.create_task(first_try(url, method, body, key, scope))
     await asyncio.sleep(random.uniform(0.0, typical_seconds * 1.2))
     acknowledged = request.done() and request.result() is not None and request.result().status_code in (200, 201)
@@ -197,7 +203,15 @@ async def killed_midway(target: Target, kind: str, service: str, url: str, metho
     tally.kills += 1
     tally.interrupted += not acknowledged
     await request
-    return acknowledged
+    if kind == "postgres":
+        await asyncio.to_thread(target.revive, kind, service)
+    found = await present()
+    if found not in (0, whole):
+        tally.partial += 1
+        tally.notes.append(partly_present.format(found))
+    if kind == "service":
+        await asyncio.to_thread(target.revive, kind, service)
+    tally.retries += 1
 
 
 async def run_round(target: Target, kind: str, number: int, rows: int, typical: dict[str, float], tally: Tally) -> None:
@@ -207,17 +221,13 @@ async def run_round(target: Target, kind: str, number: int, rows: int, typical: 
 
     # The feed: every row gets this round's number as its value, so each round revises all rows.
     key, body = str(uuid.uuid4()), feed_body(rows, number)
+
+    async def feed_rows_present() -> int:
+        return (await feed_rows_with_value(target.url, number))[0]
+
     await killed_midway(target, kind, "metrics_api", metrics_url, "POST", body, key, "metrics:write",
-                        typical["feed"], tally)
-    if kind == "postgres":
-        await asyncio.to_thread(target.revive, kind, "metrics_api")
-    present, _ = await feed_rows_with_value(target.url, number)
-    if present not in (0, rows):
-        tally.partial += 1
-        tally.notes.append(f"round {number} ({kind}): feed partly present after the kill: {present} of {rows}")
-    if kind == "service":
-        await asyncio.to_thread(target.revive, kind, "metrics_api")
-    tally.retries += 1
+                        typical["feed"], tally, feed_rows_present, rows,
+                        f"round {number} ({kind}): feed partly present after the kill: {{}} of {rows}")
     answer = await send_until_acknowledged(metrics_url, "POST", body, key, "metrics:write", tally)
     present, total = await feed_rows_with_value(target.url, number)
     expected_total = rows * (number + 1)  # round 0 is the unkilled baseline
@@ -236,16 +246,8 @@ async def run_round(target: Target, kind: str, number: int, rows: int, typical: 
         key, body = str(uuid.uuid4()), push_body(part, number)
         if part == 0:
             await killed_midway(target, kind, "partners_api", partners_url, "PUT", body, key, "partners:write",
-                                typical["push"], tally)
-            if kind == "postgres":
-                await asyncio.to_thread(target.revive, kind, "partners_api")
-            present = await organisations_named_for(target.url, number)
-            if present not in (0, PUSH_PART):
-                tally.partial += 1
-                tally.notes.append(f"round {number} ({kind}): push partly present after the kill: {present}")
-            if kind == "service":
-                await asyncio.to_thread(target.revive, kind, "partners_api")
-            tally.retries += 1
+                                typical["push"], tally, lambda: organisations_named_for(target.url, number), PUSH_PART,
+                                f"round {number} ({kind}): push partly present after the kill: {{}}")
         await send_until_acknowledged(partners_url, "PUT", body, key, "partners:write", tally)
     renamed = await organisations_named_for(target.url, number)
     if renamed != parts * PUSH_PART:
@@ -253,7 +255,8 @@ async def run_round(target: Target, kind: str, number: int, rows: int, typical: 
         tally.notes.append(f"round {number}: {renamed} organisations carry this round's name, not {parts * PUSH_PART}")
     tally.rounds += 1
     print(f"round {number:3d} {kind:8s} ok in {time.monotonic() - started:5.1f} s "
-          f"(kills {tally.kills}, in flight {tally.interrupted}, retries {tally.retries}, lost {tally.lost}, duplicated {tally.duplicated}, "
+          f"(kills {tally.kills}, in flight {tally.interrupted}, retries {tally.retries}, lost {tally.lost}, "
+          f"duplicated {tally.duplicated}, "
           f"partial {tally.partial})", flush=True)
 
 

@@ -16,7 +16,6 @@ were partial (a service overran the gateway's time budget).
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -28,11 +27,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.migrate import upgrade_all  # noqa: E402
-from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
-from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
-from gateway.tests.platform_data import make_pact, ok, put_reference_data, register_organisations  # noqa: E402
-from gateway.tests.support import DASHBOARD  # noqa: E402
+from bench._support import fresh_database, running_stack
+from cli.processes import PROCESSES, Stack
+from gateway.tests.platform_data import make_pact, ok, put_reference_data, register_organisations
+from gateway.tests.support import DASHBOARD
 
 DATABASE = "techniekpact_bench_gateway"
 
@@ -106,18 +104,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     args = parser.parse_args()
 
-    server = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-              or "postgresql://postgres@127.0.0.1:5432/postgres")
-    database_url = with_database(server, DATABASE)
-    asyncio.run(drop_database(database_url))
-    asyncio.run(ensure_database(database_url))
-    upgrade_all(database_url)
-    ports = {name: free_port() for name in PROCESSES}
     logs = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    stack = Stack(database_url, ports, extra_env={"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}, log_dir=logs)
-    stack.start()
-    try:
-        stack.wait_ready(timeout=60)
+    with fresh_database(DATABASE) as database_url, running_stack(
+            database_url, extra_env={"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}, log_dir=logs) as stack:
         slug = asyncio.run(fill(stack, args.actions))
         print(f"pact with {args.actions} actions; dashboard page first={args.first}; {args.seconds:.0f} s per level; "
               f"logs in {logs}")
@@ -128,9 +117,6 @@ def main() -> None:
             print(f"{row['clients']:>7} {row['queries']:>7} {row['rps']:>7.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} "
                   f"{row['p99']:>7.1f} {row['downstream']:>16.1f} {row['downstream_ms']:>16.1f} "
                   f"{row['overhead']:>15.2f} {row['partial']:>7}")
-    finally:
-        stack.stop()
-        asyncio.run(drop_database(database_url))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,11 +37,10 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cli.migrate import upgrade_all  # noqa: E402
+from bench._support import fresh_database  # noqa: E402
 from cli.processes import free_port  # noqa: E402
 from common.auth import issue_token  # noqa: E402
 from common.database import asyncpg_dsn  # noqa: E402
-from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 
 MEASURES = ("vacancies_new", "vacancies_open")
@@ -129,7 +128,8 @@ def start_service(database_url: str, port: int, log: Path) -> subprocess.Popen:
 
 
 def seed(client: httpx.Client, regions: list[str]) -> None:
-    admin = {"Authorization": "Bearer " + issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:admin"])}
+    token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:admin"])
+    admin = {"Authorization": f"Bearer {token}"}
 
     def put(path: str, body: dict) -> None:
         response = client.put(path, json=body, headers=admin)
@@ -152,7 +152,7 @@ def seed(client: httpx.Client, regions: list[str]) -> None:
 
 def typed_records(keys, revision: int = 1):
     batch_id = uuid.uuid4()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for key in keys:
         measure, region, occupation, month = key
         yield (measure, region, occupation, month, revision, "M", Decimal(value_of(key)), "final", None, False,
@@ -215,7 +215,7 @@ def post(client: httpx.Client, body: bytes, token: str, memory: PeakMemory | Non
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -225,64 +225,60 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=300)
     args = parser.parse_args()
 
-    server = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-              or "postgresql://postgres@127.0.0.1:5432/postgres")
-    database_url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
-    dsn = asyncpg_dsn(database_url)
-    asyncio.run(ensure_database(database_url))
-    service = None
-    try:
-        upgrade_all(database_url)
-        port = free_port()
-        service = start_service(database_url, port, Path("/tmp") / f"metrics-bench-{port}.log")
-        regions = municipalities(-(-args.rows // (len(MEASURES) * len(OCCUPATIONS) * len(MONTHS))))
-        token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:write"], sources=["bench"])
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            seed(client, regions)
-            keys = list(feed_keys(args.rows, regions))
-            body = as_csv(keys)
-            print(f"feed: {len(keys):,} rows, CSV of {len(body) / 1e6:.1f} MB; {os.cpu_count()} cores")
+    with fresh_database() as database_url:
+        dsn = asyncpg_dsn(database_url)
+        service = None
+        try:
+            port = free_port()
+            service = start_service(database_url, port, Path("/tmp") / f"metrics-bench-{port}.log")
+            regions = municipalities(-(-args.rows // (len(MEASURES) * len(OCCUPATIONS) * len(MONTHS))))
+            token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:write"], sources=["bench"])
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+                seed(client, regions)
+                keys = list(feed_keys(args.rows, regions))
+                body = as_csv(keys)
+                print(f"feed: {len(keys):,} rows, CSV of {len(body) / 1e6:.1f} MB; {os.cpu_count()} cores")
 
-            raw_seconds = asyncio.run(raw_copy(dsn, keys))
-            raw_rate = len(keys) / raw_seconds
-            print(f"  raw asyncpg copy_records_to_table into observations: {raw_seconds:6.1f} s  {raw_rate:9,.0f} rows/s")
-            asyncio.run(truncate(dsn))
+                raw_seconds = asyncio.run(raw_copy(dsn, keys))
+                raw_rate = len(keys) / raw_seconds
+                print(f"  raw asyncpg copy_records_to_table into observations: {raw_seconds:6.1f} s  "
+                      f"{raw_rate:9,.0f} rows/s")
+                asyncio.run(truncate(dsn))
 
-            with PeakMemory(service.pid) as memory:
+                with PeakMemory(service.pid) as memory:
+                    seconds, answer = post(client, body, token)
+                rate = len(keys) / seconds
+                print(f"  feed, first post (all inserted: {answer['inserted']:,}):    {seconds:6.1f} s  "
+                      f"{rate:9,.0f} rows/s  = {rate / raw_rate:.2f} of raw copy")
+                print(f"  service memory: {memory.baseline / 2**20:,.0f} MiB before, "
+                      f"peak {memory.peak / 2**20:,.0f} MiB during the post")
                 seconds, answer = post(client, body, token)
-            rate = len(keys) / seconds
-            print(f"  feed, first post (all inserted: {answer['inserted']:,}):    {seconds:6.1f} s  {rate:9,.0f} rows/s"
-                  f"  = {rate / raw_rate:.2f} of raw copy")
-            print(f"  service memory: {memory.baseline / 2**20:,.0f} MiB before, peak {memory.peak / 2**20:,.0f} MiB"
-                  f" during the post")
-            seconds, answer = post(client, body, token)
-            print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
-                  f"  {len(keys) / seconds:9,.0f} rows/s")
-            seconds, answer = post(client, as_csv(keys, revised_every=10), token)
-            print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
-                  f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
-            del body
+                print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
+                      f"  {len(keys) / seconds:9,.0f} rows/s")
+                seconds, answer = post(client, as_csv(keys, revised_every=10), token)
+                print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
+                      f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
+                del body
 
-            total = asyncio.run(fill(dsn, args.fill))
-            print(f"series: {total:,} observations in the table")
-            params = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry_ict",
-                      "from": MONTHS[0], "to": MONTHS[-1]}
-            first = client.get("/v1/series", params=params).json()
-            assert len(first["points"]) == len(MONTHS) and first["derived"], first
-            samples = []
-            for _ in range(args.reads):
-                started = time.perf_counter()
-                response = client.get("/v1/series", params=params)
-                samples.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-            print(f"  GET /v1/series noordvleugel x technical_industry_ict, 120 months, derived "
-                  f"({args.reads} sequential reads): p50 {statistics.median(samples):.1f} ms, "
-                  f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms")
-    finally:
-        if service is not None:
-            service.terminate()
-            service.wait(timeout=30)
-        asyncio.run(drop_database(database_url))
+                total = asyncio.run(fill(dsn, args.fill))
+                print(f"series: {total:,} observations in the table")
+                params = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry_ict",
+                          "from": MONTHS[0], "to": MONTHS[-1]}
+                first = client.get("/v1/series", params=params).json()
+                assert len(first["points"]) == len(MONTHS) and first["derived"], first
+                samples = []
+                for _ in range(args.reads):
+                    started = time.perf_counter()
+                    response = client.get("/v1/series", params=params)
+                    samples.append((time.perf_counter() - started) * 1000)
+                    response.raise_for_status()
+                print(f"  GET /v1/series noordvleugel x technical_industry_ict, 120 months, derived "
+                      f"({args.reads} sequential reads): p50 {statistics.median(samples):.1f} ms, "
+                      f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms")
+        finally:
+            if service is not None:
+                service.terminate()
+                service.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,10 @@ runs on the same machine, so it competes for the cores. The database is dropped 
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -28,9 +26,8 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cli.migrate import upgrade_all  # noqa: E402
-from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
-from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
+from bench._support import fresh_database, running_stack  # noqa: E402
+from cli.processes import Stack  # noqa: E402
 
 PACT = "techniekpact-noordvleugel"
 DASHBOARD_QUERY = """
@@ -95,43 +92,30 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     args = parser.parse_args()
 
-    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") \
-        or "postgresql://postgres@127.0.0.1:5432/postgres"
-    url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
-    asyncio.run(ensure_database(url))
-    try:
-        upgrade_all(url)
-        stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"LOG_LEVEL": "WARNING"},
-                      log_dir=REPO / ".data" / "bench-logs")
-        try:
-            stack.start()
-            stack.wait_ready(timeout=90)
-            seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=stack.environment(),
-                                    capture_output=True, text=True, cwd=REPO)
-            if seeded.returncode != 0:
-                sys.exit(f"techniekpact seed failed:\n{seeded.stdout}{seeded.stderr}")
-            cores = psutil.cpu_count()
-            print(f"{cores} cores, {args.clients} clients per process, {args.seconds:.0f} s each after "
-                  f"{args.warmup:.0f} s warm-up")
-            print(f"{'process':<13} {'requests/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
-                  f"{'CPU %':>6}  read")
-            for process, method, target, body in targets(stack):
-                child = psutil.Process(stack.children[process].pid)
-                child.cpu_percent()
-                latencies, errors, seconds = asyncio.run(
-                    drive(method, target, body, args.clients, args.seconds, args.warmup))
-                cpu = child.cpu_percent()  # over warm-up and measurement: a steady load
-                what = "dashboard query" if process == "gateway" else target.split(str(stack.ports[process]), 1)[1]
-                print(f"{process:<13} {len(latencies) / seconds:>10.0f} {statistics.median(latencies) * 1000:>8.1f} "
-                      f"{percentile(latencies, 0.95) * 1000:>8.1f} {percentile(latencies, 0.99) * 1000:>8.1f} "
-                      f"{errors:>7} {cpu:>6.0f}  {method} {what}")
-            answer = httpx.post(f"{stack.url('gateway')}/graphql", timeout=30,
-                                json={"query": DASHBOARD_QUERY, "variables": {"slug": PACT}}).json()
-            print(f"the dashboard query makes {answer['extensions']['downstream']['requests']} requests to the services")
-        finally:
-            stack.stop()
-    finally:
-        asyncio.run(drop_database(url))
+    with fresh_database() as url, running_stack(url, ready_within=90, extra_env={"LOG_LEVEL": "WARNING"},
+                                                 log_dir=REPO / ".data" / "bench-logs") as stack:
+        seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=stack.environment(),
+                                capture_output=True, text=True, cwd=REPO)
+        if seeded.returncode != 0:
+            sys.exit(f"techniekpact seed failed:\n{seeded.stdout}{seeded.stderr}")
+        cores = psutil.cpu_count()
+        print(f"{cores} cores, {args.clients} clients per process, {args.seconds:.0f} s each after "
+              f"{args.warmup:.0f} s warm-up")
+        print(f"{'process':<13} {'requests/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
+              f"{'CPU %':>6}  read")
+        for process, method, target, body in targets(stack):
+            child = psutil.Process(stack.children[process].pid)
+            child.cpu_percent()
+            latencies, errors, seconds = asyncio.run(
+                drive(method, target, body, args.clients, args.seconds, args.warmup))
+            cpu = child.cpu_percent()  # over warm-up and measurement: a steady load
+            what = "dashboard query" if process == "gateway" else target.split(str(stack.ports[process]), 1)[1]
+            print(f"{process:<13} {len(latencies) / seconds:>10.0f} {statistics.median(latencies) * 1000:>8.1f} "
+                  f"{percentile(latencies, 0.95) * 1000:>8.1f} {percentile(latencies, 0.99) * 1000:>8.1f} "
+                  f"{errors:>7} {cpu:>6.0f}  {method} {what}")
+        answer = httpx.post(f"{stack.url('gateway')}/graphql", timeout=30,
+                            json={"query": DASHBOARD_QUERY, "variables": {"slug": PACT}}).json()
+        print(f"the dashboard query makes {answer['extensions']['downstream']['requests']} requests to the services")
 
 
 if __name__ == "__main__":
