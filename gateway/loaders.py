@@ -18,7 +18,6 @@ from gateway.clients import ServiceClients
 from gateway.clients.actions import (
     ActionRecord,
     AgendaRecord,
-    GoalRecord,
     LineRecord,
     MilestoneRecord,
     PactRecord,
@@ -48,7 +47,6 @@ class PageKey(NamedTuple):
 class Loaders:
     pacts: DataLoader[str, PactRecord | None]
     actions: DataLoader[str, ActionRecord | None]
-    goals: DataLoader[str, GoalRecord | None]
     organisations: DataLoader[str, OrganisationRecord | None]
     regions: DataLoader[str, RegionRecord | None]
     lines_by_pact: DataLoader[str, list[LineRecord]]
@@ -94,7 +92,6 @@ def create_loaders(clients: ServiceClients) -> Loaders:
     return Loaders(
         pacts=by_key(actions.pacts_by_slug, "slug"),
         actions=by_key(actions.actions_by_id, "id"),
-        goals=by_key(actions.goals_by_id, "id"),
         organisations=by_key(partners.organisations_by_id, "id"),
         regions=by_key(metrics.regions_by_code, "code"),
         lines_by_pact=grouped(actions.lines_of_pacts, "pact"),

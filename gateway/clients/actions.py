@@ -33,9 +33,6 @@ class ActionsClient(ServiceClient):
     async def agenda_of_pacts(self, slugs: Iterable[str]) -> list[AgendaRecord]:
         return await self._many("/v1/agenda", "pacts", slugs)
 
-    async def goals_by_id(self, ids: Iterable[str]) -> list[GoalRecord]:
-        return await self._many("/v1/goals", "ids", ids)
-
     async def actions_by_id(self, ids: Iterable[str]) -> list[ActionRecord]:
         return await self._many("/v1/actions", "ids", ids)
 
