@@ -1,13 +1,10 @@
 """The actions_api process: `uvicorn --factory services.actions_api.app:create_app`."""
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.orm.exc import StaleDataError
+from fastapi import FastAPI
 
 from common.app import create_service_app
-from common.problems import Problem, problem_response
-from services.actions_api.partners import PartnersClient
+from services.actions_api.partners_client import PartnersClient
 from services.actions_api.routes import router
 from services.actions_api.settings import ActionsSettings
 
@@ -24,12 +21,4 @@ def create_app(settings: ActionsSettings | None = None,
     )
     app.state.partners = PartnersClient(settings.partners_api_url, settings.partners_timeout_seconds,
                                         transport=partners_transport)
-
-    @app.exception_handler(StaleDataError)
-    async def _concurrent_update(request: Request, exc: StaleDataError) -> JSONResponse:
-        # Two updates passed If-Match with the same version at once; the second loses.
-        return problem_response(Problem(412, "Precondition failed",
-                                        "The resource changed while you were changing it; fetch it again.",
-                                        type="stale-etag"), request)
-
     return app

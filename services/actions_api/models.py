@@ -3,6 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,10 +22,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.database import schema_metadata
-from common.idempotency import idempotency_table
+from common.etags import Versioned
+from services.actions_api import domain
 
 metadata = schema_metadata("actions")
 
@@ -33,21 +35,18 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-idempotency_keys = idempotency_table(metadata)
+def one_of(column: str, vocabulary: type[StrEnum]) -> CheckConstraint:
+    """The database's copy of a vocabulary's check, named after the column: `level IN ('national', ...)`."""
+    return CheckConstraint(f"{column} IN ({', '.join(repr(word.value) for word in vocabulary)})", name=column)
 
 
-class Versioned:
-    """An id, timestamps and a version that is the ETag; SQLAlchemy refuses a flush over a stale version."""
+class Resource(Versioned):
+    """An id and timestamps; the version (the ETag) comes from common.etags.Versioned."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.version}
 
 
 class Indicator:
@@ -58,21 +57,21 @@ class Indicator:
     """
 
     unit: Mapped[str | None] = mapped_column(String(50))
-    measure_kind: Mapped[str] = mapped_column(String(20), nullable=False, default="number")
+    measure_kind: Mapped[str] = mapped_column(String(20), nullable=False, default=domain.MeasureKind.number)
     ascending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     baseline_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     baseline_year: Mapped[int | None] = mapped_column(Integer)
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
-    aggregation: Mapped[str] = mapped_column(String(10), nullable=False, default="latest")
+    aggregation: Mapped[str] = mapped_column(String(10), nullable=False, default=domain.Aggregation.latest)
     series_measure: Mapped[str | None] = mapped_column(String(100))
     series_region: Mapped[str | None] = mapped_column(String(50))
     series_occupation: Mapped[str | None] = mapped_column(String(100))
 
 
-class Pact(Versioned, Base):
+class Pact(Resource, Base):
     __tablename__ = "pacts"
     __table_args__ = (
-        CheckConstraint("level IN ('national', 'regional', 'subregional')", name="level"),
+        one_of("level", domain.PactLevel),
         Index(None, "parent_id"),
     )
 
@@ -87,7 +86,7 @@ class Pact(Versioned, Base):
     source_document: Mapped[str | None] = mapped_column(String(500))
 
 
-class ActionLine(Versioned, Base):
+class ActionLine(Resource, Base):
     __tablename__ = "action_lines"
     __table_args__ = (UniqueConstraint("pact_id", "number"),)
 
@@ -97,7 +96,7 @@ class ActionLine(Versioned, Base):
     aim: Mapped[str | None] = mapped_column(Text)
 
 
-class Goal(Versioned, Indicator, Base):
+class Goal(Resource, Indicator, Base):
     __tablename__ = "goals"
     __table_args__ = (
         Index(None, "line_id"),
@@ -106,10 +105,10 @@ class Goal(Versioned, Indicator, Base):
 
     line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("action_lines.id", ondelete="CASCADE"), nullable=False)
     name: Mapped[str] = mapped_column(Text, nullable=False)
-    scope: Mapped[str] = mapped_column(String(20), nullable=False, default="regional")
+    scope: Mapped[str] = mapped_column(String(20), nullable=False, default=domain.GoalScope.regional)
 
 
-class Action(Versioned, Base):
+class Action(Resource, Base):
     __tablename__ = "actions"
     __table_args__ = (
         UniqueConstraint("pact_id", "number"),
@@ -124,7 +123,7 @@ class Action(Versioned, Base):
     description: Mapped[str | None] = mapped_column(Text)
     aim: Mapped[str | None] = mapped_column(Text)
     ambition: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=domain.ActionStatus.planned)
     # Rolled up from the milestones whenever one changes, so lists need not recompute it.
     progress: Mapped[Decimal] = mapped_column(Numeric(5, 4), nullable=False, default=Decimal(0))
 
@@ -132,7 +131,7 @@ class Action(Versioned, Base):
 class Participation(Base):
     __tablename__ = "participations"
     __table_args__ = (
-        CheckConstraint("role IN ('lead', 'participant', 'coordination')", name="role"),
+        one_of("role", domain.ParticipationRole),
         CheckConstraint("organisation_id IS NOT NULL OR organisation_kind IS NOT NULL", name="who"),
         Index(None, "action_id", "position"),
         Index(None, "organisation_id", "role"),
@@ -147,11 +146,11 @@ class Participation(Base):
     label: Mapped[str | None] = mapped_column(String(300))
 
 
-class Milestone(Versioned, Base):
+class Milestone(Resource, Base):
     __tablename__ = "milestones"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'met', 'dropped')", name="status"),
-        CheckConstraint("due_kind IN ('date', 'month', 'quarter', 'half', 'year')", name="due_kind"),
+        one_of("status", domain.MilestoneStatus),
+        one_of("due_kind", domain.MomentKind),
         CheckConstraint("weight >= 0", name="weight"),
         Index(None, "action_id", "due_by"),
         # Overdue filters look only at open milestones.
@@ -166,12 +165,12 @@ class Milestone(Versioned, Base):
     due_by: Mapped[date] = mapped_column(Date, nullable=False)
     target_count: Mapped[int | None] = mapped_column(Integer)
     reached_count: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default=domain.MilestoneStatus.open)
     met_on: Mapped[date | None] = mapped_column(Date)
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 3), nullable=False, default=Decimal(1))
 
 
-class Result(Versioned, Indicator, Base):
+class Result(Resource, Indicator, Base):
     __tablename__ = "results"
     __table_args__ = (Index(None, "action_id"),)
 
@@ -180,13 +179,13 @@ class Result(Versioned, Indicator, Base):
     indicator_name: Mapped[str | None] = mapped_column(String(500))
 
 
-class ProgressReport(Versioned, Base):
+class ProgressReport(Resource, Base):
     """A dated report on an action, one of its milestones or results, or a goal; never deleted (the history)."""
 
     __tablename__ = "progress_reports"
     __table_args__ = (
-        CheckConstraint("subject IN ('action', 'milestone', 'result', 'goal')", name="subject"),
-        CheckConstraint("state IN ('draft', 'submitted', 'approved', 'returned')", name="state"),
+        one_of("subject", domain.ReportSubject),
+        one_of("state", domain.ReportState),
         Index(None, "action_id", "reported_on"),
         Index(None, "subject_id", "state"),
     )
@@ -198,7 +197,7 @@ class ProgressReport(Versioned, Base):
     status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     values: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
-    state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default=domain.ReportState.draft)
     author: Mapped[str] = mapped_column(String(200), nullable=False)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
@@ -206,7 +205,7 @@ class ProgressReport(Versioned, Base):
     review_note: Mapped[str | None] = mapped_column(Text)
 
 
-class AgendaItem(Versioned, Base):
+class AgendaItem(Resource, Base):
     __tablename__ = "agenda_items"
     __table_args__ = (Index(None, "pact_id", "on"),)
 
@@ -215,4 +214,4 @@ class AgendaItem(Versioned, Base):
     # As the plan wrote it when it gave no exact day ("eind mei / begin juni", "na de zomer").
     when: Mapped[str | None] = mapped_column(String(200))
     label: Mapped[str] = mapped_column(Text, nullable=False)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="meeting")
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default=domain.AgendaKind.meeting)

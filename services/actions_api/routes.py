@@ -1,53 +1,46 @@
-"""HTTP endpoints of the actions API under /v1: parse, authorize, call service.py, answer."""
+"""HTTP endpoints of the actions API under /v1: parse the request, authorize, call the domain, answer."""
 
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import OptionalPrincipal, Principal, require_scope
 from common.database import SessionDep
-from common.etags import etag, require_if_match
+from common.etags import IfMatch, check_if_match, etag
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
 from common.problems import field_error, invalid
-from services.actions_api import rules, service
-from services.actions_api.partners import PartnersClient
-from services.actions_api.schemas import (
-    ActionIn,
-    ActionOut,
-    ActionPatch,
-    AgendaIn,
-    AgendaOut,
-    GoalIn,
-    GoalOut,
-    GoalPatch,
-    GoalReportIn,
-    LineIn,
-    LineOut,
-    MilestoneIn,
-    MilestoneOut,
-    MilestonePatch,
-    PactIn,
-    PactOut,
-    PactPatch,
-    ParticipationOut,
-    ReportIn,
-    ReportOut,
-    ReportPatch,
-    ResultIn,
-    ResultOut,
-    ResultPatch,
-    ReviewIn,
-    Role,
-    StatusIn,
+from common.query_lists import optional_choice_list, optional_split_list, optional_uuid_list, split_list, uuid_list
+from services.actions_api.domain import (
+    ActionStatus,
+    ParticipationRole,
+    ReportState,
+    actions,
+    agenda,
+    goals,
+    lines,
+    milestones,
+    pacts,
+    reports,
+    results,
 )
+from services.actions_api.partners_client import PartnersClient
+from services.actions_api.schemas.actions import ActionIn, ActionOut, ActionPatch, ParticipationOut, StatusIn
+from services.actions_api.schemas.agenda import AgendaIn, AgendaOut
+from services.actions_api.schemas.goals import GoalIn, GoalOut, GoalPatch
+from services.actions_api.schemas.lines import LineIn, LineOut
+from services.actions_api.schemas.milestones import MilestoneIn, MilestoneOut, MilestonePatch
+from services.actions_api.schemas.pacts import PactIn, PactOut, PactPatch
+from services.actions_api.schemas.reports import GoalReportIn, ReportIn, ReportOut, ReportPatch, ReviewIn
+from services.actions_api.schemas.results import ResultIn, ResultOut, ResultPatch
 
 router = APIRouter(prefix="/v1")
 
 Writer = Annotated[Principal, Depends(require_scope("actions:write"))]
 Approver = Annotated[Principal, Depends(require_scope("actions:approve"))]
-MAX_IDS = 500
 
 
 def _partners(request: Request) -> PartnersClient:
@@ -57,34 +50,26 @@ def _partners(request: Request) -> PartnersClient:
 Partners = Annotated[PartnersClient, Depends(_partners)]
 
 
-def _split(value: str, field: str) -> list[str]:
-    items = [item.strip() for item in value.split(",") if item.strip()]
-    if len(items) > MAX_IDS:
-        raise invalid([field_error(field, f"At most {MAX_IDS} values per call.", **{"in": "query"})])
-    return items
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
 
 
-def _uuids(value: str | None, field: str) -> list[uuid.UUID] | None:
-    if value is None:
-        return None
-    try:
-        return [uuid.UUID(item) for item in _split(value, field)]
-    except ValueError:
-        raise invalid([field_error(field, "A comma-separated list of UUIDs.", **{"in": "query"})]) from None
+Row = TypeVar("Row", bound=_Versioned)
+Out = TypeVar("Out", bound=_Versioned)
 
 
-def _choices(value: str | None, field: str, allowed: list[str]) -> list[str] | None:
-    if value is None:
-        return None
-    items = _split(value, field)
-    bad = [item for item in items if item not in allowed]
-    if bad:
-        raise invalid([field_error(field, f"Unknown: {', '.join(bad)}; one of {', '.join(allowed)}.", **{"in": "query"})])
-    return items
+def _with_etag(response: Response, out: Out) -> Out:
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
-def _with_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag(version)
+async def _changed(response: Response, if_match: str | None, loading: Awaitable[Row],
+                   change: Callable[[Row], Awaitable[Out]], *, if_match_required: bool = True) -> Out:
+    """The sequence of every change to a resource: load it, check If-Match, change it, answer with its ETag."""
+    row = await loading
+    check_if_match(if_match, row.version, required=if_match_required)
+    return _with_etag(response, await change(row))
 
 
 def _json(body: BaseModel, version: int | None = None) -> Response:
@@ -94,6 +79,8 @@ def _json(body: BaseModel, version: int | None = None) -> Response:
 
 
 IdsQuery = Annotated[str | None, Query(description="Fetch many: comma-separated ids (at most 500), no pagination")]
+SlugsQuery = Annotated[str, Query(alias="pacts", description="Fetch many: comma-separated pact slugs (at most 500)")]
+ActionIdsQuery = Annotated[str, Query(description="Comma-separated action ids (at most 500)")]
 
 
 # --- Pacts ------------------------------------------------------------------------------------
@@ -104,66 +91,56 @@ async def list_pacts(session: SessionDep,
                      slugs: Annotated[str | None, Query(description="Fetch many: comma-separated slugs")] = None,
                      parent: Annotated[str | None, Query(description="Only the pacts under this pact (slug)")] = None,
                      limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Response:
-    return _json(await service.list_pacts(session, slugs=_split(slugs, "slugs") if slugs is not None else None,
-                                          parent=parent, limit=limit, cursor=cursor))
+    return _json(await pacts.list_pacts(session, slugs=optional_split_list(slugs, "slugs"), parent=parent,
+                                        limit=limit, cursor=cursor))
 
 
 @router.post("/pacts", status_code=201, tags=["pacts"])
 async def create_pact(body: PactIn, session: SessionDep, response: Response, _: Writer) -> PactOut:
-    out = await service.create_pact(session, body)
-    _with_etag(response, out.version)
-    return out
+    return _with_etag(response, await pacts.create_pact(session, body))
 
 
 @router.get("/pacts/{slug}", tags=["pacts"], response_model=PactOut)
 async def get_pact(slug: str, session: SessionDep) -> Response:
-    out = await service.get_pact(session, slug)
+    out = await pacts.get_pact(session, slug)
     return _json(out, out.version)
 
 
 @router.patch("/pacts/{slug}", tags=["pacts"])
-async def patch_pact(slug: str, body: PactPatch, request: Request, session: SessionDep, response: Response,
-                     _: Writer) -> PactOut:
-    pact = await service.pact_by_slug(session, slug)
-    require_if_match(request, pact.version)
-    out = await service.patch_pact(session, pact, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_pact(slug: str, body: PactPatch, session: SessionDep, response: Response,
+                     _: Writer, if_match: IfMatch = None) -> PactOut:
+    return await _changed(response, if_match, pacts.pact_by_slug(session, slug),
+                          lambda pact: pacts.patch_pact(session, pact, body))
 
 
-@router.get("/pacts/{slug}/lines", tags=["action lines"], response_model=Page[LineOut])
-async def list_lines(slug: str, session: SessionDep) -> Response:
-    return _json(Page(items=await service.list_lines(session, [slug], one_pact=True)))
+def _listed_per_pact(collection: str, tag: str, page: type[BaseModel],
+                     listing: Callable[[AsyncSession, list[str]], Awaitable[Sequence[BaseModel]]]) -> None:
+    """GET /pacts/{slug}/<collection> (404 for an unknown pact) and GET /<collection>?pacts= (unknown ones absent)."""
+
+    async def of_one_pact(slug: str, session: SessionDep) -> Response:
+        await pacts.pact_by_slug(session, slug)
+        return _json(Page(items=await listing(session, [slug])))
+
+    async def of_pacts(session: SessionDep, slugs: SlugsQuery) -> Response:
+        return _json(Page(items=await listing(session, split_list(slugs, "pacts"))))
+
+    name = collection.replace("-", "_")
+    router.get(f"/pacts/{{slug}}/{collection}", tags=[tag], response_model=page, name=f"list_{name}")(of_one_pact)
+    router.get(f"/{collection}", tags=[tag], response_model=page, name=f"list_{name}_of_pacts")(of_pacts)
 
 
-SlugsQuery = Annotated[str, Query(description="Fetch many: comma-separated pact slugs (at most 500)")]
-
-
-@router.get("/lines", tags=["action lines"], response_model=Page[LineOut])
-async def list_lines_of_pacts(session: SessionDep, pacts: SlugsQuery) -> Response:
-    return _json(Page(items=await service.list_lines(session, _split(pacts, "pacts"), one_pact=False)))
+_listed_per_pact("lines", "action lines", Page[LineOut], lines.list_lines)
+_listed_per_pact("agenda", "agenda", Page[AgendaOut], agenda.list_agenda)
 
 
 @router.post("/pacts/{slug}/lines", status_code=201, tags=["action lines"])
 async def create_line(slug: str, body: LineIn, session: SessionDep, response: Response, _: Writer) -> LineOut:
-    out = await service.create_line(session, slug, body)
-    _with_etag(response, out.version)
-    return out
-
-
-@router.get("/pacts/{slug}/agenda", tags=["agenda"], response_model=Page[AgendaOut])
-async def list_agenda(slug: str, session: SessionDep) -> Response:
-    return _json(Page(items=await service.list_agenda(session, [slug], one_pact=True)))
-
-
-@router.get("/agenda", tags=["agenda"], response_model=Page[AgendaOut])
-async def list_agenda_of_pacts(session: SessionDep, pacts: SlugsQuery) -> Response:
-    return _json(Page(items=await service.list_agenda(session, _split(pacts, "pacts"), one_pact=False)))
+    return _with_etag(response, await lines.create_line(session, slug, body))
 
 
 @router.post("/pacts/{slug}/agenda", status_code=201, tags=["agenda"])
 async def create_agenda_item(slug: str, body: AgendaIn, session: SessionDep, _: Writer) -> AgendaOut:
-    return await service.create_agenda_item(session, slug, body)
+    return await agenda.create_agenda_item(session, slug, body)
 
 
 # --- Goals ------------------------------------------------------------------------------------
@@ -171,9 +148,20 @@ async def create_agenda_item(slug: str, body: AgendaIn, session: SessionDep, _: 
 
 @router.post("/lines/{line_id}/goals", status_code=201, tags=["goals"])
 async def create_goal(line_id: uuid.UUID, body: GoalIn, session: SessionDep, response: Response, _: Writer) -> GoalOut:
-    out = await service.create_goal(session, line_id, body)
-    _with_etag(response, out.version)
-    return out
+    return _with_etag(response, await goals.create_goal(session, line_id, body))
+
+
+def _series_keys(series: str) -> list[tuple[str, str, str]]:
+    """measure:region[:occupation] items; the occupation is `total` when left out."""
+    keys = []
+    for item in split_list(series, "series"):
+        parts = item.split(":")
+        if len(parts) == 2:
+            parts.append("total")
+        if len(parts) != 3 or not all(parts):
+            raise invalid([field_error("series", f"'{item}' is not measure:region[:occupation].", **{"in": "query"})])
+        keys.append((parts[0], parts[1], parts[2]))
+    return keys
 
 
 @router.get("/goals", tags=["goals"], response_model=Page[GoalOut])
@@ -184,33 +172,21 @@ async def list_goals(
 ) -> Response:
     if ids is None and series is None:
         raise invalid([field_error("ids", "Give ids or series.", **{"in": "query"})])
-    keys = None
-    if series is not None:
-        keys = []
-        for item in _split(series, "series"):
-            parts = item.split(":")
-            if len(parts) == 2:
-                parts.append("total")
-            if len(parts) != 3 or not all(parts):
-                raise invalid([field_error("series", f"'{item}' is not measure:region[:occupation].", **{"in": "query"})])
-            keys.append(tuple(parts))
-    return _json(Page(items=await service.list_goals(session, ids=_uuids(ids, "ids"), series=keys)))
+    keys = None if series is None else _series_keys(series)
+    return _json(Page(items=await goals.list_goals(session, ids=optional_uuid_list(ids, "ids"), series=keys)))
 
 
 @router.patch("/goals/{goal_id}", tags=["goals"])
-async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, request: Request, session: SessionDep,
-                     response: Response, _: Writer) -> GoalOut:
-    goal = await service.goal_by_id(session, goal_id)
-    require_if_match(request, goal.version)
-    out = await service.patch_goal(session, goal, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, session: SessionDep,
+                     response: Response, _: Writer, if_match: IfMatch = None) -> GoalOut:
+    return await _changed(response, if_match, goals.goal_by_id(session, goal_id),
+                          lambda goal: goals.patch_goal(session, goal, body))
 
 
 @router.post("/goals/{goal_id}/progress-reports", status_code=201, tags=["progress reports"])
 async def create_goal_report(goal_id: uuid.UUID, body: GoalReportIn, session: SessionDep,
                              principal: Writer) -> ReportOut:
-    return await service.create_goal_report(session, principal, goal_id, body)
+    return await reports.create_goal_report(session, principal, goal_id, body)
 
 
 # --- Actions ----------------------------------------------------------------------------------
@@ -224,51 +200,43 @@ async def list_actions(
     status: Annotated[str | None, Query(description="Comma-separated statuses")] = None,
     line: Annotated[int | None, Query(ge=1, le=1000, description="Action line number")] = None,
     organisation: Annotated[uuid.UUID | None, Query(description="Actions this organisation takes part in")] = None,
-    role: Annotated[str | None, Query(description="With organisation: only these roles (lead, participant, coordination)")] = None,
+    role: Annotated[str | None, Query(
+        description="With organisation: only these roles (lead, participant, coordination)")] = None,
     overdue: Annotated[bool | None, Query(description="Actions with (or without) an open milestone past due")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
 ) -> Response:
-    return _json(await service.list_actions(
-        session, ids=_uuids(ids, "ids"), pact=pact,
-        statuses=_choices(status, "status", list(rules.ActionStatus)), line=line, organisation=organisation,
-        roles=_choices(role, "role", list(Role.__args__)), overdue=overdue, limit=limit, cursor=cursor,
+    return _json(await actions.list_actions(
+        session, ids=optional_uuid_list(ids, "ids"), pact=pact,
+        statuses=optional_choice_list(status, "status", ActionStatus), line=line, organisation=organisation,
+        roles=optional_choice_list(role, "role", ParticipationRole), overdue=overdue, limit=limit, cursor=cursor,
     ))
 
 
 @router.post("/pacts/{slug}/actions", status_code=201, tags=["actions"])
 async def create_action(slug: str, body: ActionIn, session: SessionDep, partners: Partners, response: Response,
                         _: Writer) -> ActionOut:
-    out = await service.create_action(session, partners, slug, body)
-    _with_etag(response, out.version)
-    return out
+    return _with_etag(response, await actions.create_action(session, partners, slug, body))
 
 
 @router.get("/actions/{action_id}", tags=["actions"], response_model=ActionOut)
 async def get_action(action_id: uuid.UUID, session: SessionDep) -> Response:
-    out = await service.get_action(session, action_id)
+    out = await actions.get_action(session, action_id)
     return _json(out, out.version)
 
 
 @router.patch("/actions/{action_id}", tags=["actions"])
-async def patch_action(action_id: uuid.UUID, body: ActionPatch, request: Request, session: SessionDep,
-                       partners: Partners, response: Response, _: Writer) -> ActionOut:
-    action = await service.action_by_id(session, action_id)
-    require_if_match(request, action.version)
-    out = await service.patch_action(session, partners, action, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_action(action_id: uuid.UUID, body: ActionPatch, session: SessionDep,
+                       partners: Partners, response: Response, _: Writer, if_match: IfMatch = None) -> ActionOut:
+    return await _changed(response, if_match, actions.action_by_id(session, action_id),
+                          lambda action: actions.patch_action(session, partners, action, body))
 
 
 @router.post("/actions/{action_id}/status", tags=["actions"],
              responses={409: {"description": "The transition is not allowed; `allowed` lists those that are"}})
-async def set_status(action_id: uuid.UUID, body: StatusIn, request: Request, session: SessionDep,
-                     response: Response, _: Writer) -> ActionOut:
-    action = await service.action_by_id(session, action_id)
-    if request.headers.get("if-match") is not None:
-        require_if_match(request, action.version)
-    out = await service.set_status(session, action, body.status)
-    _with_etag(response, out.version)
-    return out
+async def set_status(action_id: uuid.UUID, body: StatusIn, session: SessionDep,
+                     response: Response, _: Writer, if_match: IfMatch = None) -> ActionOut:
+    return await _changed(response, if_match, actions.action_by_id(session, action_id),
+                          lambda action: actions.set_status(session, action, body.status), if_match_required=False)
 
 
 @router.get("/participations", tags=["actions"], response_model=Page[ParticipationOut])
@@ -276,68 +244,59 @@ async def list_participations(
     session: SessionDep,
     organisation_ids: Annotated[str, Query(description="Comma-separated organisation ids (at most 500)")],
 ) -> Response:
-    return _json(Page(items=await service.participations_of(session, _uuids(organisation_ids, "organisation_ids") or [])))
+    return _json(Page(items=await actions.participations_of(session, uuid_list(organisation_ids, "organisation_ids"))))
 
 
 # --- Milestones -------------------------------------------------------------------------------
 
 
-ActionIdsQuery = Annotated[str, Query(description="Comma-separated action ids (at most 500)")]
+def _listed_by_action(collection: str, tag: str, page: type[BaseModel],
+                      listing: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[BaseModel]]]) -> None:
+    """GET /<collection>?action_ids=: what hangs off these actions, fetched many at once."""
+
+    async def of_actions(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
+        return _json(Page(items=await listing(session, uuid_list(action_ids, "action_ids"))))
+
+    router.get(f"/{collection}", tags=[tag], response_model=page, name=f"list_{collection}")(of_actions)
 
 
-@router.get("/milestones", tags=["milestones"], response_model=Page[MilestoneOut])
-async def list_milestones(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
-    return _json(Page(items=await service.list_milestones(session, _uuids(action_ids, "action_ids") or [])))
+_listed_by_action("milestones", "milestones", Page[MilestoneOut], milestones.list_milestones)
+_listed_by_action("results", "results", Page[ResultOut], results.list_results)
 
 
 @router.post("/actions/{action_id}/milestones", status_code=201, tags=["milestones"])
 async def create_milestone(action_id: uuid.UUID, body: MilestoneIn, session: SessionDep, response: Response,
                            _: Writer) -> MilestoneOut:
-    out = await service.create_milestone(session, action_id, body)
-    _with_etag(response, out.version)
-    return out
+    return _with_etag(response, await milestones.create_milestone(session, action_id, body))
 
 
 @router.get("/milestones/{milestone_id}", tags=["milestones"], response_model=MilestoneOut)
 async def get_milestone(milestone_id: uuid.UUID, session: SessionDep) -> Response:
-    out = service.milestone_out(await service.milestone_by_id(session, milestone_id))
+    out = milestones.milestone_out(await milestones.milestone_by_id(session, milestone_id))
     return _json(out, out.version)
 
 
 @router.patch("/milestones/{milestone_id}", tags=["milestones"])
-async def patch_milestone(milestone_id: uuid.UUID, body: MilestonePatch, request: Request, session: SessionDep,
-                          response: Response, _: Writer) -> MilestoneOut:
-    milestone = await service.milestone_by_id(session, milestone_id)
-    require_if_match(request, milestone.version)
-    out = await service.patch_milestone(session, milestone, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_milestone(milestone_id: uuid.UUID, body: MilestonePatch, session: SessionDep,
+                          response: Response, _: Writer, if_match: IfMatch = None) -> MilestoneOut:
+    return await _changed(response, if_match, milestones.milestone_by_id(session, milestone_id),
+                          lambda milestone: milestones.patch_milestone(session, milestone, body))
 
 
 # --- Results ----------------------------------------------------------------------------------
 
 
-@router.get("/results", tags=["results"], response_model=Page[ResultOut])
-async def list_results(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
-    return _json(Page(items=await service.list_results(session, _uuids(action_ids, "action_ids") or [])))
-
-
 @router.post("/actions/{action_id}/results", status_code=201, tags=["results"])
 async def create_result(action_id: uuid.UUID, body: ResultIn, session: SessionDep, response: Response,
                         _: Writer) -> ResultOut:
-    out = await service.create_result(session, action_id, body)
-    _with_etag(response, out.version)
-    return out
+    return _with_etag(response, await results.create_result(session, action_id, body))
 
 
 @router.patch("/results/{result_id}", tags=["results"])
-async def patch_result(result_id: uuid.UUID, body: ResultPatch, request: Request, session: SessionDep,
-                       response: Response, _: Writer) -> ResultOut:
-    result = await service.result_by_id(session, result_id)
-    require_if_match(request, result.version)
-    out = await service.patch_result(session, result, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_result(result_id: uuid.UUID, body: ResultPatch, session: SessionDep,
+                       response: Response, _: Writer, if_match: IfMatch = None) -> ResultOut:
+    return await _changed(response, if_match, results.result_by_id(session, result_id),
+                          lambda result: results.patch_result(session, result, body))
 
 
 # --- Progress reports -------------------------------------------------------------------------
@@ -353,36 +312,34 @@ async def list_reports(
 ) -> Response:
     if action_ids is None and subject_ids is None:
         raise invalid([field_error("action_ids", "Give action_ids or subject_ids.", **{"in": "query"})])
-    return _json(Page(items=await service.list_reports(
-        session, principal, action_ids=_uuids(action_ids, "action_ids"),
-        subject_ids=_uuids(subject_ids, "subject_ids"), states=_choices(state, "state", list(rules.ReportState)),
+    return _json(Page(items=await reports.list_reports(
+        session, principal, action_ids=optional_uuid_list(action_ids, "action_ids"),
+        subject_ids=optional_uuid_list(subject_ids, "subject_ids"),
+        states=optional_choice_list(state, "state", ReportState),
     )))
 
 
 @router.get("/progress-reports/{report_id}", tags=["progress reports"])
 async def get_report(report_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal) -> ReportOut:
-    return service.report_out(await service.report_by_id(session, report_id, principal))
+    return reports.report_out(await reports.report_by_id(session, report_id, principal))
 
 
 @router.post("/actions/{action_id}/progress-reports", status_code=201, tags=["progress reports"])
 async def create_report(action_id: uuid.UUID, body: ReportIn, session: SessionDep, principal: Writer) -> ReportOut:
-    return await service.create_report(session, principal, action_id, body)
+    return await reports.create_report(session, principal, action_id, body)
 
 
 @router.patch("/progress-reports/{report_id}", tags=["progress reports"],
               description="Only a draft or returned report can be changed (409 otherwise).")
-async def patch_report(report_id: uuid.UUID, body: ReportPatch, request: Request, session: SessionDep,
-                       response: Response, principal: Writer) -> ReportOut:
-    report = await service.report_by_id(session, report_id, principal)
-    require_if_match(request, report.version)
-    out = await service.patch_report(session, report, body)
-    _with_etag(response, out.version)
-    return out
+async def patch_report(report_id: uuid.UUID, body: ReportPatch, session: SessionDep,
+                       response: Response, principal: Writer, if_match: IfMatch = None) -> ReportOut:
+    return await _changed(response, if_match, reports.report_by_id(session, report_id, principal),
+                          lambda report: reports.patch_report(session, report, body))
 
 
 @router.post("/progress-reports/{report_id}/submit", tags=["progress reports"])
 async def submit_report(report_id: uuid.UUID, session: SessionDep, principal: Writer) -> ReportOut:
-    return await service.submit_report(session, await service.report_by_id(session, report_id, principal))
+    return await reports.submit_report(session, await reports.report_by_id(session, report_id, principal))
 
 
 @router.post("/progress-reports/{report_id}/approve", tags=["progress reports"],
@@ -390,12 +347,12 @@ async def submit_report(report_id: uuid.UUID, session: SessionDep, principal: Wr
                          "a milestone's status and count.")
 async def approve_report(report_id: uuid.UUID, session: SessionDep, principal: Approver,
                          body: ReviewIn | None = None) -> ReportOut:
-    report = await service.report_by_id(session, report_id, principal)
-    return await service.approve_report(session, principal, report, body.note if body else None)
+    report = await reports.report_by_id(session, report_id, principal)
+    return await reports.approve_report(session, principal, report, body.note if body else None)
 
 
 @router.post("/progress-reports/{report_id}/return", tags=["progress reports"])
 async def return_report(report_id: uuid.UUID, session: SessionDep, principal: Approver,
                         body: ReviewIn | None = None) -> ReportOut:
-    report = await service.report_by_id(session, report_id, principal)
-    return await service.return_report(session, principal, report, body.note if body else None)
+    report = await reports.report_by_id(session, report_id, principal)
+    return await reports.return_report(session, principal, report, body.note if body else None)

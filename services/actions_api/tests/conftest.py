@@ -28,7 +28,8 @@ class FakePartners:
             raise httpx.ConnectTimeout("partners_api did not answer", request=request)
         assert request.url.path == "/v1/organisations"
         asked = [uuid.UUID(i) for i in request.url.params["ids"].split(",")]
-        items = [{"id": str(i), "name": f"Organisatie {i.hex[:6]}", "kind": "company"} for i in asked if i in self.known]
+        items = [{"id": str(i), "name": f"Organisatie {i.hex[:6]}", "kind": "company"}
+                 for i in asked if i in self.known]
         return httpx.Response(200, json={"items": items, "next_cursor": None})
 
 

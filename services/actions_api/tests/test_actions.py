@@ -24,7 +24,8 @@ async def test_an_action_as_the_plan_writes_it(client, writer, partners):
     assert created.status_code == 201, created.text
     action = created.json()
     assert created.headers["etag"] == '"1"'
-    assert (action["pact"], action["line_number"], action["number"], action["status"]) == ("noordvleugel", 1, 1, "planned")
+    assert (action["pact"], action["line_number"], action["number"], action["status"]) == (
+        "noordvleugel", 1, 1, "planned")
     assert action["progress"] == 0 and action["next_milestone"] is None and action["overdue"] is False
     assert [p["role"] for p in action["participants"]] == ["lead", "participant", "participant"]
     assert action["participants"][0]["organisation_id"] == techniekraad
@@ -37,7 +38,8 @@ async def test_an_action_as_the_plan_writes_it(client, writer, partners):
 
     # Gooi & Vechtstreek's actions have no numbers: they are numbered in order.
     await make_pact(client, writer, "gooi-en-vechtstreek", level="subregional")
-    first = await make_action(client, writer, "gooi-en-vechtstreek", title="Wetenschap en Techniek in het basisonderwijs",
+    first = await make_action(client, writer, "gooi-en-vechtstreek",
+                              title="Wetenschap en Techniek in het basisonderwijs",
                               aim="Kinderen in het basisonderwijs maken kennis met Wetenschap & Technologie (W&T)")
     second = await make_action(client, writer, "gooi-en-vechtstreek", title="Beroepskeuzeprogramma onderbouw VMBO")
     assert (first["number"], second["number"], first["line_number"]) == (1, 2, None)
@@ -117,7 +119,8 @@ async def test_filters_pages_and_fetch_many(client, writer, partners):
     assert numbers(await client.get("/v1/actions", params={"pact": "noordvleugel", "line": 2})) == [4, 5, 6]
     assert_problem(await client.get("/v1/actions", params={"pact": "noordvleugel", "line": 2**40}), 422, "line")
     assert numbers(await client.get("/v1/actions", params={"pact": "noordvleugel", "status": "in_progress"})) == [2]
-    assert numbers(await client.get("/v1/actions", params={"pact": "noordvleugel", "status": "planned,in_progress"})) == [1, 2, 3, 4, 5, 6]
+    assert numbers(await client.get("/v1/actions", params={"pact": "noordvleugel",
+                                                           "status": "planned,in_progress"})) == [1, 2, 3, 4, 5, 6]
     assert numbers(await client.get("/v1/actions", params={"pact": "noordvleugel", "organisation": hu})) == [3, 5]
     assert numbers(await client.get("/v1/actions", params={"organisation": hu, "role": "lead"})) == [3]
     assert len(numbers(await client.get("/v1/actions", params={"organisation": hu}))) == 3
@@ -161,8 +164,8 @@ async def test_patch_needs_if_match_and_refuses_a_stale_version(client, writer, 
 
     mbo = partners.add()
     replaced = await client.patch(url, headers={**writer, "If-Match": '"2"'}, json={
-        "participants": [{"role": "participant", "organisation_id": mbo}, {"role": "coordination",
-                                                                            "organisation_kind": "regionale economic boards"}]})
+        "participants": [{"role": "participant", "organisation_id": mbo},
+                         {"role": "coordination", "organisation_kind": "regionale economic boards"}]})
     assert replaced.headers["etag"] == '"3"'
     assert [p["role"] for p in replaced.json()["participants"]] == ["participant", "coordination"]
 
@@ -189,7 +192,8 @@ async def test_status_moves_only_along_allowed_transitions(client, writer):
         moved = await client.post(url, json={"status": status}, headers=writer)
         assert moved.status_code == 200 and moved.json()["status"] == status
     assert (await client.get(f"/v1/actions/{action['id']}")).json()["progress"] == 1
-    assert assert_problem(await client.post(url, json={"status": "stopped"}, headers=writer), 409)["allowed"] == ["in_progress"]
+    refused = assert_problem(await client.post(url, json={"status": "stopped"}, headers=writer), 409)
+    assert refused["allowed"] == ["in_progress"]
     assert_problem(await client.post(url, json={"status": "klaar"}, headers=writer), 422, "status")
     stale = await client.post(url, json={"status": "in_progress"}, headers={**writer, "If-Match": '"1"'})
     assert_problem(stale, 412)

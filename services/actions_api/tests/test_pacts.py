@@ -16,7 +16,8 @@ async def test_pacts_form_a_tree_with_parent_and_children(client, writer):
     await make_pact(client, writer, "techniekpact", name="Techniekpact", level="national", region="NL01",
                     signed_on="2013-05-13")
     await make_pact(client, writer, "metropoolregio-amsterdam", name="Techniekpact MRA", parent="techniekpact")
-    created = await make_pact(client, writer, "gooi-en-vechtstreek", name="Actieplan Techniekpact Gooi & Vechtstreek 2020",
+    created = await make_pact(client, writer, "gooi-en-vechtstreek",
+                              name="Actieplan Techniekpact Gooi & Vechtstreek 2020",
                               level="subregional", parent="metropoolregio-amsterdam", region="gooi-en-vechtstreek",
                               period_start="2014-01-01", period_end="2020-12-31",
                               source_document="actieplan-techniekpact-gooi-vechtstreek-2020.txt")
@@ -95,7 +96,8 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
     # As the plan writes it: a baseline without a year, a target without a year.
     afgestudeerden = await client.post(f"/v1/lines/{werken['id']}/goals", headers=writer, json={
         "name": "percentage afgestudeerden dat kiest voor beroep in technische sector neemt toe van 50% naar 75%",
-        "measure_kind": "percentage", "baseline": {"value": 50, "year": None}, "targets": [{"period": None, "value": 75}],
+        "measure_kind": "percentage", "baseline": {"value": 50, "year": None},
+        "targets": [{"period": None, "value": 75}],
     })
     assert afgestudeerden.status_code == 201, afgestudeerden.text
     assert afgestudeerden.json()["baseline"] == {"value": 50, "year": None}
@@ -107,7 +109,8 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
     await make_pact(client, writer, "gooi-en-vechtstreek", level="subregional")
     await make_line(client, writer, "gooi-en-vechtstreek", goals=[{"name": "meer jongeren die kiezen voor techniek",
                                                                    "measure_kind": "qualitative"}])
-    many = (await client.get("/v1/lines", params={"pacts": "noordvleugel,gooi-en-vechtstreek,onbekend"})).json()["items"]
+    many = (await client.get("/v1/lines",
+                             params={"pacts": "noordvleugel,gooi-en-vechtstreek,onbekend"})).json()["items"]
     assert [(li["pact"], li["number"]) for li in many] == [("gooi-en-vechtstreek", 1), ("noordvleugel", 1),
                                                            ("noordvleugel", 3)]
     assert (await client.get("/v1/lines", params={"pacts": "onbekend"})).json()["items"] == []
@@ -174,14 +177,16 @@ async def test_pacts_and_goals_change_with_if_match_and_are_checked_whole(client
     pointed = await client.patch(url, headers={**writer, "If-Match": '"1"'}, json={
         "series": {"measure": "pupils_choosing_technology", "region": "NL01"}})
     assert pointed.status_code == 200, pointed.text
-    assert pointed.json()["series"] == {"measure": "pupils_choosing_technology", "region": "NL01", "occupation": "total"}
+    assert pointed.json()["series"] == {"measure": "pupils_choosing_technology", "region": "NL01",
+                                        "occupation": "total"}
     assert pointed.json()["targets"] == KIEZEN["targets"] and pointed.headers["etag"] == '"2"'
     # The goal as changed must still hold together: a percentage target of 140 is refused.
     assert_problem(await client.patch(url, json={"targets": [{"period": "2020", "value": 140}]},
                                       headers={**writer, "If-Match": '"2"'}), 422, "targets")
     assert_problem(await client.patch(url, json={"measure_kind": "qualitative"},
                                       headers={**writer, "If-Match": '"2"'}), 422, "baseline")
-    assert_problem(await client.patch(url, json={"targets": None}, headers={**writer, "If-Match": '"2"'}), 422, "targets")
+    assert_problem(await client.patch(url, json={"targets": None}, headers={**writer, "If-Match": '"2"'}), 422,
+                   "targets")
     assert_problem(await client.patch(url, json={"name": "x"}), 401)
     assert_problem(await client.patch(f"/v1/goals/{uuid.uuid4()}", json={"name": "x"},
                                       headers={**writer, "If-Match": '"1"'}), 404)

@@ -22,7 +22,8 @@ async def test_participations_are_checked_against_the_running_partners_api(stack
             assert organisation.status_code == 201, organisation.text
             organisation_id = organisation.json()["id"]
             assert (await client.post(f"{actions}/v1/pacts", headers=writer, json={
-                "slug": "noordvleugel-e2e", "name": "Techniekpact Noordvleugel", "level": "regional"})).status_code == 201
+                "slug": "noordvleugel-e2e", "name": "Techniekpact Noordvleugel", "level": "regional",
+            })).status_code == 201
 
             def action(*organisation_ids):
                 return {"title": "Regionale Technet kringen",

@@ -98,7 +98,8 @@ async def test_review_needs_the_approve_scope_and_drafts_are_not_public(client, 
     assert (await client.get(f"/v1/progress-reports/{draft['id']}", headers=approver)).json()["state"] == "draft"
 
     await step(client, writer, draft["id"], "submit")
-    assert [r["state"] for r in (await client.get("/v1/progress-reports", params=params)).json()["items"]] == ["submitted"]
+    listed = (await client.get("/v1/progress-reports", params=params)).json()["items"]
+    assert [r["state"] for r in listed] == ["submitted"]
     assert (await client.get("/v1/progress-reports", params={**params, "state": "approved"})).json()["items"] == []
     assert_problem(await client.get("/v1/progress-reports"), 422, "action_ids")
     assert_problem(await client.get("/v1/progress-reports", params={**params, "state": "klaar"}), 422, "state")
@@ -153,7 +154,8 @@ async def test_goal_reports_give_a_goals_reported_values(client, writer, approve
     goal = line["goals"][0]
     for year, value in (("2014", 1200), ("2015", 2100)):
         created = await client.post(f"/v1/goals/{goal['id']}/progress-reports", headers=writer,
-                                    json={"reported_on": f"{int(year) + 1}-02-01", "values": [{"period": year, "value": value}]})
+                                    json={"reported_on": f"{int(year) + 1}-02-01",
+                                          "values": [{"period": year, "value": value}]})
         assert created.status_code == 201, created.text
         assert created.json()["subject"] == "goal" and created.json()["action_id"] is None
         await step(client, writer, created.json()["id"], "submit")
@@ -212,8 +214,8 @@ async def test_bad_reports_and_results_are_refused_naming_the_field_and_nothing_
 
 async def test_agenda_items_of_a_pact(client, writer, db):
     await make_pact(client, writer)
-    for body in ({"on": "2013-12-01", "when": "december 2013", "label": "Bijeenkomst met stakeholders: opmaken van de balans",
-                  "kind": "monitoring"},
+    for body in ({"on": "2013-12-01", "when": "december 2013",
+                  "label": "Bijeenkomst met stakeholders: opmaken van de balans", "kind": "monitoring"},
                  {"on": "2013-05-13", "label": "Ondertekening landelijk techniekpact in Amsterdam", "kind": "signing"}):
         created = await client.post("/v1/pacts/noordvleugel/agenda", json=body, headers=writer)
         assert created.status_code == 201, created.text
@@ -246,10 +248,12 @@ async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(cl
     await step(client, writer, draft["id"], "submit")
     assert_problem(await client.patch(url, json={"note": "y"}, headers={**writer, "If-Match": '"3"'}), 409)
     await step(client, approver, draft["id"], "return", note="Waarde over heel 2016?")
-    for body, field in [({"status": "achieved"}, "status"), ({"values": [{"period": "x", "value": 1}]}, "values.0.period"),
+    for body, field in [({"status": "achieved"}, "status"),
+                        ({"values": [{"period": "x", "value": 1}]}, "values.0.period"),
                         ({"values": None}, "values")]:
         assert_problem(await client.patch(url, json=body, headers={**writer, "If-Match": '"4"'}), 422, field)
-    fixed = await client.patch(url, json={"values": [{"period": "2016", "value": 9.5}]}, headers={**writer, "If-Match": '"4"'})
+    fixed = await client.patch(url, json={"values": [{"period": "2016", "value": 9.5}]},
+                               headers={**writer, "If-Match": '"4"'})
     assert fixed.json()["values"] == [{"period": "2016", "value": 9.5}]
     await step(client, writer, draft["id"], "submit")
     await step(client, approver, draft["id"], "approve")
@@ -259,7 +263,8 @@ async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(cl
     changed = await client.patch(f"/v1/results/{result['id']}", headers={**writer, "If-Match": '"1"'}, json={
         "indicator": {**BEROEPSKEUZE["indicator"], "targets": [{"period": "2016", "value": 12}]}})
     assert changed.status_code == 200, changed.text
-    assert changed.json()["indicator"]["targets"] == [{"period": "2016", "value": 12}] and changed.json()["actual"] == 9.5
+    assert changed.json()["indicator"]["targets"] == [{"period": "2016", "value": 12}]
+    assert changed.json()["actual"] == 9.5
     assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": None},
                                       headers={**writer, "If-Match": '"2"'}), 422, "description")
     assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": "x"},

@@ -8,15 +8,17 @@ import httpx
 
 from common.observability import REQUEST_ID_HEADER, current_request_id
 from common.problems import Problem
+from common.query_lists import MAX_LIST_ITEMS
 
 log = logging.getLogger(__name__)
 
-# partners_api answers at most this many ids per fetch-many call (briefs/contracts.md).
-IDS_PER_CALL = 500
+# partners_api answers at most this many ids per fetch-many call.
+IDS_PER_CALL = MAX_LIST_ITEMS
 
 
 class PartnersClient:
-    def __init__(self, base_url: str, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout_seconds
         self.transport = transport

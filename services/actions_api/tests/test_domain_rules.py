@@ -1,12 +1,14 @@
-"""Pure rules: due moments as plans write them, status transitions, roll-ups, indicator actuals."""
+"""Pure rules of the domain: due moments as plans write them, status transitions, roll-ups, indicator actuals."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from services.actions_api import rules
-from services.actions_api.rules import MilestoneProgress, ReportedValue
+from common.periods import parse_period
+from services.actions_api.domain import indicators, moments, progress, transitions
+from services.actions_api.domain.indicators import ReportedValue
+from services.actions_api.domain.progress import MilestoneProgress
 
 
 @pytest.mark.parametrize("text, kind, value, due_by", [
@@ -31,7 +33,7 @@ from services.actions_api.rules import MilestoneProgress, ReportedValue
     ("februari 2016", "month", "2016-02", date(2016, 2, 29)),
 ])
 def test_dutch_due_phrases_become_moments_with_the_plan_wording_as_label(text, kind, value, due_by):
-    moment = rules.parse_due(text)
+    moment = moments.parse_due(text)
     assert (moment.kind, moment.value, moment.due_by) == (kind, value, due_by)
     assert moment.label == text
 
@@ -45,7 +47,7 @@ def test_dutch_due_phrases_become_moments_with_the_plan_wording_as_label(text, k
     ("2014", "year", date(2014, 12, 31)),
 ])
 def test_canonical_values_are_read_as_such_without_label(text, kind, due_by):
-    moment = rules.parse_due(text)
+    moment = moments.parse_due(text)
     assert (moment.kind, moment.due_by, moment.label) == (kind, due_by, None)
 
 
@@ -53,33 +55,39 @@ def test_canonical_values_are_read_as_such_without_label(text, kind, due_by):
                                   "binnenkort"])
 def test_unreadable_moments_are_refused_with_a_reason(text):
     with pytest.raises(ValueError) as refused:
-        rules.parse_due(text)
+        moments.parse_due(text)
     assert str(refused.value)
 
 
 def test_moment_from_kind_and_value_checks_they_agree():
-    assert rules.moment("quarter", "2014-Q1", "begin 2014").due_by == date(2014, 3, 31)
-    with pytest.raises(ValueError, match="not a month"):
-        rules.moment("month", "2014")
+    assert moments.moment("quarter", "2014-Q1", "begin 2014").due_by == date(2014, 3, 31)
+    with pytest.raises(ValueError, match="Not a period: use 2012-07"):
+        moments.moment("month", "2014")
     with pytest.raises(ValueError, match="Unknown kind"):
-        rules.moment("week", "2014-W01")
+        moments.moment("week", "2014-W01")
 
 
 def test_overdue_when_the_whole_moment_has_passed_unmet():
-    eind_2013 = rules.parse_due("eind 2013")
+    eind_2013 = moments.parse_due("eind 2013")
     assert not eind_2013.is_overdue(date(2013, 12, 31), met=False)
     assert eind_2013.is_overdue(date(2014, 1, 1), met=False)
     assert not eind_2013.is_overdue(date(2014, 1, 1), met=True)
-    begin_2014 = rules.parse_due("begin 2014")
+    begin_2014 = moments.parse_due("begin 2014")
     assert not begin_2014.is_overdue(date(2014, 3, 31), met=False)
     assert begin_2014.is_overdue(date(2014, 4, 1), met=False)
 
 
 def test_periods_of_values_and_targets():
-    assert rules.parse_period("2016").kind == "year"
-    assert rules.parse_period("2016-Q3").starts_on == date(2016, 7, 1)
+    assert parse_period("2016").frequency == "A"
+    assert parse_period("2016-Q3").starts_on == date(2016, 7, 1)
     with pytest.raises(ValueError):
-        rules.parse_period("volgend jaar")
+        parse_period("volgend jaar")
+
+
+def test_a_moment_spans_its_period():
+    begin_2014 = moments.parse_due("begin 2014")
+    assert (begin_2014.starts_on, begin_2014.due_by) == (date(2014, 1, 1), date(2014, 3, 31))
+    assert begin_2014.due_by == begin_2014.period.ends_on
 
 
 @pytest.mark.parametrize("current, requested, changes", [
@@ -88,7 +96,7 @@ def test_periods_of_values_and_targets():
     ("achieved", "in_progress", True), ("stopped", "planned", True), ("planned", "planned", False),
 ])
 def test_allowed_transitions(current, requested, changes):
-    assert rules.check_transition(current, requested) is changes
+    assert transitions.check_transition(current, requested) is changes
 
 
 @pytest.mark.parametrize("current, requested, allowed", [
@@ -98,19 +106,19 @@ def test_allowed_transitions(current, requested, changes):
     ("stopped", "achieved", ["planned"]),
 ])
 def test_forbidden_transitions_name_the_allowed_ones(current, requested, allowed):
-    with pytest.raises(rules.TransitionRefused) as refused:
-        rules.check_transition(current, requested)
+    with pytest.raises(transitions.TransitionRefused) as refused:
+        transitions.check_transition(current, requested)
     assert refused.value.allowed == allowed
 
 
 def test_report_review_steps():
-    rules.check_report_step("draft", "submitted")
-    rules.check_report_step("submitted", "approved")
-    rules.check_report_step("submitted", "returned")
-    rules.check_report_step("returned", "submitted")
+    transitions.check_report_step("draft", "submitted")
+    transitions.check_report_step("submitted", "approved")
+    transitions.check_report_step("submitted", "returned")
+    transitions.check_report_step("returned", "submitted")
     for current, requested in [("draft", "approved"), ("approved", "returned"), ("returned", "approved")]:
-        with pytest.raises(rules.TransitionRefused):
-            rules.check_report_step(current, requested)
+        with pytest.raises(transitions.TransitionRefused):
+            transitions.check_report_step(current, requested)
 
 
 def ms(status="open", weight=1, target=None, reached=None):
@@ -119,21 +127,21 @@ def ms(status="open", weight=1, target=None, reached=None):
 
 def test_action_progress_is_the_weighted_mean_of_milestone_completion():
     # weight 3 met (1.0), weight 1 half-way to its target count (2 of 4 campuses): (3 + 0.5) / 4
-    assert rules.action_progress("in_progress", [ms("met", 3), ms("open", 1, 4, 2)]) == Decimal("0.875")
-    assert rules.action_progress("in_progress", [ms("met", 1), ms("open", 1)]) == Decimal("0.5")
+    assert progress.action_progress("in_progress", [ms("met", 3), ms("open", 1, 4, 2)]) == Decimal("0.875")
+    assert progress.action_progress("in_progress", [ms("met", 1), ms("open", 1)]) == Decimal("0.5")
     # a dropped milestone and a zero weight no longer count
-    assert rules.action_progress("in_progress", [ms("met", 1), ms("dropped", 5), ms("open", 0)]) == Decimal(1)
+    assert progress.action_progress("in_progress", [ms("met", 1), ms("dropped", 5), ms("open", 0)]) == Decimal(1)
     # a count beyond the target is complete, not more than complete
-    assert rules.action_progress("in_progress", [ms("open", 1, 4, 6)]) == Decimal(1)
-    assert rules.action_progress("planned", []) == Decimal(0)
-    assert rules.action_progress("achieved", [ms("open", 1)]) == Decimal(1)
+    assert progress.action_progress("in_progress", [ms("open", 1, 4, 6)]) == Decimal(1)
+    assert progress.action_progress("planned", []) == Decimal(0)
+    assert progress.action_progress("achieved", [ms("open", 1)]) == Decimal(1)
 
 
 def test_line_progress_is_the_mean_of_its_actions_leaving_stopped_ones_out():
-    assert rules.line_progress([("in_progress", Decimal("0.5")), ("achieved", Decimal(1)),
+    assert progress.line_progress([("in_progress", Decimal("0.5")), ("achieved", Decimal(1)),
                                 ("stopped", Decimal(0))]) == Decimal("0.75")
-    assert rules.line_progress([]) is None
-    assert rules.line_progress([("stopped", Decimal(0))]) is None
+    assert progress.line_progress([]) is None
+    assert progress.line_progress([("stopped", Decimal(0))]) is None
 
 
 def test_actuals_add_up_or_take_the_latest_and_a_later_report_corrects_a_period():
@@ -142,8 +150,8 @@ def test_actuals_add_up_or_take_the_latest_and_a_later_report_corrects_a_period(
         ReportedValue("2014", Decimal(40), date(2015, 1, 10)),
         ReportedValue("2015", Decimal(120), date(2016, 2, 1)),  # correction of 2015
     ]
-    per_period = rules.reported_per_period(values)
+    per_period = indicators.reported_per_period(values)
     assert per_period == [("2014", Decimal(40)), ("2015", Decimal(120))]
-    assert rules.indicator_actual("sum", per_period) == Decimal(160)
-    assert rules.indicator_actual("latest", per_period) == Decimal(120)
-    assert rules.indicator_actual("latest", []) is None
+    assert indicators.indicator_actual("sum", per_period) == Decimal(160)
+    assert indicators.indicator_actual("latest", per_period) == Decimal(120)
+    assert indicators.indicator_actual("latest", []) is None
