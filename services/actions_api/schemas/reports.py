@@ -2,26 +2,31 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from common.json_types import JsonDate
 from services.actions_api.domain import ReportState, ReportSubject
 from services.actions_api.schemas import Strict, Text
 from services.actions_api.schemas.indicators import PeriodValue
 
+UNDER_AN_ACTION = [subject for subject in ReportSubject if subject is not ReportSubject.goal]
+_EXPECTED = ", ".join(f"'{subject}'" for subject in UNDER_AN_ACTION[:-1]) + f" or '{UNDER_AN_ACTION[-1]}'"
 
-def _under_an_action(subject: ReportSubject) -> ReportSubject:
-    if subject is ReportSubject.goal:
-        raise ValueError("A goal's progress is reported at /v1/goals/{goal_id}/progress-reports.")
-    return subject
+
+def _under_an_action(value: Any) -> ReportSubject:
+    if value not in UNDER_AN_ACTION:
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": _EXPECTED})
+    return ReportSubject(value)
 
 
 # What a report made under an action is about: the action itself, or one of its milestones or results.
+# A goal's reports are made on the goal (POST /v1/goals/{goal_id}/progress-reports).
 ActionReportSubject = Annotated[
-    ReportSubject, AfterValidator(_under_an_action),
-    WithJsonSchema({"type": "string", "enum": [s.value for s in ReportSubject if s is not ReportSubject.goal]}),
+    ReportSubject, PlainValidator(_under_an_action),
+    WithJsonSchema({"type": "string", "enum": [subject.value for subject in UNDER_AN_ACTION]}),
 ]
 
 
