@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.pagination import Keyset, page_of
 from services.actions_api.domain import MilestoneStatus
 from services.actions_api.models import Action, ActionLine, Milestone, Pact, Participation
-from services.actions_api.repository import rows
 
 ActionRow = tuple[Action, str, int | None]  # an action, its pact's slug and its line's number
 ParticipantRow = tuple[uuid.UUID, str, uuid.UUID | None, str | None, str | None]
@@ -62,7 +61,7 @@ async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[st
         late = exists().where(Milestone.action_id == Action.id, Milestone.status == MilestoneStatus.open,
                               Milestone.due_by < overdue_on)
         statement = statement.where(late if overdue else ~late)
-    found = (await session.execute(rows.paged(BY_PACT_AND_NUMBER, statement, cursor, limit))).all()
+    found = (await session.execute(BY_PACT_AND_NUMBER.paged(statement, cursor, limit))).all()
     return page_of(found, limit, key=lambda row: [row[0].pact_id, row[0].number])
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import aliased
 
 from common.pagination import Keyset, page_of
 from services.actions_api.models import Pact
-from services.actions_api.repository import rows
 
 PactRow = tuple[Pact, str | None]  # a pact and its parent's slug
 
@@ -42,7 +41,7 @@ async def page(session: AsyncSession, *, parent: str | None, cursor: str | None,
     statement = _with_parent_slug()
     if parent is not None:
         statement = statement.where(Pact.parent_id.in_(select(Pact.id).where(Pact.slug == parent)))
-    found = (await session.execute(rows.paged(BY_SLUG, statement, cursor, limit))).all()
+    found = (await session.execute(BY_SLUG.paged(statement, cursor, limit))).all()
     return page_of(found, limit, key=lambda row: [row[0].slug])
 
 
