@@ -10,7 +10,8 @@ from services.metrics_api.settings import MetricsSettings
 def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     return create_service_app(
         title="Techniekpact metrics API",
-        description="Labour-market figures: regions, periods, measures, observations from UWV-style feeds, and derived series.",
+        description="Labour-market figures: regions, periods, measures, observations from UWV-style feeds, "
+                    "and derived series.",
         settings=settings or MetricsSettings(),
         routers=[router],
     )

@@ -7,104 +7,106 @@ read walks: a series is one range scan of it.
 """
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Integer,
-    Numeric,
-    String,
-    Uuid,
-    func,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Uuid, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from common.database import schema_metadata
+from common.etags import Versioned
 from common.idempotency import idempotency_table
+from services.metrics_api.domain import MeasureKind, MissingReason, ObservationStatus, RegionKind, ValueType
 
 metadata = schema_metadata("metrics")
 
-REGION_KINDS = ("country", "province", "labour_market_region", "municipality", "aggregate")
-MEASURE_KINDS = ("flow", "stock")
-VALUE_TYPES = ("count", "amount", "share")
-STATUSES = ("provisional", "final")
-MISSING_REASONS = ("confidential", "suppressed", "not_available")
 
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+def _one_of(column: str, values: Iterable[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Base(DeclarativeBase):
     metadata = metadata
 
 
-idempotency_keys = idempotency_table(metadata)
+class ReferenceRow(Versioned):
+    """What regions, measures and occupation classes all have beside their code (whose length differs)."""
 
-
-class Region(Base):
-    __tablename__ = "regions"
-    __table_args__ = (CheckConstraint(_one_of("kind", REGION_KINDS), name="kind"),)
-
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    # The region this one lies in (a municipality's province), when known; aggregates use members.
-    parent: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class RegionMember(Base):
+class MemberLink:
+    """A link from a row defined as the sum of others (`owner`) to one member, both rows of `linked_table`.
+
+    The owner's column is named after what it links (region, occupation); in Python it is `owner` in
+    both link tables, so that one piece of code serves them.
+    """
+
+    owner_column: ClassVar[str]
+    linked_table: ClassVar[str]
+
+    @declared_attr
+    def owner(cls) -> Mapped[str]:
+        return mapped_column(cls.owner_column, ForeignKey(f"{cls.linked_table}.code"), primary_key=True)
+
+    @declared_attr
+    def member(cls) -> Mapped[str]:
+        return mapped_column(ForeignKey(f"{cls.linked_table}.code"), primary_key=True, index=True)
+
+
+class Region(ReferenceRow, Base):
+    __tablename__ = "regions"
+    __table_args__ = (CheckConstraint(_one_of("kind", RegionKind), name="kind"),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    # The region this one lies in (a municipality's province), when known; aggregates use members.
+    parent: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class RegionMember(MemberLink, Base):
     """An aggregate region is the sum of its members (Noordvleugel = PV24 + PV26 + PV27)."""
 
     __tablename__ = "region_members"
-
-    region: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
-    member: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True, index=True)
+    owner_column, linked_table = "region", "regions"
 
 
-class Measure(Base):
+class Measure(ReferenceRow, Base):
     __tablename__ = "measures"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", MEASURE_KINDS), name="kind"),
-        CheckConstraint(_one_of("value_type", VALUE_TYPES), name="value_type"),
+        CheckConstraint(_one_of("kind", MeasureKind), name="kind"),
+        CheckConstraint(_one_of("value_type", ValueType), name="value_type"),
     )
 
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(60))
     # SDMX UNIT_MULT: values are in units of 10**unit_multiplier (3: thousands).
     unit_multiplier: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(10))
     # count and amount add up over regions and classes; a share never does.
-    value_type: Mapped[str] = mapped_column(String(10), default="count")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    value_type: Mapped[str] = mapped_column(String(10), default=ValueType.COUNT.value)
 
 
-class Occupation(Base):
+class Occupation(ReferenceRow, Base):
     __tablename__ = "occupations"
 
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
     # The class this one is part of (`total` for the others); shares are taken of `total`.
     parent: Mapped[str | None] = mapped_column(ForeignKey("occupations.code"), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class OccupationMember(Base):
+class OccupationMember(MemberLink, Base):
     """A class defined as the sum of others (technical, industrial and ICT = technical_industry + ict)."""
 
     __tablename__ = "occupation_members"
+    owner_column, linked_table = "occupation", "occupations"
 
-    occupation: Mapped[str] = mapped_column(ForeignKey("occupations.code"), primary_key=True)
-    member: Mapped[str] = mapped_column(ForeignKey("occupations.code"), primary_key=True, index=True)
+
+idempotency_keys = idempotency_table(metadata)
 
 
 class Batch(Base):
@@ -134,8 +136,8 @@ class Observation(Base):
 
     __tablename__ = "observations"
     __table_args__ = (
-        CheckConstraint(_one_of("status", STATUSES), name="status"),
-        CheckConstraint(f"missing_reason IS NULL OR {_one_of('missing_reason', MISSING_REASONS)}",
+        CheckConstraint(_one_of("status", ObservationStatus), name="status"),
+        CheckConstraint(f"missing_reason IS NULL OR {_one_of('missing_reason', MissingReason)}",
                         name="missing_reason"),
         CheckConstraint("withdrawn OR (value IS NULL) <> (missing_reason IS NULL)", name="value_or_reason"),
     )
@@ -154,5 +156,3 @@ class Observation(Base):
     source: Mapped[str] = mapped_column(String(100))
     batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-

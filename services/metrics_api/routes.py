@@ -1,128 +1,121 @@
-"""HTTP surface of metrics_api: thin; the rules live in service.py, feed.py and series.py."""
+"""HTTP surface of metrics_api: parse the request, call the domain, shape the answer."""
 
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, require_scope, require_source
 from common.database import SessionDep
-from common.etags import etag
-from common.idempotency import validate_key
+from common.etags import IfMatch, check_if_match, etag
+from common.idempotency import IdempotencyKeyHeader, validate_key
 from common.json_types import JsonDateTime
 from common.pagination import Cursor, Limit, Page
-from common.problems import Problem, field_error, invalid, not_found
-from services.metrics_api import feed, service
-from services.metrics_api.series import SeriesReader, SeriesRequest, list_observations
-from services.metrics_api.models import Batch
-from services.metrics_api.schemas import (
-    BatchOut,
-    FeedAnswer,
-    MeasureIn,
-    MeasureOut,
-    OccupationIn,
-    OccupationOut,
-    RegionIn,
-    RegionKind,
-    ObservationOut,
-    RegionOut,
-    Series,
-    SeriesList,
-    SeriesQuery,
-)
+from common.problems import Problem
+from common.query_lists import optional_split_list
+from services.metrics_api import schemas
+from services.metrics_api.domain import RegionKind, measures, observations, occupations, regions, series
+from services.metrics_api.domain.feed.checking import COLUMNS
+from services.metrics_api.domain.feed.ingest import FeedRequest, ingest
+from services.metrics_api.domain.feed.ingest import get_batch as find_batch
+from services.metrics_api.domain.reference import ConfirmChange
+from services.metrics_api.domain.series import SeriesRequest
 
 router = APIRouter(prefix="/v1")
 Admin = Annotated[Principal, Depends(require_scope("metrics:admin"))]
 Writer = Annotated[Principal, Depends(require_scope("metrics:write"))]
 Source = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$", description="The feeding system, e.g. uwv")]
-MAX_FETCH_MANY = 500
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Created"}, 412: {"description": "Stale If-Match"},
+    428: {"description": "A change without If-Match"},
+}
+Item = TypeVar("Item")
+VersionedItem = TypeVar("VersionedItem", schemas.RegionOut, schemas.MeasureOut, schemas.OccupationOut)
 
 
-def code_list(value: str | None, name: str) -> list[str] | None:
-    """`?codes=a,b,c` for the gateway's fetch-many; up to 500, unknown codes simply absent."""
-    if value is None:
-        return None
-    codes = [code.strip() for code in value.split(",") if code.strip()]
-    if len(codes) > MAX_FETCH_MANY:
-        raise invalid([field_error(name, f"At most {MAX_FETCH_MANY} codes.", **{"in": "query"})])
-    return codes
+def _codes(codes: Annotated[str | None, Query(
+        description="Fetch many: comma-separated codes (at most 500), no pagination; unknown codes are simply absent",
+)] = None) -> list[str] | None:
+    return optional_split_list(codes, "codes")
 
 
-def _written(response: Response, version: int, created: bool) -> None:
-    response.headers["ETag"] = etag(version)
+Codes = Annotated[list[str] | None, Depends(_codes)]
+
+
+def _confirm_with(if_match: str | None) -> ConfirmChange:
+    """A change to a stored resource must name the version it changes (428 without, 412 for another)."""
+    return partial(check_if_match, if_match)
+
+
+def _page(listed: tuple[list[Item], str | None]) -> Page[Item]:
+    items, next_cursor = listed
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _tagged(response: Response, item: VersionedItem) -> VersionedItem:
+    response.headers["ETag"] = etag(item.version)
+    return item
+
+
+def _written(response: Response, written: tuple[VersionedItem, bool]) -> VersionedItem:
+    item, created = written
     response.status_code = 201 if created else 200
+    return _tagged(response, item)
+
+
+def _reference_reads(collection: str, item: str, item_model: Any, find: Callable[[AsyncSession, str], Awaitable[Any]],
+                     page_model: Any = None, listed: Callable[..., Awaitable[Any]] | None = None) -> None:
+    """GET /{collection}/{code} with its ETag and, given `listed`, GET /{collection} (a page, or fetch-many)."""
+
+    async def get_item(code: str, session: SessionDep, response: Response) -> Any:
+        return _tagged(response, await find(session, code))
+
+    if listed is not None:
+        list_page = listed
+
+        async def list_items(session: SessionDep, codes: Codes, limit: Limit = 100, cursor: Cursor = None) -> Any:
+            return _page(await list_page(session, codes=codes, limit=limit, cursor=cursor))
+
+        router.add_api_route(f"/{collection}", list_items, methods=["GET"], name=f"list_{collection}",
+                             tags=[collection], response_model=page_model)
+    router.add_api_route(f"/{collection}/{{code}}", get_item, methods=["GET"], name=f"get_{item}", tags=[collection],
+                         response_model=item_model)
 
 
 @router.get("/regions", tags=["regions"])
-async def list_regions(session: SessionDep, kind: RegionKind | None = None, codes: str | None = None,
-                       limit: Limit = 100, cursor: Cursor = None) -> Page[RegionOut]:
-    items, next_cursor = await service.list_regions(session, kind=kind, codes=code_list(codes, "codes"),
-                                                    limit=limit, cursor=cursor)
-    return Page(items=items, next_cursor=next_cursor)
+async def list_regions(session: SessionDep, codes: Codes, kind: RegionKind | None = None, limit: Limit = 100,
+                       cursor: Cursor = None) -> Page[schemas.RegionOut]:
+    return _page(await regions.list_regions(session, kind=kind, codes=codes, limit=limit, cursor=cursor))
 
 
-@router.get("/regions/{code}", tags=["regions"])
-async def get_region(code: str, session: SessionDep, response: Response) -> RegionOut:
-    region = await service.get_region(session, code)
-    response.headers["ETag"] = etag(region.version)
-    return region
+_reference_reads("regions", "region", schemas.RegionOut, regions.get_region)
+_reference_reads("measures", "measure", schemas.MeasureOut, measures.get_measure,
+                 Page[schemas.MeasureOut], measures.list_measures)
+_reference_reads("occupations", "occupation", schemas.OccupationOut, occupations.get_occupation,
+                 Page[schemas.OccupationOut], occupations.list_occupations)
 
 
-@router.put("/regions/{code}", tags=["regions"], status_code=200,
-            responses={201: {"description": "Created"}, 412: {"description": "Stale If-Match"},
-                       428: {"description": "A change without If-Match"}})
-async def put_region(code: str, body: RegionIn, request: Request, response: Response, session: SessionDep,
-                     _: Admin) -> RegionOut:
+@router.put("/regions/{code}", tags=["regions"], status_code=200, responses=WRITE_RESPONSES)
+async def put_region(code: str, body: schemas.RegionIn, response: Response, session: SessionDep, _: Admin,
+                     if_match: IfMatch = None) -> schemas.RegionOut:
     """Create or replace a region. Replacing one that changes it needs `If-Match`; the same content again is a no-op."""
-    region, created = await service.put_region(session, request, code, body)
-    _written(response, region.version, created)
-    return region
+    return _written(response, await regions.put_region(session, code, body, _confirm_with(if_match)))
 
 
-@router.get("/measures", tags=["measures"])
-async def list_measures(session: SessionDep, codes: str | None = None, limit: Limit = 100,
-                        cursor: Cursor = None) -> Page[MeasureOut]:
-    items, next_cursor = await service.list_measures(session, codes=code_list(codes, "codes"), limit=limit, cursor=cursor)
-    return Page(items=items, next_cursor=next_cursor)
+@router.put("/measures/{code}", tags=["measures"], responses=WRITE_RESPONSES)
+async def put_measure(code: str, body: schemas.MeasureIn, response: Response, session: SessionDep, _: Admin,
+                      if_match: IfMatch = None) -> schemas.MeasureOut:
+    return _written(response, await measures.put_measure(session, code, body, _confirm_with(if_match)))
 
 
-@router.get("/measures/{code}", tags=["measures"])
-async def get_measure(code: str, session: SessionDep, response: Response) -> MeasureOut:
-    measure = await service.get_measure(session, code)
-    response.headers["ETag"] = etag(measure.version)
-    return measure
-
-
-@router.put("/measures/{code}", tags=["measures"], responses={201: {"description": "Created"}})
-async def put_measure(code: str, body: MeasureIn, request: Request, response: Response, session: SessionDep,
-                      _: Admin) -> MeasureOut:
-    measure, created = await service.put_measure(session, request, code, body)
-    _written(response, measure.version, created)
-    return measure
-
-
-@router.get("/occupations", tags=["occupations"])
-async def list_occupations(session: SessionDep, codes: str | None = None, limit: Limit = 100,
-                           cursor: Cursor = None) -> Page[OccupationOut]:
-    items, next_cursor = await service.list_occupations(session, codes=code_list(codes, "codes"), limit=limit,
-                                                        cursor=cursor)
-    return Page(items=items, next_cursor=next_cursor)
-
-
-@router.get("/occupations/{code}", tags=["occupations"])
-async def get_occupation(code: str, session: SessionDep, response: Response) -> OccupationOut:
-    occupation = await service.get_occupation(session, code)
-    response.headers["ETag"] = etag(occupation.version)
-    return occupation
-
-
-@router.put("/occupations/{code}", tags=["occupations"], responses={201: {"description": "Created"}})
-async def put_occupation(code: str, body: OccupationIn, request: Request, response: Response, session: SessionDep,
-                         _: Admin) -> OccupationOut:
-    occupation, created = await service.put_occupation(session, request, code, body)
-    _written(response, occupation.version, created)
-    return occupation
+@router.put("/occupations/{code}", tags=["occupations"], responses=WRITE_RESPONSES)
+async def put_occupation(code: str, body: schemas.OccupationIn, response: Response, session: SessionDep, _: Admin,
+                         if_match: IfMatch = None) -> schemas.OccupationOut:
+    return _written(response, await occupations.put_occupation(session, code, body, _confirm_with(if_match)))
 
 
 FEED_BODY = {
@@ -131,7 +124,7 @@ FEED_BODY = {
         "content": {
             "application/json": {"schema": {"type": "object", "required": ["observations"], "properties": {
                 "observations": {"type": "array", "items": {"type": "object", "properties": {
-                    name: {"type": "string"} for name in feed.COLUMNS}}}}}},
+                    name: {"type": "string"} for name in COLUMNS}}}}}},
             "text/csv": {"schema": {"type": "string"},
                          "example": "measure;region;period;occupation;value;status\n"
                                     "vacancies_new;PV24;2012;total;8740;final\n"},
@@ -150,11 +143,11 @@ def _feed_format(request: Request) -> str:
 
 
 @router.post("/feeds/{source}/observations", tags=["feeds"], openapi_extra=FEED_BODY,
-             responses={200: {"model": FeedAnswer}, 409: {"description": "Same Idempotency-Key still running"},
+             responses={200: {"model": schemas.FeedAnswer}, 409: {"description": "Same Idempotency-Key still running"},
                         413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON or CSV"}})
 async def post_observations(
     source: Source, request: Request, session: SessionDep, principal: Writer, dry_run: bool = False,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Post figures, all or nothing: a bad row anywhere gets 422 listing every bad row, and nothing is written.
 
@@ -165,7 +158,7 @@ async def post_observations(
     """
     require_source(principal, source)
     settings = request.app.state.settings
-    result = await feed.ingest(session, feed.FeedRequest(
+    result = await ingest(session, FeedRequest(
         source=source, subject=principal.subject, content_type=_feed_format(request), dry_run=dry_run,
         idempotency_key=validate_key(idempotency_key), statement_timeout_ms=settings.feed_statement_timeout_ms,
     ), request.stream())
@@ -174,54 +167,41 @@ async def post_observations(
 
 
 @router.get("/batches/{batch_id}", tags=["feeds"])
-async def get_batch(batch_id: uuid.UUID, session: SessionDep) -> BatchOut:
-    batch = await session.get(Batch, batch_id)
-    if batch is None:
-        raise not_found("batch", batch_id)
-    return BatchOut.model_validate(batch, from_attributes=True)
+async def get_batch(batch_id: uuid.UUID, session: SessionDep) -> schemas.BatchOut:
+    return await find_batch(session, batch_id)
 
 
 PeriodQuery = Annotated[str | None, Query(max_length=10, description="2012, 2012-Q3, 2012-07 or a CBS code")]
-AsOf = Annotated[JsonDateTime | None, Query(description="Answer as the API did at this moment (revisions recorded by then)")]
+FromQuery = Annotated[str | None, Query(alias="from", max_length=10)]
+AsOf = Annotated[JsonDateTime | None, Query(
+    description="Answer as the API did at this moment (revisions recorded by then)")]
 
 
 @router.get("/series", tags=["series"])
 async def get_series(session: SessionDep, measure: str, region: str, occupation: str = "total",
-                     from_: Annotated[str | None, Query(alias="from", max_length=10)] = None, to: PeriodQuery = None,
-                     as_of: AsOf = None) -> Series:
+                     from_: FromQuery = None, to: PeriodQuery = None, as_of: AsOf = None) -> schemas.Series:
     """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change."""
-    request = SeriesRequest(measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of)
-    return await SeriesReader(session).read(request)
+    return await series.read_series(session, SeriesRequest(
+        measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of))
 
 
 @router.post("/series/query", tags=["series"])
-async def query_series(body: SeriesQuery, session: SessionDep) -> SeriesList:
+async def query_series(body: schemas.SeriesQuery, session: SessionDep) -> schemas.SeriesList:
     """Many series in one call (the gateway's batching); answered in the order asked. A public read."""
-    reader = SeriesReader(session)
-    requests = [SeriesRequest(measure=spec.measure, region=spec.region, occupation=spec.occupation,
-                              from_=spec.from_, to=spec.to, as_of=spec.as_of) for spec in body.series]
-    await reader.learn(requests)
-    errors = []
-    for index, request in enumerate(requests):
-        try:
-            reader.check(request, prefix=f"series.{index}.")
-        except Problem as exc:
-            errors.extend(exc.errors or [])
-    if errors:
-        raise invalid(errors)
-    return SeriesList(series=[await reader.read(request) for request in requests])
+    return schemas.SeriesList(series=await series.read_many(session, [SeriesRequest(
+        measure=spec.measure, region=spec.region, occupation=spec.occupation, from_=spec.from_, to=spec.to,
+        as_of=spec.as_of) for spec in body.series]))
 
 
 @router.get("/observations", tags=["series"])
 async def get_observations(
     session: SessionDep, measure: str | None = None, region: str | None = None, occupation: str | None = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=10)] = None, to: PeriodQuery = None,
-    source: str | None = None, as_of: AsOf = None,
+    from_: FromQuery = None, to: PeriodQuery = None, source: str | None = None, as_of: AsOf = None,
     history: Annotated[bool, Query(description="Every revision, withdrawals included, not only the latest")] = False,
     limit: Limit = 100, cursor: Cursor = None,
-) -> Page[ObservationOut]:
+) -> Page[schemas.ObservationOut]:
     """Figures as the feeds posted them (nothing derived)."""
-    items, next_cursor = await list_observations(
+    items, next_cursor = await observations.list_observations(
         session, measure=measure, region=region, occupation=occupation, from_=from_, to=to, source=source,
         as_of=as_of, history=history, limit=limit, cursor=cursor)
     return Page(items=items, next_cursor=next_cursor)

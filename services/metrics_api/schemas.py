@@ -2,17 +2,15 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from common.json_types import JsonDateTime
+from services.metrics_api.domain import MeasureKind, MissingReason, ObservationStatus, RegionKind, ValueType
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-RegionKind = Literal["country", "province", "labour_market_region", "municipality", "aggregate"]
-Status = Literal["provisional", "final"]
-MissingReason = Literal["confidential", "suppressed", "not_available"]
 
 
 class Strict(BaseModel):
@@ -43,9 +41,9 @@ class MeasureIn(Strict):
     name: Name
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     unit_multiplier: int = Field(0, ge=-9, le=12, description="Values are in units of 10**unit_multiplier")
-    kind: Literal["flow", "stock"] = Field(description="flow: arose in the period; stock: at the period's end")
-    value_type: Literal["count", "amount", "share"] = Field(
-        "count", description="count: non-negative, adds up; amount: adds up; share: 0-1, never summed")
+    kind: MeasureKind = Field(description="flow: arose in the period; stock: at the period's end")
+    value_type: ValueType = Field(
+        ValueType.COUNT, description="count: non-negative, adds up; amount: adds up; share: 0-1, never summed")
 
 
 class MeasureOut(BaseModel):
@@ -53,8 +51,8 @@ class MeasureOut(BaseModel):
     name: str
     unit: str
     unit_multiplier: int
-    kind: Literal["flow", "stock"]
-    value_type: Literal["count", "amount", "share"]
+    kind: MeasureKind
+    value_type: ValueType
     version: int
 
 
@@ -102,7 +100,7 @@ class ObservationOut(BaseModel):
     occupation: str
     period: str
     value: int | float | None
-    status: Status
+    status: ObservationStatus
     missing_reason: MissingReason | None
     revision: int
     withdrawn: bool
@@ -114,7 +112,7 @@ class ObservationOut(BaseModel):
 class SeriesPoint(BaseModel):
     period: str
     value: int | float | None
-    status: Status | None
+    status: ObservationStatus | None
     revision: int | None = Field(description="null for a derived point")
     derived: bool
     share: float | None = Field(description="value / the `total` class's value, same region and period")
@@ -128,7 +126,7 @@ class Series(BaseModel):
     occupation: str
     unit: str
     unit_multiplier: int
-    kind: Literal["flow", "stock"]
+    kind: MeasureKind
     derived: bool = Field(description="true when any point is summed from member regions or classes")
     points: list[SeriesPoint]
 

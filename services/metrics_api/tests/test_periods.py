@@ -1,6 +1,19 @@
+"""The platform's period parser (common/periods.py) as metrics reads periods: years, quarters and months."""
+
 import pytest
 
-from services.metrics_api.periods import Frequency, InvalidPeriod, Period, canonical_period, parse_period
+from common.periods import Frequency, InvalidPeriod, Period
+from common.periods import canonical_period as any_canonical_period
+from common.periods import parse_period as any_period
+from services.metrics_api.domain import PERIOD_FREQUENCIES
+
+
+def canonical_period(text):
+    return any_canonical_period(text, PERIOD_FREQUENCIES)
+
+
+def parse_period(text):
+    return any_period(text, PERIOD_FREQUENCIES)
 
 
 @pytest.mark.parametrize(("text", "served", "frequency"), [
@@ -22,7 +35,7 @@ def test_accepted_forms_are_served_in_the_first_form(text, served, frequency):
     "2012/07", "jan 2012", "20120", "0999", "2012-W03",
 ])
 def test_malformed_periods_are_refused_with_a_reason(text):
-    with pytest.raises(InvalidPeriod, match="period|Year"):
+    with pytest.raises(InvalidPeriod, match=r"period|Year"):
         parse_period(text)
 
 
@@ -39,3 +52,10 @@ def test_served_form_sorts_in_time_order_within_a_frequency():
     assert sorted(str(p) for p in months) == [str(p) for p in months]
     quarters = [str(Period(2012, n, Frequency.quarter)) for n in (1, 2, 3, 4)] + ["2013-Q1"]
     assert sorted(quarters) == quarters
+
+
+@pytest.mark.parametrize("text", ["2012-H1", "2012-07-15"])
+def test_half_years_and_days_are_no_series_periods(text):
+    assert any_period(text).frequency not in PERIOD_FREQUENCIES
+    with pytest.raises(InvalidPeriod, match="period"):
+        parse_period(text)

@@ -146,3 +146,16 @@ async def test_a_body_may_repeat_its_code_but_not_another(client, admin, app):
     assert await count_rows(app.state.database, "regions") == 1
     assert await count_rows(app.state.database, "measures") == 1
     assert await count_rows(app.state.database, "occupations") == 0
+
+
+async def test_a_change_of_members_alone_is_a_new_version(client, reference, admin):
+    body = {"name": "Noordvleugel", "kind": "aggregate", "members": ["PV24", "PV26"]}
+    changed = await client.put("/v1/regions/noordvleugel", json=body, headers={**admin, "If-Match": '"1"'})
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"' and changed.json()["version"] == 2
+    stale = await client.put("/v1/regions/noordvleugel", json={**body, "members": ["PV24"]},
+                             headers={**admin, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    occupation = {"name": "Technische, industrie- en informaticaberoepen", "parent": "total", "members": ["ict"]}
+    changed = await client.put("/v1/occupations/technical_industry_ict", json=occupation,
+                               headers={**admin, "If-Match": '"1"'})
+    assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.json()["members"] == ["ict"]

@@ -1,0 +1,31 @@
+"""Measures: what a figure counts, in which unit, and whether it is a flow or a stock."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.metrics_api.domain import reference
+from services.metrics_api.models import Measure
+from services.metrics_api.repository import reference as repository
+from services.metrics_api.schemas import MeasureIn, MeasureOut
+
+
+def _measure_out(measure: Measure) -> MeasureOut:
+    return MeasureOut(code=measure.code, name=measure.name, unit=measure.unit, unit_multiplier=measure.unit_multiplier,
+                      kind=measure.kind, value_type=measure.value_type, version=measure.version)
+
+
+async def list_measures(session: AsyncSession, *, codes: list[str] | None, limit: int,
+                        cursor: str | None) -> tuple[list[MeasureOut], str | None]:
+    measures, next_cursor = await repository.listed(session, Measure, codes=codes, limit=limit, cursor=cursor)
+    return [_measure_out(m) for m in measures], next_cursor
+
+
+async def get_measure(session: AsyncSession, code: str) -> MeasureOut:
+    return _measure_out(await reference.found(session, Measure, code, "measure"))
+
+
+async def put_measure(session: AsyncSession, code: str, body: MeasureIn,
+                      confirm_change: reference.ConfirmChange) -> tuple[MeasureOut, bool]:
+    reference.check_identifier(code, body.code, "A measure code is a lowercase identifier, e.g. vacancies_new.")
+    created = await reference.create_or_replace(session, Measure, code, body.model_dump(mode="json", exclude={"code"}),
+                                                confirm_change)
+    return await get_measure(session, code), created

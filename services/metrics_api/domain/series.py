@@ -1,0 +1,231 @@
+"""Series: the latest figures of one measure for a region and occupation class over periods.
+
+Computed on read, never stored: a region defined by members (Noordvleugel) or a class defined
+by members (technical, industrial and ICT) that no feed posted is summed from its members; a
+member that is missing for a period makes the sum missing for that period (with the member's
+reason), never too low. Shares are taken of the `total` class of the same region and period;
+change is against the previous period of the same frequency. `as_of` answers as the API did
+at that moment: only revisions recorded by then count.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.periods import FREQUENCY_ORDER, InvalidPeriod, Period, parse_period
+from common.problems import Problem, field_error, invalid
+from services.metrics_api.domain import PERIOD_FREQUENCIES, MissingReason, ObservationStatus, ValueType
+from services.metrics_api.models import Measure
+from services.metrics_api.repository import series as repository
+from services.metrics_api.schemas import Series, SeriesPoint
+
+TOTAL = "total"
+# When members are missing for different reasons, the sum carries the strongest one.
+REASON_PRIORITY = {reason.value: priority for priority, reason in enumerate(MissingReason)}
+PROVISIONAL = ObservationStatus.PROVISIONAL.value
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Decimal | None
+    status: str | None
+    revision: int | None
+    derived: bool
+    missing_reason: str | None
+
+
+class SeriesRequest(NamedTuple):
+    """One series as asked for: the codes, the period bounds as the caller wrote them, and `as_of`."""
+
+    measure: str
+    region: str
+    occupation: str = TOTAL
+    from_: str | None = None
+    to: str | None = None
+    as_of: datetime | None = None
+
+
+def served_number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def period_bounds(from_: str | None, to: str | None, prefix: str = "") -> tuple[Period | None, Period | None]:
+    errors = []
+    bounds: list[Period | None] = []
+    for name, raw in (("from", from_), ("to", to)):
+        try:
+            bounds.append(parse_period(raw, PERIOD_FREQUENCIES) if raw is not None else None)
+        except InvalidPeriod as exc:
+            errors.append(field_error(prefix + name, str(exc), **({"in": "query"} if not prefix else {})))
+            bounds.append(None)
+    start, end = bounds
+    if start and end and start.frequency is not end.frequency:
+        errors.append(field_error(
+            prefix + "to", "from and to are periods of one frequency (both years, quarters or months)."))
+    elif start and end and end < start:
+        errors.append(field_error(prefix + "to", "to lies before from."))
+    if errors:
+        raise invalid(errors)
+    return start, end
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _sum(parts: list[Figure | None]) -> Figure | None:
+    """The sum of member figures; missing (with the strongest reason) if any member is."""
+    if all(part is None for part in parts):
+        return None
+    reasons = [(part.missing_reason or "") if part is not None else MissingReason.NOT_AVAILABLE.value for part in parts]
+    missing = [reason for reason in reasons if reason]
+    statuses = {part.status for part in parts if part is not None}
+    status = PROVISIONAL if PROVISIONAL in statuses else ObservationStatus.FINAL.value
+    if missing:
+        return Figure(None, status, None, True, min(missing, key=REASON_PRIORITY.__getitem__))
+    return Figure(sum((part.value for part in parts if part is not None and part.value is not None), Decimal(0)),
+                  status, None, True, None)
+
+
+def _reachable(members: dict[str, list[str]], start: str) -> set[str]:
+    seen, frontier = set(), {start}
+    while frontier:
+        seen |= frontier
+        frontier = {m for code in frontier for m in members.get(code, [])} - seen
+    return seen
+
+
+class SeriesReader:
+    """Reads series for one request; what it learns of the reference data is kept for fetch-many."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.measures: dict[str, Measure] = {}
+        self.regions: set[str] = set()
+        self.occupations: set[str] = set()
+
+    async def learn(self, requests: Iterable[SeriesRequest]) -> None:
+        """Which of the codes these requests name exist: two queries, however many requests."""
+        requests = list(requests)
+        measures = await repository.measures(self.session, {r.measure for r in requests})
+        self.measures.update({m.code: m for m in measures})
+        for kind, code in await repository.known_codes(self.session, {r.region for r in requests},
+                                                       {r.occupation for r in requests} | {TOTAL}):
+            (self.regions if kind == "region" else self.occupations).add(code)
+
+    def check(self, request: SeriesRequest, prefix: str = "") -> tuple[Period | None, Period | None]:
+        where = {"in": "query"} if not prefix else {}
+        errors = []
+        if request.measure not in self.measures:
+            errors.append(field_error(prefix + "measure", f"Unknown measure '{request.measure}'.", **where))
+        if request.region not in self.regions:
+            errors.append(field_error(prefix + "region", f"Unknown region '{request.region}'.", **where))
+        if request.occupation not in self.occupations:
+            errors.append(field_error(prefix + "occupation", f"Unknown occupation class '{request.occupation}'.",
+                                      **where))
+        try:
+            bounds = period_bounds(request.from_, request.to, prefix)
+        except Problem as exc:
+            errors.extend(exc.errors or [])
+            bounds = (None, None)
+        if errors:
+            raise invalid(errors)
+        return bounds
+
+    async def read(self, request: SeriesRequest, prefix: str = "") -> Series:
+        if (request.measure not in self.measures or request.region not in self.regions
+                or request.occupation not in self.occupations):
+            await self.learn([request])
+        start, end = self.check(request, prefix)
+        measure = self.measures[request.measure]
+        additive = measure.value_type != ValueType.SHARE
+        occupations = {request.occupation, TOTAL} if TOTAL in self.occupations else {request.occupation}
+        region_members: dict[str, list[str]] = defaultdict(list)
+        occupation_members: dict[str, list[str]] = defaultdict(list)
+        for kind, parent, member in await repository.closures(self.session, request.region, occupations):
+            (region_members if kind == "region" else occupation_members)[parent].append(member)
+        regions = {request.region} | {m for ms in region_members.values() for m in ms}
+        classes = occupations | {m for ms in occupation_members.values() for m in ms}
+        bound = start or end
+        frequency = bound.frequency.value if bound is not None else None
+        rows = await repository.latest(
+            self.session, request.measure, regions, classes, frequency=frequency,
+            start=str(start.previous()) if start is not None else None, end=str(end) if end is not None else None,
+            as_of=as_utc(request.as_of))
+
+        direct: dict[tuple[str, str, str], Figure] = {}
+        periods: dict[str, Period] = {}
+        wanted_occupations = _reachable(occupation_members, request.occupation)
+        for row in rows:
+            if not row.withdrawn:
+                direct[(row.region, row.occupation, row.period)] = Figure(
+                    row.value, row.status, row.revision, False, row.missing_reason)
+                if row.occupation in wanted_occupations and row.period not in periods:
+                    periods[row.period] = parse_period(row.period, PERIOD_FREQUENCIES)
+
+        memo: dict[tuple[str, str, str], Figure | None] = {}
+
+        def figure(region: str, occupation: str, period: str) -> Figure | None:
+            key = (region, occupation, period)
+            if key in memo:
+                return memo[key]
+            found = direct.get(key)
+            if found is None and additive and region_members.get(region):
+                found = _sum([figure(member, occupation, period) for member in region_members[region]])
+            if found is None and additive and occupation_members.get(occupation):
+                found = _sum([figure(region, member, period) for member in occupation_members[occupation]])
+            memo[key] = found
+            return found
+
+        points = []
+        ordered = sorted(periods.values(), key=lambda p: (FREQUENCY_ORDER[p.frequency], p))
+        for period in ordered:
+            if start is not None and period < start:
+                continue  # fetched only as the base of the first point's change
+            label = str(period)
+            current = figure(request.region, request.occupation, label)
+            if current is None:
+                continue
+            share = None
+            if request.occupation != TOTAL and additive and current.value is not None:
+                total = figure(request.region, TOTAL, label)
+                if total is not None and total.value:
+                    share = float(current.value / total.value)
+            previous = figure(request.region, request.occupation, str(period.previous()))
+            change = None
+            if current.value is not None and previous is not None and previous.value is not None:
+                change = served_number(current.value - previous.value)
+            points.append(SeriesPoint(period=label, value=served_number(current.value), status=current.status,
+                                      revision=current.revision, derived=current.derived, share=share, change=change,
+                                      missing_reason=current.missing_reason))
+        return Series(measure=measure.code, region=request.region, occupation=request.occupation, unit=measure.unit,
+                      unit_multiplier=measure.unit_multiplier, kind=measure.kind,
+                      derived=any(point.derived for point in points), points=points)
+
+
+async def read_series(session: AsyncSession, request: SeriesRequest) -> Series:
+    return await SeriesReader(session).read(request)
+
+
+async def read_many(session: AsyncSession, requests: list[SeriesRequest]) -> list[Series]:
+    """Many series, in the order asked; every bad request's errors at once, under `series.<index>.`."""
+    reader = SeriesReader(session)
+    await reader.learn(requests)
+    errors: list[dict[str, Any]] = []
+    for index, request in enumerate(requests):
+        try:
+            reader.check(request, prefix=f"series.{index}.")
+        except Problem as exc:
+            errors.extend(exc.errors or [])
+    if errors:
+        raise invalid(errors)
+    return [await reader.read(request) for request in requests]

@@ -1,0 +1,133 @@
+"""The feed's SQL: a temporary staging table filled by COPY, checked and merged into observations set-wise."""
+
+import uuid
+from collections.abc import AsyncIterable
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.database import advisory_xact_lock, driver_connection
+from common.idempotency import IdempotencyKeys
+from services.metrics_api.models import Batch, Measure, Occupation, Region, idempotency_keys
+
+KEYS = IdempotencyKeys(idempotency_keys)
+# The order of the records the feed's Checker produces.
+STAGING_COLUMNS = ["line", "measure", "region", "occupation", "period", "frequency", "value", "status",
+                   "missing_reason", "withdraw"]
+STAGING_TABLE = (
+    "CREATE TEMP TABLE feed_rows (line integer NOT NULL, measure text, region text, occupation text, period text,"
+    " frequency text, value text, status text, missing_reason text, withdraw boolean) ON COMMIT DROP"
+)
+
+CLASSIFY = """
+    SELECT s.*, latest.revision AS previous_revision,
+           CASE
+             WHEN s.withdraw THEN
+               CASE WHEN latest.revision IS NULL OR latest.withdrawn THEN 'unchanged' ELSE 'revised' END
+             WHEN latest.revision IS NULL THEN 'inserted'
+             WHEN latest.withdrawn OR latest.value IS DISTINCT FROM s.value OR latest.status <> s.status
+                  OR latest.missing_reason IS DISTINCT FROM s.missing_reason THEN 'revised'
+             ELSE 'unchanged'
+           END AS outcome
+    FROM (SELECT line, measure, region, occupation, period, frequency, value::numeric AS value, status,
+                 missing_reason, withdraw FROM feed_rows) s
+    LEFT JOIN LATERAL (
+        SELECT o.revision, o.value, o.status, o.missing_reason, o.withdrawn
+        FROM observations o
+        WHERE o.measure = s.measure AND o.region = s.region AND o.occupation = s.occupation AND o.period = s.period
+        ORDER BY o.revision DESC
+        LIMIT 1
+    ) latest ON true
+"""
+
+# The changes are settled in a temporary table before the insert starts, so the lookups never
+# walk rows the insert adds (and a plain table feeds an INSERT faster than a materialized CTE).
+CHANGES = f"""
+    CREATE TEMP TABLE feed_changes ON COMMIT DROP AS
+    SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1 AS revision, frequency, value,
+           status, missing_reason, withdraw
+    FROM ({CLASSIFY}) classified
+    WHERE outcome <> 'unchanged'
+"""
+
+# Revision 1 is a new figure, a higher one a revision; the rest of the batch is unchanged.
+MERGE = """
+    INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
+                              missing_reason, withdrawn, source, batch_id, recorded_at)
+    SELECT measure, region, occupation, period, revision, frequency, value, status, missing_reason, withdraw,
+           $1, $2, now()
+    FROM feed_changes
+"""
+
+COUNT_CHANGES = """
+    SELECT 'inserted', count(*) FILTER (WHERE revision = 1) FROM feed_changes
+    UNION ALL
+    SELECT 'revised', count(*) FILTER (WHERE revision > 1) FROM feed_changes
+"""
+
+DRY_RUN = f"SELECT outcome, count(*) FROM ({CLASSIFY}) classified GROUP BY outcome"
+
+DUPLICATES = """
+    SELECT line, first_line FROM (
+        SELECT line, min(line) OVER (PARTITION BY measure, region, occupation, period) AS first_line FROM feed_rows
+    ) keyed
+    WHERE line <> first_line
+    ORDER BY line
+"""
+
+
+async def prepare(session: AsyncSession, statement_timeout_ms: int) -> None:
+    # Bulk work outlives the service's default statement timeout; the feed has its own.
+    await session.execute(text(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}"))
+    # The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    # Each staged row looks up its key's latest revision through the primary key. Statistics taken
+    # when the table was small (or empty, before a first load) make a sequential scan per row look
+    # cheap, and that is quadratic; the index is right at every size.
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
+
+
+async def reference_codes(session: AsyncSession) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """Measure codes with their value type, region codes, occupation codes (a few hundred rows)."""
+    measures = dict((await session.execute(select(Measure.code, Measure.value_type))).all())
+    regions = frozenset(await session.scalars(select(Region.code)))
+    occupations = frozenset(await session.scalars(select(Occupation.code)))
+    return measures, regions, occupations
+
+
+async def stage(session: AsyncSession, records: AsyncIterable[tuple]) -> None:
+    """COPY the checked records into the staging table as they come (whatever the records raise comes through)."""
+    driver = await driver_connection(session)
+    await driver.execute(STAGING_TABLE)
+    await driver.copy_records_to_table("feed_rows", records=records, columns=STAGING_COLUMNS)
+
+
+async def duplicate_lines(session: AsyncSession) -> list[tuple[int, int]]:
+    """(line, first line) of every staged row whose key an earlier row has."""
+    driver = await driver_connection(session)
+    return [(line, first_line) for line, first_line in await driver.fetch(DUPLICATES)]
+
+
+async def dry_run_counts(session: AsyncSession) -> dict[str, int]:
+    driver = await driver_connection(session)
+    return dict(await driver.fetch(DRY_RUN))
+
+
+async def merge(session: AsyncSession, source: str, batch_id: uuid.UUID) -> dict[str, int]:
+    """Write a revision of every staged figure that changes; the counts of inserted and revised ones."""
+    # One feed at a time decides revision numbers: two concurrent posts of the same key would
+    # otherwise both write revision n+1.
+    await advisory_xact_lock(session, "metrics.observations")
+    driver = await driver_connection(session)
+    await driver.execute(CHANGES)
+    await driver.execute(MERGE, source, batch_id)
+    return dict(await driver.fetch(COUNT_CHANGES))
+
+
+async def add_batch(session: AsyncSession, batch: Batch) -> None:
+    session.add(batch)
+    await session.flush()
+
+
+async def find_batch(session: AsyncSession, batch_id: uuid.UUID) -> Batch | None:
+    return await session.get(Batch, batch_id)

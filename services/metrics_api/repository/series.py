@@ -1,0 +1,103 @@
+"""Reads of observations: the latest figures behind a series, its member closures, and the posted figures."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.pagination import Keyset, page_of
+from services.metrics_api.models import Measure, Observation
+
+CLOSURES = text("""
+    WITH RECURSIVE
+    regions_below(parent, member) AS (
+        SELECT region, member FROM region_members WHERE region = :region
+        UNION
+        SELECT m.region, m.member FROM region_members m JOIN regions_below b ON m.region = b.member
+    ),
+    classes_below(parent, member) AS (
+        SELECT occupation, member FROM occupation_members WHERE occupation = ANY(:occupations)
+        UNION
+        SELECT m.occupation, m.member FROM occupation_members m JOIN classes_below b ON m.occupation = b.member
+    )
+    SELECT 'region' AS kind, parent, member FROM regions_below
+    UNION ALL
+    SELECT 'occupation', parent, member FROM classes_below
+    ORDER BY 1, 2, 3
+""")
+
+KNOWN_CODES = text("SELECT 'region', code FROM regions WHERE code = ANY(:regions)"
+                   " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY(:occupations)")
+
+OBSERVATION_ORDER = Keyset(Observation.measure, Observation.region, Observation.occupation, Observation.period,
+                           Observation.revision)
+
+
+async def measures(session: AsyncSession, codes: Iterable[str]) -> list[Measure]:
+    return list(await session.scalars(select(Measure).where(Measure.code.in_(list(codes)))))
+
+
+async def known_codes(session: AsyncSession, regions: Iterable[str],
+                      occupations: Iterable[str]) -> list[tuple[str, str]]:
+    """('region' or 'occupation', code) for each of these codes that exists."""
+    rows = await session.execute(KNOWN_CODES, {"regions": list(regions), "occupations": list(occupations)})
+    return [(kind, code) for kind, code in rows]
+
+
+async def closures(session: AsyncSession, region: str, occupations: Iterable[str]) -> list[tuple[str, str, str]]:
+    """('region' or 'occupation', parent, member) of every link below the region and the classes."""
+    rows = await session.execute(CLOSURES, {"region": region, "occupations": list(occupations)})
+    return [(kind, parent, member) for kind, parent, member in rows]
+
+
+async def latest(session: AsyncSession, measure: str, regions: Iterable[str], occupations: Iterable[str], *,
+                 frequency: str | None, start: str | None, end: str | None,
+                 as_of: datetime | None) -> list[Row[Any]]:
+    """The latest revision of each (region, occupation, period) of the measure, withdrawals included."""
+    conditions = ["measure = :measure", "region = ANY(:regions)", "occupation = ANY(:occupations)"]
+    params: dict[str, Any] = {"measure": measure, "regions": list(regions), "occupations": list(occupations)}
+    for condition, name, value in (("frequency = :frequency", "frequency", frequency),
+                                   ("period >= :start", "start", start), ("period <= :end", "end", end),
+                                   ("recorded_at <= :as_of", "as_of", as_of)):
+        if value is not None:
+            conditions.append(condition)
+            params[name] = value
+    statement = text(
+        "SELECT DISTINCT ON (region, occupation, period) region, occupation, period, value, status,"
+        " missing_reason, withdrawn, revision FROM observations WHERE " + " AND ".join(conditions)
+        + " ORDER BY region, occupation, period, revision DESC"
+    )
+    return list(await session.execute(statement, params))
+
+
+async def observations(session: AsyncSession, *, measure: str | None, region: str | None, occupation: str | None,
+                       frequency: str | None, start: str | None, end: str | None, source: str | None,
+                       as_of: datetime | None, history: bool, limit: int,
+                       cursor: str | None) -> tuple[list[Observation], str | None]:
+    """One page of figures as posted: the latest revision of each, or every revision with `history`."""
+    o = Observation
+    filters = [column == value for column, value in (
+        (o.measure, measure), (o.region, region), (o.occupation, occupation), (o.frequency, frequency))
+        if value is not None]
+    if start is not None:
+        filters.append(o.period >= start)
+    if end is not None:
+        filters.append(o.period <= end)
+    if as_of is not None:
+        filters.append(o.recorded_at <= as_of)
+    query = select(o).where(*filters)
+    if not history:
+        latest_revisions = (select(o.measure, o.region, o.occupation, o.period, o.revision).where(*filters)
+                            .ext(distinct_on(o.measure, o.region, o.occupation, o.period))
+                            .order_by(o.measure, o.region, o.occupation, o.period, o.revision.desc()).subquery())
+        query = query.join(latest_revisions, (o.measure == latest_revisions.c.measure)
+                           & (o.region == latest_revisions.c.region)
+                           & (o.occupation == latest_revisions.c.occupation) & (o.period == latest_revisions.c.period)
+                           & (o.revision == latest_revisions.c.revision)).where(o.withdrawn.is_(False))
+    if source is not None:
+        query = query.where(o.source == source)
+    rows = (await session.scalars(OBSERVATION_ORDER.paged(query, cursor, limit))).all()
+    return page_of(rows, limit, key=lambda r: [r.measure, r.region, r.occupation, r.period, r.revision])
