@@ -2,10 +2,9 @@ import asyncio
 
 import pytest
 
-from common.testing import bearer, count_rows
+from common.testing import bearer, count_rows, service_client
 from services.metrics_api.app import create_app
 from services.metrics_api.settings import MetricsSettings
-from common.testing import service_client
 from services.metrics_api.tests.uwv import uwv_csv, uwv_observations
 
 FEED = "/v1/feeds/uwv/observations"
@@ -56,9 +55,9 @@ async def test_csv_variants_read_the_same_figures(client, reference, writer, app
 
 
 async def test_decimal_comma_with_thousands_dots_and_shares(client, reference, writer, app):
-    body = ("measure;region;period;occupation;value\n"
-            "technology_choice_share;NL01;2013;total;0,25\n"
-            "vacancies_open;NL01;2013-Q1;total;1.234,5\n").encode()
+    body = (b"measure;region;period;occupation;value\n"
+            b"technology_choice_share;NL01;2013;total;0,25\n"
+            b"vacancies_open;NL01;2013-Q1;total;1.234,5\n")
     assert (await client.post(FEED, content=body, headers={**writer, **CSV})).status_code == 200
     items = (await client.get("/v1/observations", params={"region": "NL01"})).json()["items"]
     assert {(i["measure"], i["period"], i["value"]) for i in items} == {
@@ -96,7 +95,7 @@ async def test_missing_values_carry_a_reason_and_are_not_zero(client, reference,
 
 async def test_action_d_withdraws_a_figure_as_a_revision(client, reference, writer, app):
     await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)
-    body = "measure,region,period,occupation,value,action\nvacancies_new,PV24,2012,ict,,D\n".encode()
+    body = b"measure,region,period,occupation,value,action\nvacancies_new,PV24,2012,ict,,D\n"
     answer = (await client.post(FEED, content=body, headers={**writer, **CSV})).json()
     assert (answer["revised"], answer["unchanged"]) == (1, 0)
     listed = (await client.get("/v1/observations", params={"region": "PV24", "occupation": "ict"})).json()["items"]
@@ -185,7 +184,8 @@ async def test_every_bad_json_row_is_listed_with_index_and_field(client, referen
     (b"", {"body"}),
     (b"\xff\xfemeasure\n", {"body"}),
 ])
-async def test_a_csv_with_missing_unknown_or_unreadable_columns_is_refused(client, reference, writer, app, body, fields):
+async def test_a_csv_with_missing_unknown_or_unreadable_columns_is_refused(client, reference, writer, app, body,
+                                                                          fields):
     response = await client.post(FEED, content=body, headers={**writer, **CSV})
     assert response.status_code == 422, response.text
     assert {e["field"] for e in response.json()["errors"]} == fields
