@@ -5,7 +5,8 @@ error. Domain code only flushes (the unit of work belongs to the request, not to
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from enum import StrEnum
 from typing import Annotated, cast
 
 import asyncpg
@@ -21,6 +22,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def one_of(column: str, vocabulary: Iterable[StrEnum]) -> str:
+    """The SQL of a CHECK that a column holds one word of a vocabulary (the enum is the one definition)."""
+    return f"{column} IN ({', '.join(repr(word.value) for word in vocabulary)})"
 
 
 def schema_metadata(schema: str) -> MetaData:

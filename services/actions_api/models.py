@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.database import one_of as sql_one_of
 from common.database import schema_metadata
 from common.etags import Versioned
 from services.actions_api import domain
@@ -36,8 +37,7 @@ class Base(DeclarativeBase):
 
 
 def one_of(column: str, vocabulary: type[StrEnum]) -> CheckConstraint:
-    """The database's copy of a vocabulary's check, named after the column: `level IN ('national', ...)`."""
-    return CheckConstraint(f"{column} IN ({', '.join(repr(word.value) for word in vocabulary)})", name=column)
+    return CheckConstraint(sql_one_of(column, vocabulary), name=column)
 
 
 class Resource(Versioned):

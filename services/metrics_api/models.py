@@ -7,25 +7,20 @@ read walks: a series is one range scan of it.
 """
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import ClassVar
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
-from common.database import schema_metadata
+from common.database import one_of, schema_metadata
 from common.etags import Versioned
 from common.idempotency import idempotency_table
 from services.metrics_api.domain import MeasureKind, MissingReason, ObservationStatus, RegionKind, ValueType
 
 metadata = schema_metadata("metrics")
 
-
-def _one_of(column: str, values: Iterable[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -60,7 +55,7 @@ class MemberLink:
 
 class Region(ReferenceRow, Base):
     __tablename__ = "regions"
-    __table_args__ = (CheckConstraint(_one_of("kind", RegionKind), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", RegionKind), name="kind"),)
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -78,8 +73,8 @@ class RegionMember(MemberLink, Base):
 class Measure(ReferenceRow, Base):
     __tablename__ = "measures"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", MeasureKind), name="kind"),
-        CheckConstraint(_one_of("value_type", ValueType), name="value_type"),
+        CheckConstraint(one_of("kind", MeasureKind), name="kind"),
+        CheckConstraint(one_of("value_type", ValueType), name="value_type"),
     )
 
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -136,8 +131,8 @@ class Observation(Base):
 
     __tablename__ = "observations"
     __table_args__ = (
-        CheckConstraint(_one_of("status", ObservationStatus), name="status"),
-        CheckConstraint(f"missing_reason IS NULL OR {_one_of('missing_reason', MissingReason)}",
+        CheckConstraint(one_of("status", ObservationStatus), name="status"),
+        CheckConstraint(f"missing_reason IS NULL OR {one_of('missing_reason', MissingReason)}",
                         name="missing_reason"),
         CheckConstraint("withdrawn OR (value IS NULL) <> (missing_reason IS NULL)", name="value_or_reason"),
     )

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
-from services.partners_api.ratelimit import TokenBuckets
+from common.ratelimit import TokenBuckets
 from services.partners_api.routes import router
 from services.partners_api.settings import PartnersSettings
 

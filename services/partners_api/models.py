@@ -8,7 +8,6 @@ for real when erased); every change to an organisation is kept in `organisation_
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,16 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.database import schema_metadata
+from common.database import one_of, schema_metadata
 from common.etags import Versioned
 from common.idempotency import idempotency_table
 from services.partners_api.domain import OrganisationKind, SignupStatus
 
 metadata = schema_metadata("partners")
 
-
-def _one_of(column: str, vocabulary: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(member.value) for member in vocabulary)})"
 
 
 class Base(DeclarativeBase):
@@ -71,7 +67,7 @@ class Organisation(Versioned, Base):
                                                  onupdate=func.now())
 
     __table_args__ = (
-        CheckConstraint(_one_of("kind", OrganisationKind), name="kind"),
+        CheckConstraint(one_of("kind", OrganisationKind), name="kind"),
         # One organisation per KvK number: the key cross-source merging relies on.
         Index("uq_organisations_kvk_number", "kvk_number", unique=True,
               postgresql_where=text("kvk_number IS NOT NULL")),
@@ -182,7 +178,7 @@ class Signup(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(_one_of("status", SignupStatus), name="status"),
-        CheckConstraint(_one_of("kind", OrganisationKind), name="kind"),
+        CheckConstraint(one_of("status", SignupStatus), name="status"),
+        CheckConstraint(one_of("kind", OrganisationKind), name="kind"),
         Index("ix_signups_status_created_at_id", "status", "created_at", "id"),
     )

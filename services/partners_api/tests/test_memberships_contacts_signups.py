@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from common.ratelimit import TokenBuckets
 from common.testing import bearer
-from services.partners_api.ratelimit import TokenBuckets
 
 SIGNUP = {"organisation_name": "Installatiebedrijf Van Dijk", "kind": "company", "municipality_code": "GM0406",
           "kvk_number": "32145678", "contact_name": "Marieke van Dijk", "contact_email": "marieke@vandijk.nl",
