@@ -20,7 +20,6 @@ The database is dropped at the end.
 """
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -28,16 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cli.migrate import upgrade_all  # noqa: E402
-from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
-from cli.seed import read_seed  # noqa: E402
-from common.postgres_server import drop_database, ensure_database, with_database  # noqa: E402
+from bench._support import fresh_database, running_stack  # noqa: E402
+from cli.processes import Stack  # noqa: E402
+from cli.seed.documents import read_seed  # noqa: E402
 
 OCCUPATIONS = ("total", "technical_industry", "ict")
 
@@ -84,15 +81,8 @@ def main() -> None:
     parser.add_argument("--organisations", type=int, default=10_000)
     args = parser.parse_args()
 
-    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or \
-        "postgresql://postgres@127.0.0.1:5432/postgres"
-    url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
-    asyncio.run(ensure_database(url))
-    upgrade_all(url)
-    stack = Stack(url, {name: free_port() for name in PROCESSES}, extra_env={"LOG_LEVEL": "WARNING"})
-    stack.start(("actions_api", "partners_api", "metrics_api"))
-    try:
-        stack.wait_ready(timeout=60)
+    with fresh_database() as url, running_stack(url, ("actions_api", "partners_api", "metrics_api"),
+                                                 extra_env={"LOG_LEVEL": "WARNING"}) as stack:
         for label in ("on the empty database", "again, nothing to do"):
             elapsed, _ = timed(stack, "seed")
             print(f"techniekpact seed {label}: {elapsed:.1f} s")
@@ -115,9 +105,6 @@ def main() -> None:
                 elapsed, row = timed(stack, "import", "partners", str(organisations), "--source", "bench")
                 print(f"{args.organisations:,} organisations (JSON), batch 10,000, {label}: {elapsed:.1f} s, "
                       f"{args.organisations / elapsed:,.0f} rows/s   [{row}]")
-    finally:
-        stack.stop()
-        asyncio.run(drop_database(url))
 
 
 if __name__ == "__main__":

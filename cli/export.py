@@ -7,10 +7,9 @@ are flat: an action's participants become one `role: name` list per role.
 import csv
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
+from cli.api import Service, id_lists
 
 ORGANISATION_COLUMNS = ["id", "name", "kind", "sectors", "kvk_number", "brin_code", "oin", "municipality_code",
                        "website", "active"]
@@ -19,51 +18,23 @@ ACTION_COLUMNS = ["id", "pact", "line_number", "number", "title", "status", "pro
 SERIES_COLUMNS = ["measure", "region", "occupation", "period", "value", "status", "derived", "share", "revision"]
 
 
-class ExportError(Exception):
-    """The service refused or could not be reached; one line for the operator."""
-
-
-def _get(client: httpx.Client, path: str, **params) -> dict[str, Any]:
-    try:
-        response = client.get(path, params={key: value for key, value in params.items() if value is not None})
-    except httpx.TransportError as exc:
-        raise ExportError(f"cannot reach {client.base_url}: {exc}") from None
-    if response.status_code != 200:
-        try:
-            detail = response.json().get("detail") or response.json().get("title")
-        except ValueError:
-            detail = response.text[:200]
-        raise ExportError(f"GET {response.request.url} answered {response.status_code}: {detail}")
-    return response.json()
-
-
-def _pages(client: httpx.Client, path: str, **params) -> Iterator[dict[str, Any]]:
-    cursor = None
-    while True:
-        page = _get(client, path, **params, limit=500, cursor=cursor)
-        yield from page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return
-
-
-def organisations(client: httpx.Client, *, kind: str | None = None, municipality: str | None = None,
+def organisations(partners: Service, *, kind: str | None = None, municipality: str | None = None,
                   pact: str | None = None) -> list[dict[str, Any]]:
     return [{column: item.get(column) for column in ORGANISATION_COLUMNS}
-            for item in _pages(client, "/v1/organisations", kind=kind, municipality=municipality, pact=pact)]
+            for item in partners.items("/v1/organisations", kind=kind, municipality=municipality, pact=pact)]
 
 
-def actions(actions_client: httpx.Client, partners_client: httpx.Client, *, pact: str | None = None) -> list[dict[str, Any]]:
+def actions(actions_api: Service, partners: Service, *, pact: str | None = None) -> list[dict[str, Any]]:
     """Actions with their participants named: organisations by name, kinds in the plan's words."""
-    found = list(_pages(actions_client, "/v1/actions", pact=pact))
+    found = list(actions_api.items("/v1/actions", pact=pact))
     ids = sorted({p["organisation_id"] for action in found for p in action["participants"] if p["organisation_id"]})
     names: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        page = _get(partners_client, "/v1/organisations", ids=",".join(ids[start:start + 500]))
-        names.update({item["id"]: item["name"] for item in page["items"]})
+    for id_list in id_lists(ids):
+        names.update({item["id"]: item["name"] for item in partners.get("/v1/organisations", ids=id_list)["items"]})
     rows = []
     for action in found:
-        row = {column: action.get(column) for column in ACTION_COLUMNS if column not in ("lead", "participants", "coordination")}
+        row = {column: action.get(column) for column in ACTION_COLUMNS
+               if column not in ("lead", "participants", "coordination")}
         for role, column in (("lead", "lead"), ("participant", "participants"), ("coordination", "coordination")):
             row[column] = [names.get(p["organisation_id"], p["organisation_id"]) if p["organisation_id"]
                            else p["organisation_kind"] for p in action["participants"] if p["role"] == role]
@@ -71,10 +42,10 @@ def actions(actions_client: httpx.Client, partners_client: httpx.Client, *, pact
     return rows
 
 
-def series(client: httpx.Client, *, measure: str, region: str, occupation: str = "total",
+def series(metrics: Service, *, measure: str, region: str, occupation: str = "total",
            start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
-    found = _get(client, "/v1/series", measure=measure, region=region, occupation=occupation,
-                 **{"from": start, "to": end})
+    found = metrics.get("/v1/series", measure=measure, region=region, occupation=occupation,
+                        **{"from": start, "to": end})
     return [{"measure": found["measure"], "region": found["region"], "occupation": found["occupation"],
              **{column: point.get(column) for column in SERIES_COLUMNS[3:]}} for point in found["points"]]
 

@@ -11,24 +11,19 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-RETRYABLE_STATUS = {409, 502, 503, 504}
+from cli.api import problem_of, refusal_detail, retryable, send
+
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
 
 
-class ImportError_(Exception):
+class ImportFailed(Exception):
     """The file cannot be read or the service refused the whole import; one line for the operator."""
-
-
-class _Retryable(Exception):
-    pass
 
 
 @dataclass
@@ -43,18 +38,20 @@ class Summary:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a kind of file goes and how its answer counts."""
+    """Where a kind of file goes (the service, the scope a token needs, the request) and how its answer counts."""
 
-    kind: str
+    service: str
+    scope: str
+    method: str
     path: str
     body_key: str
     count_keys: tuple[str, ...]
 
 
 TARGETS = {
-    "partners": Target("partners", "/v1/sources/{source}/organisations", "records",
+    "partners": Target("partners_api", "partners:write", "PUT", "/v1/sources/{source}/organisations", "records",
                        ("created", "updated", "unchanged", "withdrawn")),
-    "observations": Target("observations", "/v1/feeds/{source}/observations", "observations",
+    "observations": Target("metrics_api", "metrics:write", "POST", "/v1/feeds/{source}/observations", "observations",
                            ("inserted", "revised", "unchanged")),
 }
 
@@ -64,15 +61,15 @@ def read_rows(path: Path, body_key: str) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportError_(f"cannot read {path}: {exc}") from None
+        raise ImportFailed(f"cannot read {path}: {exc}") from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ImportError_(f"{path} is not valid JSON: {exc}") from None
+            raise ImportFailed(f"{path} is not valid JSON: {exc}") from None
         rows = data.get(body_key) if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            raise ImportError_(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
+            raise ImportFailed(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
         return rows
     first_line = text.split("\n", 1)[0]
     dialect_delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -95,11 +92,6 @@ def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
     return prepared
 
 
-def batches(rows: list[dict[str, Any]], size: int) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    for start in range(0, len(rows), size):
-        yield start, rows[start:start + size]
-
-
 def bad_positions(problem: dict[str, Any]) -> dict[int, str]:
     """Which rows of a refused batch were bad, and why, from the problem's `errors` list."""
     reasons: dict[int, list[str]] = {}
@@ -118,44 +110,35 @@ def bad_positions(problem: dict[str, Any]) -> dict[int, str]:
 
 
 class Importer:
-    def __init__(self, client: httpx.Client, target: Target, source: str, token: str, send_csv: bool = False) -> None:
+    """Sends batches of rows over a client of cli.api (it carries the token)."""
+
+    def __init__(self, client: httpx.Client, target: Target, source: str, send_csv: bool = False) -> None:
         self.client = client
         self.target = target
         self.send_csv = send_csv
         self.path = target.path.format(source=source)
-        self.headers = {"Authorization": f"Bearer {token}"}
 
-    @retry(retry=retry_if_exception_type((_Retryable, httpx.TransportError)), stop=stop_after_attempt(5),
-           wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
-    def _send(self, rows: list[dict[str, Any]], key: str) -> httpx.Response:
-        method = "PUT" if self.target.kind == "partners" else "POST"
-        headers = {**self.headers, "Idempotency-Key": key}
+    def _send(self, rows: list[dict[str, Any]]) -> httpx.Response:
+        # One key per attempt at these rows, kept by the retries of cli.api: a retry cannot apply them twice.
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
         if self.send_csv:
-            response = self.client.request(method, self.path, content=as_csv(rows),
-                                           headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
-        else:
-            response = self.client.request(method, self.path, json={self.target.body_key: rows}, headers=headers)
-        if response.status_code in RETRYABLE_STATUS:
-            raise _Retryable(response.status_code)
-        return response
+            return send(self.client, self.target.method, self.path, content=as_csv(rows),
+                        headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+        return send(self.client, self.target.method, self.path, json={self.target.body_key: rows}, headers=headers)
 
     def send_batch(self, start: int, rows: list[dict[str, Any]], summary: Summary) -> None:
         pending = list(enumerate(rows))
         while pending:
-            try:
-                response = self._send([row for _, row in pending], uuid.uuid4().hex)
-            except _Retryable as exc:
-                raise ImportError_(f"the service stayed unavailable (HTTP {exc}) at row {start + 1}") from None
-            except httpx.TransportError as exc:
-                raise ImportError_(f"cannot reach {self.client.base_url}: {exc}") from None
+            response = self._send([row for _, row in pending])
+            if retryable(response):
+                raise ImportFailed(f"the service stayed unavailable (HTTP {response.status_code}) at row {start + 1}")
             if response.is_success:
                 summary.add(response.json(), self.target.count_keys)
                 return
-            problem = _json_or_empty(response)
-            bad = bad_positions(problem) if response.status_code == 422 else {}
+            bad = bad_positions(problem_of(response)) if response.status_code == 422 else {}
             if not bad:
-                detail = problem.get("detail") or problem.get("title") or response.text[:200]
-                raise ImportError_(f"the service refused the batch at row {start + 1}: HTTP {response.status_code} {detail}")
+                raise ImportFailed(f"the service refused the batch at row {start + 1}: "
+                                   f"HTTP {response.status_code} {refusal_detail(response)}")
             for position, reason in sorted(bad.items()):
                 original, row = pending[position]
                 summary.rejected.append({"row": start + original + 1, "reason": reason, "record": row})
@@ -170,14 +153,6 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:

@@ -5,25 +5,38 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 
+from cli.api import BATCH_SIZE
 from cli.processes import PROCESSES, SERVICES, Stack, StackError, port_is_free
-from common.postgres_server import DATA_DIR, DatabaseUnavailable, EmbeddedPostgres, check_reachable, ensure_database, with_database
+from common.postgres_server import (
+    DATA_DIR,
+    DatabaseUnavailable,
+    EmbeddedPostgres,
+    check_reachable,
+    ensure_database,
+    with_database,
+)
+from common.settings import BaseProcessSettings, BaseServiceSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(help="The Techniekpact platform.", no_args_is_help=True, add_completion=False)
 
 EMBEDDED_DATABASE = "techniekpact"
+Settings = TypeVar("Settings", bound=BaseProcessSettings)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
-def settings_or_fail(settings_class):
+def settings_or_fail(settings_class: type[Settings]) -> Settings:
     try:
         return settings_class()
     except ValidationError as exc:
@@ -32,8 +45,6 @@ def settings_or_fail(settings_class):
 
 
 def _database_url_from_environment() -> str | None:
-    from common.settings import BaseServiceSettings
-
     class _Any(BaseServiceSettings):
         schema_name = "public"
 
@@ -55,17 +66,18 @@ class DatabaseHandle:
         self.embedded: EmbeddedPostgres | None = None
 
     def __enter__(self) -> str:
-        if self.url is None:
+        url = self.url
+        if url is None:
             self.embedded = EmbeddedPostgres(DATA_DIR / "postgres")
             typer.echo(f"starting embedded PostgreSQL in {self.embedded.data_dir} ...")
             try:
-                self.url = with_database(self.embedded.start(), EMBEDDED_DATABASE)
+                url = self.url = with_database(self.embedded.start(), EMBEDDED_DATABASE)
             except DatabaseUnavailable as exc:
                 fail(str(exc))
-        prepare_database(self.url)
-        return self.url
+        prepare_database(url)
+        return url
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.embedded is not None:
             self.embedded.stop()
 
@@ -142,7 +154,7 @@ def serve(
         fail(f"unknown process '{process}'; choose one of {', '.join(PROCESSES)}")
     port = port or spec.default_port
     settings = settings_or_fail(_settings_class(process))
-    if process in SERVICES:
+    if isinstance(settings, BaseServiceSettings):
         if not settings.database_url:
             fail("DATABASE_URL is not set (`techniekpact run` starts an embedded database for development)")
         try:
@@ -155,20 +167,22 @@ def serve(
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds, access_log=False)
 
 
-def _served_app(process: str, settings):
+def _served_app(process: str, settings: BaseProcessSettings) -> "FastAPI":
     """The process's app, traced when an OpenTelemetry exporter is configured (only served processes are)."""
     from uvicorn.importer import import_from_string
 
     from common.observability import install_tracing
 
-    app = import_from_string(PROCESSES[process].app_factory)(settings)
-    install_tracing(app, process, settings.otel_exporter_otlp_endpoint)
-    return app
+    served: FastAPI = import_from_string(PROCESSES[process].app_factory)(settings)
+    install_tracing(served, process, settings.otel_exporter_otlp_endpoint)
+    return served
 
 
 def _seed_on_first_start(stack: Stack) -> None:
     """A fresh database gets the two real pacts; one that has pacts is left as it is."""
-    from cli.seed import SeedError, SeedLoader, database_is_empty, read_seed
+    from cli.api import ServiceError
+    from cli.seed.documents import SeedError, read_seed
+    from cli.seed.load import SeedLoader, database_is_empty
 
     try:
         if not database_is_empty(stack.url("actions_api")):
@@ -177,7 +191,7 @@ def _seed_on_first_start(stack: Stack) -> None:
         tallies = SeedLoader(read_seed(), actions_url=stack.url("actions_api"), partners_url=stack.url("partners_api"),
                              metrics_url=stack.url("metrics_api"), token=_seed_token()).run()
         typer.echo("seeded: " + ", ".join(f"{tally.created} {name}" for name, tally in tallies.items()))
-    except SeedError as exc:
+    except (SeedError, ServiceError) as exc:
         # The platform still serves; the operator can fix the cause and run `techniekpact seed`.
         typer.echo(f"warning: seeding stopped, run `techniekpact seed` once the cause is fixed: {exc}", err=True)
 
@@ -190,7 +204,8 @@ def _service_url(service: str, given: str | None) -> str:
 
 
 def _seed_token() -> str:
-    from cli.seed import PARTNER_SOURCE, SCOPES, read_seed
+    from cli.seed.documents import read_seed
+    from cli.seed.load import PARTNER_SOURCE, SCOPES
 
     return _development_token(SCOPES, [PARTNER_SOURCE, read_seed().observation_source], subject="techniekpact-seed")
 
@@ -200,14 +215,17 @@ def seed(
     actions_url: Annotated[str | None, typer.Option(help="Default: ACTIONS_API_URL, else port 8001")] = None,
     partners_url: Annotated[str | None, typer.Option(help="Default: PARTNERS_API_URL, else port 8002")] = None,
     metrics_url: Annotated[str | None, typer.Option(help="Default: METRICS_API_URL, else port 8003")] = None,
-    token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
-                                               help="Bearer token with the write scopes (default: a development token)")] = None,
+    token_: Annotated[str | None, typer.Option(
+        "--token", envvar="TECHNIEKPACT_TOKEN",
+        help="Bearer token with the write scopes (default: a development token)")] = None,
 ) -> None:
     """Load the two real pacts in seeds/ through the services' APIs; a second run changes nothing."""
     from rich.console import Console
     from rich.table import Table
 
-    from cli.seed import SeedError, SeedLoader, read_seed
+    from cli.api import ServiceError
+    from cli.seed.documents import SeedError, read_seed
+    from cli.seed.load import SeedLoader
 
     console = Console()
     try:
@@ -216,7 +234,7 @@ def seed(
                             metrics_url=_service_url("metrics_api", metrics_url), token=token_ or _seed_token(),
                             say=lambda message: console.print(f"[dim]{message}[/dim]"))
         tallies = loader.run()
-    except SeedError as exc:
+    except (SeedError, ServiceError) as exc:
         fail(str(exc))
     table = Table(title="techniekpact seed")
     for column in ("", "created", "updated", "unchanged"):
@@ -226,29 +244,24 @@ def seed(
     console.print(table)
 
 
-def _settings_class(process: str):
-    if process == "gateway":
-        from gateway.settings import GatewaySettings
-        return GatewaySettings
-    if process == "actions_api":
-        from services.actions_api.settings import ActionsSettings
-        return ActionsSettings
-    if process == "partners_api":
-        from services.partners_api.settings import PartnersSettings
-        return PartnersSettings
-    from services.metrics_api.settings import MetricsSettings
-    return MetricsSettings
+def _settings_class(process: str) -> type[BaseProcessSettings]:
+    from uvicorn.importer import import_from_string
+
+    settings_class: type[BaseProcessSettings] = import_from_string(PROCESSES[process].settings_class)
+    return settings_class
 
 
 @app.command()
 def token(
-    scope: Annotated[list[str], typer.Option("--scope", "-s", help="e.g. partners:write (repeat for more)")] = [],
-    source: Annotated[list[str], typer.Option(help="A source this token may write for (repeat for more)")] = [],
+    scope: Annotated[list[str] | None, typer.Option(
+        "--scope", "-s", help="e.g. partners:write (repeat for more)")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        help="A source this token may write for (repeat for more)")] = None,
     subject: str = "developer",
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
 ) -> None:
     """Print a development token signed with JWT_SECRET."""
-    typer.echo(_development_token(scope, source, subject=subject, ttl_seconds=ttl))
+    typer.echo(_development_token(scope or [], source or [], subject=subject, ttl_seconds=ttl))
 
 
 @app.command("import")
@@ -256,44 +269,45 @@ def import_file(
     kind: Annotated[str, typer.Argument(help="partners (the municipal push) or observations (the statistics feed)")],
     file: Annotated[Path, typer.Argument(help="A CSV (`,` or `;`) or JSON file", exists=True, dir_okay=False)],
     source: Annotated[str, typer.Option(help="The pushing system or feed, e.g. hilversum or uwv")],
-    url: Annotated[str | None, typer.Option(help="The service's base URL (default: PARTNERS_API_URL / METRICS_API_URL)")] = None,
+    url: Annotated[str | None, typer.Option(
+        help="The service's base URL (default: PARTNERS_API_URL / METRICS_API_URL)")] = None,
     token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
                                                help="Bearer token (default: a development token)")] = None,
-    # A feed post or push costs a few hundred ms whatever its size, so fewer, larger requests win;
-    # 10,000 is the services' limit per request.
-    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per request (one transaction each)")] = 10_000,
-    rejected_file: Annotated[Path | None, typer.Option("--rejected", help="Where rejected rows go (JSON lines)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE,
+                                            help="Rows per request (one transaction each)")] = BATCH_SIZE,
+    rejected_file: Annotated[Path | None, typer.Option(
+        "--rejected", help="Where rejected rows go (JSON lines)")] = None,
 ) -> None:
     """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
-    import httpx
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
-    from cli.importer import TARGETS, Importer, ImportError_, Summary, batches, prepare_partner_row, read_rows, write_rejected
+    from cli import api
+    from cli.importer import TARGETS, Importer, ImportFailed, Summary, prepare_partner_row, read_rows, write_rejected
 
     target = TARGETS.get(kind)
     if target is None:
         fail(f"unknown kind '{kind}'; choose partners or observations")
-    service = "partners_api" if kind == "partners" else "metrics_api"
-    base_url = _service_url(service, url)
-    bearer = token_ or _development_token(["partners:write" if kind == "partners" else "metrics:write"], [source])
+    base_url = _service_url(target.service, url)
+    bearer = token_ or _development_token([target.scope], [source])
     try:
         rows = read_rows(file, target.body_key)
-    except ImportError_ as exc:
+    except ImportFailed as exc:
         fail(str(exc))
     if kind == "partners":
         rows = [prepare_partner_row(row) for row in rows]
     summary = Summary()
     console = Console(stderr=True)
-    with httpx.Client(base_url=base_url, timeout=120) as client, Progress(console=console) as progress:
-        importer = Importer(client, target, source, bearer, send_csv=kind == "observations" and file.suffix.lower() != ".json")
+    send_csv = kind == "observations" and file.suffix.lower() != ".json"
+    with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
+        importer = Importer(client, target, source, send_csv=send_csv)
         task = progress.add_task(f"{kind} → {base_url}", total=len(rows))
         try:
-            for start, batch in batches(rows, batch_size):
+            for start, batch in api.batches(rows, batch_size):
                 importer.send_batch(start, batch, summary)
                 progress.advance(task, len(batch))
-        except ImportError_ as exc:
+        except (ImportFailed, api.ServiceError) as exc:
             fail(str(exc))
 
     table = Table(title=f"{file.name}: {len(rows)} rows")
@@ -312,7 +326,8 @@ def import_file(
 def export(
     kind: Annotated[str, typer.Argument(help="actions, partners or series")],
     format_: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output)", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        help="File to write (default: standard output)", dir_okay=False)] = None,
     pact: Annotated[str | None, typer.Option(help="actions, partners: only this pact's (slug)")] = None,
     kind_of: Annotated[str | None, typer.Option("--kind", help="partners: only this kind (e.g. mbo)")] = None,
     municipality: Annotated[str | None, typer.Option(help="partners: only this municipality (GM code)")] = None,
@@ -323,32 +338,32 @@ def export(
     end: Annotated[str | None, typer.Option("--to", help="series: last period")] = None,
 ) -> None:
     """Write actions, partners or a series as CSV or JSON, read from the services' public lists."""
-    import httpx
-
     from cli import export as exporting
+    from cli.api import Service, ServiceError
 
     if format_ not in ("csv", "json"):
         fail(f"unknown format '{format_}'; choose csv or json")
-    clients = {name: httpx.Client(base_url=_service_url(name, None), timeout=60) for name in SERVICES}
+    services = {name: Service(_service_url(name, None)) for name in SERVICES}
     try:
         if kind == "actions":
-            rows, columns = exporting.actions(clients["actions_api"], clients["partners_api"], pact=pact), exporting.ACTION_COLUMNS
+            rows = exporting.actions(services["actions_api"], services["partners_api"], pact=pact)
+            columns = exporting.ACTION_COLUMNS
         elif kind == "partners":
-            rows = exporting.organisations(clients["partners_api"], kind=kind_of, municipality=municipality, pact=pact)
+            rows = exporting.organisations(services["partners_api"], kind=kind_of, municipality=municipality, pact=pact)
             columns = exporting.ORGANISATION_COLUMNS
         elif kind == "series":
             if not measure or not region:
                 fail("series needs --measure and --region")
-            rows = exporting.series(clients["metrics_api"], measure=measure, region=region, occupation=occupation,
+            rows = exporting.series(services["metrics_api"], measure=measure, region=region, occupation=occupation,
                                     start=start, end=end)
             columns = exporting.SERIES_COLUMNS
         else:
             fail(f"unknown kind '{kind}'; choose actions, partners or series")
-    except exporting.ExportError as exc:
+    except ServiceError as exc:
         fail(str(exc))
     finally:
-        for client in clients.values():
-            client.close()
+        for service in services.values():
+            service.close()
     text = exporting.as_csv(rows, columns) if format_ == "csv" else exporting.as_json(rows)
     if output is None:
         sys.stdout.write(text)
@@ -360,7 +375,6 @@ def export(
 def _development_token(scopes: list[str], sources: list[str], *, subject: str = "techniekpact-cli",
                        ttl_seconds: int = 3600) -> str:
     from common.auth import issue_token
-    from common.settings import BaseProcessSettings
 
     settings = settings_or_fail(BaseProcessSettings)
     if settings.jwt_jwks_url:

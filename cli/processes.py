@@ -1,5 +1,6 @@
 """The four processes of the platform, and a supervisor that starts and stops them together."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -8,24 +9,31 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 
 @dataclass(frozen=True)
 class ProcessSpec:
+    """A process and where its app factory and settings class are (imported only when it is served)."""
+
     name: str
     app_factory: str
     default_port: int
+    settings_class: str
 
 
 PROCESSES = {
     spec.name: spec
     for spec in (
-        ProcessSpec("gateway", "gateway.app:create_app", 8000),
-        ProcessSpec("actions_api", "services.actions_api.app:create_app", 8001),
-        ProcessSpec("partners_api", "services.partners_api.app:create_app", 8002),
-        ProcessSpec("metrics_api", "services.metrics_api.app:create_app", 8003),
+        ProcessSpec("gateway", "gateway.app:create_app", 8000, "gateway.settings:GatewaySettings"),
+        ProcessSpec("actions_api", "services.actions_api.app:create_app", 8001,
+                    "services.actions_api.settings:ActionsSettings"),
+        ProcessSpec("partners_api", "services.partners_api.app:create_app", 8002,
+                    "services.partners_api.settings:PartnersSettings"),
+        ProcessSpec("metrics_api", "services.metrics_api.app:create_app", 8003,
+                    "services.metrics_api.settings:MetricsSettings"),
     )
 }
 SERVICES = ("actions_api", "partners_api", "metrics_api")
@@ -84,16 +92,19 @@ class Stack:
             self.start_one(name, env)
 
     def start_one(self, name: str, env: dict[str, str] | None = None) -> None:
-        output = None
+        command = [sys.executable, "-m", "cli.main", "serve", name, "--host", self.host,
+                   "--port", str(self.ports[name])]
+        log: contextlib.AbstractContextManager[IO[bytes] | None] = contextlib.nullcontext()
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")
-        command = [sys.executable, "-m", "cli.main", "serve", name, "--host", self.host, "--port", str(self.ports[name])]
-        # A session of its own: Ctrl-C reaches the supervisor only, which then stops the children in order.
-        self.children[name] = subprocess.Popen(
-            command, env=env or self.environment(), stdout=output, stderr=subprocess.STDOUT if output else None,
-            start_new_session=True,
-        )
+            log = (self.log_dir / f"{name}.log").open("ab")
+        # The child writes to a copy of the file descriptor; ours is closed once it has started.
+        with log as output:
+            # A session of its own: Ctrl-C reaches the supervisor only, which then stops the children in order.
+            self.children[name] = subprocess.Popen(
+                command, env=env or self.environment(), stdout=output, stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,
+            )
 
     def wait_ready(self, timeout: float = 60.0, names: tuple[str, ...] | None = None) -> None:
         deadline = time.monotonic() + timeout

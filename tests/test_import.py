@@ -8,7 +8,8 @@ import sys
 import httpx
 import pytest
 
-from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, read_seed
+from cli.seed.documents import read_seed
+from cli.seed.load import PARTNER_SOURCE, SCOPES, SeedLoader
 from common.auth import issue_token
 from common.settings import DEVELOPMENT_JWT_SECRET
 
@@ -156,7 +157,7 @@ def test_a_retried_batch_keeps_its_idempotency_key():
 
     with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
         summary = Summary()
-        Importer(client, TARGETS["observations"], "uwv", "token", send_csv=True).send_batch(
+        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch(
             0, [{"measure": "vacancies_new", "region": "PV27", "period": "2013", "occupation": "total", "value": "1"}],
             summary)
     assert len(keys) == 2 and keys[0] == keys[1]

@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from cli.processes import Stack, free_port
-from cli.seed import PARTNER_SOURCE, SCOPES, SeedLoader, problems, read_seed
+from cli.seed.checks import problems
+from cli.seed.documents import read_seed
+from cli.seed.load import PARTNER_SOURCE, SCOPES, SeedLoader
 from common.auth import issue_token
 from common.postgres_server import asyncpg_dsn, drop_database, with_database
 from common.settings import DEVELOPMENT_JWT_SECRET
