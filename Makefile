@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install migrate clean
+.PHONY: run test check fuzz install migrate clean
 
 run: $(STAMP)
 	$(BIN)/techniekpact run
 
-test: $(STAMP)
+test: check
 	$(BIN)/pytest
+
+# The linter and the type checker, with the rule sets of pyproject.toml; `make test` runs them first.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The long schemathesis run whose figures the README reports (make test runs a short one).
 fuzz: $(STAMP)

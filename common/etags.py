@@ -47,7 +47,3 @@ def check_if_match(if_match: str | None, version: int, *, required: bool = True)
     if "*" not in offered and etag(version) not in offered:
         raise stale(version)
 
-
-def require_if_match(request: Any, version: int) -> None:
-    """Transitional: the services move to `check_if_match` with the `IfMatch` header dependency."""
-    check_if_match(request.headers.get("if-match"), version)

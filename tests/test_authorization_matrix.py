@@ -204,11 +204,11 @@ async def test_machine_clients_may_write_only_for_their_own_sources(service, url
     assert await _row_counts(database_url) == before
 
 
-CONTACT_READS = [op for op in (
+CONTACT_READS = [
     Operation("partners_api", method.upper(), path, tuple(item[method].get("parameters", [])))
     for path, item in _openapi("partners_api")["paths"].items() for method in item
     if method == "get" and "contact" in path
-)]
+]
 
 
 def test_contact_reads_exist():

@@ -9,7 +9,6 @@ import time
 
 import httpx
 import psutil
-import pytest
 
 from cli.processes import free_port
 
@@ -79,7 +78,7 @@ def test_run_serves_all_four_and_sigterm_stops_every_process(database_url):
         assert len(children) == 4
         runner.send_signal(signal.SIGTERM)
         assert runner.wait(30) == 0
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _, alive = psutil.wait_procs(children, timeout=10)
         assert alive == []
     finally:
         if runner.poll() is None:

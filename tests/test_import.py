@@ -40,7 +40,7 @@ def summary(result: subprocess.CompletedProcess) -> dict[str, int]:
     lines = [line for line in result.stdout.splitlines() if line.count("┃") >= 2 or line.count("│") >= 2]
     header = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
     values = [int(cell.strip()) for cell in lines[1].strip("│").split("│")]
-    return dict(zip(header, values))
+    return dict(zip(header, values, strict=True))
 
 
 def rejected(path) -> list[dict]:
