@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from common.auth import TokenVerifier
 from common.database import Database
+from common.docs import install_swagger_ui
 from common.etags import stale
 from common.health import database_ready, health_router
 from common.limits import BodySizeLimitMiddleware
@@ -49,7 +50,8 @@ def create_service_app(
         yield
         await database.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = database
     app.state.token_verifier = TokenVerifier(settings)
@@ -64,6 +66,7 @@ def create_service_app(
         return problem_response(stale(), request)
 
     install_problem_documentation(app)
+    install_swagger_ui(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)

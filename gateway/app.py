@@ -31,12 +31,18 @@ from gateway.settings import GatewaySettings
 
 GRAPHQL_RESPONSE_MEDIA_TYPE = "application/graphql-response+json"
 WEB_DIR = Path(__file__).parent / "web"
+# Strawberry's own GraphiQL page loads React and GraphiQL from a public CDN; this one, from WEB_DIR.
+GRAPHIQL_HTML = (Path(__file__).parent / "graphiql.html").read_text(encoding="utf-8")
 
 
 class GraphQLEndpoint(GraphQLRouter):
     """GraphQL over HTTP: POST JSON, GET for queries, GraphiQL for a browser, and
     `application/graphql-response+json` when the client asks for it, with 400 and no `data` entry
     for a request that fails before execution (parse, validation, variables)."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return GRAPHIQL_HTML
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)

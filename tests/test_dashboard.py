@@ -5,13 +5,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import yaml
 from playwright.sync_api import expect, sync_playwright
 
-from cli.processes import free_port
+from cli.processes import PROCESSES, SERVICES, free_port
 from gateway.app import WEB_DIR, create_app
 from gateway.settings import GatewaySettings
 
@@ -332,6 +333,39 @@ def test_with_a_service_down_a_page_shows_what_it_has_and_says_what_is_missing(b
         gateway.terminate()
         gateway.wait(20)
         log.close()
+
+
+@needs_chromium
+def test_graphiql_and_the_swagger_ui_work_with_every_other_host_blocked(browser, seeded_stack):
+    """As on a municipal network that blocks CDNs: any request to a host outside the stack is aborted
+    and recorded, and the tools still work."""
+    page = Page(browser, seeded_stack.url("gateway"), viewport={"width": 1280, "height": 900})
+    own_hosts = {urlsplit(seeded_stack.url(name)).netloc for name in PROCESSES}
+    elsewhere: list[str] = []
+
+    def only_the_stack(route) -> None:
+        if urlsplit(route.request.url).netloc in own_hosts:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_the_stack)
+    tab = page.tab
+    try:
+        tab.goto("/graphql")
+        tab.get_by_role("button", name=re.compile("Execute query")).click()
+        expect(tab.locator(".graphiql-response")).to_contain_text(NOORDVLEUGEL)
+        tab.screenshot(path=ARTIFACTS / "11-graphiql.png", full_page=True)
+        for service in SERVICES:
+            tab.goto(f"{seeded_stack.url(service)}/docs")
+            expect(tab.locator(".swagger-ui .info .title")).to_contain_text("Techniekpact")
+            expect(tab.locator(".swagger-ui .opblock").first).to_be_visible()
+        tab.screenshot(path=ARTIFACTS / "12-swagger-ui.png")
+    finally:
+        page.context.close()
+    assert elsewhere == []
+    assert page.problems == []
 
 
 def _wait_for(url: str, timeout: float = 30.0) -> None:
