@@ -39,6 +39,13 @@ class ValueType(StrEnum):
     SHARE = "share"  # 0 to 1, never summed
 
 
+class DecimalSeparator(StrEnum):
+    """How a feed writes the fraction of a number: `0,25` (Dutch, `.` groups thousands) or `0.25`."""
+
+    COMMA = "comma"
+    POINT = "point"
+
+
 class ObservationStatus(StrEnum):
     PROVISIONAL = "provisional"
     FINAL = "final"
@@ -56,7 +63,19 @@ class MissingReason(StrEnum):
 # Series are yearly, quarterly or monthly; observations store these letters as their frequency.
 PERIOD_FREQUENCIES = frozenset({Frequency.year, Frequency.quarter, Frequency.month})
 
+
+class SeriesFrequency(StrEnum):
+    """The frequency of one series' points, as a reader asks for it."""
+
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+    @property
+    def frequency(self) -> Frequency:
+        return Frequency[self.value]
+
 __all__ = [
-    "PERIOD_FREQUENCIES", "REGION_CODE_PATTERNS", "MeasureKind", "MissingReason", "ObservationStatus", "RegionKind",
-    "ValueType",
+    "PERIOD_FREQUENCIES", "REGION_CODE_PATTERNS", "DecimalSeparator", "MeasureKind", "MissingReason",
+    "ObservationStatus", "RegionKind", "SeriesFrequency", "ValueType",
 ]

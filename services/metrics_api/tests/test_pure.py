@@ -1,26 +1,57 @@
 """Unit tests of the pure parts: numbers as feeds write them, and sums over members."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pytest
 
-from services.metrics_api.domain.feed.checking import parse_number
+from services.metrics_api.domain import DecimalSeparator
+from services.metrics_api.domain.feed.numbers import NotANumber, NumberReader, Undecided
 from services.metrics_api.domain.series import Figure, _sum
 
+COMMA, POINT = DecimalSeparator.COMMA, DecimalSeparator.POINT
 
-@pytest.mark.parametrize(("raw", "number"), [
-    ("8740", Decimal("8740")), (" 8740 ", Decimal("8740")), ("0.439", Decimal("0.439")), ("0,439", Decimal("0.439")),
-    ("1.234,5", Decimal("1234.5")), ("1.234.567,25", Decimal("1234567.25")), ("-3", Decimal("-3")),
-    ("1e3", Decimal("1000")),
+
+@pytest.mark.parametrize(("separator", "raw", "number"), [
+    (None, "8740", Decimal("8740")), (None, " 8740 ", Decimal("8740")), (None, "-3", Decimal("-3")),
+    (None, "1e3", Decimal("1000")),
+    (COMMA, "7.912", Decimal("7912")), (COMMA, "1.234,56", Decimal("1234.56")), (COMMA, "0,439", Decimal("0.439")),
+    (COMMA, "1.234.567,25", Decimal("1234567.25")), (COMMA, "1,234", Decimal("1.234")),
+    (POINT, "7.912", Decimal("7.912")), (POINT, "1,234.56", Decimal("1234.56")), (POINT, "1,234", Decimal("1234")),
+    (POINT, "0.439", Decimal("0.439")),
 ])
-def test_numbers_with_a_decimal_point_or_a_decimal_comma(raw, number):
-    assert parse_number(raw) == number
+def test_numbers_in_the_files_convention(separator, raw, number):
+    assert NumberReader.for_file(separator).read(raw, "line 2") == number
 
 
-@pytest.mark.parametrize("raw", ["veel", "", "NaN", "Infinity", "1_000", "1,2,3", "12 345"])
-def test_not_numbers(raw):
-    with pytest.raises(InvalidOperation):
-        parse_number(raw)
+@pytest.mark.parametrize(("first", "separator"), [("0,25", COMMA), ("1.234,56", COMMA), ("1,5", COMMA),
+                                                  ("8740.5", POINT), ("1,234.56", POINT), ("0.439", POINT)])
+def test_the_first_value_that_reads_one_way_decides_the_file(first, separator):
+    reader = NumberReader.for_file(None)
+    reader.read(first, "line 2")
+    assert reader.separator is separator and reader.decided_by == f"line 2: '{first}'"
+    assert reader.read("7.912", "line 3") == (Decimal("7912") if separator is COMMA else Decimal("7.912"))
+
+
+@pytest.mark.parametrize("raw", ["7.912", "1,234", "12.345"])
+def test_a_value_that_reads_two_ways_is_never_guessed(raw):
+    reader = NumberReader.for_file(None)
+    with pytest.raises(Undecided, match="decimal=comma"):
+        reader.read(raw, "line 2")
+    assert reader.separator is None and reader.undecided == 1
+
+
+@pytest.mark.parametrize(("separator", "raw"), [(COMMA, "1,234.56"), (COMMA, "8740.5"), (POINT, "1.234,56"),
+                                                (POINT, "0,25"), (COMMA, "1.23"), (POINT, "1,23")])
+def test_a_value_in_the_other_convention_or_grouped_wrongly_is_refused(separator, raw):
+    with pytest.raises(NotANumber):
+        NumberReader.for_file(separator).read(raw, "line 2")
+
+
+@pytest.mark.parametrize("raw", ["veel", "", "NaN", "Infinity", "1_000", "1,2,3", "12 345", "1e400000", "1e-400000",
+                                 "1e308", "1000000000000000", "0.000000000000000000001"])
+def test_not_numbers_and_numbers_out_of_range(raw):
+    with pytest.raises(NotANumber):
+        NumberReader.for_file(None).read(raw, "line 2")
 
 
 def figure(value, status="final", reason=None):
