@@ -51,7 +51,8 @@ def observations_csv(path: Path, rows: int, measure: str, first_year: int) -> No
                 for occupation in OCCUPATIONS:
                     if written == rows:
                         return
-                    value = f"{random.randint(0, 50_000)},5" if written % 10 == 0 else str(random.randint(0, 50_000))
+                    # Counts: whole numbers; every tenth written as Dutch spreadsheets do, with a decimal comma.
+                    value = f"{random.randint(0, 50_000)},0" if written % 10 == 0 else str(random.randint(0, 50_000))
                     out.write(f"{measure};{region};{period};{occupation};{value};final\n")
                     written += 1
 

@@ -58,7 +58,7 @@ def test_observations_csv_with_a_bad_row(services, tmp_path):
     file = tmp_path / "uwv.csv"
     file.write_text("measure;region;period;occupation;value;status\n"
                     "vacancies_open;PV27;2013-01;total;12345;provisional\n"
-                    "vacancies_open;PV27;2013-02;total;12400,5;provisional\n"
+                    "vacancies_open;PV27;2013-02;total;12.400,0;provisional\n"
                     "vacancies_open;XX99;2013-02;total;1;provisional\n"
                     "vacancies_open;PV26;2013-01;ict;800;final\n", encoding="utf-8")
     result = techniekpact_import(services, "observations", str(file), "--source", "uwv", "--batch-size", "2")
@@ -67,7 +67,7 @@ def test_observations_csv_with_a_bad_row(services, tmp_path):
     [bad] = rejected(tmp_path / "uwv.rejected.jsonl")
     assert bad["row"] == 3 and bad["record"]["region"] == "XX99" and bad["reason"].startswith("region:")
     assert "1 rejected rows written to" in result.stderr
-    assert series_value(services, "PV27", "2013-02") == 12400.5      # decimal comma read as such
+    assert series_value(services, "PV27", "2013-02") == 12400        # a thousands dot and a decimal comma
 
     again = techniekpact_import(services, "observations", str(file), "--source", "uwv", "--rejected",
                                 str(tmp_path / "again.jsonl"))

@@ -7,11 +7,11 @@ read walks: a series is one range scan of it.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Uuid, func
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Uuid, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from common.database import one_of, schema_metadata
@@ -54,13 +54,25 @@ class MemberLink:
 
 
 class Region(ReferenceRow, Base):
+    """A CBS area or an aggregate. Municipalities come and go on 1 January (or the day a law names), as
+    CBS's "Gemeentelijke indelingen per jaar" records: `valid_to` is the day a merged-away code stopped
+    existing (exclusive, CBS's einddatum) and `successor` the municipality it became part of.
+    """
+
     __tablename__ = "regions"
-    __table_args__ = (CheckConstraint(one_of("kind", RegionKind), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", RegionKind), name="kind"),
+        CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_from < valid_to", name="validity"),
+        CheckConstraint("successor IS NULL OR valid_to IS NOT NULL", name="successor_of_ended"),
+    )
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     # The region this one lies in (a municipality's province), when known; aggregates use members.
     parent: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
 
 
 class RegionMember(MemberLink, Base):
@@ -84,6 +96,8 @@ class Measure(ReferenceRow, Base):
     kind: Mapped[str] = mapped_column(String(10))
     # count and amount add up over regions and classes; a share never does.
     value_type: Mapped[str] = mapped_column(String(10), default=ValueType.COUNT.value)
+    # Periods after the end of next year are refused unless the measure takes forecasts.
+    forecasts_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Occupation(ReferenceRow, Base):

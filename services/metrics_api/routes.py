@@ -18,7 +18,17 @@ from common.pagination import Cursor, Limit, Page
 from common.problems import Problem
 from common.query_lists import optional_split_list
 from services.metrics_api import schemas
-from services.metrics_api.domain import RegionKind, measures, observations, occupations, regions, series
+from services.metrics_api.domain import (
+    DecimalSeparator,
+    RegionKind,
+    SeriesFrequency,
+    measures,
+    observations,
+    occupations,
+    regions,
+    series,
+)
+from services.metrics_api.domain.feed.body import SpooledBody
 from services.metrics_api.domain.feed.checking import COLUMNS
 from services.metrics_api.domain.feed.ingest import FeedRequest, ingest
 from services.metrics_api.domain.feed.ingest import get_batch as find_batch
@@ -143,25 +153,40 @@ def _feed_format(request: Request) -> str:
 
 
 @router.post("/feeds/{source}/observations", tags=["feeds"], openapi_extra=FEED_BODY,
-             responses={200: {"model": schemas.FeedAnswer}, 409: {"description": "Same Idempotency-Key still running"},
+             responses={200: {"model": schemas.FeedAnswer}, 408: {"description": "Body not sent in time"},
+                        409: {"description": "Same Idempotency-Key still running"},
                         413: {"description": "Body over the size limit"}, 415: {"description": "Not JSON or CSV"}})
 async def post_observations(
     source: Source, request: Request, session: SessionDep, principal: Writer, dry_run: bool = False,
+    decimal: Annotated[DecimalSeparator | None, Query(description=(
+        "How the file writes fractions: `comma` (Dutch: `1.234,5`, `.` groups thousands, so `7.912` is 7912) or "
+        "`point` (`1,234.5`). Without it the first value that reads one way only decides for the file; a value "
+        "that reads two ways (`7.912`) while nothing decided is refused, never guessed."))] = None,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Post figures, all or nothing: a bad row anywhere gets 422 listing every bad row, and nothing is written.
 
     JSON `{"observations": [{measure, region, period, occupation, value, status, action, missing_reason}]}` or
-    CSV with those column names (`,` or `;`, decimal comma, UTF-8 with or without BOM). A figure equal to the
-    latest revision changes nothing; another value, status or missing reason is a new revision; action `D`
-    withdraws the figure.
+    CSV with those column names (`,` or `;`, UTF-8 with or without BOM; numbers as `decimal` says). A figure equal
+    to the latest revision changes nothing; another value, status or missing reason is a new revision; action `D`
+    withdraws the figure. Values fit their measure (a count is whole and >= 0, a share 0 to 1); periods after the
+    end of next year only for measures that take forecasts; a merged-away municipality only for periods that end
+    before its merger (the error names its successor).
     """
     require_source(principal, source)
+    content_type = _feed_format(request)
+    key = validate_key(idempotency_key)
     settings = request.app.state.settings
-    result = await ingest(session, FeedRequest(
-        source=source, subject=principal.subject, content_type=_feed_format(request), dry_run=dry_run,
-        idempotency_key=validate_key(idempotency_key), statement_timeout_ms=settings.feed_statement_timeout_ms,
-    ), request.stream())
+    # The whole body first, before the session takes a connection: a slow upload holds none.
+    body = await SpooledBody.read(request.stream(), settings.feed_spool_memory_bytes)
+    try:
+        result = await ingest(session, FeedRequest(
+            source=source, subject=principal.subject, content_type=content_type, dry_run=dry_run,
+            idempotency_key=key, statement_timeout_ms=settings.feed_statement_timeout_ms, decimal=decimal,
+            max_row_chars=settings.feed_csv_max_row_chars,
+        ), body)
+    finally:
+        body.close()
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
@@ -173,16 +198,22 @@ async def get_batch(batch_id: uuid.UUID, session: SessionDep) -> schemas.BatchOu
 
 PeriodQuery = Annotated[str | None, Query(max_length=10, description="2012, 2012-Q3, 2012-07 or a CBS code")]
 FromQuery = Annotated[str | None, Query(alias="from", max_length=10)]
+FrequencyQuery = Annotated[SeriesFrequency | None, Query(
+    description="The points' frequency; without it the finest that has figures (never mixed in one series)")]
 AsOf = Annotated[JsonDateTime | None, Query(
     description="Answer as the API did at this moment (revisions recorded by then)")]
 
 
 @router.get("/series", tags=["series"])
 async def get_series(session: SessionDep, measure: str, region: str, occupation: str = "total",
-                     from_: FromQuery = None, to: PeriodQuery = None, as_of: AsOf = None) -> schemas.Series:
-    """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change."""
+                     from_: FromQuery = None, to: PeriodQuery = None, frequency: FrequencyQuery = None,
+                     as_of: AsOf = None) -> schemas.Series:
+    """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change.
+
+    One frequency per series: `frequency`, else the one `from`/`to` are written in, else the finest with figures.
+    """
     return await series.read_series(session, SeriesRequest(
-        measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of))
+        measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of, frequency=frequency))
 
 
 @router.post("/series/query", tags=["series"])
@@ -190,7 +221,7 @@ async def query_series(body: schemas.SeriesQuery, session: SessionDep) -> schema
     """Many series in one call (the gateway's batching); answered in the order asked. A public read."""
     return schemas.SeriesList(series=await series.read_many(session, [SeriesRequest(
         measure=spec.measure, region=spec.region, occupation=spec.occupation, from_=spec.from_, to=spec.to,
-        as_of=spec.as_of) for spec in body.series]))
+        as_of=spec.as_of, frequency=spec.frequency) for spec in body.series]))
 
 
 @router.get("/observations", tags=["series"])

@@ -1,13 +1,20 @@
 """Request and response bodies of the metrics API."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from common.json_types import JsonDateTime
-from services.metrics_api.domain import MeasureKind, MissingReason, ObservationStatus, RegionKind, ValueType
+from services.metrics_api.domain import (
+    MeasureKind,
+    MissingReason,
+    ObservationStatus,
+    RegionKind,
+    SeriesFrequency,
+    ValueType,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -24,6 +31,11 @@ class RegionIn(Strict):
     parent: Code | None = Field(None, description="The region this one lies in, e.g. a municipality's province")
     members: list[Code] = Field(default_factory=list, max_length=1000,
                                 description="Only for kind `aggregate`: the regions it sums")
+    valid_from: date | None = Field(None, description="The day the region came into being, when known")
+    valid_to: date | None = Field(
+        None, description="The day it stopped existing (a merged-away municipality: CBS's einddatum, exclusive); "
+                          "feeds may use its code only for periods that end before this day")
+    successor: Code | None = Field(None, description="The region a merged-away one became part of (needs valid_to)")
 
 
 class RegionOut(BaseModel):
@@ -33,6 +45,9 @@ class RegionOut(BaseModel):
     parent: str | None
     members: list[str]
     member_of: list[str] = Field(description="Aggregates this region is a member of")
+    valid_from: date | None
+    valid_to: date | None
+    successor: str | None
     version: int
 
 
@@ -43,7 +58,9 @@ class MeasureIn(Strict):
     unit_multiplier: int = Field(0, ge=-9, le=12, description="Values are in units of 10**unit_multiplier")
     kind: MeasureKind = Field(description="flow: arose in the period; stock: at the period's end")
     value_type: ValueType = Field(
-        ValueType.COUNT, description="count: non-negative, adds up; amount: adds up; share: 0-1, never summed")
+        ValueType.COUNT, description="count: whole numbers >= 0, adds up; amount: adds up; share: 0-1, never summed")
+    forecasts_allowed: bool = Field(
+        False, description="Whether feeds may post periods after the end of next year (forecasts) for this measure")
 
 
 class MeasureOut(BaseModel):
@@ -53,6 +70,7 @@ class MeasureOut(BaseModel):
     unit_multiplier: int
     kind: MeasureKind
     value_type: ValueType
+    forecasts_allowed: bool
     version: int
 
 
@@ -115,7 +133,8 @@ class SeriesPoint(BaseModel):
     status: ObservationStatus | None
     revision: int | None = Field(description="null for a derived point")
     derived: bool
-    share: float | None = Field(description="value / the `total` class's value, same region and period")
+    share: float | None = Field(
+        description="value / the `total` class's value, same region and period; null when that is not 0 to 1")
     change: float | None = Field(description="value minus the previous period's value")
     missing_reason: MissingReason | None
 
@@ -127,6 +146,8 @@ class Series(BaseModel):
     unit: str
     unit_multiplier: int
     kind: MeasureKind
+    frequency: SeriesFrequency | None = Field(
+        description="The frequency of every point: the one asked for, else the finest that has figures")
     derived: bool = Field(description="true when any point is summed from member regions or classes")
     points: list[SeriesPoint]
 
@@ -137,6 +158,7 @@ class SeriesSpec(Strict):
     occupation: Code = "total"
     from_: Code | None = Field(None, alias="from")
     to: Code | None = None
+    frequency: SeriesFrequency | None = None
     as_of: JsonDateTime | None = None
 
 

@@ -10,7 +10,8 @@ from services.metrics_api.schemas import MeasureIn, MeasureOut
 
 def _measure_out(measure: Measure) -> MeasureOut:
     return MeasureOut(code=measure.code, name=measure.name, unit=measure.unit, unit_multiplier=measure.unit_multiplier,
-                      kind=measure.kind, value_type=measure.value_type, version=measure.version)
+                      kind=measure.kind, value_type=measure.value_type,
+                      forecasts_allowed=measure.forecasts_allowed, version=measure.version)
 
 
 async def list_measures(session: AsyncSession, *, codes: list[str] | None, limit: int,

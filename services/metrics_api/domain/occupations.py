@@ -38,12 +38,13 @@ async def _check(session: AsyncSession, code: str, body: OccupationIn, members: 
                                             set(members) | ({body.parent} if body.parent else set()))
     errors = reference.member_errors(code, members, known, itself="A class cannot be its own member.",
                                      unknown="Unknown occupation class '{}'.")
+    cycles = []
     if body.parent is not None:
         if body.parent not in known and body.parent != code:
             errors.append(field_error("parent", f"Unknown occupation class '{body.parent}'."))
         elif code in await occupation_rows.parent_chain(session, body.parent):
-            errors.append(field_error("parent", "A class cannot be its own ancestor."))
-    await reference.refuse_errors(session, OccupationMember, code, members, errors,
+            cycles.append(field_error("parent", "A class cannot be its own ancestor."))
+    await reference.refuse_errors(session, OccupationMember, code, members, errors, cycles=cycles,
                                   contains_itself="These members would make the class contain itself.")
 
 
@@ -52,6 +53,8 @@ async def put_occupation(session: AsyncSession, code: str, body: OccupationIn,
     reference.check_identifier(code, body.code,
                                "An occupation class code is a lowercase identifier, e.g. technical_industry.")
     members = list(dict.fromkeys(body.members))
+    # One change of the class tree at a time, as for regions (see regions.put_region).
+    await repository.lock_graph(session, "occupation_tree")
     await _check(session, code, body, members)
     created = await reference.create_or_replace(session, Occupation, code, {"name": body.name, "parent": body.parent},
                                                 confirm_change, reference.Members(OccupationMember, members))

@@ -57,12 +57,18 @@ def member_errors(code: str, members: list[str], known: set[str], *, itself: str
 
 
 async def refuse_errors(session: AsyncSession, link: LinkModel, code: str, members: list[str],
-                        errors: list[dict[str, Any]], *, contains_itself: str) -> None:
-    """Raise the errors found; with none, check that the members do not contain the row itself."""
-    if not errors and members and code in await repository.reachable(session, link, members):
-        errors.append(field_error("members", contains_itself))
+                        errors: list[dict[str, Any]], *, contains_itself: str,
+                        cycles: list[dict[str, Any]] | None = None) -> None:
+    """Raise the errors found (422); with none, refuse a change that closes a cycle in the stored links
+    (409: the conflict is with what others wrote), the members that would contain the row itself included."""
     if errors:
         raise invalid(errors)
+    conflicts = list(cycles or [])
+    if members and code in await repository.reachable(session, link, members):
+        conflicts.append(field_error("members", contains_itself))
+    if conflicts:
+        raise Problem(409, "Conflict", "The change would make a cycle with the links stored now; nothing was written.",
+                      type="conflict", errors=conflicts)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,8 @@ async def _regions_out(session: AsyncSession, regions: Sequence[Region]) -> list
         member_of[member].append(region)
     return [
         RegionOut(code=r.code, name=r.name, kind=r.kind, parent=r.parent, members=members.get(r.code, []),
-                  member_of=member_of.get(r.code, []), version=r.version)
+                  member_of=member_of.get(r.code, []), valid_from=r.valid_from, valid_to=r.valid_to,
+                  successor=r.successor, version=r.version)
         for r in regions
     ]
 
@@ -47,24 +49,42 @@ async def _check(session: AsyncSession, code: str, body: RegionIn, members: list
         errors.append(field_error("members", "An aggregate needs at least one member region."))
     if not aggregate and members:
         errors.append(field_error("members", "Only a region of kind aggregate has members."))
-    known = await repository.existing_codes(session, Region, set(members) | ({body.parent} if body.parent else set()))
+    named = set(members) | {linked for linked in (body.parent, body.successor) if linked is not None}
+    known = await repository.existing_codes(session, Region, named)
     errors += reference.member_errors(code, members, known, itself="A region cannot be its own member.",
                                       unknown="Unknown region '{}'.")
-    if body.parent is not None:
-        if body.parent == code:
-            errors.append(field_error("parent", "A region cannot be its own parent."))
-        elif body.parent not in known:
-            errors.append(field_error("parent", f"Unknown region '{body.parent}'."))
+    for name, linked in (("parent", body.parent), ("successor", body.successor)):
+        if linked is None:
+            continue
+        if linked == code:
+            errors.append(field_error(name, f"A region cannot be its own {name}."))
+        elif linked not in known:
+            errors.append(field_error(name, f"Unknown region '{linked}'."))
+    errors += _validity_errors(body)
     await reference.refuse_errors(session, RegionMember, code, members, errors,
                                   contains_itself="These members would make the aggregate contain itself.")
+
+
+def _validity_errors(body: RegionIn) -> list[dict[str, Any]]:
+    errors = []
+    if body.valid_from is not None and body.valid_to is not None and body.valid_to <= body.valid_from:
+        errors.append(field_error("valid_to", "A region stops existing after the day it began (valid_from)."))
+    if body.successor is not None and body.valid_to is None:
+        errors.append(field_error("successor", "Only a region that stopped existing (valid_to) has a successor."))
+    return errors
 
 
 async def put_region(session: AsyncSession, code: str, body: RegionIn,
                      confirm_change: reference.ConfirmChange) -> tuple[RegionOut, bool]:
     reference.same_code(code, body.code)
     members = list(dict.fromkeys(body.members))
+    # Changes of the region graph take one lock, before any row lock, so that they run one after
+    # another: the cycle check then sees what the other committed (two PUTs making a and b members of
+    # each other would both pass it otherwise), and no two of them wait for each other's rows.
+    await repository.lock_graph(session, "region_membership")
     await _check(session, code, body, members)
-    created = await reference.create_or_replace(
-        session, Region, code, {"name": body.name, "kind": body.kind.value, "parent": body.parent}, confirm_change,
-        reference.Members(RegionMember, members))
+    fields = {"name": body.name, "kind": body.kind.value, "parent": body.parent, "valid_from": body.valid_from,
+              "valid_to": body.valid_to, "successor": body.successor}
+    created = await reference.create_or_replace(session, Region, code, fields, confirm_change,
+                                                reference.Members(RegionMember, members))
     return await get_region(session, code), created

@@ -6,6 +6,9 @@ member that is missing for a period makes the sum missing for that period (with 
 reason), never too low. Shares are taken of the `total` class of the same region and period;
 change is against the previous period of the same frequency. `as_of` answers as the API did
 at that moment: only revisions recorded by then count.
+
+A series has one frequency, never months between years on one axis: the one asked for (or that
+`from` and `to` are written in), else the finest for which the series has a figure.
 """
 
 from collections import defaultdict
@@ -17,9 +20,15 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.periods import FREQUENCY_ORDER, InvalidPeriod, Period, parse_period
+from common.periods import FREQUENCY_ORDER, Frequency, InvalidPeriod, Period, parse_period
 from common.problems import Problem, field_error, invalid
-from services.metrics_api.domain import PERIOD_FREQUENCIES, MissingReason, ObservationStatus, ValueType
+from services.metrics_api.domain import (
+    PERIOD_FREQUENCIES,
+    MissingReason,
+    ObservationStatus,
+    SeriesFrequency,
+    ValueType,
+)
 from services.metrics_api.models import Measure
 from services.metrics_api.repository import series as repository
 from services.metrics_api.schemas import Series, SeriesPoint
@@ -48,6 +57,7 @@ class SeriesRequest(NamedTuple):
     from_: str | None = None
     to: str | None = None
     as_of: datetime | None = None
+    frequency: SeriesFrequency | None = None
 
 
 def served_number(value: Decimal | None) -> int | float | None:
@@ -137,6 +147,10 @@ class SeriesReader:
         except Problem as exc:
             errors.extend(exc.errors or [])
             bounds = (None, None)
+        bound = bounds[0] or bounds[1]
+        if request.frequency is not None and bound is not None and bound.frequency is not request.frequency.frequency:
+            errors.append(field_error(prefix + "frequency", f"from and to are not periods of a {request.frequency}.",
+                                      **where))
         if errors:
             raise invalid(errors)
         return bounds
@@ -156,7 +170,8 @@ class SeriesReader:
         regions = {request.region} | {m for ms in region_members.values() for m in ms}
         classes = occupations | {m for ms in occupation_members.values() for m in ms}
         bound = start or end
-        frequency = bound.frequency.value if bound is not None else None
+        asked = bound.frequency if bound is not None else request.frequency.frequency if request.frequency else None
+        frequency = asked.value if asked is not None else None
         rows = await repository.latest(
             self.session, request.measure, regions, classes, frequency=frequency,
             start=str(start.previous()) if start is not None else None, end=str(end) if end is not None else None,
@@ -186,7 +201,7 @@ class SeriesReader:
             memo[key] = found
             return found
 
-        points = []
+        points: dict[Frequency, list[SeriesPoint]] = defaultdict(list)
         ordered = sorted(periods.values(), key=lambda p: (FREQUENCY_ORDER[p.frequency], p))
         for period in ordered:
             if start is not None and period < start:
@@ -198,18 +213,29 @@ class SeriesReader:
             share = None
             if request.occupation != TOTAL and additive and current.value is not None:
                 total = figure(request.region, TOTAL, label)
-                if total is not None and total.value:
+                # A part larger than its whole (or a negative one) is no share: inconsistent figures show none.
+                if total is not None and total.value and 0 <= current.value <= total.value:
                     share = float(current.value / total.value)
             previous = figure(request.region, request.occupation, str(period.previous()))
             change = None
             if current.value is not None and previous is not None and previous.value is not None:
                 change = served_number(current.value - previous.value)
-            points.append(SeriesPoint(period=label, value=served_number(current.value), status=current.status,
-                                      revision=current.revision, derived=current.derived, share=share, change=change,
-                                      missing_reason=current.missing_reason))
+            points[period.frequency].append(SeriesPoint(
+                period=label, value=served_number(current.value), status=current.status, revision=current.revision,
+                derived=current.derived, share=share, change=change, missing_reason=current.missing_reason))
+        chosen = _one_frequency(points)
+        served = points.get(chosen, []) if chosen is not None else []
         return Series(measure=measure.code, region=request.region, occupation=request.occupation, unit=measure.unit,
                       unit_multiplier=measure.unit_multiplier, kind=measure.kind,
-                      derived=any(point.derived for point in points), points=points)
+                      frequency=SeriesFrequency(chosen.name) if chosen is not None else None,
+                      derived=any(point.derived for point in served), points=served)
+
+
+def _one_frequency(points: dict[Frequency, list[SeriesPoint]]) -> Frequency | None:
+    """The finest frequency with a figure (a value), else the finest with any point; None for no points."""
+    with_figures = [frequency for frequency, listed in points.items() if any(p.value is not None for p in listed)]
+    candidates = with_figures or list(points)
+    return max(candidates, key=FREQUENCY_ORDER.__getitem__) if candidates else None
 
 
 async def read_series(session: AsyncSession, request: SeriesRequest) -> Series:

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterable
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,12 +88,19 @@ async def prepare(session: AsyncSession, statement_timeout_ms: int) -> None:
     await session.execute(text("SET LOCAL enable_seqscan = off"))
 
 
-async def reference_codes(session: AsyncSession) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """Measure codes with their value type, region codes, occupation codes (a few hundred rows)."""
-    measures = dict((await session.execute(select(Measure.code, Measure.value_type))).all())
-    regions = frozenset(await session.scalars(select(Region.code)))
-    occupations = frozenset(await session.scalars(select(Occupation.code)))
-    return measures, regions, occupations
+async def reference_codes(session: AsyncSession) -> dict[str, Any]:
+    """The Reference a feed checks against (a few hundred rows): measures with their value type and
+    whether they take forecasts, regions valid throughout, merged-away ones with their end and successor,
+    occupation classes."""
+    measures = (await session.execute(select(Measure.code, Measure.value_type, Measure.forecasts_allowed))).all()
+    regions = (await session.execute(select(Region.code, Region.valid_to, Region.successor))).all()
+    return {
+        "measures": {code: value_type for code, value_type, _ in measures},
+        "forecasts": frozenset(code for code, _, forecasts in measures if forecasts),
+        "regions": frozenset(code for code, valid_to, _ in regions if valid_to is None),
+        "ended": {code: (valid_to, successor) for code, valid_to, successor in regions if valid_to is not None},
+        "occupations": frozenset(await session.scalars(select(Occupation.code))),
+    }
 
 
 async def stage(session: AsyncSession, records: AsyncIterable[tuple]) -> None:
@@ -100,6 +108,12 @@ async def stage(session: AsyncSession, records: AsyncIterable[tuple]) -> None:
     driver = await driver_connection(session)
     await driver.execute(STAGING_TABLE)
     await driver.copy_records_to_table("feed_rows", records=records, columns=STAGING_COLUMNS)
+
+
+async def discard_staged(session: AsyncSession) -> None:
+    """Drop what `stage` copied, so that the body can be staged again (read with what its end decided)."""
+    driver = await driver_connection(session)
+    await driver.execute("DROP TABLE feed_rows")
 
 
 async def duplicate_lines(session: AsyncSession) -> list[tuple[int, int]]:

@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import advisory_xact_lock
 from common.pagination import Keyset, page_of
 from services.metrics_api.models import Measure, Occupation, OccupationMember, Region, RegionMember
 
@@ -68,3 +69,8 @@ async def reachable(session: AsyncSession, link: LinkModel, start: Sequence[str]
         rows = await session.scalars(select(link.member).where(link.owner.in_(frontier)))
         frontier = set(rows) - seen
     return seen
+
+
+async def lock_graph(session: AsyncSession, graph: str) -> None:
+    """Wait for the transaction's lock on one graph of links (region membership, the occupation tree)."""
+    await advisory_xact_lock(session, f"metrics.{graph}")

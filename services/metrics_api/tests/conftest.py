@@ -1,6 +1,6 @@
 import pytest
 
-from common.testing import bearer, service_client
+from common.testing import bearer, service_client, truncate_schema
 from services.metrics_api.app import create_app
 from services.metrics_api.settings import MetricsSettings
 
@@ -34,6 +34,8 @@ def app(database_url):
 
 @pytest.fixture
 async def client(app):
+    # From an empty schema: the migrations load the CBS region registry, and the tests count rows.
+    await truncate_schema(app.state.database)
     async with service_client(app) as client:
         yield client
 

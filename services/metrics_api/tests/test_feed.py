@@ -57,11 +57,12 @@ async def test_csv_variants_read_the_same_figures(client, reference, writer, app
 async def test_decimal_comma_with_thousands_dots_and_shares(client, reference, writer, app):
     body = (b"measure;region;period;occupation;value\n"
             b"technology_choice_share;NL01;2013;total;0,25\n"
-            b"vacancies_open;NL01;2013-Q1;total;1.234,5\n")
+            b"vacancies_open;NL01;2013-Q1;total;7.912\n")
     assert (await client.post(FEED, content=body, headers={**writer, **CSV})).status_code == 200
     items = (await client.get("/v1/observations", params={"region": "NL01"})).json()["items"]
+    # 0,25 shows the file writes a decimal comma, so 7.912 is seven thousand nine hundred and twelve.
     assert {(i["measure"], i["period"], i["value"]) for i in items} == {
-        ("technology_choice_share", "2013", 0.25), ("vacancies_open", "2013-Q1", 1234.5)}
+        ("technology_choice_share", "2013", 0.25), ("vacancies_open", "2013-Q1", 7912)}
 
 
 async def test_a_new_value_is_a_revision_and_every_version_stays_readable(client, reference, writer, app):
@@ -165,7 +166,7 @@ async def test_every_bad_json_row_is_listed_with_index_and_field(client, referen
             "not an object",
             {**good, "period": "2009", "value": True},
             {**good, "period": 2008, "region": ["PV24"], "measure": None, "occupation": 7},
-            {**good, "period": "2007", "value": 12.5, "status": 1}]
+            {**good, "period": "2007", "value": 12.5, "status": 1}]  # and 12.5 vacancies: a count is whole
     response = await client.post(FEED, json={"observations": rows}, headers=writer)
     assert response.status_code == 422
     errors = {(e["index"], e["field"]) for e in response.json()["errors"]}
@@ -173,7 +174,7 @@ async def test_every_bad_json_row_is_listed_with_index_and_field(client, referen
                       (3, "observations.3.value"), (4, "observations.4.colour"), (5, "observations.5.row"),
                       (6, "observations.6.row"), (7, "observations.7.value"), (8, "observations.8.period"),
                       (8, "observations.8.region"), (8, "observations.8.measure"), (8, "observations.8.occupation"),
-                      (9, "observations.9.status")}
+                      (9, "observations.9.status"), (9, "observations.9.value")}
     assert await written(app) == (0, 0)
 
 

@@ -1,4 +1,12 @@
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from common.problems import Problem
 from common.testing import bearer, count_rows
+from services.metrics_api.domain import RegionKind, regions
+from services.metrics_api.schemas import RegionIn
 
 
 async def test_regions_with_members_parents_and_aggregates(client, reference):
@@ -6,7 +14,8 @@ async def test_regions_with_members_parents_and_aggregates(client, reference):
     assert response.status_code == 200
     assert response.headers["ETag"] == '"1"'
     assert response.json() == {"code": "noordvleugel", "name": "Noordvleugel", "kind": "aggregate", "parent": None,
-                               "members": ["PV24", "PV26", "PV27"], "member_of": [], "version": 1}
+                               "members": ["PV24", "PV26", "PV27"], "member_of": [], "valid_from": None,
+                               "valid_to": None, "successor": None, "version": 1}
     flevoland = (await client.get("/v1/regions/PV24")).json()
     assert flevoland["parent"] == "NL01" and flevoland["member_of"] == ["noordvleugel"]
 
@@ -28,7 +37,8 @@ async def test_region_lists_page_with_a_cursor(client, reference):
 async def test_measures_and_occupations(client, reference):
     measure = (await client.get("/v1/measures/vacancies_open")).json()
     assert measure == {"code": "vacancies_open", "name": "Openstaande vacatures", "unit": "vacancies",
-                       "unit_multiplier": 0, "kind": "stock", "value_type": "count", "version": 1}
+                       "unit_multiplier": 0, "kind": "stock", "value_type": "count", "forecasts_allowed": False,
+                       "version": 1}
     assert len((await client.get("/v1/measures")).json()["items"]) == 3
     occupation = (await client.get("/v1/occupations/technical_industry_ict")).json()
     assert occupation["parent"] == "total" and occupation["members"] == ["ict", "technical_industry"]
@@ -75,6 +85,14 @@ async def test_bad_region_definitions_name_the_field_and_write_nothing(client, r
         ("GM0402", {"name": "Hilversum", "kind": "town"}, "kind"),
         ("GM0402", {"name": "", "kind": "municipality"}, "name"),
         ("GM0402", {"name": "Hilversum", "kind": "municipality", "colour": "blue"}, "colour"),
+        ("GM0457", {"name": "Weesp", "kind": "municipality", "successor": "GM0363", "valid_to": "2022-03-24"},
+         "successor"),  # no such region
+        ("GM0457", {"name": "Weesp", "kind": "municipality", "successor": "PV27"}, "successor"),  # not ended
+        ("GM0457", {"name": "Weesp", "kind": "municipality", "successor": "GM0457", "valid_to": "2022-03-24"},
+         "successor"),
+        ("GM1942", {"name": "Gooise Meren", "kind": "municipality", "valid_from": "2016-01-01",
+                    "valid_to": "2016-01-01"}, "valid_to"),
+        ("GM0457", {"name": "Weesp", "kind": "municipality", "valid_to": "24-03-2022"}, "valid_to"),
     ]
     for code, body, field in cases:
         response = await client.put(f"/v1/regions/{code}", json=body, headers=admin)
@@ -89,7 +107,8 @@ async def test_an_aggregate_cannot_contain_itself(client, reference, admin, app)
                                                    "members": ["noordvleugel", "PV24"]}, headers=admin)
     loop = await client.put("/v1/regions/noordvleugel", headers={**admin, "If-Match": '"1"'},
                             json={"name": "Noordvleugel", "kind": "aggregate", "members": ["PV24", "randstad"]})
-    assert loop.status_code == 422 and loop.json()["errors"][0]["field"] == "members"
+    # A cycle conflicts with what is stored (another PUT made randstad contain noordvleugel): 409.
+    assert loop.status_code == 409 and loop.json()["errors"][0]["field"] == "members"
     assert (await client.get("/v1/regions/noordvleugel")).json()["members"] == ["PV24", "PV26", "PV27"]
 
 
@@ -114,7 +133,9 @@ async def test_bad_measures_and_occupations_write_nothing(client, reference, adm
     ]
     for code, body, field in bad_occupations:
         response = await client.put(f"/v1/occupations/{code}", json=body, headers={**admin, "If-Match": "*"})
-        assert response.status_code == 422 and field in [e["field"] for e in response.json()["errors"]], body
+        cycle = code == "total"  # total under ict, which lies under total: a conflict with the stored tree
+        assert response.status_code == (409 if cycle else 422), body
+        assert field in [e["field"] for e in response.json()["errors"]], body
     assert await count_rows(app.state.database, "occupations") == 4
     assert await count_rows(app.state.database, "occupation_members") == 2
 
@@ -159,3 +180,60 @@ async def test_a_change_of_members_alone_is_a_new_version(client, reference, adm
     changed = await client.put("/v1/occupations/technical_industry_ict", json=occupation,
                                headers={**admin, "If-Match": '"1"'})
     assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.json()["members"] == ["ict"]
+
+
+async def test_a_merged_away_municipality_names_its_end_and_successor(client, reference, admin, app):
+    amsterdam = {"name": "Amsterdam", "kind": "municipality", "parent": "PV27"}
+    assert (await client.put("/v1/regions/GM0363", json=amsterdam, headers=admin)).status_code == 201
+    weesp = {"name": "Weesp", "kind": "municipality", "parent": "PV27", "valid_to": "2022-03-24",
+             "successor": "GM0363"}
+    created = await client.put("/v1/regions/GM0457", json=weesp, headers=admin)
+    assert created.status_code == 201, created.text
+    assert {k: created.json()[k] for k in ("valid_from", "valid_to", "successor")} == {
+        "valid_from": None, "valid_to": "2022-03-24", "successor": "GM0363"}
+    # Clearing the end is a change like any other: it needs the version.
+    assert (await client.put("/v1/regions/GM0457", json={**weesp, "valid_to": None, "successor": None},
+                             headers=admin)).status_code == 428
+    assert await count_rows(app.state.database, "regions") == 7
+
+
+async def test_a_measure_may_take_forecasts(client, reference, admin):
+    body = {"name": "Verwachte vacatures", "unit": "vacatures", "kind": "flow", "forecasts_allowed": True}
+    created = await client.put("/v1/measures/vacancies_expected", json=body, headers=admin)
+    assert created.status_code == 201 and created.json()["forecasts_allowed"] is True
+    listed = (await client.get("/v1/measures", params={"codes": "vacancies_expected,vacancies_new"})).json()["items"]
+    assert [(m["code"], m["forecasts_allowed"]) for m in listed] == [("vacancies_expected", True),
+                                                                     ("vacancies_new", False)]
+
+
+async def test_concurrent_puts_that_would_make_a_cycle_one_of_them_conflicts(client, reference, admin, app):
+    """Two sessions, as two requests at once: the first makes alpha contain beta and has not committed
+    when the second, making beta contain alpha, starts. The second must wait for the first's commit
+    before it looks for a cycle (the lock on the region graph), and then finds one: 409. Without the
+    lock its check sees no alpha -> beta, both commit, and every read of alpha then loops; or they
+    wait for each other's rows (a deadlock, a 500)."""
+    for code in ("alpha", "beta"):
+        body = {"name": code, "kind": "aggregate", "members": ["PV24"]}
+        assert (await client.put(f"/v1/regions/{code}", json=body, headers=admin)).status_code == 201
+    database = app.state.database
+
+    def change(code: str, member: str) -> RegionIn:
+        return RegionIn(name=code, kind=RegionKind.AGGREGATE, members=["PV24", member])
+
+    async with database.sessionmaker() as first, database.sessionmaker() as second:
+        await regions.put_region(first, "alpha", change("alpha", "beta"), lambda version: None)
+        second_pid = await second.scalar(text("SELECT pg_backend_pid()"))
+        racing = asyncio.create_task(regions.put_region(second, "beta", change("beta", "alpha"), lambda version: None))
+        async with database.engine.connect() as observer:  # until B waits for a lock A holds
+            while await observer.scalar(text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                                        {"pid": second_pid}) != "Lock":
+                assert not racing.done(), racing
+                await asyncio.sleep(0.01)
+        await first.commit()
+        with pytest.raises(Problem) as refused:
+            await racing
+        await second.rollback()
+    assert refused.value.status == 409 and refused.value.errors[0]["field"] == "members"
+    assert (await client.get("/v1/regions/alpha")).json()["members"] == ["PV24", "beta"]
+    assert (await client.get("/v1/regions/beta")).json()["members"] == ["PV24"]
+    assert (await client.get("/v1/series", params={"measure": "vacancies_new", "region": "alpha"})).status_code == 200

@@ -169,3 +169,54 @@ async def test_as_of_in_the_query_must_be_a_timestamp_not_a_number(client, uwv):
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["as_of"]
     assert (await client.get("/v1/observations", params={"as_of": "2026-01-01T00:00:00Z"})).status_code == 200
+
+
+def observation(region: str, period: str, value, occupation: str = "total") -> dict:
+    return {"measure": "vacancies_new", "region": region, "period": period, "occupation": occupation, "value": value}
+
+
+async def test_a_series_keeps_one_frequency_the_finest_with_figures_or_the_one_asked_for(client, reference, writer):
+    rows = [observation("PV24", "2013", 9000), observation("PV24", "2014", 9100),
+            observation("PV24", "2013-Q4", 2300), observation("PV24", "2014-Q1", 2250),
+            observation("PV24", "2014-01", 700), observation("PV24", "2014-02", 760)]
+    assert (await client.post(FEED, json={"observations": rows}, headers=writer)).status_code == 200
+
+    finest = await series(client, region="PV24")
+    assert finest["frequency"] == "month" and [p["period"] for p in finest["points"]] == ["2014-01", "2014-02"]
+    for frequency, periods in (("year", ["2013", "2014"]), ("quarter", ["2013-Q4", "2014-Q1"]),
+                               ("month", ["2014-01", "2014-02"])):
+        asked = await series(client, region="PV24", frequency=frequency)
+        assert asked["frequency"] == frequency and [p["period"] for p in asked["points"]] == periods
+    bounded = await series(client, region="PV24", from_="2013", to="2014")
+    assert bounded["frequency"] == "year" and [p["change"] for p in bounded["points"]] == [None, 100]
+    # An aggregate: its months are missing (PV26 and PV27 sent none), its years are figures.
+    provinces = [observation(region, year, 1000) for region in ("PV26", "PV27") for year in ("2013", "2014")]
+    assert (await client.post(FEED, json={"observations": provinces}, headers=writer)).status_code == 200
+    summed = await series(client, region="noordvleugel")
+    assert summed["frequency"] == "year" and [p["value"] for p in summed["points"]] == [11_000, 11_100]
+
+    mixed = await client.get("/v1/series", params={"measure": "vacancies_new", "region": "PV24", "frequency": "month",
+                                                   "from": "2013", "to": "2014"})
+    assert mixed.status_code == 422 and mixed.json()["errors"][0]["field"] == "frequency"
+    unknown = await client.get("/v1/series", params={"measure": "vacancies_new", "region": "PV24",
+                                                     "frequency": "week"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "frequency"
+    many = (await client.post("/v1/series/query", json={"series": [
+        {"measure": "vacancies_new", "region": "PV24", "frequency": "quarter"},
+        {"measure": "vacancies_new", "region": "PV24"}]})).json()["series"]
+    assert [s["frequency"] for s in many] == ["quarter", "month"]
+
+
+async def test_an_empty_series_has_no_frequency(client, reference):
+    assert (await series(client, region="PV24")) | {} == {
+        "measure": "vacancies_new", "region": "PV24", "occupation": "total", "unit": "vacancies", "unit_multiplier": 0,
+        "kind": "flow", "frequency": None, "derived": False, "points": []}
+
+
+async def test_a_share_above_one_is_never_computed_or_shown(client, reference, writer):
+    # Inconsistent figures: more ICT vacancies than vacancies in total.
+    rows = [observation("PV24", "2013", 100), observation("PV24", "2013", 150, occupation="ict"),
+            observation("PV26", "2013", 100), observation("PV26", "2013", 40, occupation="ict")]
+    assert (await client.post(FEED, json={"observations": rows}, headers=writer)).status_code == 200
+    assert (await series(client, region="PV24", occupation="ict"))["points"][0]["share"] is None
+    assert (await series(client, region="PV26", occupation="ict"))["points"][0]["share"] == 0.4

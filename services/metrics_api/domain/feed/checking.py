@@ -1,12 +1,14 @@
 """Checking feed rows one at a time, against the codes the reference tables hold."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from common.periods import InvalidPeriod, canonical_period
+from common.periods import InvalidPeriod, parse_period
 from common.problems import field_error
 from services.metrics_api.domain import PERIOD_FREQUENCIES, MissingReason, ObservationStatus, ValueType
+from services.metrics_api.domain.feed.numbers import MAX_INTEGER_DIGITS, NotANumber, NumberReader, Undecided, in_range
 
 COLUMNS = ("measure", "region", "period", "occupation", "value", "status", "action", "missing_reason")
 COLUMN_SET = frozenset(COLUMNS)
@@ -23,25 +25,14 @@ PLAIN_ACTIONS = frozenset(["", "I", "A", "R", "i", "a", "r"])
 MAX_LISTED_ERRORS = 1000
 
 
-def parse_number(raw: str) -> Decimal:
-    """A number as feeds write it: `8740`, `0.439`, or with a decimal comma `0,439` / `1.234,5`."""
-    cleaned = raw.strip()
-    if "," in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    if "_" in cleaned:
-        raise InvalidOperation
-    number = Decimal(cleaned)
-    if not number.is_finite():
-        raise InvalidOperation
-    return number
-
-
 @dataclass
 class Reference:
     """The codes a feed may use, loaded once per post (a few hundred rows)."""
 
     measures: dict[str, str]  # code -> value_type
-    regions: frozenset[str]
+    forecasts: frozenset[str]  # measures that take periods after the end of next year
+    regions: frozenset[str]  # codes without an end: valid for every period
+    ended: dict[str, tuple[date, str | None]]  # merged-away code -> (the day it ended, its successor)
     occupations: frozenset[str]
 
 
@@ -51,6 +42,9 @@ class Checker:
 
     reference: Reference
     is_csv: bool
+    numbers: NumberReader = field(default_factory=NumberReader)
+    # A period after the end of next year is a forecast: refused unless its measure takes them.
+    last_year: int = field(default_factory=lambda: date.today().year + 1)
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
     bad_rows: int = 0
@@ -59,19 +53,20 @@ class Checker:
     # for duplicate keys exactly (the check is a sort of the whole batch; most batches skip it).
     _keys: set[int] = field(default_factory=set)
     suspect_duplicates: bool = False
-    _periods: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # period as written -> (served form, frequency, year, last day)
+    _periods: dict[str, tuple[str, str, int, date]] = field(default_factory=dict)
 
-    def error(self, position: int, name: str, reason: str) -> None:
+    def error(self, position: int, name: str, reason: str, **extra: Any) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             if self.is_csv:
-                self.errors.append(field_error(name, reason, line=position))
+                self.errors.append(field_error(name, reason, line=position, **extra))
             else:
-                self.errors.append(field_error(f"observations.{position}.{name}", reason, index=position))
+                self.errors.append(field_error(f"observations.{position}.{name}", reason, index=position, **extra))
 
     def fast(self, position: int, measure: str, region: str, period: str, occupation: str, value: str,
              status: str, action: str, missing_reason: str) -> tuple | None:
-        """The common CSV row in few steps: known codes, a plain number, nothing withdrawn or missing.
+        """The common CSV row in few steps: known codes, plain digits, nothing withdrawn, missing or ahead.
 
         None means "not sure": the row then goes through `check`, which names every problem. A
         million-row feed spends most of its Python time here, hence the flat shape.
@@ -81,14 +76,9 @@ class Checker:
         status_code = STATUSES.get(status)
         if (value_type is None or canonical is None or status_code is None or missing_reason
                 or region not in self.reference.regions or occupation not in self.reference.occupations
-                or action not in PLAIN_ACTIONS or "_" in value or not value.isascii()):
-            return None
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            return None
-        if not number.is_finite() or (value_type == COUNT and number < 0) or (
-                value_type == SHARE and not 0 <= number <= 1):
+                or action not in PLAIN_ACTIONS or not value.isdigit() or not value.isascii()
+                or len(value) > MAX_INTEGER_DIGITS or canonical[2] > self.last_year
+                or (value_type == SHARE and int(value) > 1)):
             return None
         self.rows += 1
         self._remember(measure, region, occupation, canonical[0])
@@ -109,20 +99,19 @@ class Checker:
         value_type = self.reference.measures.get(measure) if isinstance(measure, str) else None
         if value_type is None:
             self.error(position, "measure", "Missing." if not measure else f"Unknown measure '{measure}'.")
-        if not isinstance(region, str) or region not in self.reference.regions:
+        known_region = isinstance(region, str) and (region in self.reference.regions or region in self.reference.ended)
+        if not known_region:
             self.error(position, "region", "Missing." if not region else f"Unknown region '{region}'.")
         if not isinstance(occupation, str) or occupation not in self.reference.occupations:
             self.error(position, "occupation",
                        "Missing." if not occupation else f"Unknown occupation class '{occupation}'.")
-        canonical = self._periods.get(period) if isinstance(period, str) else None
-        if canonical is None:
-            try:
-                if not isinstance(period, str):
-                    raise InvalidPeriod("Missing." if period is None else "A period is text, e.g. \"2012\".")
-                served, frequency = canonical_period(period, PERIOD_FREQUENCIES)
-                canonical = self._periods[period] = (served, frequency.value)
-            except InvalidPeriod as exc:
-                self.error(position, "period", "Missing." if not period else str(exc))
+        canonical = self._period(position, period)
+        if canonical is not None:
+            if canonical[2] > self.last_year and measure not in self.reference.forecasts:
+                self.error(position, "period", f"{canonical[0]} lies after the end of next year ({self.last_year}): "
+                           "a forecast, which this measure does not take (a metrics:admin setting of the measure).")
+            if known_region and region in self.reference.ended:
+                self._check_ended_region(position, region, canonical)
         withdraw = ACTIONS.get(action.lower()) if isinstance(action, str) else None
         if withdraw is None:
             self.error(position, "action", "One of I, A, R (write the figure) or D (withdraw it).")
@@ -142,6 +131,30 @@ class Checker:
         return (position, measure, region, occupation, canonical[0], canonical[1],
                 None if number is None else str(number), status_code, None if withdraw else reason, withdraw)
 
+    def _period(self, position: int, period: Any) -> tuple[str, str, int, date] | None:
+        canonical = self._periods.get(period) if isinstance(period, str) else None
+        if canonical is not None:
+            return canonical
+        try:
+            if not isinstance(period, str):
+                raise InvalidPeriod("Missing." if period is None else "A period is text, e.g. \"2012\".")
+            parsed = parse_period(period, PERIOD_FREQUENCIES)
+        except InvalidPeriod as exc:
+            self.error(position, "period", "Missing." if not period else str(exc))
+            return None
+        canonical = self._periods[period] = (str(parsed), parsed.frequency.value, parsed.year, parsed.ends_on)
+        return canonical
+
+    def _check_ended_region(self, position: int, region: str, period: tuple[str, str, int, date]) -> None:
+        ended_on, successor = self.reference.ended[region]
+        if period[3] < ended_on:
+            return
+        reason = (f"{region} was merged away on {ended_on.isoformat()}: its code is accepted only for periods that "
+                  f"end before that day, and {period[0]} does not.")
+        if successor is not None:
+            reason += f" Its successor is {successor}."
+        self.error(position, "region", reason, successor=successor)
+
     def _value(self, position: int, value: Any, reason: str | None, value_type: str | None) -> Decimal | None:
         absent = value is None or (isinstance(value, str) and not value.strip())
         if reason not in (None, "?"):
@@ -152,21 +165,19 @@ class Checker:
             self.error(position, "value", "Missing: give a value, or a missing_reason when it is not published.")
             return None
         try:
-            if isinstance(value, bool):
-                raise InvalidOperation
-            if isinstance(value, Decimal):
-                number = value
-            elif isinstance(value, (int, float)):
-                number = Decimal(str(value))
+            if isinstance(value, str):
+                number = self.numbers.read(value, f"line {position}" if self.is_csv else f"index {position}")
+            elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                number = in_range(Decimal(value))
             else:
-                number = parse_number(value)
-            if not number.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError, TypeError, AttributeError):
-            self.error(position, "value", "Not a number.")
+                raise NotANumber("Not a number.")
+        except (NotANumber, Undecided) as exc:
+            self.error(position, "value", str(exc))
             return None
         if value_type == COUNT and number < 0:
             self.error(position, "value", "A count cannot be negative.")
+        elif value_type == COUNT and number != number.to_integral_value():
+            self.error(position, "value", "A count is a whole number.")
         elif value_type == SHARE and not 0 <= number <= 1:
             self.error(position, "value", "A share lies between 0 and 1.")
         return number

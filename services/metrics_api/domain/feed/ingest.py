@@ -1,7 +1,6 @@
 """One feed post, start to end: the idempotency key first, then the rows streamed, checked and merged."""
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.idempotency import fingerprint
 from common.observability import count_batch
 from common.problems import Problem, field_error, not_found
+from services.metrics_api.domain import DecimalSeparator
+from services.metrics_api.domain.feed.body import SpooledBody
 from services.metrics_api.domain.feed.checking import Checker, Reference
-from services.metrics_api.domain.feed.parsing import FeedFormatError, HashingStream, csv_records, json_records
+from services.metrics_api.domain.feed.numbers import NumberReader
+from services.metrics_api.domain.feed.parsing import FeedFormatError, csv_records, json_records
 from services.metrics_api.models import Batch
 from services.metrics_api.repository import feed as repository
 from services.metrics_api.schemas import BatchOut
@@ -25,6 +27,8 @@ class FeedRequest:
     dry_run: bool
     idempotency_key: str | None
     statement_timeout_ms: int
+    decimal: DecimalSeparator | None  # as declared; None: the file's values decide
+    max_row_chars: int
 
 
 @dataclass(frozen=True)
@@ -34,28 +38,27 @@ class FeedResult:
     replayed: bool = False
 
 
-async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[bytes]) -> FeedResult:
+async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) -> FeedResult:
+    """The body was read whole before this: the transaction starts here, with all of it at hand."""
     await repository.prepare(session, feed.statement_timeout_ms)
     scope = f"feed:{feed.source}"
+    request_fingerprint = fingerprint(feed.source, feed.content_type, feed.decimal or "", body.digest.hexdigest())
     claim = None
     if feed.idempotency_key is not None and not feed.dry_run:
         claim = await repository.KEYS.claim(session, scope=scope, key=feed.idempotency_key)
         if claim.used_before:
-            # A retry: hash the body without parsing it, and answer as the first time (or 422).
-            drained = HashingStream(body)
-            async for _ in drained:
-                pass
-            stored = claim.replay(fingerprint(feed.source, feed.content_type, drained.digest.hexdigest()))
+            # A retry: answer as the first time (or 422 when the body differs).
+            stored = claim.replay(request_fingerprint)
             assert stored is not None
             return FeedResult(stored.status_code, stored.body, replayed=True)
-    checker = Checker(Reference(*await repository.reference_codes(session)), is_csv=feed.content_type == "csv")
-    stream = HashingStream(body)
-    reader = csv_records if feed.content_type == "csv" else json_records
-    try:
-        await repository.stage(session, reader(stream.__aiter__(), checker))
-    except FeedFormatError as exc:
-        raise Problem(422, "Validation failed", exc.reason + " Nothing was written.", type="validation",
-                      errors=[field_error(exc.field_name, exc.reason)]) from None
+    reference = Reference(**await repository.reference_codes(session))
+    checker = await _stage(session, feed, body, reference, NumberReader.for_file(feed.decimal))
+    numbers = checker.numbers
+    if numbers.undecided and numbers.separator is not None:
+        # Values the file's start left ambiguous read as a later value decided: stage it all again so.
+        await repository.discard_staged(session)
+        decided = NumberReader(numbers.separator, declared=True, decided_by=numbers.decided_by)
+        checker = await _stage(session, feed, body, reference, decided)
     if checker.suspect_duplicates:
         await _check_duplicates(session, checker)
     _refuse_bad_rows(checker)
@@ -72,10 +75,25 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: AsyncIterator[b
         idempotency_key=feed.idempotency_key, received=checker.rows, inserted=answer["inserted"],
         revised=answer["revised"], unchanged=answer["unchanged"]))
     if claim is not None:
-        request_fingerprint = fingerprint(feed.source, feed.content_type, stream.digest.hexdigest())
         await claim.remember(session, request_fingerprint, 200, answer)
     count_batch("observations", feed.source, checker.rows)
     return FeedResult(200, answer)
+
+
+async def _stage(session: AsyncSession, feed: FeedRequest, body: SpooledBody, reference: Reference,
+                 numbers: NumberReader) -> Checker:
+    """Check the body's rows and copy the good ones into the staging table; the checker holds the rest."""
+    checker = Checker(reference, is_csv=feed.content_type == "csv", numbers=numbers)
+    file = body.rewound()
+    records = (csv_records(file, checker, feed.max_row_chars) if feed.content_type == "csv"
+               else json_records(file, checker))
+    try:
+        await repository.stage(session, records)
+    except FeedFormatError as exc:
+        where = {"line": exc.line} if exc.line is not None else {}
+        raise Problem(422, "Validation failed", exc.reason + " Nothing was written.", type="validation",
+                      errors=[field_error(exc.field_name, exc.reason, **where)]) from None
+    return checker
 
 
 def _refuse_bad_rows(checker: Checker) -> None:

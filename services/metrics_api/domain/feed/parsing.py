@@ -1,10 +1,15 @@
-"""Reading a feed's body as it streams in: CSV lines in batches, or JSON observations one by one (ijson)."""
+"""Reading a feed's body: CSV records in batches, or JSON observations one by one (ijson).
 
+Both read the spooled body (body.SpooledBody) and hand the event loop back between batches, so
+that a long feed does not keep the process from answering others meanwhile.
+"""
+
+import asyncio
 import codecs
 import csv
-import hashlib
+import io
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import IO, Any
 
 import ijson
 
@@ -12,74 +17,108 @@ from common.problems import Problem, field_error
 from services.metrics_api.domain.feed.checking import COLUMN_SET, COLUMNS, REQUIRED_COLUMNS, Checker
 
 OPTIONAL_COLUMNS = tuple(name for name in COLUMNS if name not in REQUIRED_COLUMNS)
+READ_SIZE = 1024 * 1024
+JSON_ROWS_PER_TURN = 2000
 
 
 class FeedFormatError(Exception):
     """The body as a whole cannot be read (not the bad-row case): one problem, nothing written."""
 
-    def __init__(self, reason: str, field_name: str = "body") -> None:
+    def __init__(self, reason: str, field_name: str = "body", line: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.field_name = field_name
+        self.line = line
 
 
-class HashingStream:
-    """The body's chunks, hashed as they pass (the Idempotency-Key fingerprint needs the digest)."""
+def _record_end(text: str) -> int:
+    """Where the last complete CSV record of `text` ends (after its line break), 0 if none does.
 
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self.chunks = chunks
-        self.digest = hashlib.sha256()
-        self.size = 0
+    A record ends at a line break outside quotes: a quoted field may hold line breaks. Only `\n`
+    breaks a line (`\r\n` ends in it); the other characters Unicode counts as line breaks are
+    text in a field, as the client wrote them.
+    """
+    last = text.rfind("\n")
+    if last < 0 or '"' not in text:
+        return last + 1
+    end = quotes = start = 0
+    while (line_end := text.find("\n", start)) >= 0:
+        quotes += text.count('"', start, line_end)
+        if quotes % 2 == 0:
+            end = line_end + 1
+        start = line_end + 1
+    return end
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self.chunks:
-            self.digest.update(chunk)
-            self.size += len(chunk)
-            yield chunk
+
+def _too_long(line: int, max_row_chars: int) -> FeedFormatError:
+    return FeedFormatError(
+        f"Line {line} starts a row longer than {max_row_chars} characters (a quote left open makes the rest of the "
+        "file one field).", "row", line)
 
 
-async def text_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[str]]:
-    """Complete CSV lines in batches, UTF-8 with an optional byte-order mark.
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, each with its `\n` (str.splitlines would also break at U+2028, U+0085, ...)."""
+    return io.StringIO(text, newline="\n").readlines()
 
-    A batch ends only where the quotes seen so far are balanced, so a quoted field that holds a
-    newline is never cut in two.
+
+async def text_lines(body: IO[bytes], max_row_chars: int) -> AsyncIterator[tuple[int, list[str]]]:
+    """(number of the first line, the lines) of complete CSV records, UTF-8 with an optional byte-order mark.
+
+    Lines are counted as the client sent them. A row (so every field) longer than `max_row_chars`
+    is refused as soon as it is seen, so a stray quote or a 10 MB line costs no more than that.
     """
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     pending = ""
+    first_line = 1
     try:
-        async for chunk in chunks:
+        while chunk := body.read(READ_SIZE):
             pending += decoder.decode(chunk)
-            cut = pending.rfind("\n")
-            if cut < 0 or pending.count('"', 0, cut) % 2:
-                continue
-            complete, pending = pending[:cut + 1], pending[cut + 1:]
-            yield complete.splitlines(keepends=True)
+            end = _record_end(pending)
+            if end:
+                lines = _lines(pending[:end])
+                pending = pending[end:]
+                if max(map(len, lines)) > max_row_chars:
+                    raise _too_long(first_line + next(i for i, line in enumerate(lines) if len(line) > max_row_chars),
+                                    max_row_chars)
+                yield first_line, lines
+                first_line += len(lines)
+                await asyncio.sleep(0)
+            if len(pending) > max_row_chars:
+                raise _too_long(first_line, max_row_chars)
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise FeedFormatError("The CSV is not UTF-8 text.") from None
+        raise FeedFormatError(f"The CSV is not UTF-8 text (from line {first_line} on).") from None
     if pending:
-        yield pending.splitlines(keepends=True)
+        yield first_line, _lines(pending)
 
 
-async def csv_records(chunks: AsyncIterator[bytes], checker: Checker) -> AsyncIterator[tuple]:
+async def csv_records(body: IO[bytes], checker: Checker, max_row_chars: int) -> AsyncIterator[tuple]:
     """Checked staging records of a CSV body; the separator is sniffed from the header line."""
     header: list[str] | None = None
     delimiter = ","
-    line_offset = 0
     positions: tuple[list[int], list[int | None]] = ([], [])
-    async for lines in text_lines(chunks):
+    async for first_line, lines in text_lines(body, max_row_chars):
         if header is None:
             first = lines[0]
             delimiter = ";" if first.count(";") > first.count(",") else ","
             header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
             positions = _column_positions(header)
             lines = lines[1:]
-            line_offset = 1
+            first_line += 1
         reader = csv.reader(lines, delimiter=delimiter)
         width = len(header)
         (m, r, p, o, v), (s, a, x) = positions
-        for fields in reader:
-            line = line_offset + reader.line_num
+        while True:
+            line = first_line + reader.line_num  # the line this record starts on
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                checker.rows += 1
+                checker.bad_rows += 1
+                checker.error(line, "row", f"Not CSV: {exc}.")
+                continue
             if len(fields) != width:
                 if not fields or fields == [""]:
                     continue  # a blank line, as spreadsheets leave at the end
@@ -96,7 +135,6 @@ async def csv_records(chunks: AsyncIterator[bytes], checker: Checker) -> AsyncIt
                                        fields[o].strip(), fields[v], status.strip(), action.strip(), reason.strip())
             if record is not None:
                 yield record
-        line_offset += reader.line_num
     if header is None:
         raise FeedFormatError("The CSV is empty: it needs a header row.")
 
@@ -117,31 +155,18 @@ def _column_positions(header: list[str]) -> tuple[list[int], list[int | None]]:
             [header.index(name) if name in header else None for name in OPTIONAL_COLUMNS])
 
 
-class ChunkReader:
-    """The body's chunks as the async file object ijson reads (`read(n)` gives at most n bytes)."""
+async def json_records(body: IO[bytes], checker: Checker) -> AsyncIterator[tuple]:
+    """Checked staging records of `{"observations": [...]}`, parsed item by item (ijson).
 
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = b""
-
-    async def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            try:
-                self._buffer += await anext(self._chunks)
-            except StopAsyncIteration:
-                break
-        if size < 0:
-            size = len(self._buffer)
-        piece, self._buffer = self._buffer[:size], self._buffer[size:]
-        return piece
-
-
-async def json_records(chunks: AsyncIterator[bytes], checker: Checker) -> AsyncIterator[tuple]:
-    """Checked staging records of `{"observations": [...]}`, parsed as the body streams in (ijson)."""
+    The nesting depth was checked as the body arrived (common.limits), before ijson, whose memory
+    grows with the square of the depth, reads it.
+    """
     index = -1
     try:
-        async for row in ijson.items(ChunkReader(chunks), "observations.item", use_float=False):
+        for row in ijson.items(body, "observations.item", use_float=False):
             index += 1
+            if index % JSON_ROWS_PER_TURN == 0:
+                await asyncio.sleep(0)
             if not isinstance(row, dict):
                 checker.rows += 1
                 checker.bad_rows += 1
