@@ -377,8 +377,10 @@ def _development_token(scopes: list[str], sources: list[str], *, subject: str = 
     from common.auth import issue_token
 
     settings = settings_or_fail(BaseProcessSettings)
-    if settings.jwt_jwks_url:
-        fail("JWT_JWKS_URL is set: tokens come from the identity provider; pass --token (or TECHNIEKPACT_TOKEN)")
+    # Outside production the services take shared-secret tokens beside the JWKS ones (common/auth.py).
+    if settings.jwt_jwks_url and settings.is_production:
+        fail("JWT_JWKS_URL is set in production: tokens come from the identity provider; "
+             "pass --token (or TECHNIEKPACT_TOKEN)")
     return issue_token(settings.jwt_secret.get_secret_value(), subject=subject, scopes=scopes, sources=sources,
                        audience=settings.jwt_audience, issuer=settings.jwt_issuer, ttl_seconds=ttl_seconds)
 

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -56,6 +57,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def dev_issuer_wiring(env: Mapping[str, str], gateway_url: str) -> dict[str, str]:
+    """With the gateway's development issuer on (decided as gateway/sign_in_settings.py does), the
+    services verify its tokens with its JWKS, beside the shared-secret tokens of `techniekpact token`."""
+    explicit = env.get("DEV_OIDC", "").strip().lower()
+    if explicit in ("0", "false", "no", "off") or env.get("JWT_JWKS_URL"):
+        return {}
+    if explicit not in ("1", "true", "yes", "on") and (
+            env.get("ENVIRONMENT", "development").lower() == "production" or env.get("OIDC_ISSUER")):
+        return {}
+    issuer = env.get("DEV_OIDC_ISSUER") or f"{gateway_url}/dev-oidc"
+    return {"DEV_OIDC_ISSUER": issuer, "JWT_JWKS_URL": f"{issuer}/jwks", "JWT_JWKS_ISSUER": issuer}
+
+
 class StackError(Exception):
     """A process of the stack failed to start; the message is one line."""
 
@@ -84,6 +98,7 @@ class Stack:
             "METRICS_API_URL": self.url("metrics_api"),
         })
         env.update(self.extra_env)
+        env.update(dev_issuer_wiring(env, self.url("gateway")))
         return env
 
     def start(self, names: tuple[str, ...] = (*SERVICES, "gateway")) -> None:

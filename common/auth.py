@@ -2,8 +2,9 @@
 
 Tokens carry `sub`, `aud`, `exp`, a space-separated `scope` (as OAuth 2 writes it) and, for
 municipal and feed clients, `sources`: the pushing systems they may write for. Development
-tokens are signed with a shared secret (HS256); production verifies keys from the identity
-provider's JWKS. `alg: none` and any algorithm outside the configured family are refused.
+tokens are signed with a shared secret (HS256); an identity provider's tokens (in development, the
+gateway's /dev-oidc) are RS256 or ES256, verified with the keys of its JWKS (`JWT_JWKS_URL`), and in
+production with a JWKS they are the only ones taken. `alg: none` and any other algorithm are refused.
 """
 
 import time
@@ -36,18 +37,25 @@ class TokenVerifier:
     def __init__(self, settings: BaseProcessSettings) -> None:
         self.audience = settings.jwt_audience
         self.issuer = settings.jwt_issuer
+        self.jwks_issuer = settings.jwt_jwks_issuer or settings.jwt_issuer
         self._secret = settings.jwt_secret.get_secret_value()
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        # With an identity provider's keys, production takes its tokens only; development keeps the
+        # shared-secret tokens (`techniekpact token`, the tests) working beside them.
+        self._takes_shared_secret = self._jwks is None or not settings.is_production
 
     def verify(self, token: str) -> Principal:
         try:
-            if self._jwks is not None:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            if self._jwks is not None and algorithm in ASYMMETRIC_ALGORITHMS:
                 key = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ASYMMETRIC_ALGORITHMS
+                algorithms, issuer = ASYMMETRIC_ALGORITHMS, self.jwks_issuer
+            elif self._takes_shared_secret:
+                key, algorithms, issuer = self._secret, ["HS256"], self.issuer
             else:
-                key, algorithms = self._secret, ["HS256"]
+                raise unauthorized("The token is not valid.")
             claims = jwt.decode(
-                token, key, algorithms=algorithms, audience=self.audience, issuer=self.issuer,
+                token, key, algorithms=algorithms, audience=self.audience, issuer=issuer,
                 options={"require": ["exp", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError:

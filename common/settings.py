@@ -28,6 +28,9 @@ class BaseProcessSettings(BaseSettings):
 
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_jwks_url: str | None = None
+    # The issuer of the tokens verified with JWT_JWKS_URL; unset, JWT_ISSUER. In development the services
+    # take both: the identity provider's (or /dev-oidc's) and the shared-secret ones of `techniekpact token`.
+    jwt_jwks_issuer: str | None = None
     jwt_audience: str = "techniekpact"
     jwt_issuer: str = "techniekpact-dev"
 

@@ -28,6 +28,7 @@ from gateway.context import GatewayContext
 from gateway.downstream import Downstream
 from gateway.schema import create_schema
 from gateway.settings import GatewaySettings
+from gateway.sign_in import install_sign_in
 
 GRAPHQL_RESPONSE_MEDIA_TYPE = "application/graphql-response+json"
 WEB_DIR = Path(__file__).parent / "web"
@@ -117,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None,
         return GatewayContext(calls, settings)
 
     app.include_router(health_router({"services": services_ready}))
+    install_sign_in(app, settings)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(GraphQLEndpoint(create_schema(settings), graphql_ide="graphiql", context_getter=context),
                        prefix="/graphql")

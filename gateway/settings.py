@@ -1,9 +1,9 @@
 from typing import ClassVar
 
-from common.settings import BaseProcessSettings
+from gateway.sign_in_settings import SignInSettings
 
 
-class GatewaySettings(BaseProcessSettings):
+class GatewaySettings(SignInSettings):
     process_name: ClassVar[str] = "gateway"
 
     actions_api_url: str = "http://127.0.0.1:8001"

@@ -202,7 +202,7 @@ def test_action_page_and_recording_a_progress_report(dashboard, token):
         tab.get_by_label("Ontwikkeltoken (JWT)").fill(value)
         tab.get_by_role("button", name="Token gebruiken").click()
         dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
-        expect(tab.locator("#token-state")).to_have_text("token actief")
+        expect(tab.locator("#token-state")).to_have_text("actief")
 
     # A token without the write scope: the service refuses, the form says why, nothing is recorded.
     use_token(token("contacts:read"))
@@ -333,6 +333,93 @@ def test_with_a_service_down_a_page_shows_what_it_has_and_says_what_is_missing(b
         gateway.terminate()
         gateway.wait(20)
         log.close()
+
+
+ACTION_4 = "Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten"
+SIGNED_IN = re.compile(r"^Aangemeld als (.+) \((.+)\), sessie tot \d\d:\d\d$")
+
+
+def _action_4(dashboard: "Page"):
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    tab.get_by_role("link", name=re.compile("^Campusvorming")).click()
+    return dashboard.ready(ACTION_4)
+
+
+def sign_in(dashboard: "Page", role: str, name: str, heading: str) -> None:
+    """Through the gateway's /dev-oidc, as a person would: the button, the role, the name."""
+    tab = dashboard.tab
+    tab.get_by_role("button", name=re.compile("^(Opnieuw a|A)anmelden$")).click()
+    expect(tab.get_by_role("heading", name="Aanmelden (ontwikkeling)")).to_be_visible()
+    tab.get_by_label(re.compile(f"^{role}")).check()
+    tab.get_by_label("Naam").fill(name)
+    tab.get_by_role("button", name="Aanmelden").click()
+    dashboard.ready(heading)
+    expect(tab.locator("#session-state")).to_have_text(SIGNED_IN)
+    expect(tab.locator("#session-state")).to_contain_text(f"Aangemeld als {name}")
+
+
+def _stored_user(tab) -> str:
+    return tab.evaluate("() => Object.keys(sessionStorage).find((key) => key.startsWith('oidc.user:'))")
+
+
+@needs_chromium
+def test_signing_in_through_the_development_issuer_renews_and_then_asks_again(dashboard):
+    tab = _action_4(dashboard)
+    expect(tab.locator("#session-state")).to_have_text("Niet aangemeld")
+    sign_in(dashboard, "Trekker", "Tessa Trekker", ACTION_4)
+    expect(tab.locator("#session-state")).to_contain_text("(trekker)")
+    assert "#/actie/" in tab.url and "code=" not in tab.url, "back on the page, the code gone from the address"
+    dashboard.shot("13-aangemeld")
+
+    # The services take the issuer's token (RS256, checked with its JWKS): a draft is recorded as hers.
+    tab.get_by_label("Toelichting").fill("Eerste campus draait; tweede in voorbereiding.")
+    tab.get_by_role("button", name="Rapportage opslaan").click()
+    expect(tab.locator(".reports li.fresh")).to_contain_text("door Tessa Trekker")
+
+    # The access token has run out: on the next load the refresh token renews it unseen.
+    key = _stored_user(tab)
+    tab.evaluate("""(key) => { const user = JSON.parse(sessionStorage.getItem(key));
+        user.expires_at = Math.floor(Date.now() / 1000) - 5; sessionStorage.setItem(key, JSON.stringify(user)); }""", key)
+    tab.reload()
+    dashboard.ready(ACTION_4)
+    expect(tab.locator("#session-state")).to_have_text(SIGNED_IN)
+
+    # And when it cannot be renewed, the page says the session expired, shows what is public and
+    # offers to sign in again: never "niet gevonden".
+    tab.evaluate("""(key) => { const user = JSON.parse(sessionStorage.getItem(key));
+        user.expires_at = Math.floor(Date.now() / 1000) - 5; user.refresh_token = "spent";
+        sessionStorage.setItem(key, JSON.stringify(user)); }""", key)
+    tab.reload()
+    dashboard.ready(ACTION_4)
+    expect(tab.locator("#session-state")).to_have_text("Sessie verlopen")
+    expect(tab.get_by_role("button", name="Opnieuw aanmelden")).to_be_visible()
+    # The browser logs the refused renewal (the token endpoint's 400): that one was meant to happen.
+    assert dashboard.problems == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    dashboard.problems.clear()
+    dashboard.shot("14-sessie-verlopen")
+    sign_in(dashboard, "Trekker", "Tessa Trekker", ACTION_4)
+    tab.get_by_role("button", name="Afmelden").click()
+    expect(tab.locator("#session-state")).to_have_text("Niet aangemeld")
+
+
+@needs_chromium
+@pytest.mark.parametrize("kind, shown", [("expired", "Sessie verlopen"), ("invalid", "Token ongeldig")])
+def test_an_expired_or_invalid_token_is_shown_as_such_and_the_page_still_shows(dashboard, token, kind, shown):
+    tab = _action_4(dashboard)
+    bad = (token("actions:write", ttl_seconds=-30) if kind == "expired"
+           else token("actions:write", secret="another-key-entirely-another-key"))
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(bad)
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready(ACTION_4)
+    expect(tab.locator("#session-state")).to_have_text(shown)
+    expect(tab.locator("#status")).to_contain_text("meld je opnieuw aan")
+    expect(tab.locator(".timeline li").first).to_contain_text("4 regionale campussen")
+    expect(tab.get_by_role("button", name="Rapportage opslaan")).to_be_disabled()
+    tab.goto(f"/#/pact/{NOORDVLEUGEL}")
+    dashboard.ready("Techniekpact Noordvleugel")
+    expect(tab.locator("section.line tbody tr")).to_have_count(8)
+    expect(tab.locator("#session-state")).to_have_text(shown)
 
 
 @needs_chromium

@@ -1,15 +1,9 @@
 // The only way this app talks to the platform: POST to the gateway's /graphql.
 
-const TOKEN_KEY = "techniekpact.token";
+import { accessToken, tokenRefused } from "./auth.js";
 
-export function getToken() {
-  return sessionStorage.getItem(TOKEN_KEY) || "";
-}
-
-export function setToken(token) {
-  if (token) sessionStorage.setItem(TOKEN_KEY, token);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
+/** The bearer token the requests carry (js/auth.js): "" when none is signed in. */
+export { accessToken as getToken } from "./auth.js";
 
 export class GraphQLError extends Error {
   constructor(message, errors = []) {
@@ -32,7 +26,7 @@ function explain(error) {
     case "SERVICE_UNAVAILABLE":
       return `De dienst voor ${SERVICES[ext.service] || ext.service} is nu niet bereikbaar.`;
     case "UNAUTHENTICATED":
-      return `Het token is ongeldig of verlopen: plak een nieuw token bij ‘Coördinator’ (${detail}).`;
+      return "Hiervoor moet je aangemeld zijn: meld je (opnieuw) aan.";
     case "FORBIDDEN":
       return `Dit token geeft daar geen recht toe (${detail}).`;
     case "BAD_USER_INPUT": {
@@ -55,8 +49,24 @@ function describe(errors) {
  * when one service is down, and the pages show what they have. Rejects only when there is no data.
  */
 export async function gql(query, variables = {}) {
+  const token = accessToken();
+  const { body, status } = await post(query, variables, token);
+  const errors = body.errors || [];
+  const refusal = token && errors.find((e) => e.extensions?.code === "UNAUTHENTICATED");
+  if (refusal) {
+    // An expired or invalid token is no reason to show nothing: say what became of it, then ask
+    // again as a visitor (a refused write had no effect, so asking again is safe).
+    tokenRefused(refusal.extensions?.problem?.detail || refusal.message);
+    return gql(query, variables);
+  }
+  if (!body.data) {
+    throw new GraphQLError(errors.length ? describe(errors) : `Status ${status}`, errors);
+  }
+  return { data: body.data, errors };
+}
+
+async function post(query, variables, token) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
-  const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
@@ -65,17 +75,11 @@ export async function gql(query, variables = {}) {
   } catch (error) {
     throw new GraphQLError(`De server is niet bereikbaar (${error.message}).`);
   }
-  let body;
   try {
-    body = await response.json();
+    return { body: await response.json(), status: response.status };
   } catch {
     throw new GraphQLError(`De server antwoordde met status ${response.status} zonder gegevens.`);
   }
-  const errors = body.errors || [];
-  if (!body.data) {
-    throw new GraphQLError(errors.length ? describe(errors) : `Status ${response.status}`, errors);
-  }
-  return { data: body.data, errors };
 }
 
 export { describe as describeErrors };

@@ -1,7 +1,7 @@
-// Hash routes, the token box and the page frame. Each page module exports render(main, params).
+// Hash routes, the session and the page frame. Each page module exports render(main, params).
 
 import { clear, h, notice } from "./dom.js";
-import { getToken, setToken } from "./graphql.js";
+import { startSession } from "./auth.js";
 import * as pacts from "./pages/pacts.js";
 import * as pact from "./pages/pact.js";
 import * as action from "./pages/action.js";
@@ -69,36 +69,7 @@ async function route() {
   if (id > 1) main.focus();
 }
 
-function showTokenState() {
-  const has = Boolean(getToken());
-  document.getElementById("token-state").textContent = has ? "token actief" : "niet aangemeld";
-  document.body.classList.toggle("has-token", has);
-}
-
-function setUpTokenBox() {
-  const form = document.getElementById("token-form");
-  const input = document.getElementById("token-input");
-  const status = document.getElementById("status");
-  input.value = getToken();
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    setToken(input.value.trim());
-    showTokenState();
-    status.textContent = getToken() ? "Token opgeslagen voor dit tabblad." : "Token gewist.";
-    document.getElementById("token-box").open = false;
-    window.dispatchEvent(new CustomEvent("token-changed"));
-  });
-  document.getElementById("token-clear").addEventListener("click", () => {
-    input.value = "";
-    setToken("");
-    showTokenState();
-    status.textContent = "Token gewist.";
-    window.dispatchEvent(new CustomEvent("token-changed"));
-  });
-  showTokenState();
-}
-
-setUpTokenBox();
+await startSession();
 // The skip link must not touch the hash: here the hash is the route.
 document.querySelector(".skip-link").addEventListener("click", (event) => {
   event.preventDefault();

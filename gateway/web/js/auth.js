@@ -1,0 +1,221 @@
+// Who is signed in. People sign in with OpenID Connect (authorization code with PKCE) through
+// oidc-client-ts (vendor/oidc-client-ts, loaded as the global `oidc`); the gateway's /auth/config says
+// where. In development a pasted token (techniekpact token) still works. Every request takes its
+// bearer token from accessToken(); a token the services refuse is shown as expired or invalid, and
+// the pages fall back to what is public.
+
+import { clear } from "./dom.js";
+
+const PASTED_KEY = "techniekpact.token";
+const ROLES = {
+  coordinator: "coördinator",
+  trekker: "trekker",
+  reviewer: "beoordelaar",
+  partner_administrator: "partnerbeheerder",
+};
+const clock = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit" });
+
+let manager = null; // oidc.UserManager, once the gateway says where to sign in
+let user = null; // the signed-in user (oidc-client-ts User)
+let refused = null; // "expired" or "invalid": what became of the token last sent
+let signInError = "";
+
+export function pastedToken() {
+  return sessionStorage.getItem(PASTED_KEY) || "";
+}
+
+function setPastedToken(token) {
+  if (token) sessionStorage.setItem(PASTED_KEY, token);
+  else sessionStorage.removeItem(PASTED_KEY);
+  refused = null;
+}
+
+/** A JWT's claims, read without checking it: only to say whose it is and until when. */
+function claimsOf(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(decodeURIComponent(escape(atob(part))));
+  } catch {
+    return null;
+  }
+}
+
+function expiresAt() {
+  const pasted = pastedToken();
+  if (pasted) return claimsOf(pasted)?.exp ?? null;
+  return user?.expires_at ?? null;
+}
+
+/** The bearer token to send: "" when there is none, or when it has expired or been refused. */
+export function accessToken() {
+  if (refused) return "";
+  const token = pastedToken() || user?.access_token || "";
+  if (!token) return "";
+  const until = expiresAt();
+  if (until !== null && until * 1000 <= Date.now()) {
+    tokenRefused("expired");
+    return "";
+  }
+  return token;
+}
+
+/** The services answered 401 to the token sent: say so, and send none until the reader signs in again. */
+export function tokenRefused(detailOrKind) {
+  const kind = /expired|verlopen/i.test(detailOrKind) ? "expired" : "invalid";
+  if (refused === kind) return;
+  refused = kind;
+  show();
+  status(kind === "expired"
+    ? "Je sessie is verlopen: meld je opnieuw aan. Tot dan zie je alleen openbare gegevens."
+    : "Je token is ongeldig: meld je opnieuw aan. Tot dan zie je alleen openbare gegevens.");
+}
+
+function status(text) {
+  document.getElementById("status").textContent = text;
+}
+
+function changed() {
+  show();
+  window.dispatchEvent(new CustomEvent("token-changed"));
+}
+
+function describeSession() {
+  if (refused === "expired") return "Sessie verlopen";
+  if (refused === "invalid") return "Token ongeldig";
+  const until = expiresAt();
+  const time = until ? clock.format(new Date(until * 1000)) : null;
+  if (pastedToken()) {
+    const subject = claimsOf(pastedToken())?.sub;
+    return `Ontwikkeltoken${subject ? ` van ${subject}` : ""}${time ? `, geldig tot ${time}` : ""}`;
+  }
+  if (user) {
+    const role = ROLES[(user.profile?.roles || [])[0]];
+    return `Aangemeld als ${user.profile?.name || user.profile?.sub}${role ? ` (${role})` : ""}, sessie tot ${time}`;
+  }
+  return signInError ? `Aanmelden mislukt: ${signInError}` : "Niet aangemeld";
+}
+
+function show() {
+  const signedIn = Boolean(pastedToken() || user) && !refused;
+  const state = document.getElementById("session-state");
+  clear(state).append(describeSession());
+  state.dataset.state = refused || (signedIn ? "active" : "none");
+  const signIn = document.getElementById("sign-in");
+  signIn.hidden = !manager || signedIn;
+  signIn.textContent = refused ? "Opnieuw aanmelden" : "Aanmelden";
+  document.getElementById("sign-out").hidden = !(pastedToken() || user);
+  document.getElementById("token-state").textContent = pastedToken() ? (refused ? "ongeldig of verlopen" : "actief") : "geen";
+  document.body.classList.toggle("has-token", signedIn);
+}
+
+async function signIn() {
+  // Back to the page the reader was on once the identity provider sends them back.
+  await manager.signinRedirect({ state: { hash: location.hash || "#/" } });
+}
+
+async function signOut() {
+  setPastedToken("");
+  if (manager) await manager.removeUser();
+  user = null;
+  refused = null;
+  status("Afgemeld.");
+  changed();
+}
+
+function watch() {
+  manager.events.addUserLoaded((renewed) => {
+    user = renewed;
+    refused = null;
+    show();
+  });
+  manager.events.addAccessTokenExpired(() => tokenRefused("expired"));
+  manager.events.addSilentRenewError(() => {
+    if (user?.expired) tokenRefused("expired");
+  });
+}
+
+async function startOidc(config) {
+  manager = new oidc.UserManager({
+    authority: config.authority,
+    client_id: config.client_id,
+    scope: config.scope,
+    redirect_uri: new URL(".", location.href).href,
+    response_type: "code",
+    userStore: new oidc.WebStorageStateStore({ store: window.sessionStorage }),
+    automaticSilentRenew: true,
+    accessTokenExpiringNotificationTimeInSeconds: 60,
+  });
+  watch();
+  const query = new URLSearchParams(location.search);
+  if (query.has("state") && (query.has("code") || query.has("error"))) {
+    let back = "#/";
+    try {
+      user = await manager.signinRedirectCallback();
+      back = user.state?.hash || back;
+    } catch (error) {
+      signInError = error.message;
+    }
+    history.replaceState(null, "", `${location.pathname}${back}`);
+    return;
+  }
+  user = await manager.getUser();
+  if (user?.expired) {
+    try {
+      user = await manager.signinSilent(); // with the refresh token: no page to see
+      refused = null; // the stale token's "expired" event may have come first
+    } catch {
+      tokenRefused("expired");
+    }
+  }
+}
+
+function setUpTokenBox(development) {
+  const box = document.getElementById("token-box");
+  box.hidden = !development && !pastedToken();
+  const form = document.getElementById("token-form");
+  const input = document.getElementById("token-input");
+  input.value = pastedToken();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    setPastedToken(input.value.trim());
+    status(pastedToken() ? "Token opgeslagen voor dit tabblad." : "Token gewist.");
+    box.open = false;
+    changed();
+  });
+  document.getElementById("token-clear").addEventListener("click", () => {
+    input.value = "";
+    setPastedToken("");
+    status("Token gewist.");
+    changed();
+  });
+}
+
+/** Reads where to sign in, finishes a sign-in the identity provider sent back, and shows who is in. */
+export async function startSession() {
+  let config = null;
+  try {
+    config = await (await fetch("auth/config")).json();
+  } catch {
+    config = null;
+  }
+  if (config?.authority && window.oidc) {
+    try {
+      await startOidc(config);
+    } catch (error) {
+      signInError = error.message;
+    }
+  }
+  setUpTokenBox(Boolean(config?.development));
+  document.getElementById("sign-in").addEventListener("click", () => signIn().catch((error) => {
+    signInError = error.message;
+    show();
+  }));
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  show();
+}
+
+export function currentUserName() {
+  if (refused) return null;
+  if (pastedToken()) return claimsOf(pastedToken())?.sub || null;
+  return user?.profile?.sub || null;
+}
