@@ -209,8 +209,9 @@ def test_network_policy_lets_only_the_gateway_ingress_and_monitoring_reach_the_s
         pods = {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for peer in rule["from"] if "podSelector" in peer}
         namespaces = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
                       for peer in rule["from"] if "namespaceSelector" in peer}
-        # actions_api validates organisation ids against partners_api (contracts.md).
-        assert pods == ({"gateway", "actions-api"} if process == "partners_api" else {"gateway"})
+        # actions_api validates organisation ids against partners_api (contracts.md) and reads the
+        # series of its goals from metrics_api.
+        assert pods == ({"gateway", "actions-api"} if process in ("partners_api", "metrics_api") else {"gateway"})
         assert namespaces == {"ingress-nginx", "monitoring"}
         assert all(set(peer) <= {"podSelector", "namespaceSelector"} for peer in rule["from"])
 

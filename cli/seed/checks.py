@@ -4,9 +4,12 @@ services know (their own vocabularies, imported), every code has its shape, the 
 import re
 from enum import StrEnum
 
+from pydantic import BaseModel, ValidationError
+
 from cli.seed.documents import PactDocument, Record, Seed
 from services.actions_api.domain import MeasureKind, PactLevel, ParticipationRole
 from services.actions_api.domain.moments import moment
+from services.actions_api.schemas.goals import GoalIn
 from services.actions_api.schemas.results import ResultIndicatorIn
 from services.metrics_api.domain import REGION_CODE_PATTERNS, RegionKind
 from services.partners_api.domain import OrganisationKind
@@ -128,6 +131,15 @@ def _organisation_problems(seed: Seed, organisations: dict[str, Record], regions
     return found
 
 
+def _refusals(schema: type[BaseModel], record: Record) -> list[str]:
+    """What the actions service would refuse in this goal or indicator, field by field."""
+    try:
+        schema.model_validate(record)
+    except ValidationError as exc:
+        return [f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()]
+    return []
+
+
 def _is_not_a_moment(due: Record) -> bool:
     """Not a due moment the actions service takes: a kind it knows and a value of that kind."""
     try:
@@ -149,6 +161,7 @@ def _pact_problems(document: PactDocument, organisations: dict[str, Record], reg
             where = f"pact {slug} line {line['number']} goal {goal['name'][:40]!r}"
             if goal.get("measure_kind") not in _known(MeasureKind):
                 found.append(f"{where}: unknown measure_kind")
+            found += [f"{where}: {refusal}" for refusal in _refusals(GoalIn, goal)]
             series = goal.get("series")
             if series and (series["measure"] not in measures or series["region"] not in regions
                            or series["occupation"] not in occupations):
@@ -190,4 +203,6 @@ def _action_problems(where: str, action: Record, lines: set[int], organisations:
         indicator = result["indicator"]
         if indicator.get("measure_kind") not in _known(MeasureKind) or not indicator.keys() <= INDICATOR_FIELDS:
             found.append(f"{where}: result {result['description'][:40]!r}: indicator fields {sorted(indicator)}")
+        found += [f"{where}: result {result['description'][:40]!r}: {refusal}"
+                  for refusal in _refusals(ResultIndicatorIn, indicator)]
     return found

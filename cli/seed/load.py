@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cli.api import Service, batches, id_lists
+from cli.seed.changes import indicator_body, indicator_differs, pact_changes
 from cli.seed.checks import problems
 from cli.seed.documents import PactDocument, Record, Seed, SeedError
 from services.metrics_api.domain import RegionKind
 
-SCOPES = ["metrics:admin", "metrics:write", "partners:write", "actions:write"]
+SCOPES = ["metrics:admin", "metrics:write", "partners:write", "partners:admin", "actions:write"]
 # The sources the seed writes as: its own partner records, and the UWV figures under UWV's name.
 PARTNER_SOURCE = "seed"
 # Independent writes (the actions of a pact, their milestones, the members) go a few at a time:
@@ -199,9 +200,14 @@ class SeedLoader:
         pact = _jsonable(document.pact)
         slug = pact["slug"]
         self.say(f"actions: {slug}")
-        if self.actions.request("GET", f"/v1/pacts/{slug}", ok=(200, 404)) is None:
+        served = self.actions.request("GET", f"/v1/pacts/{slug}", ok=(200, 404))
+        if served is None:
             self.actions.request("POST", "/v1/pacts", json=pact)
             self.tally("pacts").add("created")
+        elif changes := pact_changes(pact, served):
+            self.actions.request("PATCH", f"/v1/pacts/{slug}", json=changes,
+                                 headers={"If-Match": f'"{served["version"]}"'})
+            self.tally("pacts").add("updated")
         else:
             self.tally("pacts").add("unchanged")
         self.load_lines(slug, document.lines)
@@ -219,15 +225,27 @@ class SeedLoader:
                 self.tally("action lines").add("created")
             else:
                 self.tally("action lines").add("unchanged")
-            have = {goal["name"] for goal in existing.get("goals", [])}
-            self.tally("goals").add("unchanged", sum(1 for goal in line.get("goals", []) if goal["name"] in have))
-            absent_goals += [(existing["id"], goal) for goal in line.get("goals", []) if goal["name"] not in have]
+            have = {goal["name"]: goal for goal in existing.get("goals", [])}
+            for goal in line.get("goals", []):
+                served_goal = have.get(goal["name"])
+                if served_goal is None:
+                    absent_goals.append((existing["id"], goal))
+                elif indicator_differs(_jsonable(goal), served_goal):
+                    self._update(f"/v1/goals/{served_goal['id']}", served_goal,
+                                 {**indicator_body(_jsonable(goal)), "scope": goal.get("scope", "regional")}, "goals")
+                else:
+                    self.tally("goals").add("unchanged")
 
         def create_goal(item: tuple[str, Record]) -> None:
             self.actions.request("POST", f"/v1/lines/{item[0]}/goals", json=_jsonable(item[1]))
             self.tally("goals").add("created")
 
         _concurrently(create_goal, absent_goals)
+
+    def _update(self, path: str, served: Record, body: Record, kind: str) -> None:
+        """A PATCH of what was seeded before in other words: the seed's words replace them."""
+        self.actions.request("PATCH", path, json=body, headers={"If-Match": f'"{served["version"]}"'})
+        self.tally(kind).add("updated")
 
     def load_actions(self, slug: str, actions: list[Record]) -> None:
         current = {(action["line_number"], action["number"]): action
@@ -261,11 +279,11 @@ class SeedLoader:
             return
         ids = [action_id for _, action_id in actions]
         milestones: set[tuple[str, str]] = set()
-        results: set[tuple[str, str]] = set()
+        results: dict[tuple[str, str], Record] = {}
         for id_list in id_lists(ids):
             milestones |= {(milestone["action_id"], milestone["title"])
                            for milestone in self.actions.items("/v1/milestones", action_ids=id_list)}
-            results |= {(result["action_id"], result["description"])
+            results |= {(result["action_id"], result["description"]): result
                         for result in self.actions.items("/v1/results", action_ids=id_list)}
         writes: list[tuple[str, str, Record]] = []
         for action, action_id in actions:
@@ -275,10 +293,15 @@ class SeedLoader:
                 else:
                     writes.append(("operational goals", f"/v1/actions/{action_id}/milestones", goal))
             for result in action.get("results", []):
-                if (action_id, result["description"]) in results:
-                    self.tally("results").add("unchanged")
-                else:
+                served = results.get((action_id, result["description"]))
+                if served is None:
                     writes.append(("results", f"/v1/actions/{action_id}/results", result))
+                elif indicator_differs(_jsonable(result["indicator"]), served["indicator"]):
+                    self._update(f"/v1/results/{served['id']}", served,
+                                 {"indicator": {**indicator_body(_jsonable(result["indicator"])),
+                                                "name": result["indicator"].get("name")}}, "results")
+                else:
+                    self.tally("results").add("unchanged")
 
         def create(write: tuple[str, str, Record]) -> None:
             self.actions.request("POST", write[1], json=_jsonable(write[2]))
@@ -287,16 +310,17 @@ class SeedLoader:
         _concurrently(create, writes)
 
     def load_agenda(self, slug: str, agenda: list[Record]) -> None:
-        current = {(item["on"], item["label"]) for item in self.actions.items(f"/v1/pacts/{slug}/agenda")}
+        # By label: an item seeded before on another day of the same span is the same item, not a second one.
+        current = {item["label"] for item in self.actions.items(f"/v1/pacts/{slug}/agenda")}
         bodies = [{"on": str(item["date"]), "when": item.get("when"), "label": item["label"], "kind": item["kind"]}
                   for item in agenda]
-        self.tally("agenda items").add("unchanged", sum(1 for body in bodies if (body["on"], body["label"]) in current))
+        self.tally("agenda items").add("unchanged", sum(1 for body in bodies if body["label"] in current))
 
         def create(body: Record) -> None:
             self.actions.request("POST", f"/v1/pacts/{slug}/agenda", json=body)
             self.tally("agenda items").add("created")
 
-        _concurrently(create, [body for body in bodies if (body["on"], body["label"]) not in current])
+        _concurrently(create, [body for body in bodies if body["label"] not in current])
 
 
 def database_is_empty(actions_url: str) -> bool:

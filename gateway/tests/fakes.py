@@ -111,18 +111,25 @@ class FakeServices:
         self.lines[slug] = []
         for number, name in enumerate(["Kiezen voor techniek", "Leren in de techniek", "Werken in de techniek"], 1):
             line_id = str(uuid.uuid4())
+            # As actions_api serves them: measured there, in the goal's unit and window.
             goals = [
                 {"id": str(uuid.uuid4()), "line_id": line_id, "pact": slug, "name": f"Vacatures techniek {number}",
                  "unit": "vacancies", "measure_kind": "number", "ascending": True, "scope": "regional",
-                 "baseline": {"value": 1000, "year": 2012}, "targets": [{"period": "2020", "value": 2000}],
-                 "aggregation": "latest",
-                 "series": {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry"},
-                 "reported": [], "actual": None},
+                 "baseline": {"value": 1000, "year": 2012},
+                 "targets": [{"period": "2020", "value": 2000, "kind": "level"}], "aggregation": "latest",
+                 "series": {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry",
+                            "scale": 1},
+                 "window": {"start": "2012", "end": "2020"}, "reported": [],
+                 "actual": {"value": 420, "period": "2016", "source": "series", "derived": True},
+                 "progress": -0.58, "progress_note": None},
                 {"id": str(uuid.uuid4()), "line_id": line_id, "pact": slug, "name": f"Leerlingen techniek {number}",
                  "unit": "%", "measure_kind": "percentage", "ascending": True, "scope": "regional",
-                 "baseline": {"value": 25, "year": 2013}, "targets": [{"period": "2020", "value": 40}],
-                 "aggregation": "latest", "series": None,
-                 "reported": [{"period": "2015", "value": 29}, {"period": "2016", "value": 31}], "actual": 31},
+                 "baseline": {"value": 25, "year": 2013},
+                 "targets": [{"period": "2020", "value": 40, "kind": "level"}], "aggregation": "latest",
+                 "series": None, "window": {"start": "2013", "end": "2020"},
+                 "reported": [{"period": "2015", "value": 29}, {"period": "2016", "value": 31}],
+                 "actual": {"value": 31, "period": "2016", "source": "reported", "derived": False},
+                 "progress": 0.4, "progress_note": None},
             ]
             self.lines[slug].append({"id": line_id, "pact": slug, "number": number, "name": name,
                                      "aim": "Meer mensen kiezen voor techniek", "goals": goals})

@@ -10,7 +10,7 @@ from gateway.settings import GatewaySettings
 from gateway.tests.fakes import URLS, FakeServices
 
 # What a pact's dashboard shows: the pact, its lines with goals and their measured values, a
-# page of actions with lead, participants and milestones, across all three services.
+# page of actions with leads, participants and milestones, across all three services.
 DASHBOARD = """
 query Dashboard($slug: String!, $first: Int!) {
   pact(slug: $slug) {
@@ -20,13 +20,15 @@ query Dashboard($slug: String!, $first: Int!) {
     region { code name kind members { code name } }
     actionLines {
       number name
-      goals { name unit baseline { value year } targets { period value } actual { value period source derived } }
+      goals { name unit baseline { value year } targets { period value kind } window { start end }
+              actual { value period source derived } progress progressNote }
     }
     actions(first: $first) {
       pageInfo { hasNextPage endCursor }
       edges { cursor node {
         id number title status progress
         lead { id name kind municipality { code name } }
+        leads { role organisationKind label organisation { id name } }
         participants { role organisationKind label organisation { id name } }
         milestones { title dueBy status overdue due { kind value label } }
       } }

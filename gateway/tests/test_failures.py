@@ -25,7 +25,7 @@ async def test_partners_down_gives_actions_and_metrics_data_and_an_error_per_mis
     assert all(node["lead"] is None and node["title"] for node in nodes)
     errors = answer["errors"]
     assert {tuple(error["path"][-1:]) for error in errors} == {("lead",), ("organisation",)}
-    assert len(errors) == 3 + 3 * 2  # each lead and each named participant
+    assert len(errors) == 3 + 3 * 2 + 3  # each lead, each named participant and each of the leads' organisations
     for error in errors:
         assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE", "service": "partners_api"}
     assert_no_internals(answer)

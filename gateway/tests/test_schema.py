@@ -15,9 +15,13 @@ async def test_dashboard_joins_the_three_services(gateway, services):
     assert {member["code"] for member in pact["region"]["members"]} == {"PV24", "PV26", "PV27"}
     lines = pact["actionLines"]
     assert [line["number"] for line in lines] == [1, 2, 3]
+    # The goals as actions_api measures them: the gateway shows its figures, it computes none.
     from_series, from_reports = lines[0]["goals"]
-    assert from_series["actual"] == {"value": 1400.0 * 0.3, "period": "2016", "source": "series", "derived": True}
+    assert from_series["actual"] == {"value": 420.0, "period": "2016", "source": "series", "derived": True}
+    assert (from_series["progress"], from_series["progressNote"]) == (-0.58, None)
     assert from_reports["actual"] == {"value": 31.0, "period": "2016", "source": "reported", "derived": False}
+    assert from_reports["targets"] == [{"period": "2020", "value": 40.0, "kind": "level"}]
+    assert from_reports["window"] == {"start": "2013", "end": "2020"} and from_reports["progress"] == 0.4
     assert from_reports["baseline"] == {"value": 25.0, "year": 2013}
     actions = pact["actions"]["edges"]
     assert [edge["node"]["number"] for edge in actions] == [1, 2, 3]
@@ -29,6 +33,7 @@ async def test_dashboard_joins_the_three_services(gateway, services):
     assert [p["role"] for p in first["participants"]] == ["lead", "participant", "participant"]
     assert first["participants"][2] == {"role": "participant", "organisationKind": "mbo", "label": "MBO-instellingen",
                                         "organisation": None}
+    assert [lead["organisation"]["id"] for lead in first["leads"]] == [lead_id]
     assert first["milestones"][0]["due"] == {"kind": "month", "value": "2014-10", "label": "oktober 2014"}
     assert answer["extensions"]["cost"]["estimated"] > 0
 
@@ -48,9 +53,9 @@ async def test_same_dashboard_with_3_and_300_actions_makes_the_same_number_of_re
         assert answer["extensions"]["downstream"]["requests"] == services.count()
         assert _downstream_total(metrics) == services.count()
     assert counts[3] == counts[300]
-    # One request per loader batch: pact, parent and children, lines, actions page, organisations,
-    # regions (pact, members, municipalities), milestones and the series of the goals.
-    assert counts[3] <= 12
+    # One request per loader batch: pact, parent and children, lines (with their goals measured by
+    # actions_api), actions page, organisations, regions (pact, members, municipalities), milestones.
+    assert counts[3] <= 11
 
 
 def _downstream_total(metrics: str) -> int:

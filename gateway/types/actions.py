@@ -70,7 +70,7 @@ class Participant:
         return await partners_types.Organisation.load(info, self.organisation_id)
 
 
-@strawberry.federation.type(keys=["id"], description="An action of a pact, with its lead, partners and milestones.")
+@strawberry.federation.type(keys=["id"], description="An action of a pact, with its leads, partners and milestones.")
 class Action:
     id: strawberry.ID
     number: int
@@ -101,19 +101,28 @@ class Action:
 
     resolve_reference = load  # federation's `_entities` passes the key, `id`
 
-    @strawberry.field
-    def participants(self) -> list[Participant]:
+    def _participants(self, role: str | None = None) -> list[Participant]:
         return [
             Participant(role=item.get("role") or "participant", organisation_kind=item.get("organisation_kind"),
                         label=item.get("label"), organisation_id=item.get("organisation_id"))
-            for item in self.data.get("participants") or []
+            for item in self.data.get("participants") or [] if role is None or item.get("role") == role
         ]
 
-    @strawberry.field(description="The lead (trekker), when the plan names an organisation; from partners.")
+    @strawberry.field
+    def participants(self) -> list[Participant]:
+        return self._participants()
+
+    @strawberry.field(description="Every lead (trekker) in the plan's order, each a named organisation or a kind of "
+                                  "organisation: a plan may name several (\"in Utrecht: ..., in MRA en NHN: ...\").")
+    def leads(self) -> list[Participant]:
+        return self._participants("lead")
+
+    @strawberry.field(description="The first lead that is a named organisation; from partners.",
+                      deprecation_reason="Names one of several trekkers; use leads.")
     async def lead(self, info: Info) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
-        for item in self.data.get("participants") or []:
-            if item.get("role") == "lead" and item.get("organisation_id"):
-                return await partners_types.Organisation.load(info, item["organisation_id"])
+        for participant in self._participants("lead"):
+            if participant.organisation_id:
+                return await partners_types.Organisation.load(info, participant.organisation_id)
         return None
 
     @strawberry.field
@@ -146,6 +155,11 @@ class Action:
     async def progress_reports(self, info: Info) -> list[ProgressReport]:
         found = await info.context.loaders.reports_by_action.load(str(self.id))
         return [ProgressReport.of(item) for item in found]
+
+    @strawberry.field(description="The statuses it may move to from the one it has (its state machine): what a "
+                                  "progress report may propose, so a form offers only these.")
+    def allowed_statuses(self) -> list[str]:
+        return [str(status) for status in self.data.get("allowed_statuses") or []]
 
 
 @strawberry.federation.type(keys=["slug"], description="A Techniekpact: national, regional or sub-regional.")

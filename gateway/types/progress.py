@@ -1,14 +1,13 @@
 """Types of how actions_api measures progress: goals and their actual value, milestones, results and
 progress reports."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from gateway.clients.actions import GoalRecord, MilestoneRecord, ReportRecord, ResultRecord
 from gateway.context import Info
-from gateway.goal_actual import Measured, goal_actual, latest_period
 from gateway.types import metrics as metrics_types
 from gateway.types.fields import as_date, as_float
 
@@ -28,9 +27,37 @@ class PeriodValue:
     value: float | None
 
 
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
 def _period_values(values: Any) -> list[PeriodValue]:
     return [PeriodValue(period=None if item.get("period") is None else str(item["period"]),
                         value=as_float(item.get("value"))) for item in values or []]
+
+
+@strawberry.type(description="A level to reach, or a change from the baseline (\"10% meer in 2016\").")
+class Target:
+    period: str | None = strawberry.field(description="Null where the plan names no period (\"van 50% naar 75%\").")
+    value: float | None
+    kind: str = strawberry.field(description="level (the value to reach), change (added to the baseline, in "
+                                             "the unit) or relative_change (in percent of the baseline)")
+
+
+def _targets(values: Any) -> list[Target]:
+    return [Target(period=None if item.get("period") is None else str(item["period"]),
+                   value=as_float(item.get("value")), kind=item.get("kind") or "level") for item in values or []]
+
+
+@strawberry.type(description="The periods an indicator's actual counts, both ends included; null is open.")
+class Window:
+    start: str | None
+    end: str | None
+
+
+def _window(value: Any) -> Window:
+    value = value if isinstance(value, dict) else {}
+    return Window(start=value.get("start"), end=value.get("end"))
 
 
 def _baseline(value: Any) -> Baseline | None:
@@ -39,13 +66,27 @@ def _baseline(value: Any) -> Baseline | None:
     return Baseline(value=as_float(value.get("value")), year=value.get("year"))
 
 
-@strawberry.type(description="A goal's measured value: from a metrics series where the goal points at one, "
-                             "else from approved progress reports.")
+@strawberry.type(description="A goal's measured value in its own unit, within its window, as actions_api "
+                             "measures it: from a metrics series where the goal points at one, else from approved "
+                             "progress reports.")
 class GoalActual:
     value: float
-    period: str | None
-    source: str
+    period: str | None = strawberry.field(description="The latest period counted")
+    source: str = strawberry.field(description="series or reported")
     derived: bool
+
+    @classmethod
+    def of(cls, data: Any) -> "GoalActual | None":
+        if not isinstance(data, dict) or data.get("value") is None:
+            return None
+        return cls(value=float(data["value"]), period=data.get("period"), source=data.get("source") or "reported",
+                   derived=bool(data.get("derived")))
+
+
+PROGRESS_DESCRIPTION = ("The share of the way from the baseline to the target, as actions_api computes it: "
+                        "(actual - baseline) / (target - baseline); null when a part is missing (see progressNote)")
+PROGRESS_NOTE_DESCRIPTION = ("Why progress is null: qualitative, no_baseline, no_target, not_measured, "
+                             "target_is_baseline, series_unknown or series_unavailable")
 
 
 @strawberry.type
@@ -53,6 +94,8 @@ class SeriesReference:
     measure: str
     region: str
     occupation: str
+    scale: float = strawberry.field(description="Multiplies the series' values into the goal's unit "
+                                                "(100 for a share read as a percentage)")
 
 
 @strawberry.type(description="An indicator with a baseline and targets, e.g. 25% > 40% of pupils choose technology.")
@@ -65,10 +108,13 @@ class Goal:
     scope: str | None
     aggregation: str | None
     baseline: Baseline | None
-    targets: list[PeriodValue]
+    targets: list[Target]
+    window: Window
     reported: list[PeriodValue]
     series_reference: SeriesReference | None
-    data: strawberry.Private[GoalRecord]
+    actual: GoalActual | None
+    progress: float | None = strawberry.field(description=PROGRESS_DESCRIPTION)
+    progress_note: str | None = strawberry.field(description=PROGRESS_NOTE_DESCRIPTION)
 
     @classmethod
     def of(cls, data: GoalRecord) -> "Goal":
@@ -77,38 +123,22 @@ class Goal:
             id=strawberry.ID(str(data["id"])), name=data["name"], unit=data.get("unit"),
             measure_kind=data.get("measure_kind"), ascending=bool(data.get("ascending", True)),
             scope=data.get("scope"), aggregation=data.get("aggregation"), baseline=_baseline(data.get("baseline")),
-            targets=_period_values(data.get("targets")), reported=_period_values(data.get("reported")),
+            targets=_targets(data.get("targets")), window=_window(data.get("window")),
+            reported=_period_values(data.get("reported")),
             series_reference=SeriesReference(measure=series["measure"], region=series["region"],
-                                             occupation=series.get("occupation") or "total")
+                                             occupation=series.get("occupation") or "total",
+                                             scale=float(series.get("scale") or 1))
             if isinstance(series, dict) else None,
-            data=data,
+            actual=GoalActual.of(data.get("actual")), progress=as_float(data.get("progress")),
+            progress_note=data.get("progress_note"),
         )
 
-    async def _series(self, info: Info) -> "Series | None":
+    @strawberry.field(description="The metrics series the goal is measured by, if any, in the series' own unit.")
+    async def series(self, info: Info) -> Annotated["Series", strawberry.lazy("gateway.types.metrics")] | None:
         ref = self.series_reference
         if ref is None:
             return None
         return await metrics_types.Series.load(info, ref.measure, ref.region, ref.occupation)
-
-    @strawberry.field(description="The metrics series the goal is measured by, if any.")
-    async def series(self, info: Info) -> Annotated["Series", strawberry.lazy("gateway.types.metrics")] | None:
-        return await self._series(info)
-
-    @strawberry.field
-    async def actual(self, info: Info) -> GoalActual | None:
-        series = await self._series(info)
-        if series is not None:
-            measured = goal_actual([Measured(point.period, point.value, point.derived)
-                                    for point in series.points if point.value is not None], self.aggregation)
-            if measured is not None:
-                return GoalActual(value=measured.value, period=measured.period, source="series",
-                                  derived=measured.derived)
-        # actions_api computes the actual from approved progress reports, with the goal's aggregation.
-        reported = as_float(self.data.get("actual"))
-        if reported is None:
-            return None
-        period = latest_period(item.period for item in self.reported if item.period is not None)
-        return GoalActual(value=reported, period=period, source="reported", derived=False)
 
 
 @strawberry.type
@@ -152,7 +182,8 @@ class Indicator:
     measure_kind: str | None
     ascending: bool | None
     baseline: Baseline | None
-    targets: list[PeriodValue]
+    targets: list[Target]
+    window: Window
     aggregation: str | None
 
 
@@ -162,7 +193,13 @@ class Result:
     description: str
     indicator: Indicator | None
     reported: list[PeriodValue]
-    actual: float | None = strawberry.field(description="From approved progress reports.")
+    measured: GoalActual | None = strawberry.field(description="The actual with its period and source.")
+    progress: float | None = strawberry.field(description=PROGRESS_DESCRIPTION)
+    progress_note: str | None = strawberry.field(description=PROGRESS_NOTE_DESCRIPTION)
+
+    @strawberry.field(description="The actual's value, in the indicator's unit (see measured).")
+    def actual(self) -> float | None:
+        return self.measured.value if self.measured else None
 
     @classmethod
     def of(cls, data: ResultRecord) -> "Result":
@@ -171,10 +208,11 @@ class Result:
             id=strawberry.ID(str(data["id"])), description=data.get("description") or "",
             indicator=Indicator(unit=indicator.get("unit"), measure_kind=indicator.get("measure_kind"),
                                 ascending=indicator.get("ascending"), baseline=_baseline(indicator.get("baseline")),
-                                targets=_period_values(indicator.get("targets")),
+                                targets=_targets(indicator.get("targets")), window=_window(indicator.get("window")),
                                 aggregation=indicator.get("aggregation"))
             if isinstance(indicator, dict) else None,
-            reported=_period_values(data.get("reported")), actual=as_float(data.get("actual")),
+            reported=_period_values(data.get("reported")), measured=GoalActual.of(data.get("actual")),
+            progress=as_float(data.get("progress")), progress_note=data.get("progress_note"),
         )
 
 
@@ -193,6 +231,8 @@ class ProgressReport:
     reviewed_by: str | None
     review_note: str | None
     version: int | None
+    submitted_at: datetime | None = strawberry.field(description="When its author submitted it for review")
+    reviewed_at: datetime | None = strawberry.field(description="When `reviewedBy` approved or returned it")
 
     @classmethod
     def of(cls, data: ReportRecord) -> "ProgressReport":
@@ -204,5 +244,6 @@ class ProgressReport:
             reported_on=as_date(data.get("reported_on")), status=data.get("status"), note=data.get("note"),
             values=_period_values(data.get("values")), state=data.get("state") or "draft",
             author=data.get("author"), reviewed_by=data.get("reviewed_by"), review_note=data.get("review_note"),
-            version=data.get("version"),
+            version=data.get("version"), submitted_at=_moment(data.get("submitted_at")),
+            reviewed_at=_moment(data.get("reviewed_at")),
         )

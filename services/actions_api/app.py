@@ -4,14 +4,16 @@ import httpx
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from services.actions_api.metrics_client import MetricsClient
 from services.actions_api.partners_client import PartnersClient
 from services.actions_api.routes import router
 from services.actions_api.settings import ActionsSettings
 
 
 def create_app(settings: ActionsSettings | None = None,
-               partners_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """`partners_transport` lets tests answer for partners_api; in production it is plain HTTP."""
+               partners_transport: httpx.AsyncBaseTransport | None = None,
+               metrics_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The transports let tests answer for partners_api and metrics_api; in production they are plain HTTP."""
     settings = settings or ActionsSettings()
     app = create_service_app(
         title="Techniekpact actions API",
@@ -21,4 +23,6 @@ def create_app(settings: ActionsSettings | None = None,
     )
     app.state.partners = PartnersClient(settings.partners_api_url, settings.partners_timeout_seconds,
                                         transport=partners_transport)
+    app.state.metrics_api = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
+                                      transport=metrics_transport)
     return app

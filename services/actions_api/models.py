@@ -52,8 +52,9 @@ class Resource(Versioned):
 class Indicator:
     """A results-framework indicator (IATI, Akvo RSR): what is measured, which way is better, from where to where.
 
-    `series_*` points at a metrics_api series when the actual is measured there (the gateway resolves
-    it); otherwise the actual comes from approved progress reports.
+    `series_*` points at a metrics_api series when the actual is measured there (actions_api reads it,
+    `series_scale` maps its values onto the unit); otherwise the actual comes from approved progress
+    reports. `window_*` are declared bounds of the periods counted (domain/measuring.py).
     """
 
     unit: Mapped[str | None] = mapped_column(String(50))
@@ -66,6 +67,10 @@ class Indicator:
     series_measure: Mapped[str | None] = mapped_column(String(100))
     series_region: Mapped[str | None] = mapped_column(String(50))
     series_occupation: Mapped[str | None] = mapped_column(String(100))
+    series_scale: Mapped[Decimal] = mapped_column(Numeric(18, 6), nullable=False, default=Decimal(1),
+                                                  server_default=text("1"))
+    window_start: Mapped[str | None] = mapped_column(String(10))
+    window_end: Mapped[str | None] = mapped_column(String(10))
 
 
 class Pact(Resource, Base):

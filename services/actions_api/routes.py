@@ -27,6 +27,7 @@ from services.actions_api.domain import (
     reports,
     results,
 )
+from services.actions_api.metrics_client import MetricsClient
 from services.actions_api.partners_client import PartnersClient
 from services.actions_api.schemas.actions import ActionIn, ActionOut, ActionPatch, ParticipationOut, StatusIn
 from services.actions_api.schemas.agenda import AgendaIn, AgendaOut
@@ -48,6 +49,14 @@ def _partners(request: Request) -> PartnersClient:
 
 
 Partners = Annotated[PartnersClient, Depends(_partners)]
+
+
+def _metrics(request: Request) -> MetricsClient:
+    return request.app.state.metrics_api
+
+
+# Goals and results pointing at a series are measured there: reads of them go through this client.
+Metrics = Annotated[MetricsClient, Depends(_metrics)]
 
 
 class _Versioned(Protocol):
@@ -113,16 +122,24 @@ async def patch_pact(slug: str, body: PactPatch, session: SessionDep, response: 
                           lambda pact: pacts.patch_pact(session, pact, body))
 
 
-def _listed_per_pact(collection: str, tag: str, page: type[BaseModel],
-                     listing: Callable[[AsyncSession, list[str]], Awaitable[Sequence[BaseModel]]]) -> None:
+Key = TypeVar("Key")
+Listing = Callable[[AsyncSession, MetricsClient, list[Key]], Awaitable[Sequence[BaseModel]]]
+
+
+def _unmeasured(listing: Callable[[AsyncSession, list[Key]], Awaitable[Sequence[BaseModel]]]) -> Listing[Key]:
+    """A listing of what holds no indicators, so reads nothing from metrics_api."""
+    return lambda session, _, keys: listing(session, keys)
+
+
+def _listed_per_pact(collection: str, tag: str, page: type[BaseModel], listing: Listing[str]) -> None:
     """GET /pacts/{slug}/<collection> (404 for an unknown pact) and GET /<collection>?pacts= (unknown ones absent)."""
 
-    async def of_one_pact(slug: str, session: SessionDep) -> Response:
+    async def of_one_pact(slug: str, session: SessionDep, metrics: Metrics) -> Response:
         await pacts.pact_by_slug(session, slug)
-        return _json(Page(items=await listing(session, [slug])))
+        return _json(Page(items=await listing(session, metrics, [slug])))
 
-    async def of_pacts(session: SessionDep, slugs: SlugsQuery) -> Response:
-        return _json(Page(items=await listing(session, split_list(slugs, "pacts"))))
+    async def of_pacts(session: SessionDep, metrics: Metrics, slugs: SlugsQuery) -> Response:
+        return _json(Page(items=await listing(session, metrics, split_list(slugs, "pacts"))))
 
     name = collection.replace("-", "_")
     router.get(f"/pacts/{{slug}}/{collection}", tags=[tag], response_model=page, name=f"list_{name}")(of_one_pact)
@@ -130,12 +147,13 @@ def _listed_per_pact(collection: str, tag: str, page: type[BaseModel],
 
 
 _listed_per_pact("lines", "action lines", Page[LineOut], lines.list_lines)
-_listed_per_pact("agenda", "agenda", Page[AgendaOut], agenda.list_agenda)
+_listed_per_pact("agenda", "agenda", Page[AgendaOut], _unmeasured(agenda.list_agenda))
 
 
 @router.post("/pacts/{slug}/lines", status_code=201, tags=["action lines"])
-async def create_line(slug: str, body: LineIn, session: SessionDep, response: Response, _: Writer) -> LineOut:
-    return _with_etag(response, await lines.create_line(session, slug, body))
+async def create_line(slug: str, body: LineIn, session: SessionDep, metrics: Metrics, response: Response,
+                      _: Writer) -> LineOut:
+    return _with_etag(response, await lines.create_line(session, metrics, slug, body))
 
 
 @router.post("/pacts/{slug}/agenda", status_code=201, tags=["agenda"])
@@ -147,8 +165,9 @@ async def create_agenda_item(slug: str, body: AgendaIn, session: SessionDep, _: 
 
 
 @router.post("/lines/{line_id}/goals", status_code=201, tags=["goals"])
-async def create_goal(line_id: uuid.UUID, body: GoalIn, session: SessionDep, response: Response, _: Writer) -> GoalOut:
-    return _with_etag(response, await goals.create_goal(session, line_id, body))
+async def create_goal(line_id: uuid.UUID, body: GoalIn, session: SessionDep, metrics: Metrics, response: Response,
+                      _: Writer) -> GoalOut:
+    return _with_etag(response, await goals.create_goal(session, metrics, line_id, body))
 
 
 def _series_keys(series: str) -> list[tuple[str, str, str]]:
@@ -166,21 +185,21 @@ def _series_keys(series: str) -> list[tuple[str, str, str]]:
 
 @router.get("/goals", tags=["goals"], response_model=Page[GoalOut])
 async def list_goals(
-    session: SessionDep, ids: IdsQuery = None,
+    session: SessionDep, metrics: Metrics, ids: IdsQuery = None,
     series: Annotated[str | None, Query(
         description="The goals that point at these series: comma-separated measure:region:occupation")] = None,
 ) -> Response:
     if ids is None and series is None:
         raise invalid([field_error("ids", "Give ids or series.", **{"in": "query"})])
     keys = None if series is None else _series_keys(series)
-    return _json(Page(items=await goals.list_goals(session, ids=optional_uuid_list(ids, "ids"), series=keys)))
+    return _json(Page(items=await goals.list_goals(session, metrics, ids=optional_uuid_list(ids, "ids"), series=keys)))
 
 
 @router.patch("/goals/{goal_id}", tags=["goals"])
-async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, session: SessionDep,
+async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, session: SessionDep, metrics: Metrics,
                      response: Response, _: Writer, if_match: IfMatch = None) -> GoalOut:
     return await _changed(response, if_match, goals.goal_by_id(session, goal_id),
-                          lambda goal: goals.patch_goal(session, goal, body))
+                          lambda goal: goals.patch_goal(session, metrics, goal, body))
 
 
 @router.post("/goals/{goal_id}/progress-reports", status_code=201, tags=["progress reports"])
@@ -250,17 +269,16 @@ async def list_participations(
 # --- Milestones -------------------------------------------------------------------------------
 
 
-def _listed_by_action(collection: str, tag: str, page: type[BaseModel],
-                      listing: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[BaseModel]]]) -> None:
+def _listed_by_action(collection: str, tag: str, page: type[BaseModel], listing: Listing[uuid.UUID]) -> None:
     """GET /<collection>?action_ids=: what hangs off these actions, fetched many at once."""
 
-    async def of_actions(session: SessionDep, action_ids: ActionIdsQuery) -> Response:
-        return _json(Page(items=await listing(session, uuid_list(action_ids, "action_ids"))))
+    async def of_actions(session: SessionDep, metrics: Metrics, action_ids: ActionIdsQuery) -> Response:
+        return _json(Page(items=await listing(session, metrics, uuid_list(action_ids, "action_ids"))))
 
     router.get(f"/{collection}", tags=[tag], response_model=page, name=f"list_{collection}")(of_actions)
 
 
-_listed_by_action("milestones", "milestones", Page[MilestoneOut], milestones.list_milestones)
+_listed_by_action("milestones", "milestones", Page[MilestoneOut], _unmeasured(milestones.list_milestones))
 _listed_by_action("results", "results", Page[ResultOut], results.list_results)
 
 
@@ -287,16 +305,16 @@ async def patch_milestone(milestone_id: uuid.UUID, body: MilestonePatch, session
 
 
 @router.post("/actions/{action_id}/results", status_code=201, tags=["results"])
-async def create_result(action_id: uuid.UUID, body: ResultIn, session: SessionDep, response: Response,
-                        _: Writer) -> ResultOut:
-    return _with_etag(response, await results.create_result(session, action_id, body))
+async def create_result(action_id: uuid.UUID, body: ResultIn, session: SessionDep, metrics: Metrics,
+                        response: Response, _: Writer) -> ResultOut:
+    return _with_etag(response, await results.create_result(session, metrics, action_id, body))
 
 
 @router.patch("/results/{result_id}", tags=["results"])
-async def patch_result(result_id: uuid.UUID, body: ResultPatch, session: SessionDep,
+async def patch_result(result_id: uuid.UUID, body: ResultPatch, session: SessionDep, metrics: Metrics,
                        response: Response, _: Writer, if_match: IfMatch = None) -> ResultOut:
     return await _changed(response, if_match, results.result_by_id(session, result_id),
-                          lambda result: results.patch_result(session, result, body))
+                          lambda result: results.patch_result(session, metrics, result, body))
 
 
 # --- Progress reports -------------------------------------------------------------------------

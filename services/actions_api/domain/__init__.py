@@ -11,8 +11,16 @@ PactLevel = StrEnum("PactLevel", ["national", "regional", "subregional"])
 ParticipationRole = StrEnum("ParticipationRole", ["lead", "participant", "coordination"])
 GoalScope = StrEnum("GoalScope", ["national", "regional"])
 MeasureKind = StrEnum("MeasureKind", ["number", "percentage", "qualitative"])
-# How an indicator's values over periods make its actual (domain/indicators.py).
+# How an indicator's values over periods make its actual (domain/measuring.py).
 Aggregation = StrEnum("Aggregation", ["sum", "latest"])
+# A target is a level to reach ("40% in 2020"), or a change from the baseline: in the indicator's unit
+# ("500 meer") or in percent of the baseline ("10% meer leerlingen in 2016").
+TargetKind = StrEnum("TargetKind", ["level", "change", "relative_change"])
+# Where an indicator's actual comes from: its metrics series, or approved progress reports.
+ActualSource = StrEnum("ActualSource", ["series", "reported"])
+# Why an indicator has no progress: the share of the way from baseline to target needs all three.
+ProgressNote = StrEnum("ProgressNote", ["qualitative", "no_baseline", "no_target", "not_measured",
+                                        "target_is_baseline", "series_unknown", "series_unavailable"])
 ActionStatus = StrEnum("ActionStatus", ["planned", "in_progress", "delayed", "achieved", "stopped"])
 MilestoneStatus = StrEnum("MilestoneStatus", ["open", "met", "dropped"])
 MomentKind = StrEnum("MomentKind", ["date", "month", "quarter", "half", "year"])

@@ -11,6 +11,7 @@ from common.problems import conflict
 from services.actions_api.domain.goals import goals_out, new_goal
 from services.actions_api.domain.pacts import pact_by_slug
 from services.actions_api.domain.progress import line_progress
+from services.actions_api.metrics_client import MetricsClient
 from services.actions_api.models import ActionLine
 from services.actions_api.repository import goals as goal_rows
 from services.actions_api.repository import lines as line_rows
@@ -19,29 +20,30 @@ from services.actions_api.schemas.goals import GoalOut
 from services.actions_api.schemas.lines import LineIn, LineOut
 
 
-async def create_line(session: AsyncSession, slug: str, body: LineIn) -> LineOut:
+async def create_line(session: AsyncSession, metrics: MetricsClient, slug: str, body: LineIn) -> LineOut:
     pact = await pact_by_slug(session, slug)
     if await line_rows.number_taken(session, pact.id, body.number):
         raise conflict(f"Pact '{slug}' has an action line {body.number} already.")
     line = ActionLine(pact_id=pact.id, number=body.number, name=body.name, aim=body.aim)
     await rows.save(session, line)
     await rows.save(session, *(new_goal(line.id, goal) for goal in body.goals))
-    return (await _lines_out(session, [(line, slug)]))[0]
+    return (await _lines_out(session, metrics, [(line, slug)]))[0]
 
 
-async def list_lines(session: AsyncSession, slugs: list[str]) -> list[LineOut]:
+async def list_lines(session: AsyncSession, metrics: MetricsClient, slugs: list[str]) -> list[LineOut]:
     """The lines of these pacts, by pact and number."""
-    return await _lines_out(session, await line_rows.rows_of_pacts(session, slugs))
+    return await _lines_out(session, metrics, await line_rows.rows_of_pacts(session, slugs))
 
 
-async def _lines_out(session: AsyncSession, found: Sequence[line_rows.LineRow]) -> list[LineOut]:
+async def _lines_out(session: AsyncSession, metrics: MetricsClient,
+                     found: Sequence[line_rows.LineRow]) -> list[LineOut]:
     ids = [line.id for line, _ in found]
     slugs = {line.id: slug for line, slug in found}
     goals: dict[uuid.UUID, list[GoalOut]] = defaultdict(list)
     progress: dict[uuid.UUID | None, list[tuple[str, Decimal]]] = defaultdict(list)
     if ids:
         goal_list = await goal_rows.of_lines(session, ids)
-        for goal in await goals_out(session, [(goal, slugs[goal.line_id]) for goal in goal_list]):
+        for goal in await goals_out(session, metrics, [(goal, slugs[goal.line_id]) for goal in goal_list]):
             goals[goal.line_id].append(goal)
         for line_id, status, value in await line_rows.actions_progress(session, ids):
             progress[line_id].append((status, value))

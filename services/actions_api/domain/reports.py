@@ -12,7 +12,7 @@ from common.problems import conflict, field_error, invalid, not_found
 from services.actions_api.domain import ActionStatus, MilestoneStatus, ReportState, ReportSubject
 from services.actions_api.domain.actions import action_by_id, change_status
 from services.actions_api.domain.goals import goal_by_id
-from services.actions_api.domain.indicators import ReportedValue, reported_per_period
+from services.actions_api.domain.measuring import Measured, per_period
 from services.actions_api.domain.milestones import milestone_by_id
 from services.actions_api.domain.moments import today
 from services.actions_api.domain.patches import refuse_nulls
@@ -161,9 +161,8 @@ async def approve_report(session: AsyncSession, principal: Principal, report: Pr
 async def _apply_to_milestone(session: AsyncSession, report: ProgressReport) -> None:
     milestone = await milestone_by_id(session, report.subject_id)
     if report.values:
-        latest = reported_per_period(
-            ReportedValue(v["period"], Decimal(v["value"]), report.reported_on) for v in report.values)
-        milestone.reached_count = int(latest[-1][1])
+        latest = per_period(Measured(v["period"], Decimal(v["value"]), report.reported_on) for v in report.values)
+        milestone.reached_count = int(latest[-1].value)
     if report.status is not None:
         milestone.status = report.status
         milestone.met_on = report.reported_on if report.status == MilestoneStatus.met else None

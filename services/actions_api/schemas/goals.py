@@ -7,8 +7,16 @@ from pydantic import Field, StringConstraints
 
 from common.json_types import JsonBool
 from services.actions_api.domain import Aggregation, GoalScope, MeasureKind
-from services.actions_api.schemas import Number, Strict
-from services.actions_api.schemas.indicators import Baseline, Indicator, IndicatorIn, PeriodValue, SeriesRef, Target
+from services.actions_api.schemas import Strict
+from services.actions_api.schemas.indicators import (
+    Baseline,
+    Indicator,
+    IndicatorIn,
+    Measurement,
+    SeriesRef,
+    Target,
+    Window,
+)
 
 
 class GoalIn(IndicatorIn):
@@ -28,14 +36,13 @@ class GoalPatch(Strict):
     targets: list[Target] | None = Field(default=None, max_length=100)
     aggregation: Aggregation | None = None
     series: SeriesRef | None = None
+    window: Window | None = None
 
 
-class GoalOut(Indicator):
+class GoalOut(Indicator, Measurement):
     id: uuid.UUID
     line_id: uuid.UUID
     pact: str
     name: str
     scope: GoalScope
-    reported: list[PeriodValue]
-    actual: Number | None
     version: int

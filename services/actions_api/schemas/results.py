@@ -3,11 +3,11 @@
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from services.actions_api.domain import MeasureKind
-from services.actions_api.schemas import Number, Strict
-from services.actions_api.schemas.indicators import Indicator, IndicatorIn, PeriodValue
+from services.actions_api.schemas import Strict
+from services.actions_api.schemas.indicators import Indicator, IndicatorIn, Measurement
 
 
 class ResultIndicatorIn(IndicatorIn):
@@ -30,11 +30,9 @@ class ResultIndicator(Indicator):
     name: str | None
 
 
-class ResultOut(BaseModel):
+class ResultOut(Measurement):
     id: uuid.UUID
     action_id: uuid.UUID
     description: str
     indicator: ResultIndicator
-    reported: list[PeriodValue]
-    actual: Number | None
     version: int

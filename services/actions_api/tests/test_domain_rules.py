@@ -1,4 +1,4 @@
-"""Pure rules of the domain: due moments as plans write them, status transitions, roll-ups, indicator actuals."""
+"""Pure rules of the domain: due moments as plans write them, status transitions, roll-ups (measuring: its own)."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from common.periods import parse_period
-from services.actions_api.domain import indicators, moments, progress, transitions
-from services.actions_api.domain.indicators import ReportedValue
+from services.actions_api.domain import moments, progress, transitions
 from services.actions_api.domain.progress import MilestoneProgress
 
 
@@ -143,15 +142,3 @@ def test_line_progress_is_the_mean_of_its_actions_leaving_stopped_ones_out():
     assert progress.line_progress([]) is None
     assert progress.line_progress([("stopped", Decimal(0))]) is None
 
-
-def test_actuals_add_up_or_take_the_latest_and_a_later_report_corrects_a_period():
-    values = [
-        ReportedValue("2015", Decimal(100), date(2016, 1, 10)),
-        ReportedValue("2014", Decimal(40), date(2015, 1, 10)),
-        ReportedValue("2015", Decimal(120), date(2016, 2, 1)),  # correction of 2015
-    ]
-    per_period = indicators.reported_per_period(values)
-    assert per_period == [("2014", Decimal(40)), ("2015", Decimal(120))]
-    assert indicators.indicator_actual("sum", per_period) == Decimal(160)
-    assert indicators.indicator_actual("latest", per_period) == Decimal(120)
-    assert indicators.indicator_actual("latest", []) is None

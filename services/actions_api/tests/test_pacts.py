@@ -10,6 +10,8 @@ KIEZEN = {
     "scope": "national", "measure_kind": "percentage", "unit": "%", "ascending": True,
     "baseline": {"value": 25, "year": 2013}, "targets": [{"period": "2020", "value": 40}],
 }
+# A target given without its kind is a level.
+KIEZEN_TARGETS = [{"period": "2020", "value": 40, "kind": "level"}]
 
 
 async def test_pacts_form_a_tree_with_parent_and_children(client, writer):
@@ -77,9 +79,11 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
                            goals=[KIEZEN])
     assert line["number"] == 1 and line["pact"] == "noordvleugel" and line["progress"] is None
     goal = line["goals"][0]
-    assert goal["baseline"] == {"value": 25, "year": 2013} and goal["targets"] == [{"period": "2020", "value": 40}]
+    assert goal["baseline"] == {"value": 25, "year": 2013} and goal["targets"] == KIEZEN_TARGETS
     assert goal["measure_kind"] == "percentage" and goal["scope"] == "national"
     assert goal["reported"] == [] and goal["actual"] is None
+    assert (goal["progress"], goal["progress_note"]) == (None, "not_measured")
+    assert goal["window"] == {"start": "2013", "end": "2020"}
 
     werken = await make_line(client, writer, number=3, name="Werken in de techniek")
     vacatures = await client.post(f"/v1/lines/{werken['id']}/goals", headers=writer, json={
@@ -101,7 +105,8 @@ async def test_lines_carry_their_goals_as_indicators(client, writer):
     })
     assert afgestudeerden.status_code == 201, afgestudeerden.text
     assert afgestudeerden.json()["baseline"] == {"value": 50, "year": None}
-    assert afgestudeerden.json()["targets"] == [{"period": None, "value": 75}]
+    assert afgestudeerden.json()["targets"] == [{"period": None, "value": 75, "kind": "level"}]
+    assert afgestudeerden.json()["window"] == {"start": None, "end": None}
 
     lines = (await client.get("/v1/pacts/noordvleugel/lines")).json()["items"]
     assert [(li["number"], len(li["goals"])) for li in lines] == [(1, 1), (3, 3)]
@@ -178,8 +183,8 @@ async def test_pacts_and_goals_change_with_if_match_and_are_checked_whole(client
         "series": {"measure": "pupils_choosing_technology", "region": "NL01"}})
     assert pointed.status_code == 200, pointed.text
     assert pointed.json()["series"] == {"measure": "pupils_choosing_technology", "region": "NL01",
-                                        "occupation": "total"}
-    assert pointed.json()["targets"] == KIEZEN["targets"] and pointed.headers["etag"] == '"2"'
+                                        "occupation": "total", "scale": 1}
+    assert pointed.json()["targets"] == KIEZEN_TARGETS and pointed.headers["etag"] == '"2"'
     # The goal as changed must still hold together: a percentage target of 140 is refused.
     assert_problem(await client.patch(url, json={"targets": [{"period": "2020", "value": 140}]},
                                       headers={**writer, "If-Match": '"2"'}), 422, "targets")
@@ -191,4 +196,4 @@ async def test_pacts_and_goals_change_with_if_match_and_are_checked_whole(client
     assert_problem(await client.patch(f"/v1/goals/{uuid.uuid4()}", json={"name": "x"},
                                       headers={**writer, "If-Match": '"1"'}), 404)
     after = (await client.get("/v1/goals", params={"ids": goal["id"]})).json()["items"][0]
-    assert after["version"] == 2 and after["targets"] == KIEZEN["targets"]
+    assert after["version"] == 2 and after["targets"] == KIEZEN_TARGETS

@@ -37,7 +37,8 @@ async def test_only_approved_reports_count_toward_a_results_actual(client, write
     created = await client.post(f"/v1/actions/{action['id']}/results", json=BEROEPSKEUZE, headers=writer)
     assert created.status_code == 201, created.text
     result = created.json()
-    assert result["indicator"]["targets"] == [{"period": "2016", "value": 10}] and result["actual"] is None
+    assert result["indicator"]["targets"] == [{"period": "2016", "value": 10, "kind": "level"}]
+    assert result["actual"] is None
     assert result["indicator"]["name"].startswith("toename leerlingen")
 
     draft = await report(client, writer, action["id"], subject="result", subject_id=result["id"],
@@ -46,7 +47,7 @@ async def test_only_approved_reports_count_toward_a_results_actual(client, write
 
     async def actual():
         found = (await client.get("/v1/results", params={"action_ids": action["id"]})).json()["items"]
-        return found[0]["actual"], found[0]["reported"]
+        return (found[0]["actual"] or {}).get("value"), found[0]["reported"]
 
     assert await actual() == (None, [])
     submitted = await step(client, writer, draft["id"], "submit")
@@ -161,7 +162,9 @@ async def test_goal_reports_give_a_goals_reported_values(client, writer, approve
         await step(client, writer, created.json()["id"], "submit")
         await step(client, approver, created.json()["id"], "approve")
     found = (await client.get("/v1/goals", params={"ids": goal["id"]})).json()["items"][0]
-    assert found["actual"] == 3300 and [v["period"] for v in found["reported"]] == ["2014", "2015"]
+    assert found["actual"] == {"value": 3300, "period": "2015", "source": "reported", "derived": False}
+    assert [v["period"] for v in found["reported"]] == ["2014", "2015"]
+    assert (found["progress"], found["progress_note"]) == (None, "no_baseline")
     by_subject = (await client.get("/v1/progress-reports", params={"subject_ids": goal["id"]})).json()["items"]
     assert len(by_subject) == 2
     assert_problem(await client.post(f"/v1/goals/{goal['id']}/progress-reports", headers=writer,
@@ -258,13 +261,13 @@ async def test_a_returned_report_is_changed_by_its_author_and_submitted_again(cl
     await step(client, writer, draft["id"], "submit")
     await step(client, approver, draft["id"], "approve")
     found = (await client.get("/v1/results", params={"action_ids": action["id"]})).json()["items"][0]
-    assert found["actual"] == 9.5
+    assert found["actual"]["value"] == 9.5
 
     changed = await client.patch(f"/v1/results/{result['id']}", headers={**writer, "If-Match": '"1"'}, json={
         "indicator": {**BEROEPSKEUZE["indicator"], "targets": [{"period": "2016", "value": 12}]}})
     assert changed.status_code == 200, changed.text
-    assert changed.json()["indicator"]["targets"] == [{"period": "2016", "value": 12}]
-    assert changed.json()["actual"] == 9.5
+    assert changed.json()["indicator"]["targets"] == [{"period": "2016", "value": 12, "kind": "level"}]
+    assert changed.json()["actual"]["value"] == 9.5
     assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": None},
                                       headers={**writer, "If-Match": '"2"'}), 422, "description")
     assert_problem(await client.patch(f"/v1/results/{result['id']}", json={"description": "x"},
