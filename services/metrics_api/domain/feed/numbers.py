@@ -26,6 +26,8 @@ WRITTEN = {DecimalSeparator.COMMA: "a decimal comma (1.234,5)", DecimalSeparator
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMALS = 20
 LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+# Babel takes some 10 us a value; feeds repeat their values, so each file remembers this many.
+CACHED_VALUES = 100_000
 OUT_OF_RANGE = (f"Out of range: a figure has at most {MAX_INTEGER_DIGITS} digits before the decimal point "
                 f"and {MAX_DECIMALS} after it.")
 
@@ -71,6 +73,10 @@ class NumberReader:
             return cls()
         return cls(separator, declared=True, decided_by=f"?decimal={separator.value}")
 
+    def known(self, raw: str) -> Decimal | None:
+        """The value of text read before in this file, if it was good (the feed's fast path)."""
+        return self._cache.get(raw)
+
     def read(self, raw: str, where: str) -> Decimal:
         """The value of a figure written as text; `where` names its place ("line 7") for later messages."""
         text = raw.strip()
@@ -85,27 +91,33 @@ class NumberReader:
         if cached is not None:
             return cached
         number = self._read_separated(text, where)
-        if len(self._cache) < 10_000:
+        if len(self._cache) < CACHED_VALUES:
             self._cache[text] = number
         return number
 
     def _read_separated(self, text: str, where: str) -> Decimal:
         if "_" in text or " " in text:
             raise NotANumber("Not a number.")
-        comma, point = _parse(text, DecimalSeparator.COMMA), _parse(text, DecimalSeparator.POINT)
-        if comma is None and point is None:
+        if self.separator is not None:
+            number = _parse(text, self.separator)
+            if number is not None:
+                return in_range(number)
+            if _parse(text, self._other()) is not None:
+                raise NotANumber(f"'{text}' is written with {WRITTEN[self._other()]}, but this file uses "
+                                 f"{WRITTEN[self.separator]} ({self.decided_by}); a file keeps one convention.")
             raise NotANumber("Not a number (or its thousands are grouped wrongly).")
-        if self.separator is None:
-            if comma is not None and point is not None:
-                self.undecided += 1
-                raise Undecided(f"'{text}' is {comma} with a decimal comma and {point} with a decimal point, and no "
-                                "value before it says which this file uses: send ?decimal=comma or ?decimal=point.")
-            self.separator = DecimalSeparator.COMMA if comma is not None else DecimalSeparator.POINT
-            self.decided_by = f"{where}: '{text}'"
-        number = comma if self.separator is DecimalSeparator.COMMA else point
-        if number is None:
-            raise NotANumber(f"'{text}' is written with {WRITTEN[self._other()]}, but this file uses "
-                             f"{WRITTEN[self.separator]} ({self.decided_by}); a file keeps one convention.")
+        comma, point = _parse(text, DecimalSeparator.COMMA), _parse(text, DecimalSeparator.POINT)
+        if comma is None:
+            if point is None:
+                raise NotANumber("Not a number (or its thousands are grouped wrongly).")
+            self.separator, number = DecimalSeparator.POINT, point
+        elif point is None:
+            self.separator, number = DecimalSeparator.COMMA, comma
+        else:
+            self.undecided += 1
+            raise Undecided(f"'{text}' is {comma} with a decimal comma and {point} with a decimal point, and no "
+                            "value before it says which this file uses: send ?decimal=comma or ?decimal=point.")
+        self.decided_by = f"{where}: '{text}'"
         return in_range(number)
 
     def _other(self) -> DecimalSeparator:
