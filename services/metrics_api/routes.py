@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import ClientDisconnect
 
 from common.auth import Principal, require_scope, require_source
 from common.database import SessionDep
@@ -178,7 +179,11 @@ async def post_observations(
     key = validate_key(idempotency_key)
     settings = request.app.state.settings
     # The whole body first, before the session takes a connection: a slow upload holds none.
-    body = await SpooledBody.read(request.stream(), settings.feed_spool_memory_bytes)
+    try:
+        body = await SpooledBody.read(request.stream(), settings.feed_spool_memory_bytes)
+    except ClientDisconnect:  # nobody hears the answer; it is logged as what it is, not as a server error
+        raise Problem(400, "Client disconnected", "The client went away before its body was whole; nothing was "
+                      "written.", type="client-disconnected") from None
     try:
         result = await ingest(session, FeedRequest(
             source=source, subject=principal.subject, content_type=content_type, dry_run=dry_run,
