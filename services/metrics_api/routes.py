@@ -44,6 +44,9 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Created"}, 412: {"description": "Stale If-Match"},
     428: {"description": "A change without If-Match"},
 }
+GRAPH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_RESPONSES, 409: {"description": "The members or parent would make a cycle with the links stored now"},
+}
 Item = TypeVar("Item")
 VersionedItem = TypeVar("VersionedItem", schemas.RegionOut, schemas.MeasureOut, schemas.OccupationOut)
 
@@ -110,7 +113,7 @@ _reference_reads("occupations", "occupation", schemas.OccupationOut, occupations
                  Page[schemas.OccupationOut], occupations.list_occupations)
 
 
-@router.put("/regions/{code}", tags=["regions"], status_code=200, responses=WRITE_RESPONSES)
+@router.put("/regions/{code}", tags=["regions"], status_code=200, responses=GRAPH_RESPONSES)
 async def put_region(code: str, body: schemas.RegionIn, response: Response, session: SessionDep, _: Admin,
                      if_match: IfMatch = None) -> schemas.RegionOut:
     """Create or replace a region. Replacing one that changes it needs `If-Match`; the same content again is a no-op."""
@@ -123,7 +126,7 @@ async def put_measure(code: str, body: schemas.MeasureIn, response: Response, se
     return _written(response, await measures.put_measure(session, code, body, _confirm_with(if_match)))
 
 
-@router.put("/occupations/{code}", tags=["occupations"], responses=WRITE_RESPONSES)
+@router.put("/occupations/{code}", tags=["occupations"], responses=GRAPH_RESPONSES)
 async def put_occupation(code: str, body: schemas.OccupationIn, response: Response, session: SessionDep, _: Admin,
                          if_match: IfMatch = None) -> schemas.OccupationOut:
     return _written(response, await occupations.put_occupation(session, code, body, _confirm_with(if_match)))
