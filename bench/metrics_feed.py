@@ -9,7 +9,8 @@ metrics_api` on a free port and prints:
 1. a plain asyncpg `copy_records_to_table` of the rows into the empty observations table (the
    ceiling), then the same rows as one CSV feed post into the empty table: rows/s and the ratio,
    and the service's peak resident memory during the post;
-2. the identical CSV posted again (all unchanged), and once more with 10% of the values revised;
+2. the identical CSV posted again (all unchanged), then the same figures with Dutch thousands
+   separators (`7.912`, `?decimal=comma`; all unchanged), and once more with 10% of the values revised;
 3. the table filled to `--fill` observations, then GET /v1/series latency (p50, p95, p99) for a
    derived aggregate (Noordvleugel, summed from three provinces, and a class summed from two)
    over 10 years of monthly data.
@@ -72,13 +73,15 @@ def value_of(key: tuple, salt: int = 0) -> int:
     return (hash(key) + salt) % 5_000
 
 
-def as_csv(keys: list[tuple], revised_every: int = 0) -> bytes:
+def as_csv(keys: list[tuple], revised_every: int = 0, dutch: bool = False) -> bytes:
+    """The feed's CSV; `dutch` writes thousands as Dutch spreadsheets do (7.912), to post with ?decimal=comma."""
     lines = ["measure;region;period;occupation;value;status"]
     for index, (measure, region, occupation, month) in enumerate(keys):
         value = value_of((measure, region, occupation, month))
         if revised_every and index % revised_every == 0:
             value += 1
-        lines.append(f"{measure};{region};{month};{occupation};{value};final")
+        written = f"{value:,}".replace(",", ".") if dutch else str(value)
+        lines.append(f"{measure};{region};{month};{occupation};{written};final")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -205,11 +208,11 @@ async def fill(dsn: str, total: int) -> int:
         await connection.close()
 
 
-def post(client: httpx.Client, body: bytes, token: str, memory: PeakMemory | None = None) -> tuple[float, dict]:
+def post(client: httpx.Client, body: bytes, token: str, params: dict[str, str] | None = None) -> tuple[float, dict]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
                "Idempotency-Key": uuid.uuid4().hex}
     started = time.perf_counter()
-    response = client.post("/v1/feeds/bench/observations", content=body, headers=headers, timeout=900)
+    response = client.post("/v1/feeds/bench/observations", content=body, headers=headers, params=params, timeout=900)
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise SystemExit(f"feed refused: {response.status_code} {response.text[:500]}")
@@ -258,6 +261,9 @@ def main() -> None:
                 seconds, answer = post(client, body, token)
                 print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
                       f"  {len(keys) / seconds:9,.0f} rows/s")
+                seconds, answer = post(client, as_csv(keys, dutch=True), token, params={"decimal": "comma"})
+                print(f"  feed, the same as Dutch spreadsheets write it (7.912, ?decimal=comma; unchanged: "
+                      f"{answer['unchanged']:,}):  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
                 seconds, answer = post(client, as_csv(keys, revised_every=10), token)
                 print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
                       f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
