@@ -29,7 +29,15 @@ from services.actions_api.domain import (
 )
 from services.actions_api.metrics_client import MetricsClient
 from services.actions_api.partners_client import PartnersClient
-from services.actions_api.schemas.actions import ActionIn, ActionOut, ActionPatch, ParticipationOut, StatusIn
+from services.actions_api.schemas.actions import (
+    ActionIn,
+    ActionOut,
+    ActionPatch,
+    ParticipationOut,
+    ParticipationsMove,
+    ParticipationsMoved,
+    StatusIn,
+)
 from services.actions_api.schemas.agenda import AgendaIn, AgendaOut
 from services.actions_api.schemas.goals import GoalIn, GoalOut, GoalPatch
 from services.actions_api.schemas.lines import LineIn, LineOut
@@ -42,6 +50,8 @@ router = APIRouter(prefix="/v1")
 
 Writer = Annotated[Principal, Depends(require_scope("actions:write"))]
 Approver = Annotated[Principal, Depends(require_scope("actions:approve"))]
+# The partner registry's coordinators: they merge duplicate organisations, and participations follow.
+PartnerAdmin = Annotated[Principal, Depends(require_scope("partners:admin"))]
 
 
 def _partners(request: Request) -> PartnersClient:
@@ -264,6 +274,13 @@ async def list_participations(
     organisation_ids: Annotated[str, Query(description="Comma-separated organisation ids (at most 500)")],
 ) -> Response:
     return _json(Page(items=await actions.participations_of(session, uuid_list(organisation_ids, "organisation_ids"))))
+
+
+@router.post("/participations/move", tags=["actions"])
+async def move_participations(body: ParticipationsMove, session: SessionDep, _: PartnerAdmin) -> ParticipationsMoved:
+    """Called by partners_api when a coordinator merges two organisations: every participation of the
+    duplicate now names the survivor. Moving again moves nothing."""
+    return ParticipationsMoved(moved=await actions.move_participations(session, body))
 
 
 # --- Milestones -------------------------------------------------------------------------------

@@ -23,7 +23,14 @@ from services.actions_api.repository import actions as action_rows
 from services.actions_api.repository import lines as line_rows
 from services.actions_api.repository import milestones as milestone_rows
 from services.actions_api.repository import rows
-from services.actions_api.schemas.actions import ActionIn, ActionOut, ActionPatch, ParticipantIn, ParticipationOut
+from services.actions_api.schemas.actions import (
+    ActionIn,
+    ActionOut,
+    ActionPatch,
+    ParticipantIn,
+    ParticipationOut,
+    ParticipationsMove,
+)
 from services.actions_api.schemas.milestones import MilestoneOut
 
 
@@ -167,3 +174,11 @@ async def participations_of(session: AsyncSession, organisation_ids: list[uuid.U
     # Typed by the database already; validating thousands of rows again would cost more than the query.
     return [ParticipationOut.model_construct(action_id=a, organisation_id=o, role=ParticipationRole(r))
             for a, o, r in found]
+
+
+async def move_participations(session: AsyncSession, body: ParticipationsMove) -> int:
+    """partners_api merged two organisations: what the duplicate took part in, the survivor does.
+    Moving again moves nothing, so partners_api may retry."""
+    if body.from_organisation_id == body.to_organisation_id:
+        raise invalid([field_error("to_organisation_id", "Must differ from from_organisation_id.")])
+    return await action_rows.move_participations(session, body.from_organisation_id, body.to_organisation_id)

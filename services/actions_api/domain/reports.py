@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import Principal, forbidden
 from common.problems import conflict, field_error, invalid, not_found
 from services.actions_api.domain import ActionStatus, MilestoneStatus, ReportState, ReportSubject
 from services.actions_api.domain.actions import action_by_id, change_status
@@ -141,8 +141,16 @@ async def _reviewed(session: AsyncSession, principal: Principal, report: Progres
     return report_out(report)
 
 
+def _check_four_eyes(principal: Principal, report: ProgressReport) -> None:
+    """A report is reviewed by someone other than its author, whatever scopes the author's token holds."""
+    if report.author == principal.subject:
+        raise forbidden(f"'{principal.subject}' wrote this report; another reviewer must approve or return it "
+                        "(four eyes).")
+
+
 async def return_report(session: AsyncSession, principal: Principal, report: ProgressReport,
                         note: str | None) -> ReportOut:
+    _check_four_eyes(principal, report)
     _check_step(report, ReportState.returned)
     return await _reviewed(session, principal, report, ReportState.returned, note)
 
@@ -150,6 +158,7 @@ async def return_report(session: AsyncSession, principal: Principal, report: Pro
 async def approve_report(session: AsyncSession, principal: Principal, report: ProgressReport,
                          note: str | None) -> ReportOut:
     """Approval is when a report starts to count: its status and values reach the action or milestone."""
+    _check_four_eyes(principal, report)
     _check_step(report, ReportState.approved)
     if report.subject == ReportSubject.action and report.status is not None:
         await change_status(session, await action_by_id(session, report.subject_id), report.status)

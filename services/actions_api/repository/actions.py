@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.pagination import Keyset, page_of
@@ -97,3 +97,14 @@ async def participations_of_organisations(session: AsyncSession, organisation_id
     )
     # Not null: the rows are found by their organisation id.
     return cast(Sequence[tuple[uuid.UUID, uuid.UUID, str]], found.all())
+
+
+async def move_participations(session: AsyncSession, from_id: uuid.UUID, to_id: uuid.UUID) -> int:
+    """Re-point one organisation's participations to another; the actions they are in get a new version."""
+    moved = (await session.execute(
+        update(Participation).where(Participation.organisation_id == from_id).values(organisation_id=to_id)
+        .returning(Participation.action_id).execution_options(synchronize_session=False))).scalars().all()
+    if moved:
+        await session.execute(update(Action).where(Action.id.in_(set(moved))).values(version=Action.version + 1)
+                              .execution_options(synchronize_session=False))
+    return len(moved)

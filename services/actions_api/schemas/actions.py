@@ -83,3 +83,14 @@ class ParticipationOut(BaseModel):
     action_id: uuid.UUID
     organisation_id: uuid.UUID
     role: ParticipationRole
+
+
+class ParticipationsMove(Strict):
+    """partners_api merged `from_organisation_id` into `to_organisation_id`: its participations follow."""
+
+    from_organisation_id: uuid.UUID
+    to_organisation_id: uuid.UUID
+
+
+class ParticipationsMoved(BaseModel):
+    moved: int
