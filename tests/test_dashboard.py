@@ -170,13 +170,50 @@ def test_pact_overview_shows_lines_goals_and_actions_with_their_leads(dashboard)
     expect(first_goal.locator("progress")).to_have_accessible_name(re.compile("^Voortgang van"))
     rows = tab.locator("section.line tbody tr")
     expect(rows).to_have_count(8)
+    # Every trekker of every action, as the plan names them (action 2 two, 4 and 8 nine campus initiatives).
+    for number in range(1, 9):
+        leads = _seed_lead_names(number)
+        assert leads, f"action {number} has no lead in the seed"
+        for lead in leads:
+            expect(rows.nth(number - 1).locator("td").nth(3)).to_contain_text(lead)
+    assert len(_seed_lead_names(2)) == 2 and len(_seed_lead_names(5)) == 2 and len(_seed_lead_names(7)) == 2
     action_4 = rows.filter(has=tab.get_by_role("link", name=re.compile("^Campusvorming")))
-    for lead in _seed_lead_names(4):
-        expect(action_4).to_contain_text(lead)
+    # The plan gives the 10.000 job seekers no baseline: no progress, and the page says why.
+    job_seekers = tab.locator(".goal").filter(has_text="10.000 werkzoekenden")
+    expect(job_seekers.locator(".bar-label")).to_have_text("geen nulmeting")
     # The plan's deadlines (2013, 2014) have passed, and nothing is reported met in the seed.
     expect(action_4).to_contain_text("te laat")
     expect(action_4).to_contain_text("2014")
     dashboard.shot("02-pact-overzicht")
+
+
+@needs_chromium
+def test_a_measured_share_shows_as_the_goals_percentage_with_its_progress(dashboard, seeded_stack, token):
+    """Noordvleugel's "Van 25% naar 40%" reads a series of shares (0..1): a measured 0.28 is 28%, 20% of the way."""
+    fed = httpx.post(f"{seeded_stack.url('metrics_api')}/v1/feeds/duo/observations", timeout=30,
+                     headers={"Authorization": f"Bearer {token('metrics:write', sources=['duo'])}"},
+                     json={"observations": [{"measure": "pupils_choosing_technology", "region": "NL01",
+                                             "period": "2016", "occupation": "total", "value": 0.28,
+                                             "status": "final"}]})
+    assert fed.status_code == 200, fed.text
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    pupils = tab.locator(".goal").first
+    expect(pupils).to_contain_text("Nu28% (2016)")
+    expect(pupils.locator(".bar-label")).to_have_text("20,0%")   # (28 - 25) / (40 - 25)
+    expect(pupils.locator("progress")).to_have_attribute("value", "20")
+
+
+@needs_chromium
+def test_a_ten_percent_more_result_says_it_has_no_baseline(dashboard):
+    """Gooi & Vechtstreek action 2, "10% meer leerlingen kiezen in 2016": a change from a baseline the plan lacks."""
+    tab = dashboard.open("#/pact/techniekpact-gooi-vechtstreek", "Actieplan Techniekpact Gooi & Vechtstreek 2020")
+    # "Meedoen?": the plan's contact, on its coordinating organisation
+    expect(tab.get_by_role("heading", name="Meedoen?").locator("+ p")).to_contain_text("Techniekpact G&V")
+    tab.get_by_role("link", name="Beroepskeuzeprogramma onderbouw VMBO").click()
+    dashboard.ready("Actie 2: Beroepskeuzeprogramma onderbouw VMBO")
+    result = tab.locator("#resultaten ~ ul li").first
+    expect(result).to_contain_text("Doel: +10% t.o.v. de nulmeting (2016)")
+    expect(result.locator(".bar-label")).to_have_text("geen nulmeting")
 
 
 @needs_chromium

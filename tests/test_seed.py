@@ -45,6 +45,19 @@ def test_pact_tree(seed):
     assert seed.pact("techniekpact").pact["signed_on"].isoformat() == "2013-05-13"
 
 
+def test_the_seed_leaves_empty_the_dates_the_plans_do_not_give(seed):
+    """Neither plan gives Noordvleugel's or Gooi & Vechtstreek's start, nor the Metropoolregio pact's end."""
+    assert seed.pact("techniekpact-noordvleugel").pact["period_start"] is None
+    assert seed.pact("techniekpact-gooi-vechtstreek").pact["period_start"] is None
+    assert (seed.pact("techniekpact-mra").pact["period_start"], seed.pact("techniekpact-mra").pact["period_end"]) == \
+        (None, None)
+    # "2020": the national goals' year and the Gooi & Vechtstreek plan's title
+    assert {seed.pact(slug).pact["period_end"].isoformat() for slug in (
+        "techniekpact", "techniekpact-noordvleugel", "techniekpact-gooi-vechtstreek")} == {"2020-12-31"}
+    assert all(goal["baseline"] is None or goal["baseline"]["year"] is None
+               for line in seed.pact("techniekpact-noordvleugel").lines for goal in line["goals"])
+
+
 def test_noordvleugel_lines_goals_and_actions(seed):
     noordvleugel = seed.pact("techniekpact-noordvleugel")
     assert [(line["number"], line["name"]) for line in noordvleugel.lines] == [
@@ -86,6 +99,17 @@ def test_noordvleugel_leads_as_the_resume_names_them(seed):
     assert leads[5] == ["economic-board-utrecht", "gemeente-amsterdam"]
     assert leads[6] == ["talent-voor-techniek"]
     assert leads[7] == ["gemeente-utrecht", "provincie-utrecht"]
+    # "bestaande regionale campusinitiatieven": no single lead, the nine initiatives together
+    campus = sorted(seed.pact("techniekpact-noordvleugel").actions[3]["campus_initiatives"])
+    assert leads[4] == leads[8] == campus and len(campus) == 9
+
+
+def test_noordvleugel_goals_read_their_series_in_their_own_unit_and_window(seed):
+    goals = {goal["name"][:20]: goal for line in seed.pact("techniekpact-noordvleugel").lines for goal in line["goals"]}
+    # metrics_api serves shares 0..1: the percentage goals read them times 100
+    assert goals["Van 25% naar 40% lee"]["series"]["scale"] == 100
+    # the summed goals count from the national pact's signing year, not from whatever was recorded before
+    assert goals["10.000 werkzoekenden"]["window"] == goals["30.000 werknemers wo"]["window"] == {"start": "2013"}
 
 
 def test_noordvleugel_agenda_2013(seed):
@@ -93,6 +117,8 @@ def test_noordvleugel_agenda_2013(seed):
     assert len(agenda) == 6
     assert agenda[0]["date"].isoformat() == "2013-05-13" and agenda[0]["kind"] == "signing"
     assert all(item["date"].year == 2013 for item in agenda)
+    # The plan names a day only for the signing: the others fall on the first of the month their words begin in.
+    assert [item["date"].day for item in agenda] == [13, 1, 1, 1, 1, 1]
 
 
 def test_gooi_vechtstreek_actions_results_and_members(seed):
@@ -104,13 +130,21 @@ def test_gooi_vechtstreek_actions_results_and_members(seed):
     numbered = {(r["indicator"]["targets"][0]["period"], r["indicator"]["targets"][0]["value"])
                 for action in plan.actions for r in action["results"] if r["indicator"].get("targets")}
     assert numbered == {(None, 6), ("2016", 10), ("2016", 80)}
+    # "10% meer ... in 2016" is a change of +10% from the baseline; "80% ... stroomt door" a level.
+    kinds = {r["description"][:22]: r["indicator"]["targets"][0].get("kind", "level")
+             for action in plan.actions for r in action["results"] if r["indicator"].get("targets")}
+    assert kinds == {"Wetenschap en Technolo": "level", "10% meer leerlingen ki": "relative_change",
+                     "In 2016 10% meer uitst": "relative_change", "In 2016 stroomt 80% va": "level"}
+    assert plan.coordinator["organisation"] == "techniekpact-gv"
+    assert plan.coordinator["contact"] == {"name": "Marcel Schilders", "role": "projectleider Techniekpact G&V",
+                                           "email": "marcel@pradus.nl", "phone": "06-20611968"}
     assert len(plan.members["organisations"]) == 32
     assert plan.members["joined_on"].isoformat() == "2014-09-01"
 
 
 def test_every_organisation_once(seed):
     by_name = {o["name"]: o for o in seed.organisations}
-    assert len(by_name) == len(seed.organisations) == 86
+    assert len(by_name) == len(seed.organisations) == 87
     # named in several actions and in the joined list: one organisation
     mbo_college = [p for d in seed.pacts for a in d.actions for p in a["participants"]
                    if p.get("organisation") == "mbo-college-hilversum"]
@@ -141,6 +175,12 @@ def test_regions_and_the_uwv_table(seed):
     (lambda s: s.pact("techniekpact-noordvleugel").actions[7]["operational_goals"][0]["due"].update(value="2014-13"),
      "is not a year"),
     (lambda s: s.regions.append({"code": "PV1", "name": "x", "kind": "province"}), "PV1: not a province code"),
+    # what actions_api would refuse: a summed series counted from its first period, a target of no kind
+    (lambda s: s.pact("techniekpact-noordvleugel").lines[2]["goals"][0].pop("window"), "window: Value error"),
+    (lambda s: s.pact("techniekpact-gooi-vechtstreek").actions[1]["results"][0]["indicator"]["targets"][0].update(
+        kind="meer"), "targets.0.kind"),
+    (lambda s: s.pact("techniekpact-gooi-vechtstreek").coordinator.update(organisation="nobody"),
+     "coordinator nobody is not in organisations.yaml"),
 ])
 def test_the_checks_catch_mistakes(seed, break_it, expected):
     broken = copy.deepcopy(seed)
@@ -199,9 +239,9 @@ def get(stack: Stack, service: str, path: str, **params) -> dict:
 def test_the_seed_loads_on_an_empty_database(empty_stack, seeded):
     created = {name: tally.created for name, tally in seeded.items()}
     # The migrations load CBS's registry (the country, provinces, municipalities): the seed adds the aggregates.
-    assert created == {"occupations": 4, "measures": 6, "regions": 3, "observations": 12, "organisations": 86,
+    assert created == {"occupations": 4, "measures": 6, "regions": 3, "observations": 12, "organisations": 87,
                        "pacts": 4, "action lines": 6, "goals": 9, "actions": 20, "operational goals": 14,
-                       "results": 12, "agenda items": 6, "memberships": 32}
+                       "results": 12, "agenda items": 6, "memberships": 32, "contacts": 1}
     pacts = {p["slug"]: p for p in get(empty_stack, "actions_api", "/v1/pacts")["items"]}
     assert sorted(pacts["techniekpact"]["children"]) == ["techniekpact-mra", "techniekpact-noordvleugel"]
     assert pacts["techniekpact-gooi-vechtstreek"]["parent"] == "techniekpact-mra"
@@ -218,7 +258,7 @@ def test_a_second_run_changes_nothing(empty_stack, seeded):
     assert result.returncode == 0, result.stderr
     rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:5]]
             for line in result.stdout.splitlines() if line.count("│") == 5}
-    assert rows["actions"] == ["0", "0", "20"] and rows["organisations"] == ["0", "0", "86"]
+    assert rows["actions"] == ["0", "0", "20"] and rows["organisations"] == ["0", "0", "87"]
     assert all(created == updated == "0" for created, updated, _ in rows.values()), result.stdout
     assert fingerprint(empty_stack) == before
 
@@ -298,6 +338,48 @@ def test_the_2012_uwv_figures_and_noordvleugel_derived(empty_stack, seeded):
 
 
 @pytest.mark.e2e
+def test_every_trekker_through_graphql(empty_stack, seeded):
+    answer = httpx.post(f"{empty_stack.url('gateway')}/graphql", timeout=30, json={"query": """{
+        pact(slug: "techniekpact-noordvleugel") { actions(first: 10) { nodes {
+            number leads { role organisationKind organisation { name } } } } } }"""}).json()
+    assert "errors" not in answer, answer["errors"]
+    leads = {node["number"]: [lead["organisation"]["name"] for lead in node["leads"]]
+             for node in answer["data"]["pact"]["actions"]["nodes"]}
+    assert leads[1] == ["Techniekraad Noord-Holland"]
+    assert leads[2] == ["Economic Board Utrecht", "Techniekraad Noord-Holland"]
+    assert leads[5] == ["Economic Board Utrecht", "Gemeente Amsterdam"]
+    assert leads[7] == ["Gemeente Utrecht", "Provincie Utrecht"]
+    assert len(leads[4]) == len(leads[8]) == 9 and leads[4] == leads[8]
+
+
+@pytest.mark.e2e
+def test_the_goals_say_why_they_have_no_progress_yet(empty_stack, seeded):
+    lines = get(empty_stack, "actions_api", "/v1/pacts/techniekpact-noordvleugel/lines")["items"]
+    goals = {goal["name"][:20]: goal for line in lines for goal in line["goals"]}
+    pupils = goals["Van 25% naar 40% lee"]
+    assert (pupils["actual"], pupils["progress_note"]) == (None, "not_measured")
+    assert pupils["window"] == {"start": None, "end": "2020"}
+    assert goals["10.000 werkzoekenden"]["progress_note"] == "no_baseline"
+    action = next(a for a in get(empty_stack, "actions_api", "/v1/actions", pact="techniekpact-gooi-vechtstreek",
+                                 limit=100)["items"] if a["number"] == 2)
+    [more] = get(empty_stack, "actions_api", "/v1/results", action_ids=action["id"])["items"]
+    assert more["indicator"]["targets"] == [{"period": "2016", "value": 10, "kind": "relative_change"}]
+    assert more["progress_note"] == "no_baseline"
+
+
+@pytest.mark.e2e
+def test_the_meedoen_contact_is_on_the_coordinating_organisation_and_only_with_contacts_read(empty_stack, seeded):
+    pact = get(empty_stack, "actions_api", "/v1/pacts/techniekpact-gooi-vechtstreek")
+    assert organisation_names(empty_stack, [pact["coordinator"]]) == ["Techniekpact G&V"]
+    url = f"{empty_stack.url('partners_api')}/v1/organisations/{pact['coordinator']}/contacts"
+    assert httpx.get(url, timeout=10).status_code == 401
+    reader = issue_token(DEVELOPMENT_JWT_SECRET, subject="reader", scopes=["contacts:read"])
+    contacts = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {reader}"}).json()["items"]
+    assert [(c["name"], c["role"], c["email"], c["phone"]) for c in contacts] == [
+        ("Marcel Schilders", "projectleider Techniekpact G&V", "marcel@pradus.nl", "06-20611968")]
+
+
+@pytest.mark.e2e
 def test_run_seeds_an_empty_database_on_first_start(database_server_url):
     url = with_database(database_server_url, f"techniekpact_run_{uuid.uuid4().hex[:10]}")
     ports = [free_port() for _ in range(4)]
@@ -348,3 +430,27 @@ def test_export_actions_partners_and_a_series(empty_stack, seeded, tmp_path):
 
     result = techniekpact(empty_stack, "export", "series", "--measure", "vacancies_new")
     assert (result.returncode, result.stderr.strip()) == (1, "error: series needs --measure and --region")
+
+
+@pytest.mark.e2e
+def test_a_database_seeded_before_is_brought_to_the_plans_words(empty_stack, seeded, seed):
+    """As an earlier seed left it: Noordvleugel starting 2013-01-01, "10% meer" a level of 10%. A run corrects both."""
+    writer = {"Authorization": f"Bearer {seed_token(seed)}"}
+    actions = empty_stack.url("actions_api")
+    pact = get(empty_stack, "actions_api", "/v1/pacts/techniekpact-noordvleugel")
+    assert httpx.patch(f"{actions}/v1/pacts/techniekpact-noordvleugel", json={"period_start": "2013-01-01"}, timeout=10,
+                       headers={**writer, "If-Match": f'"{pact["version"]}"'}).status_code == 200
+    action = next(a for a in get(empty_stack, "actions_api", "/v1/actions", pact="techniekpact-gooi-vechtstreek",
+                                 limit=100)["items"] if a["number"] == 2)
+    [result] = get(empty_stack, "actions_api", "/v1/results", action_ids=action["id"])["items"]
+    old = {**result["indicator"], "unit": "%", "measure_kind": "percentage", "window": None,
+           "targets": [{"period": "2016", "value": 10}]}
+    assert httpx.patch(f"{actions}/v1/results/{result['id']}", json={"indicator": old}, timeout=10,
+                       headers={**writer, "If-Match": f'"{result["version"]}"'}).status_code == 200
+
+    tallies = loader_for(empty_stack, seed).run()
+    assert (tallies["pacts"].updated, tallies["results"].updated, tallies["goals"].updated) == (1, 1, 0)
+    assert get(empty_stack, "actions_api", "/v1/pacts/techniekpact-noordvleugel")["period_start"] is None
+    [fixed] = get(empty_stack, "actions_api", "/v1/results", action_ids=action["id"])["items"]
+    assert fixed["indicator"]["targets"] == [{"period": "2016", "value": 10, "kind": "relative_change"}]
+    assert (fixed["indicator"]["unit"], fixed["indicator"]["measure_kind"]) == ("leerlingen", "number")

@@ -14,7 +14,7 @@ from services.actions_api.domain.measuring import TargetValue, window_of
 from services.actions_api.schemas.indicators import IndicatorIn
 
 # What a PATCH of a pact may change (its slug, level and parent are its identity in the tree).
-PACT_FIELDS = ("name", "region", "period_start", "period_end", "signed_on", "source_document")
+PACT_FIELDS = ("name", "region", "period_start", "period_end", "signed_on", "source_document", "coordinator")
 INDICATOR_FIELDS = ("unit", "measure_kind", "ascending", "baseline", "targets", "aggregation", "series")
 
 

@@ -48,6 +48,7 @@ def problems(seed: Seed) -> list[str]:
                 for participant in action.get("participants", []) if "organisation" in participant}
     referred |= {external_id for document in seed.pacts
                  for external_id in [*(document.members or {}).get("organisations", []), *document.kopgroep]}
+    referred |= {document.coordinator["organisation"] for document in seed.pacts if document.coordinator}
     for external_id in organisations.keys() - referred:
         found.append(f"organisation {external_id}: no pact refers to it")
     return found
@@ -177,6 +178,11 @@ def _pact_problems(document: PactDocument, organisations: dict[str, Record], reg
     for external_id in [*members, *document.kopgroep]:
         if external_id not in organisations:
             found.append(f"pact {slug}: member {external_id} is not in organisations.yaml")
+    coordinator = document.coordinator or {}
+    if coordinator and coordinator.get("organisation") not in organisations:
+        found.append(f"pact {slug}: coordinator {coordinator.get('organisation')} is not in organisations.yaml")
+    if coordinator.get("contact") and not str(coordinator["contact"].get("name") or "").strip():
+        found.append(f"pact {slug}: the coordinator's contact needs the name the plan gives")
     return found
 
 

@@ -25,6 +25,8 @@ class PactDocument:
     agenda: list[Record] = field(default_factory=list)
     members: Record | None = None
     kopgroep: list[str] = field(default_factory=list)
+    # The coordinating organisation (external_id) and its "Meedoen?" contact person, as the plan publishes it.
+    coordinator: Record | None = None
 
 
 @dataclass
@@ -58,7 +60,7 @@ def read_seed(directory: Path = SEED_DIR) -> Seed:
         else:
             pacts.append(PactDocument(pact=data["pact"], lines=data.get("lines", []), actions=data.get("actions", []),
                                       agenda=data.get("agenda", []), members=data.get("members"),
-                                      kopgroep=data.get("kopgroep", [])))
+                                      kopgroep=data.get("kopgroep", []), coordinator=data.get("coordinator")))
     return Seed(regions=metrics["regions"], measures=metrics["measures"], occupations=metrics["occupations"],
                 observation_source=table["source"], observations=observations,
                 derived_as_printed=table.get("derived_as_printed", {}),

@@ -15,7 +15,8 @@ from cli.seed.checks import problems
 from cli.seed.documents import PactDocument, Record, Seed, SeedError
 from services.metrics_api.domain import RegionKind
 
-SCOPES = ["metrics:admin", "metrics:write", "partners:write", "partners:admin", "actions:write"]
+# contacts:read for the coordinator's contact person: read, so that a second run writes it no second time.
+SCOPES = ["metrics:admin", "metrics:write", "partners:write", "partners:admin", "contacts:read", "actions:write"]
 # The sources the seed writes as: its own partner records, and the UWV figures under UWV's name.
 PARTNER_SOURCE = "seed"
 # Independent writes (the actions of a pact, their milestones, the members) go a few at a time:
@@ -85,7 +86,7 @@ class SeedLoader:
         # in the order a run loads them, so the summary reads top to bottom
         self.tallies: dict[str, Tally] = {name: Tally() for name in (
             "occupations", "measures", "regions", "observations", "organisations", "pacts", "action lines", "goals",
-            "actions", "operational goals", "results", "agenda items", "memberships")}
+            "actions", "operational goals", "results", "agenda items", "memberships", "contacts")}
         self.organisation_ids: dict[str, str] = {}
 
     def tally(self, name: str) -> Tally:
@@ -198,6 +199,8 @@ class SeedLoader:
 
     def load_pact(self, document: PactDocument) -> None:
         pact = _jsonable(document.pact)
+        if document.coordinator:
+            pact["coordinator"] = self.organisation_ids[document.coordinator["organisation"]]
         slug = pact["slug"]
         self.say(f"actions: {slug}")
         served = self.actions.request("GET", f"/v1/pacts/{slug}", ok=(200, 404))
@@ -213,6 +216,19 @@ class SeedLoader:
         self.load_lines(slug, document.lines)
         self.load_actions(slug, document.actions)
         self.load_agenda(slug, document.agenda)
+        self.load_coordinator_contact(document)
+
+    def load_coordinator_contact(self, document: PactDocument) -> None:
+        """The contact person the plan publishes for "Meedoen?", on the coordinating organisation; by name."""
+        if not document.coordinator or not document.coordinator.get("contact"):
+            return
+        contact = document.coordinator["contact"]
+        path = f"/v1/organisations/{self.organisation_ids[document.coordinator['organisation']]}/contacts"
+        if any(item["name"] == contact["name"] for item in self.partners.get(path)["items"]):
+            self.tally("contacts").add("unchanged")
+        else:
+            self.partners.request("POST", path, json=_jsonable(contact))
+            self.tally("contacts").add("created")
 
     def load_lines(self, slug: str, lines: list[Record]) -> None:
         current = {line["number"]: line for line in self.actions.request("GET", f"/v1/pacts/{slug}/lines")["items"]}

@@ -1,7 +1,7 @@
 """The schema over faked services: shapes, cross-service fields, connections, batching, federation."""
 
 from gateway.schema import SDL_PATH, sdl
-from gateway.tests.fakes import FakeServices
+from gateway.tests.fakes import CONTACTS_TOKEN, FakeServices
 from gateway.tests.support import DASHBOARD, graphql, open_gateway
 
 
@@ -163,3 +163,17 @@ async def test_lines_and_agenda_of_many_pacts_take_one_request_each(gateway, ser
         answer = await graphql(client, "{ pacts { slug actionLines { goals { name } } agenda { label } } }")
     assert len(answer["data"]["pacts"]) == 6 and "errors" not in answer
     assert [call.path for call in services.calls] == ["/v1/pacts", "/v1/lines", "/v1/agenda"]
+
+
+async def test_a_pacts_coordinator_and_its_contacts_only_with_contacts_read(gateway, services):
+    coordinator = next(iter(services.organisations))
+    services.pacts["noordvleugel"]["coordinator"] = coordinator
+    query = '{ pact(slug: "noordvleugel") { coordinator { id name contacts { name email } } } }'
+    async with gateway() as client:
+        public = await graphql(client, query)
+        allowed = await graphql(client, query, headers={"Authorization": CONTACTS_TOKEN})
+    assert public["data"]["pact"]["coordinator"]["id"] == coordinator
+    assert public["data"]["pact"]["coordinator"]["contacts"] is None
+    assert public["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "errors" not in allowed
+    assert allowed["data"]["pact"]["coordinator"]["contacts"] == [{"name": "Contact 0", "email": "contact0@example.nl"}]

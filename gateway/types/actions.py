@@ -194,6 +194,13 @@ class Pact:
         found = await info.context.loaders.pacts.load_many(list(self.data.get("children") or []))
         return [Pact.of(item) for item in found if item]
 
+    @strawberry.field(description="The organisation that coordinates the pact, from partners: the one to contact "
+                                  "to join (\"Meedoen?\"); its contacts need contacts:read.")
+    async def coordinator(
+        self, info: Info,
+    ) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
+        return await partners_types.Organisation.load(info, self.data.get("coordinator"))
+
     @strawberry.field(description="The pact's region, from metrics.")
     async def region(self, info: Info) -> Annotated["Region", strawberry.lazy("gateway.types.metrics")] | None:
         return await metrics_types.Region.load(info, self.data.get("region"))

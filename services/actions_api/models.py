@@ -89,6 +89,8 @@ class Pact(Resource, Base):
     period_end: Mapped[date | None] = mapped_column(Date)
     signed_on: Mapped[date | None] = mapped_column(Date)
     source_document: Mapped[str | None] = mapped_column(String(500))
+    # The organisation (a partners_api id) that coordinates the pact: whom "Meedoen?" asks to contact.
+    coordinator_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class ActionLine(Resource, Base):

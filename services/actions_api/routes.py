@@ -115,8 +115,9 @@ async def list_pacts(session: SessionDep,
 
 
 @router.post("/pacts", status_code=201, tags=["pacts"])
-async def create_pact(body: PactIn, session: SessionDep, response: Response, _: Writer) -> PactOut:
-    return _with_etag(response, await pacts.create_pact(session, body))
+async def create_pact(body: PactIn, session: SessionDep, partners: Partners, response: Response,
+                      _: Writer) -> PactOut:
+    return _with_etag(response, await pacts.create_pact(session, partners, body))
 
 
 @router.get("/pacts/{slug}", tags=["pacts"], response_model=PactOut)
@@ -126,10 +127,10 @@ async def get_pact(slug: str, session: SessionDep) -> Response:
 
 
 @router.patch("/pacts/{slug}", tags=["pacts"])
-async def patch_pact(slug: str, body: PactPatch, session: SessionDep, response: Response,
+async def patch_pact(slug: str, body: PactPatch, session: SessionDep, partners: Partners, response: Response,
                      _: Writer, if_match: IfMatch = None) -> PactOut:
     return await _changed(response, if_match, pacts.pact_by_slug(session, slug),
-                          lambda pact: pacts.patch_pact(session, pact, body))
+                          lambda pact: pacts.patch_pact(session, partners, pact, body))
 
 
 Key = TypeVar("Key")

@@ -33,6 +33,26 @@ export function quantity(value, unit) {
   return unit ? `${number(value)} ${unit}` : number(value);
 }
 
+/** A target as the plan writes it: a level ("40% (2020)") or a change from the baseline ("+10% t.o.v. de nulmeting"). */
+export function target(t, unit) {
+  const when = t.period ? ` (${period(t.period)})` : "";
+  const signed = (text) => (Number(t.value) > 0 ? `+${text}` : text);
+  if (t.kind === "relative_change") return `${signed(`${decimal.format(Number(t.value))}%`)} t.o.v. de nulmeting${when}`;
+  if (t.kind === "change") return `${signed(quantity(t.value, unit))} t.o.v. de nulmeting${when}`;
+  return `${quantity(t.value, unit)}${when}`;
+}
+
+/** Why a goal shows no progress, as actions_api says it (progressNote). */
+export const progressNote = labeller({
+  qualitative: "kwalitatief doel",
+  no_baseline: "geen nulmeting",
+  no_target: "geen streefcijfer",
+  not_measured: "nog niet gemeten",
+  target_is_baseline: "doel gelijk aan de nulmeting",
+  series_unknown: "meetreeks onbekend",
+  series_unavailable: "meting nu niet beschikbaar",
+});
+
 export function date(iso) {
   if (!iso) return DASH;
   const parsed = new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);

@@ -11,6 +11,7 @@ from common.problems import conflict, field_error, invalid, not_found
 from services.actions_api.domain import PactLevel
 from services.actions_api.domain.patches import refuse_nulls, revalidate
 from services.actions_api.models import Pact
+from services.actions_api.partners_client import PartnersClient
 from services.actions_api.repository import pacts as pact_rows
 from services.actions_api.repository import rows
 from services.actions_api.schemas.pacts import PactIn, PactOut, PactPatch
@@ -25,7 +26,14 @@ async def pact_by_slug(session: AsyncSession, slug: str) -> Pact:
     return pact
 
 
-async def create_pact(session: AsyncSession, body: PactIn) -> PactOut:
+async def _check_coordinator(partners: PartnersClient, coordinator: uuid.UUID | None) -> None:
+    """The coordinating organisation must exist in partners_api; asked before anything is written."""
+    if coordinator is not None and await partners.unknown([coordinator]):
+        raise invalid([field_error("coordinator", "No organisation with this id in the partner registry.")],
+                      detail="Unknown organisation; nothing was written.")
+
+
+async def create_pact(session: AsyncSession, partners: PartnersClient, body: PactIn) -> PactOut:
     if await pact_rows.slug_taken(session, body.slug):
         raise conflict(f"A pact with slug '{body.slug}' exists already.")
     parent_id = None
@@ -36,9 +44,10 @@ async def create_pact(session: AsyncSession, body: PactIn) -> PactOut:
         if LEVEL_RANK[PactLevel(parent.level)] >= LEVEL_RANK[body.level]:
             raise invalid([field_error("parent", f"A {body.level} pact cannot sit under a {parent.level} pact.")])
         parent_id = parent.id
+    await _check_coordinator(partners, body.coordinator)
     pact = Pact(slug=body.slug, name=body.name, level=body.level, parent_id=parent_id, region=body.region,
                 period_start=body.period_start, period_end=body.period_end, signed_on=body.signed_on,
-                source_document=body.source_document)
+                source_document=body.source_document, coordinator_id=body.coordinator)
     await rows.save(session, pact)
     return (await _pacts_out(session, [(pact, body.parent)]))[0]
 
@@ -50,15 +59,17 @@ async def get_pact(session: AsyncSession, slug: str) -> PactOut:
     return (await _pacts_out(session, [row]))[0]
 
 
-async def patch_pact(session: AsyncSession, pact: Pact, body: PactPatch) -> PactOut:
+async def patch_pact(session: AsyncSession, partners: PartnersClient, pact: Pact, body: PactPatch) -> PactOut:
     changes = body.model_dump(exclude_unset=True)
     refuse_nulls(changes, ["name"])
     current = {"slug": pact.slug, "name": pact.name, "level": pact.level, "region": pact.region,
                "period_start": pact.period_start, "period_end": pact.period_end, "signed_on": pact.signed_on,
-               "source_document": pact.source_document}
+               "source_document": pact.source_document, "coordinator": pact.coordinator_id}
     checked = revalidate(PactIn, {**current, **changes})
+    if "coordinator" in changes and checked.coordinator != pact.coordinator_id:
+        await _check_coordinator(partners, checked.coordinator)
     for field in changes:
-        setattr(pact, field, getattr(checked, field))
+        setattr(pact, "coordinator_id" if field == "coordinator" else field, getattr(checked, field))
     await rows.flush(session)
     return await get_pact(session, pact.slug)
 
@@ -78,5 +89,6 @@ async def _pacts_out(session: AsyncSession, found: Sequence[pact_rows.PactRow]) 
             children[parent_id].append(slug)
     return [PactOut(id=p.id, slug=p.slug, name=p.name, level=p.level, parent=parent_slug, region=p.region,
                     period_start=p.period_start, period_end=p.period_end, signed_on=p.signed_on,
-                    source_document=p.source_document, children=children[p.id], version=p.version)
+                    source_document=p.source_document, coordinator=p.coordinator_id, children=children[p.id],
+                    version=p.version)
             for p, parent_slug in found]

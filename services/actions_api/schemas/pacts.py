@@ -4,11 +4,14 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
 from common.json_types import JsonDate
 from services.actions_api.domain import PactLevel
 from services.actions_api.schemas import Name, RegionCode, Slug, Strict
+
+COORDINATOR = ("The organisation (its partners_api id) that coordinates the pact: the one to contact to join it "
+               "(\"Meedoen?\"); its contact persons are personal data, shown with contacts:read")
 
 
 class PactIn(Strict):
@@ -21,6 +24,7 @@ class PactIn(Strict):
     period_end: JsonDate | None = None
     signed_on: JsonDate | None = None
     source_document: Annotated[str, StringConstraints(max_length=500)] | None = None
+    coordinator: uuid.UUID | None = Field(default=None, description=COORDINATOR)
 
     @field_validator("period_end")
     @classmethod
@@ -38,6 +42,7 @@ class PactPatch(Strict):
     period_end: JsonDate | None = None
     signed_on: JsonDate | None = None
     source_document: Annotated[str, StringConstraints(max_length=500)] | None = None
+    coordinator: uuid.UUID | None = Field(default=None, description=COORDINATOR)
 
 
 class PactOut(BaseModel):
@@ -51,5 +56,6 @@ class PactOut(BaseModel):
     period_end: date | None
     signed_on: date | None
     source_document: str | None
+    coordinator: uuid.UUID | None
     children: list[str]
     version: int

@@ -36,6 +36,28 @@ async def test_pacts_form_a_tree_with_parent_and_children(client, writer):
     assert [p["slug"] for p in many["items"]] == ["gooi-en-vechtstreek", "techniekpact"]
 
 
+async def test_a_pact_names_its_coordinating_organisation_checked_in_the_registry(client, writer, partners, db):
+    """Gooi & Vechtstreek's "Meedoen?": contact the projectleider of the pact's coordinating organisation."""
+    coordinator = partners.add()
+    created = await make_pact(client, writer, "gooi-en-vechtstreek", level="subregional", coordinator=coordinator)
+    assert created["coordinator"] == coordinator
+    assert_problem(await client.post("/v1/pacts", headers=writer, json={
+        "slug": "ander", "name": "Ander pact", "level": "regional", "coordinator": str(uuid.uuid4())}), 422,
+        "coordinator")
+    assert_problem(await client.post("/v1/pacts", headers=writer, json={
+        "slug": "ander", "name": "Ander pact", "level": "regional", "coordinator": "geen-id"}), 422, "coordinator")
+    assert await count_rows(db, "pacts") == 1
+    url = "/v1/pacts/gooi-en-vechtstreek"
+    assert_problem(await client.patch(url, json={"coordinator": str(uuid.uuid4())},
+                                      headers={**writer, "If-Match": '"1"'}), 422, "coordinator")
+    assert (await client.get(url)).json()["coordinator"] == coordinator
+    other = partners.add()
+    moved = await client.patch(url, json={"coordinator": other}, headers={**writer, "If-Match": '"1"'})
+    assert moved.status_code == 200 and moved.json()["coordinator"] == other
+    cleared = await client.patch(url, json={"coordinator": None}, headers={**writer, "If-Match": '"2"'})
+    assert cleared.json()["coordinator"] is None
+
+
 async def test_pact_list_pages_with_a_cursor(client, writer):
     for slug in ("a", "b", "c"):
         await make_pact(client, writer, slug, name=slug.upper())

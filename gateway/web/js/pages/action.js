@@ -15,8 +15,9 @@ export const QUERY = `query ActionPage($id: ID!) {
     pact { slug name }
     line { number name }
     participants { role organisationKind label organisation { id name } }
+    leads { role organisationKind label organisation { id name } }
     milestones { id title dueBy due { label } targetCount reachedCount status metOn overdue }
-    results { id description actual indicator { unit targets { period value } } }
+    results { id description actual progress progressNote indicator { unit targets { period value kind } } }
     progressReports { ${REPORT} }
   }
 }`;
@@ -52,8 +53,10 @@ function results(list) {
   return h("ul", {}, list.map((r) => h("li", {},
     r.description,
     (r.indicator?.targets || []).length ? h("div", { class: "help" }, `Doel: ${r.indicator.targets
-      .map((t) => `${fmt.quantity(t.value, r.indicator.unit)}${t.period ? ` (${fmt.period(t.period)})` : ""}`).join(", ")}`) : null,
-    r.actual != null ? h("div", { class: "help" }, `Gemeten: ${fmt.quantity(r.actual, r.indicator?.unit)}`) : null)));
+      .map((t) => fmt.target(t, r.indicator.unit)).join(", ")}`) : null,
+    r.actual != null ? h("div", { class: "help" }, `Gemeten: ${fmt.quantity(r.actual, r.indicator?.unit)}`) : null,
+    (r.indicator?.targets || []).length
+      ? progressBar(r.progress, `Voortgang van ${r.description}`, fmt.progressNote(r.progressNote)) : null)));
 }
 
 function reportItem(report, fresh = false) {

@@ -48,14 +48,18 @@ export function overdueBadge() {
   return h("span", { class: "badge late" }, "te laat");
 }
 
-/** A progress bar with its figure as text, so it reads without seeing the bar. */
-export function progressBar(fraction, label) {
-  const value = fraction === null || fraction === undefined ? null : Math.max(0, Math.min(1, Number(fraction)));
+/**
+ * A progress bar with its figure as text, so it reads without seeing the bar; without a figure, why
+ * (`missing`: "geen nulmeting"). The bar stops at its ends, the text says the figure as it is (120%).
+ */
+export function progressBar(fraction, label, missing = "geen meting") {
+  const value = fraction === null || fraction === undefined ? null : Number(fraction);
+  const text = value === null ? missing : fmt.percent(value);
   // Without a value a <progress> is "indeterminate" and animates as if busy: an empty bar says it better.
   return h("div", { class: "bar" },
-    h("progress", { max: "100", value: String(Math.round((value ?? 0) * 100)), "aria-label": label,
-      "aria-valuetext": value === null ? "geen meting" : fmt.percent(value) }),
-    h("span", { class: "bar-label" }, value === null ? "geen meting" : fmt.percent(value)));
+    h("progress", { max: "100", value: String(Math.round(Math.max(0, Math.min(1, value ?? 0)) * 100)),
+      "aria-label": label, "aria-valuetext": text }),
+    h("span", { class: "bar-label" }, text));
 }
 
 export function organisationName(participant) {
@@ -65,9 +69,9 @@ export function organisationName(participant) {
   return participant.label || fmt.kind(participant.organisationKind);
 }
 
-/** The leads of an action, from its participants: a plan may name several, or a kind of organisation. */
+/** Every lead (trekker) of an action (`leads`): a plan may name several, or a kind of organisation. */
 export function leads(action) {
-  const list = nodes(action.participants).filter((p) => String(p.role).toLowerCase() === "lead");
+  const list = nodes(action.leads);
   if (!list.length) return fmt.DASH;
   return list.flatMap((p, i) => (i ? [", ", organisationName(p)] : [organisationName(p)]));
 }

@@ -11,14 +11,16 @@ export const QUERY = `query PactOverview($slug: String!) {
   pact(slug: $slug) {
     slug name level periodStart periodEnd signedOn
     region { code name }
+    coordinator { id name }
     parent { slug name }
     children { slug name }
     actionLines {
       number name aim
-      goals { name unit measureKind scope baseline { value year } targets { period value } actual { period value } }
+      goals { name unit measureKind scope baseline { value year } targets { period value kind }
+        actual { period value source } progress progressNote }
       actions(first: 50) {
         nodes { id number title status progress
-        participants { ${PARTICIPANT} }
+        leads { ${PARTICIPANT} }
         nextMilestone { id title dueBy due { label } status overdue } }
       }
     }
@@ -26,17 +28,6 @@ export const QUERY = `query PactOverview($slug: String!) {
     members(first: 100) { nodes { joinedOn leftOn organisation { id name kind } } pageInfo { hasNextPage } }
   }
 }`;
-
-/** Where the actual stands between baseline and the last target: 0 at baseline, 1 at target. */
-export function goalProgress(goal) {
-  const targets = goal.targets || [];
-  const target = targets.length ? targets[targets.length - 1].value : null;
-  const actual = goal.actual?.value ?? null;
-  if (actual === null || target === null) return null;
-  const base = goal.baseline?.value ?? 0;
-  if (target === base) return actual >= target ? 1 : 0;
-  return (actual - base) / (target - base);
-}
 
 function goalItem(goal) {
   const targets = goal.targets || [];
@@ -50,13 +41,12 @@ function goalItem(goal) {
     h("dl", { class: "figures" },
       figure("Nulmeting", goal.baseline
         ? `${fmt.quantity(goal.baseline.value, goal.unit)}${goal.baseline.year ? ` (${goal.baseline.year})` : ""}` : fmt.DASH),
-      figure("Doel", targets.length
-        ? targets.map((t) => `${fmt.quantity(t.value, goal.unit)}${t.period ? ` (${fmt.period(t.period)})` : ""}`).join(", ")
-        : fmt.DASH),
+      figure("Doel", targets.length ? targets.map((t) => fmt.target(t, goal.unit)).join(", ") : fmt.DASH),
       figure("Nu", goal.actual
         ? `${fmt.quantity(goal.actual.value, goal.unit)}${goal.actual.period ? ` (${fmt.period(goal.actual.period)})` : ""}`
         : "nog niet gemeten")),
-    progressBar(goalProgress(goal), `Voortgang van ${goal.name}`));
+    // The share of the way from the baseline to the target, as actions_api measures it; else why not.
+    progressBar(goal.progress, `Voortgang van ${goal.name}`, fmt.progressNote(goal.progressNote)));
 }
 
 function agenda(items) {
@@ -122,6 +112,9 @@ export async function render(view, { slug }) {
           : h("p", {}, "Geen acties onder deze actielijn."));
     }),
     nodes(pact.members).length ? [h("h2", {}, "Aangesloten partijen"), members(pact.members)] : null,
+    // Its contact person is personal data: the API gives it only to tokens with contacts:read.
+    pact.coordinator ? [h("h2", {}, "Meedoen?"), h("p", {}, "Interesse om aan te sluiten? Neem contact op met ",
+      h("a", { href: `#/partner/${encodeURIComponent(pact.coordinator.id)}` }, pact.coordinator.name), ".")] : null,
     nodes(pact.agenda).length ? [h("h2", {}, "Agenda"), agenda(nodes(pact.agenda))] : null,
   );
 }
