@@ -251,17 +251,44 @@ def _settings_class(process: str) -> type[BaseProcessSettings]:
     return settings_class
 
 
+def _roles_help() -> str:
+    from common.roles import ROLES
+
+    return "; ".join(f"{role}: {' '.join(scopes)}" for role, scopes in ROLES.items())
+
+
+def _scopes_help() -> str:
+    from common.roles import SCOPES
+
+    return ", ".join(SCOPES)
+
+
 @app.command()
 def token(
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", "-r", help=f"A role's scopes (repeat for more): {_roles_help()}")] = None,
     scope: Annotated[list[str] | None, typer.Option(
-        "--scope", "-s", help="e.g. partners:write (repeat for more)")] = None,
+        "--scope", "-s", help=f"A scope besides (repeat for more): {_scopes_help()}")] = None,
     source: Annotated[list[str] | None, typer.Option(
-        help="A source this token may write for (repeat for more)")] = None,
+        help="A source this token may write for (repeat for more); machine roles need one")] = None,
     subject: str = "developer",
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
 ) -> None:
-    """Print a development token signed with JWT_SECRET."""
-    typer.echo(_development_token(scope or [], source or [], subject=subject, ttl_seconds=ttl))
+    """Print a development token signed with JWT_SECRET, e.g. `--role municipal_system --source gm0363`
+    or `--role reviewer --subject anna`. Four eyes go by subject: give author and reviewer their own."""
+    from common.roles import MACHINE_ROLES, ROLES, SCOPES
+
+    unknown_roles = [name for name in role or [] if name not in ROLES]
+    if unknown_roles:
+        fail(f"unknown role {', '.join(unknown_roles)}; choose from {', '.join(ROLES)}")
+    unknown_scopes = [name for name in scope or [] if name not in SCOPES]
+    if unknown_scopes:
+        fail(f"unknown scope {', '.join(unknown_scopes)}; choose from {', '.join(SCOPES)}")
+    machine = sorted(MACHINE_ROLES.intersection(role or []))
+    if machine and not source:
+        fail(f"{', '.join(machine)} writes for sources: give --source")
+    scopes = list(dict.fromkeys([*(s for name in role or [] for s in ROLES[name]), *(scope or [])]))
+    typer.echo(_development_token(scopes, source or [], subject=subject, ttl_seconds=ttl))
 
 
 @app.command("import")

@@ -57,6 +57,24 @@ def test_token_prints_a_token_the_services_accept():
     assert principal.scopes == {"partners:write"} and principal.sources == {"hilversum"}
 
 
+def test_token_issues_the_roles():
+    from common.auth import TokenVerifier
+    from common.roles import ROLES
+    from common.settings import BaseProcessSettings
+
+    verifier = TokenVerifier(BaseProcessSettings())
+    for role, scopes in ROLES.items():
+        result = techniekpact("token", "--role", role, "--source", "gm0363", "--subject", f"a-{role}")
+        assert result.returncode == 0, result.stderr
+        principal = verifier.verify(result.stdout.strip())
+        assert (principal.scopes, principal.subject) == (set(scopes), f"a-{role}")
+    both = verifier.verify(techniekpact("token", "-r", "trekker", "-r", "reviewer", "-s", "contacts:read").stdout.strip())
+    assert both.scopes == {"actions:write", "actions:approve", "contacts:read"}
+    assert_one_line_error(techniekpact("token", "--role", "municipal_system"), "municipal_system writes for sources")
+    assert_one_line_error(techniekpact("token", "--role", "admin"), "unknown role admin")
+    assert_one_line_error(techniekpact("token", "--scope", "partner:admin"), "unknown scope partner:admin")
+
+
 def test_run_serves_all_four_and_sigterm_stops_every_process(database_url):
     ports = [free_port() for _ in range(4)]
     # --no-seed: the session's shared database stays as the services' tests expect it (seeding on
