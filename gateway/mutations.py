@@ -115,6 +115,14 @@ class ProgressReportInput:
     values: list[PeriodValueInput] | None = strawberry.UNSET
 
 
+@strawberry.input(description="A draft or returned report, changed by its author before (re)submitting it.")
+class ProgressReportPatch:
+    reported_on: date | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+    values: list[PeriodValueInput] | None = strawberry.UNSET
+
+
 @strawberry.input
 class GoalReportInput:
     values: list[PeriodValueInput]
@@ -169,6 +177,12 @@ class Mutation:
     async def add_progress_report(self, info: Info, action: strawberry.ID,
                                   input: ProgressReportInput) -> ProgressReport:
         return ProgressReport.of(await info.context.clients.actions.add_progress_report(action, body_of(input)))
+
+    @strawberry.mutation(description="Revise a draft or returned report; `version` is the one you read.")
+    async def update_progress_report(self, info: Info, id: strawberry.ID, version: int,
+                                     input: ProgressReportPatch) -> ProgressReport:
+        return ProgressReport.of(await info.context.clients.actions.update_progress_report(id, version,
+                                                                                           body_of(input)))
 
     @strawberry.mutation
     async def submit_progress_report(self, info: Info, id: strawberry.ID) -> ProgressReport:

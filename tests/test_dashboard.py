@@ -63,6 +63,13 @@ def test_every_relative_import_points_at_a_file():
             assert (module.parent / target).resolve().is_file(), f"{module.name} imports missing {target}"
 
 
+def test_the_report_form_offers_the_services_milestone_statuses():
+    from services.actions_api.domain import MilestoneStatus
+
+    listed = re.search(r"MILESTONE_STATUSES = \[([^\]]*)\]", (WEB_DIR / "js" / "pages" / "report_form.js").read_text())
+    assert listed and set(re.findall(r'"(\w+)"', listed.group(1))) == {status.value for status in MilestoneStatus}
+
+
 async def test_the_api_routes_keep_their_paths(gateway):
     assert (await gateway.get("/healthz")).status_code == 200
     assert (await gateway.get("/metrics")).status_code == 200
@@ -241,36 +248,38 @@ def test_action_page_and_recording_a_progress_report(dashboard, token):
         dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
         expect(tab.locator("#token-state")).to_have_text("actief")
 
-    # A token without the write scope: the service refuses, the form says why, nothing is recorded.
+    # A token without the write scope: the form says what is needed and cannot be sent.
     use_token(token("contacts:read"))
-    visible = tab.locator(".reports li").count()
-    tab.get_by_label("Toelichting").fill("Dit mag niet worden opgeslagen.")
-    save.click()
-    expect(tab.locator("#report-form .notice.error")).to_contain_text(
-        "Niet opgeslagen: Dit token geeft daar geen recht toe")
-    expect(tab.locator(".reports li")).to_have_count(visible)
+    expect(save).to_be_disabled()
+    expect(tab.locator("#report-form .notice")).to_contain_text("rapporteren vraagt de rechten actions:write")
 
     # Draft reports are shown to those who may write them: count with the coordinator's token.
     use_token(token("actions:write", subject="coordinator-noordvleugel"))
     expect(save).to_be_enabled()
     reports_before = tab.locator(".reports li").count()
+    # The action's own status offers only the moves its state machine allows from "planned".
+    options = tab.get_by_label("Nieuwe status van de actie").locator("option")
+    expect(options).to_have_text(["Ongewijzigd (Gepland)", "Loopt", "Gestopt"])
+    # A count reached is reported on the milestone, where it counts (once approved).
+    tab.get_by_label("Waarover?").select_option(index=1)
+    expect(tab.get_by_label("Waarover?")).to_contain_text("Mijlpaal: Eind 2014: 4 regionale campussen")
     note = "Campus Almere (big data/robotica) operationeel; IJmond en Zaanstad in opbouw."
-    tab.get_by_label("Stand van zaken").select_option(label="Loopt")
-    tab.get_by_label("Periode van de meting (optioneel)").fill("2014")
-    tab.get_by_label("Gemeten waarde (optioneel)").fill("3")
+    tab.get_by_label("Bereikt aantal (van 4)").fill("3")
     tab.get_by_label("Toelichting").fill(note)
     save.click()
-    expect(tab.get_by_role("status").filter(has_text="opgeslagen")).to_be_visible()
-    expect(tab.locator(".reports li.fresh")).to_contain_text(note)
+    expect(tab.locator("#status")).to_contain_text("opgeslagen als concept")
+    dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
     dashboard.shot("04-actie-rapportage")
 
     # It is on the server, not only in the page: a fresh load shows it.
     tab.reload()
     dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
     expect(tab.locator(".reports li")).to_have_count(reports_before + 1)
-    expect(tab.locator(".reports li").first).to_contain_text(note)
-    expect(tab.locator(".reports li").first).to_contain_text("2014: 3")
-    expect(tab.locator(".reports li").first).to_contain_text("door coordinator-noordvleugel")
+    draft = tab.locator(".reports li").filter(has_text=note)
+    expect(draft).to_contain_text("Concept")
+    expect(draft).to_contain_text("Bereikt: 3 van 4")
+    expect(draft).to_contain_text("door coordinator-noordvleugel")
+    expect(draft.get_by_role("button", name="Indienen")).to_be_visible()
 
 
 @needs_chromium
@@ -411,7 +420,8 @@ def test_signing_in_through_the_development_issuer_renews_and_then_asks_again(da
     # The services take the issuer's token (RS256, checked with its JWKS): a draft is recorded as hers.
     tab.get_by_label("Toelichting").fill("Eerste campus draait; tweede in voorbereiding.")
     tab.get_by_role("button", name="Rapportage opslaan").click()
-    expect(tab.locator(".reports li.fresh")).to_contain_text("door Tessa Trekker")
+    expect(tab.locator("#status")).to_contain_text("opgeslagen als concept")
+    expect(tab.locator(".reports li").filter(has_text="Eerste campus draait")).to_contain_text("door Tessa Trekker")
 
     # The access token has run out: on the next load the refresh token renews it unseen.
     key = _stored_user(tab)
@@ -457,6 +467,128 @@ def test_an_expired_or_invalid_token_is_shown_as_such_and_the_page_still_shows(d
     dashboard.ready("Techniekpact Noordvleugel")
     expect(tab.locator("section.line tbody tr")).to_have_count(8)
     expect(tab.locator("#session-state")).to_have_text(shown)
+
+
+def _report(tab, text: str):
+    return tab.locator(".reports li").filter(has_text=text)
+
+
+@needs_chromium
+def test_a_report_drafted_submitted_approved_and_one_returned_and_revised(dashboard):
+    """The round as Akvo RSR runs it: a trekker reports a milestone count and submits it, a reviewer
+    approves it from the pact's queue with a note, and the milestone and the action's progress move;
+    a second report is returned with a note and revised by its author."""
+    tab = _action_4(dashboard)
+    expect(tab.locator(".bar").first).to_contain_text("0,0%")
+    sign_in(dashboard, "Trekker", "Tessa Trekker", ACTION_4)
+    tab.get_by_label("Waarover?").select_option(index=1)
+    tab.get_by_label("Bereikt aantal (van 4)").fill("2")
+    tab.get_by_label("Toelichting").fill("Campussen Almere en IJmond operationeel.")
+    tab.get_by_role("button", name="Opslaan en indienen").click()
+    expect(tab.locator("#status")).to_contain_text("opgeslagen en ingediend")
+    counted = _report(tab, "Campussen Almere en IJmond")
+    expect(counted).to_contain_text("Ingediend")
+    expect(counted).to_contain_text("door Tessa Trekker, ingediend op")
+    expect(counted.get_by_role("button")).to_have_count(0)  # a trekker does not review
+    # And one on the action itself, proposing a move its state machine allows.
+    tab.get_by_label("Nieuwe status van de actie").select_option(label="Loopt")
+    tab.get_by_label("Toelichting").fill("Start van de campusvorming.")
+    tab.get_by_role("button", name="Opslaan en indienen").click()
+    expect(_report(tab, "Start van de campusvorming")).to_contain_text("Voorstel: Loopt")
+    tab.get_by_role("button", name="Afmelden").click()
+
+    sign_in(dashboard, "Beoordelaar", "Bea Oordelaar", ACTION_4)
+    tab.get_by_role("link", name="Beoordelen").click()
+    dashboard.ready("Beoordelen")
+    tab.get_by_role("link", name="Techniekpact Noordvleugel").click()
+    dashboard.ready("Beoordelen: Techniekpact Noordvleugel")
+    queued = tab.locator("#queue-submitted > li")
+    expect(queued).to_have_count(2)
+    first = queued.filter(has_text="Campussen Almere en IJmond")
+    expect(first.get_by_role("heading")).to_have_text(ACTION_4)
+    dashboard.shot("15-beoordelen")
+    first.get_by_label("Opmerking bij de beoordeling").fill("Akkoord, mooi werk.")
+    first.get_by_role("button", name="Goedkeuren").click()
+    expect(tab.locator("#status")).to_contain_text("goedgekeurd")
+    expect(queued).to_have_count(1)
+    second = queued.filter(has_text="Start van de campusvorming")
+    # Returning asks for a note: the author must know what to change.
+    second.get_by_role("button", name="Terugsturen").click()
+    expect(second.locator(".notice.error")).to_contain_text("schrijf bij het terugsturen wat er beter moet")
+    second.get_by_label("Opmerking bij de beoordeling").fill("Noem de campussen die gestart zijn.")
+    second.get_by_role("button", name="Terugsturen").click()
+    expect(tab.locator("#status")).to_contain_text("teruggestuurd")
+    expect(tab.locator("#queue-submitted")).to_have_count(0)
+    expect(tab.locator("#queue-returned > li")).to_contain_text("Teruggestuurd door Bea Oordelaar")
+
+    # The approved count reached the milestone and the action's progress; the stamp names the reviewer.
+    tab.get_by_role("link", name=ACTION_4).first.click()
+    dashboard.ready(ACTION_4)
+    expect(tab.locator(".timeline li").first).to_contain_text("2 van 4")
+    expect(tab.locator(".bar").first).to_contain_text("50,0%")
+    approved = _report(tab, "Campussen Almere en IJmond")
+    expect(approved).to_contain_text("Goedgekeurd")
+    expect(approved.locator(".stamp")).to_contain_text("Goedgekeurd door Bea Oordelaar op")
+    expect(approved.locator(".stamp")).to_contain_text("Akkoord, mooi werk.")
+    dashboard.shot("16-goedgekeurd")
+    tab.get_by_role("button", name="Afmelden").click()
+
+    # The trekker sees the returned report with the note, revises it and submits it again.
+    sign_in(dashboard, "Trekker", "Tessa Trekker", ACTION_4)
+    returned = _report(tab, "Start van de campusvorming")
+    expect(returned.locator(".stamp.returned")).to_contain_text("Noem de campussen die gestart zijn.")
+    returned.locator("summary", has_text="Herzien").click()
+    returned.get_by_label("Toelichting").fill("Start van de campusvorming: Almere en IJmond.")
+    returned.get_by_role("button", name="Opslaan en opnieuw indienen").click()
+    expect(tab.locator("#status")).to_contain_text("opnieuw ingediend")
+    expect(_report(tab, "Almere en IJmond.")).to_contain_text("Ingediend")
+
+
+@needs_chromium
+def test_nobody_reviews_their_own_report(dashboard, token):
+    tab = _action_4(dashboard)
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", "actions:approve", subject="Sam Beide"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready(ACTION_4)
+    tab.get_by_label("Toelichting").fill("Eigen rapportage van Sam.")
+    tab.get_by_role("button", name="Opslaan en indienen").click()
+    own = _report(tab, "Eigen rapportage van Sam.")
+    expect(own).to_contain_text("Ingediend")
+    expect(own).to_contain_text("Je schreef deze rapportage zelf")
+    expect(own.get_by_role("button", name="Goedkeuren")).to_be_disabled()
+    expect(own.get_by_role("button", name="Terugsturen")).to_be_disabled()
+
+
+@needs_chromium
+def test_follow_up_shows_what_is_overdue_by_trekker_and_filters_it(dashboard):
+    tab = dashboard.open("#/opvolging", "Opvolging")
+    tab.get_by_role("link", name="Techniekpact Noordvleugel").click()
+    dashboard.ready("Opvolging: Techniekpact Noordvleugel")
+    # The plan's deadlines (2013, 2014) have all passed and the seed reports none met.
+    expect(tab.locator("#followup-summary")).to_have_text(re.compile(r"^\d+ mijlpalen te laat, 0 binnen 30 dagen\.$"))
+    headings = tab.locator("section.followup h2")
+    for lead in _seed_lead_names(4):
+        expect(headings.filter(has_text=lead)).to_have_count(1)
+    campus = tab.locator("section.followup").filter(has_text=_seed_lead_names(4)[0])
+    expect(campus).to_contain_text("Actie 4: Campusvorming")
+    expect(campus).to_contain_text("te laat")
+    dashboard.shot("17-opvolging")
+
+    tab.get_by_label("Actielijn").select_option(label="1: Kiezen voor techniek")
+    tab.get_by_role("button", name="Filteren").click()
+    dashboard.ready("Opvolging: Techniekpact Noordvleugel")
+    assert "lijn=1" in tab.url, "the filters are in the address, to share as a link"
+    expect(tab.locator("section.followup").first).to_be_visible()
+    expect(tab.locator("main")).not_to_contain_text("Actie 4:")  # action 4 is in line 2
+
+    tab.goto(tab.url.split("?")[0] + "?zoek=campus")
+    dashboard.ready("Opvolging: Techniekpact Noordvleugel")
+    titles = tab.locator("section.followup td:first-child a")
+    expect(titles.first).to_be_visible()
+    found = titles.all_text_contents()
+    assert all("campus" in title.lower() for title in found), found
+    assert any(title.startswith("Actie 4: Campusvorming") for title in found), found
 
 
 @needs_chromium

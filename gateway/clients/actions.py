@@ -75,6 +75,9 @@ class ActionsClient(ServiceClient):
     async def add_goal_progress_report(self, goal_id: str, body: Json) -> ReportRecord:
         return await self._write("POST", f"/v1/goals/{segment(goal_id)}/progress-reports", body)
 
+    async def update_progress_report(self, report_id: str, version: int, body: Json) -> ReportRecord:
+        return await self._write("PATCH", f"/v1/progress-reports/{segment(report_id)}", body, if_match(version))
+
     async def submit_progress_report(self, report_id: str) -> ReportRecord:
         return await self._write("POST", f"/v1/progress-reports/{segment(report_id)}/submit")
 

@@ -214,8 +214,11 @@ export async function startSession() {
   show();
 }
 
-export function currentUserName() {
-  if (refused) return null;
-  if (pastedToken()) return claimsOf(pastedToken())?.sub || null;
-  return user?.profile?.sub || null;
+/** Whom the token speaks for and what it may do, as far as the page can tell: the services decide. */
+export function currentPrincipal() {
+  const token = accessToken();
+  if (!token) return null;
+  const claims = claimsOf(token) || {};
+  const scope = claims.scope || (pastedToken() ? "" : user?.scope) || "";
+  return { subject: claims.sub || user?.profile?.sub || "", scopes: new Set(String(scope).split(/\s+/).filter(Boolean)) };
 }

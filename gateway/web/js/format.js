@@ -14,6 +14,20 @@ export function number(value) {
   return Number.isInteger(n) ? integer.format(n) : decimal.format(n);
 }
 
+/**
+ * A number as a Dutch reader types it (3; 2,5; 1.234; 1.234,5), or as a machine writes it (2.5);
+ * null when it is none. A point with three digits after it groups thousands, as Dutch writes them.
+ */
+export function parseNumber(text) {
+  const raw = String(text ?? "").trim().replace(/\s/g, "");
+  if (!raw) return null;
+  let normalised = raw;
+  if (raw.includes(",")) normalised = raw.replace(/\./g, "").replace(",", ".");
+  else if (/^-?\d{1,3}(\.\d{3})+$/.test(raw)) normalised = raw.replace(/\./g, "");
+  if (!/^-?\d+(\.\d+)?$/.test(normalised)) return null;
+  return Number(normalised);
+}
+
 /** A fraction (0.439) as a percentage: 43,9%. */
 export function percent(fraction) {
   if (fraction === null || fraction === undefined) return DASH;

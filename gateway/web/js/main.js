@@ -8,6 +8,8 @@ import * as action from "./pages/action.js";
 import * as partners from "./pages/partners.js";
 import * as partner from "./pages/partner.js";
 import * as labour from "./pages/labour.js";
+import * as review from "./pages/review.js";
+import * as followup from "./pages/followup.js";
 
 const ROUTES = [
   { pattern: /^\/?$/, page: pacts, nav: "pacten" },
@@ -16,6 +18,10 @@ const ROUTES = [
   { pattern: /^\/partners$/, page: partners, nav: "partners" },
   { pattern: /^\/partner\/([^/]+)$/, page: partner, nav: "partners", keys: ["id"] },
   { pattern: /^\/arbeidsmarkt$/, page: labour, nav: "arbeidsmarkt" },
+  { pattern: /^\/beoordelen$/, page: review, nav: "beoordelen" },
+  { pattern: /^\/beoordelen\/([^/]+)$/, page: review, nav: "beoordelen", keys: ["slug"] },
+  { pattern: /^\/opvolging$/, page: followup, nav: "opvolging" },
+  { pattern: /^\/opvolging\/([^/]+)$/, page: followup, nav: "opvolging", keys: ["slug"] },
 ];
 
 const main = document.getElementById("main");
@@ -80,4 +86,6 @@ window.addEventListener("hashchange", () => {
   route();
 });
 window.addEventListener("token-changed", route);
+// A report submitted, approved or returned: the page loads again with what that changed.
+window.addEventListener("data-changed", route);
 route();

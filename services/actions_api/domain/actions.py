@@ -10,13 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.pagination import Page
 from common.problems import conflict, field_error, invalid, not_found
-from services.actions_api.domain import ParticipationRole
+from services.actions_api.domain import ActionStatus, ParticipationRole
 from services.actions_api.domain.milestones import milestones_out
 from services.actions_api.domain.moments import today
 from services.actions_api.domain.pacts import pact_by_slug
 from services.actions_api.domain.patches import refuse_nulls
 from services.actions_api.domain.progress import action_progress, roll_up
-from services.actions_api.domain.transitions import TransitionRefused, check_transition, transition_refused
+from services.actions_api.domain.transitions import (
+    ACTION_TRANSITIONS,
+    TransitionRefused,
+    check_transition,
+    transition_refused,
+)
 from services.actions_api.models import Action, Participation
 from services.actions_api.partners_client import PartnersClient
 from services.actions_api.repository import actions as action_rows
@@ -123,6 +128,7 @@ async def _actions_out(session: AsyncSession, found: Sequence[action_rows.Action
             description=action.description, aim=action.aim, ambition=action.ambition, status=action.status,
             progress=action.progress, overdue=bool(upcoming_one and upcoming_one.overdue), version=action.version,
             participants=participants[action.id], next_milestone=upcoming_one,
+            allowed_statuses=sorted(ACTION_TRANSITIONS[ActionStatus(action.status)]),
         ))
     return out
 

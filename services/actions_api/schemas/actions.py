@@ -77,6 +77,9 @@ class ActionOut(BaseModel):
     version: int
     participants: list[Participant]
     next_milestone: MilestoneOut | None
+    allowed_statuses: list[ActionStatus] = Field(
+        default_factory=list, description="The statuses it may move to from the one it has: what a report "
+        "may propose, and what approving it can do")
 
 
 class ParticipationOut(BaseModel):

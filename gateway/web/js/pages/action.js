@@ -1,17 +1,18 @@
-// One action: what it is, who takes part, its milestones on a timeline, results and progress reports,
-// and (with a token) a form to record a progress report.
+// One action: what it is, who takes part, its milestones on a timeline, results and progress reports
+// (pages/reports.js), and for a trekker or coordinator the form to draft one (pages/report_form.js).
 
-import { add, clear, h, notice } from "../dom.js";
-import { describeErrors, getToken, gql } from "../graphql.js";
+import { add, h } from "../dom.js";
+import { getToken } from "../graphql.js";
 import * as fmt from "../format.js";
 import {
   leads, loadRecord, nodes, organisationName, overdueBadge, progressBar, recordHeader, statusBadge,
 } from "./common.js";
+import { REPORT, reportList } from "./reports.js";
+import { reportForm } from "./report_form.js";
 
-const REPORT = `id subject reportedOn status note state author values { period value }`;
 export const QUERY = `query ActionPage($id: ID!) {
   action(id: $id) {
-    id number title description aim ambition status progress
+    id number title description aim ambition status progress allowedStatuses
     pact { slug name }
     line { number name }
     participants { role organisationKind label organisation { id name } }
@@ -21,13 +22,6 @@ export const QUERY = `query ActionPage($id: ID!) {
     progressReports { ${REPORT} }
   }
 }`;
-
-export const RECORD = `mutation AddProgressReport($action: ID!, $input: ProgressReportInput!) {
-  addProgressReport(action: $action, input: $input) { ${REPORT} }
-}`;
-
-// The action statuses a report may propose; the form starts at the action's current one.
-const REPORT_STATUSES = ["planned", "in_progress", "delayed", "achieved", "stopped"];
 
 function section(title, id, ...content) {
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
@@ -59,95 +53,11 @@ function results(list) {
       ? progressBar(r.progress, `Voortgang van ${r.description}`, fmt.progressNote(r.progressNote)) : null)));
 }
 
-function reportItem(report, fresh = false) {
-  const values = report.values || [];
-  return h("li", { class: fresh ? "fresh" : null, dataset: { report: report.id } },
-    h("div", {}, h("strong", {}, fmt.date(report.reportedOn)), report.status ? [" · ", statusBadge(report.status)] : null,
-      report.state ? [" · ", fmt.reportState(report.state)] : null,
-      report.author ? h("span", { class: "help" }, ` door ${report.author}`) : null),
-    report.note ? h("p", {}, report.note) : null,
-    values.length ? h("p", { class: "help" },
-      values.map((v) => `${fmt.period(v.period)}: ${fmt.number(v.value)}`).join(" · ")) : null);
-}
-
-function reportList(reports) {
-  const sorted = [...reports].sort((a, b) => String(b.reportedOn).localeCompare(String(a.reportedOn)));
-  return h("ol", { class: "reports", id: "reports" }, sorted.map((r) => reportItem(r)));
-}
-
-function reportForm(action, list) {
-  const today = new Date().toISOString().slice(0, 10);
-  const feedback = h("div", { role: "status", "aria-live": "polite" });
-  const hasToken = Boolean(getToken());
-  const form = h("form", { id: "report-form", novalidate: true },
-    h("fieldset", {},
-      h("legend", {}, "Voortgang rapporteren"),
-      hasToken ? null : notice("Plak eerst een coördinatortoken bij ‘Coördinator’ bovenaan: rapporteren vraagt de rechten actions:write."),
-      h("div", { class: "form-grid" },
-        h("div", {}, h("label", { for: "report-date" }, "Datum"),
-          h("input", { id: "report-date", name: "reportedOn", type: "date", required: true, value: today })),
-        h("div", {}, h("label", { for: "report-status" }, "Stand van zaken"),
-          h("select", { id: "report-status", name: "status" },
-            REPORT_STATUSES.map((s) => h("option", { value: s, selected: s === String(action.status).toLowerCase() },
-              fmt.status(s))))),
-        h("div", {}, h("label", { for: "report-period" }, "Periode van de meting (optioneel)"),
-          h("input", { id: "report-period", name: "period", inputmode: "numeric", placeholder: "2014 of 2014-Q3" })),
-        h("div", {}, h("label", { for: "report-value" }, "Gemeten waarde (optioneel)"),
-          h("input", { id: "report-value", name: "value", inputmode: "decimal", placeholder: "4" })),
-        h("div", { class: "wide" }, h("label", { for: "report-note" }, "Toelichting"),
-          h("textarea", { id: "report-note", name: "note", required: true, "aria-describedby": "report-note-help" }),
-          h("p", { id: "report-note-help", class: "help" }, "Wat is er bereikt, wat loopt achter?"))),
-      h("div", { class: "buttons" }, h("button", { type: "submit", disabled: !hasToken }, "Rapportage opslaan")),
-      feedback));
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const fields = new FormData(form);
-    const note = String(fields.get("note") || "").trim();
-    const period = String(fields.get("period") || "").trim();
-    const rawValue = String(fields.get("value") || "").trim();
-    const value = rawValue === "" ? null : Number(rawValue.replace(/\./g, "").replace(",", "."));
-    if (!note) {
-      clear(feedback).append(notice("Vul een toelichting in.", "error"));
-      form.elements.note.focus();
-      return;
-    }
-    if (value !== null && (Number.isNaN(value) || !period)) {
-      clear(feedback).append(notice("Een gemeten waarde heeft een getal en een periode nodig.", "error"));
-      (Number.isNaN(value) ? form.elements.value : form.elements.period).focus();
-      return;
-    }
-    const input = {
-      reportedOn: fields.get("reportedOn"),
-      status: fields.get("status"),
-      note,
-      values: value === null ? [] : [{ period, value }],
-    };
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const { data, errors } = await gql(RECORD, { action: action.id, input });
-      const report = data.addProgressReport;
-      if (!report) throw new Error(describeErrors(errors) || "Niet opgeslagen.");
-      list.prepend(reportItem(report, true));
-      form.elements.note.value = "";
-      form.elements.value.value = "";
-      clear(feedback).append(notice(`Rapportage van ${fmt.date(report.reportedOn)} opgeslagen.`, "ok"));
-    } catch (error) {
-      clear(feedback).append(notice(`Niet opgeslagen: ${error.message}`, "error"));
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
-}
-
 export async function render(view, { id }) {
   const { record: action, errors } = await loadRecord(view, QUERY, { id }, "action",
     { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
   if (!action) return;
   const participants = nodes(action.participants);
-  const list = reportList(nodes(action.progressReports));
   const pactLink = action.pact
     ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
   add(view,
@@ -167,7 +77,7 @@ export async function render(view, { id }) {
     section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones))),
     section("Resultaten", "resultaten", results(nodes(action.results))),
     section("Voortgangsrapportages", "rapportages",
-      getToken() ? null : h("p", { class: "help" }, "Concepten en ingediende rapportages zijn zichtbaar met een coördinatortoken."),
-      list, reportForm(action, list)),
+      getToken() ? null : h("p", { class: "help" }, "Concepten zijn zichtbaar voor wie is aangemeld als trekker, coördinator of beoordelaar."),
+      reportList(nodes(action.progressReports), action), reportForm(action)),
   );
 }

@@ -1,0 +1,133 @@
+// Following up a pact: its open milestones that are overdue or due in the next 30 days, by trekker,
+// with filters by action line, status, trekker and overdue, and a search on the action's title. The
+// filters live in the address (#/opvolging/<slug>?lijn=2&telaat=1), so a view can be shared as a link.
+
+import { add, h, table } from "../dom.js";
+import * as fmt from "../format.js";
+import { choosePact } from "./choose_pact.js";
+import { dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
+
+const SOON_DAYS = 30;
+const NO_LEAD = "Geen trekker genoemd";
+
+// One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
+export const QUERY = `query FollowUp($slug: String!) {
+  pact(slug: $slug) {
+    slug name
+    actionLines { number name }
+    actions(first: 100) {
+      nodes {
+        id number title status line { number }
+        leads { role organisationKind label organisation { id name } }
+        milestones { id title dueBy due { label } status metOn overdue targetCount reachedCount }
+      }
+    }
+  }
+}`;
+
+function leadName(participant) {
+  return participant.organisation?.name || participant.label || fmt.kind(participant.organisationKind);
+}
+
+function isoDay(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Every open milestone that is overdue or due within SOON_DAYS, one row per trekker it falls to. */
+function followUps(actions, today) {
+  const horizon = isoDay(new Date(Date.parse(`${today}T00:00:00Z`) + SOON_DAYS * 86400000));
+  const rows = [];
+  for (const action of actions) {
+    const leads = nodes(action.leads);
+    for (const milestone of nodes(action.milestones)) {
+      if (milestone.metOn || milestone.status === "met" || milestone.status === "dropped") continue;
+      const soon = !milestone.overdue && milestone.dueBy && milestone.dueBy >= today && milestone.dueBy <= horizon;
+      if (!milestone.overdue && !soon) continue;
+      for (const lead of leads.length ? leads : [null]) {
+        rows.push({ action, milestone, trekker: lead ? leadName(lead) : NO_LEAD, overdue: milestone.overdue });
+      }
+    }
+  }
+  return rows;
+}
+
+function matches(row, filters) {
+  const { action } = row;
+  if (filters.lijn && String(action.line?.number ?? "") !== filters.lijn) return false;
+  if (filters.status && action.status !== filters.status) return false;
+  if (filters.trekker && row.trekker !== filters.trekker) return false;
+  if (filters.telaat && !row.overdue) return false;
+  if (filters.zoek && !action.title.toLowerCase().includes(filters.zoek.toLowerCase())) return false;
+  return true;
+}
+
+function filterForm(slug, pact, rows, filters) {
+  const select = (id, name, label, options) => h("div", {}, h("label", { for: id }, label),
+    h("select", { id, name }, h("option", { value: "" }, "Alle"),
+      options.map(([value, text]) => h("option", { value, selected: value === (filters[name] || "") }, text))));
+  const trekkers = [...new Set(rows.map((row) => row.trekker))].sort((a, b) => a.localeCompare(b, "nl"));
+  const statuses = [...new Set(nodes(pact.actions).map((a) => a.status))];
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Opvolging filteren" },
+    h("div", {}, h("label", { for: "followup-search" }, "Zoeken in acties"),
+      h("input", { id: "followup-search", name: "zoek", type: "search", value: filters.zoek || "" })),
+    select("followup-line", "lijn", "Actielijn", nodes(pact.actionLines).map((l) => [String(l.number), `${l.number}: ${l.name}`])),
+    select("followup-status", "status", "Status van de actie", statuses.map((s) => [s, fmt.status(s)])),
+    select("followup-lead", "trekker", "Trekker", trekkers.map((t) => [t, t])),
+    h("div", { class: "check" }, h("input", { id: "followup-overdue", name: "telaat", type: "checkbox", value: "1",
+      checked: Boolean(filters.telaat) }), h("label", { for: "followup-overdue" }, "Alleen wat te laat is")),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Filteren")));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (String(value).trim()) params.set(key, String(value).trim());
+    location.hash = `#/opvolging/${encodeURIComponent(slug)}${params.size ? `?${params}` : ""}`;
+  });
+  return form;
+}
+
+function byTrekker(rows) {
+  const groups = new Map();
+  for (const row of rows) groups.set(row.trekker, [...(groups.get(row.trekker) || []), row]);
+  return [...groups.entries()].sort(([a, ra], [b, rb]) =>
+    rb.filter((r) => r.overdue).length - ra.filter((r) => r.overdue).length || a.localeCompare(b, "nl"));
+}
+
+function trekkerSection(trekker, rows, index) {
+  const late = rows.filter((row) => row.overdue).length;
+  const id = `trekker-${index}`;
+  const sorted = [...rows].sort((a, b) => String(a.milestone.dueBy).localeCompare(String(b.milestone.dueBy)));
+  return h("section", { class: "followup", "aria-labelledby": id },
+    h("h2", { id }, trekker, h("span", { class: "help" }, ` · ${late} te laat, ${rows.length - late} binnen ${SOON_DAYS} dagen`)),
+    table(null, ["Actie", "Mijlpaal", "Deadline", "Stand"], sorted.map(({ action, milestone }) => h("tr", {},
+      h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`),
+        " ", statusBadge(action.status)),
+      h("td", {}, milestone.title, milestone.targetCount != null
+        ? h("span", { class: "help" }, ` (${fmt.number(milestone.reachedCount ?? 0)} van ${fmt.number(milestone.targetCount)})`) : null),
+      h("td", {}, h("time", { datetime: milestone.dueBy || "" }, dueLabel(milestone))),
+      h("td", {}, milestone.overdue ? overdueBadge() : h("span", { class: "badge active" }, "binnenkort")))),
+    { label: `Opvolging van ${trekker}`, stack: true }));
+}
+
+export async function render(view, { slug, query }) {
+  if (!slug) {
+    await choosePact(view, "Opvolging", "Kies het pact waarvan je wilt zien wat te laat is of binnenkort moet.",
+      "opvolging");
+    return;
+  }
+  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
+    { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
+  if (!pact) return;
+  const filters = Object.fromEntries(["zoek", "lijn", "status", "trekker", "telaat"].map((k) => [k, query.get(k) || ""]));
+  const rows = followUps(nodes(pact.actions), isoDay(new Date()));
+  const shown = rows.filter((row) => matches(row, filters));
+  const late = new Set(shown.filter((r) => r.overdue).map((r) => r.milestone.id)).size;
+  const soon = new Set(shown.filter((r) => !r.overdue).map((r) => r.milestone.id)).size;
+  add(view,
+    recordHeader([h("a", { href: "#/opvolging" }, "Opvolging"),
+      h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], `Opvolging: ${pact.name}`, errors),
+    filterForm(slug, pact, rows, filters),
+    h("p", { id: "followup-summary", role: "status" },
+      `${late} ${late === 1 ? "mijlpaal" : "mijlpalen"} te laat, ${soon} binnen ${SOON_DAYS} dagen.`),
+    shown.length ? byTrekker(shown).map(([trekker, group], i) => trekkerSection(trekker, group, i))
+      : h("p", {}, "Niets te laat en niets binnen 30 dagen, met deze filters."));
+}

@@ -1,0 +1,54 @@
+// The reviewer's queue: a pact's submitted reports across its actions, to approve or return each with
+// a note, and the returned ones still waiting for their author. Without a pact, the pacts to choose from.
+
+import { add, h, notice } from "../dom.js";
+import { currentPrincipal } from "../auth.js";
+import { choosePact } from "./choose_pact.js";
+import { loadRecord, nodes, recordHeader } from "./common.js";
+import { REPORT, reportItem } from "./reports.js";
+
+// One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
+export const QUERY = `query ReviewQueue($slug: String!) {
+  pact(slug: $slug) {
+    slug name
+    actions(first: 100) {
+      nodes {
+        id number title status
+        milestones { id title targetCount }
+        results { id description }
+        progressReports { ${REPORT} }
+      }
+    }
+  }
+}`;
+
+function queue(actions, state) {
+  const items = actions.flatMap((action) => nodes(action.progressReports)
+    .filter((report) => report.state === state)
+    .map((report) => reportItem(report, action, {
+      heading: h("h3", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` },
+        `Actie ${action.number}: ${action.title}`)),
+    })));
+  return items.length ? h("ol", { class: "reports", id: `queue-${state}` }, items) : null;
+}
+
+export async function render(view, { slug }) {
+  if (!slug) {
+    await choosePact(view, "Beoordelen", "Kies het pact waarvan je de ingediende rapportages wilt beoordelen.",
+      "beoordelen");
+    return;
+  }
+  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
+    { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
+  if (!pact) return;
+  const actions = nodes(pact.actions);
+  const me = currentPrincipal();
+  add(view,
+    recordHeader([h("a", { href: "#/beoordelen" }, "Beoordelen"), pact.name], `Beoordelen: ${pact.name}`, errors),
+    me?.scopes.has("actions:approve") ? null
+      : notice("Goedkeuren en terugsturen kan wie is aangemeld als beoordelaar (actions:approve)."),
+    h("section", { "aria-labelledby": "ingediend" }, h("h2", { id: "ingediend" }, "Ingediend, te beoordelen"),
+      queue(actions, "submitted") || h("p", {}, "Er wacht niets op een beoordeling.")),
+    h("section", { "aria-labelledby": "teruggestuurd" }, h("h2", { id: "teruggestuurd" }, "Teruggestuurd, bij de auteur"),
+      queue(actions, "returned") || h("p", {}, "Geen teruggestuurde rapportages.")));
+}
