@@ -22,16 +22,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from gateway.sign_in_settings import ROLE_SCOPES, SignInSettings
+from common.roles import MACHINE_ROLES, ROLES
+from gateway.sign_in_settings import SignInSettings
 
 PREFIX = "/dev-oidc"
 CODE_SECONDS = 60
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# The roles people sign in with (common/roles.py; machine clients get tokens, not a sign-in page).
+PERSON_ROLES = {role: scopes for role, scopes in ROLES.items() if role not in MACHINE_ROLES}
 ROLE_LABELS = {
     "coordinator": "Coördinator (acties, mijlpalen, rapportages; aanmeldingen afhandelen)",
     "trekker": "Trekker (acties bijwerken, rapportages opstellen en indienen)",
     "reviewer": "Beoordelaar (rapportages goedkeuren of terugsturen)",
     "partner_administrator": "Partnerbeheerder (organisaties, contactpersonen, aanmeldingen)",
+    "statistics_administrator": "Statistiekbeheerder (regio's, maatstaven, beroepsklassen)",
 }
 # Discovery, keys and tokens are fetched by the browser, possibly from another origin (localhost
 # against 127.0.0.1); public clients' token requests are meant to be answerable cross-origin.
@@ -86,7 +90,7 @@ class DevIssuer:
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["none"],
             "scopes_supported": ["openid", "profile", "offline_access",
-                                 *sorted({scope for scopes in ROLE_SCOPES.values() for scope in scopes})],
+                                 *sorted({scope for scopes in PERSON_ROLES.values() for scope in scopes})],
             "claims_supported": ["sub", "name", "roles", "scope"],
         }
 
@@ -110,7 +114,7 @@ class DevIssuer:
         if form.get("code_challenge_method") != "S256" or not form.get("code_challenge"):
             raise OAuthError("invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256.")
         role, name = form.get("role", ""), " ".join(form.get("name", "").split())
-        if role not in ROLE_SCOPES:
+        if role not in PERSON_ROLES:
             raise OAuthError("invalid_request", "Choose one of the roles.")
         if not 1 <= len(name) <= 100:
             raise OAuthError("invalid_request", "Give a name of 1 to 100 characters.")
@@ -146,7 +150,7 @@ class DevIssuer:
     def _tokens(self, request: Request, grant: Grant) -> dict[str, Any]:
         now = int(time.time())
         lifetime = self.settings.dev_oidc_access_token_seconds
-        issuer, scopes = self.issuer(request), " ".join(ROLE_SCOPES[grant.role])
+        issuer, scopes = self.issuer(request), " ".join(PERSON_ROLES[grant.role])
         common = {"iss": issuer, "sub": grant.subject, "iat": now, "exp": now + lifetime,
                   "name": grant.subject, "roles": [grant.role]}
         access = self._sign({**common, "aud": self.settings.jwt_audience, "scope": scopes,

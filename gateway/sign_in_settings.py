@@ -2,15 +2,6 @@
 
 from common.settings import BaseProcessSettings
 
-# The design's roles (../shared/DESIGN.md, "Auth") and the scopes each holds. A coordinator runs the
-# pact, so also decides sign-ups ("Meedoen?"), which needs the contact fields.
-ROLE_SCOPES: dict[str, tuple[str, ...]] = {
-    "coordinator": ("actions:write", "partners:admin", "contacts:read"),
-    "trekker": ("actions:write",),
-    "reviewer": ("actions:approve",),
-    "partner_administrator": ("partners:admin", "contacts:read"),
-}
-
 
 class SignInSettings(BaseProcessSettings):
     # The identity provider the dashboard signs in with (its issuer URL, where

@@ -558,6 +558,15 @@ def test_nobody_reviews_their_own_report(dashboard, token):
     expect(own).to_contain_text("Je schreef deze rapportage zelf")
     expect(own.get_by_role("button", name="Goedkeuren")).to_be_disabled()
     expect(own.get_by_role("button", name="Terugsturen")).to_be_disabled()
+    # And the service refuses it too, whatever a page offers (four eyes).
+    report_id = own.get_attribute("data-report")
+    answer = tab.evaluate("""async (id) => (await fetch("graphql", { method: "POST", headers: {
+        "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem("techniekpact.token")}` },
+        body: JSON.stringify({ query: `mutation($id: ID!) { approveProgressReport(id: $id) { state } }`,
+                               variables: { id } }) })).json()""", report_id)
+    assert answer["data"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "four eyes" in answer["errors"][0]["extensions"]["problem"]["detail"]
 
 
 @needs_chromium

@@ -17,8 +17,8 @@ from common.auth import TokenVerifier, issue_token
 from common.problems import Problem
 from common.settings import DEVELOPMENT_JWT_SECRET, BaseProcessSettings
 from gateway.app import create_app
+from gateway.dev_oidc import PERSON_ROLES, ROLE_LABELS
 from gateway.settings import GatewaySettings
-from gateway.sign_in_settings import ROLE_SCOPES
 
 CLIENT = "techniekpact-dashboard"
 BACK = "http://gateway/"
@@ -75,7 +75,9 @@ async def test_the_authorize_page_offers_the_roles_and_keeps_the_request(gateway
     request = {key: value for key, value in _authorization(challenge).items() if key not in ("role", "name")}
     page = await gateway.get("/dev-oidc/authorize", params=request)
     assert page.status_code == 200 and '<html lang="nl">' in page.text
-    for role in ROLE_SCOPES:
+    assert set(ROLE_LABELS) == set(PERSON_ROLES) == {"coordinator", "trekker", "reviewer", "partner_administrator",
+                                                     "statistics_administrator"}
+    for role in PERSON_ROLES:
         assert f'value="{role}"' in page.text
     assert f'name="code_challenge" value="{challenge}"' in page.text and 'name="state" value="s-1"' in page.text
 
