@@ -12,8 +12,8 @@ from common.settings import DEVELOPMENT_JWT_SECRET
 YEARS = range(2012, 2017)
 
 
-def bearer(*scopes: str, sources: list[str] | None = None) -> dict[str, str]:
-    token = issue_token(DEVELOPMENT_JWT_SECRET, subject="e2e-coordinator", scopes=list(scopes), sources=sources)
+def bearer(*scopes: str, sources: list[str] | None = None, subject: str = "e2e-coordinator") -> dict[str, str]:
+    token = issue_token(DEVELOPMENT_JWT_SECRET, subject=subject, scopes=list(scopes), sources=sources)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -54,7 +54,7 @@ async def register_organisations(partners: httpx.AsyncClient, count: int) -> lis
     kinds = ["company", "mbo", "vmbo", "hbo", "municipality"]
 
     async def one(index: int) -> str:
-        return ok(await partners.post("/v1/organisations", headers=bearer("partners:write"), json={
+        return ok(await partners.post("/v1/organisations", headers=bearer("partners:admin"), json={
             "name": f"E2E organisatie {index}", "kind": kinds[index % 5], "municipality_code": "GM0402",
             "sectors": ["metal"]}))["id"]
 

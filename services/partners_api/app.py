@@ -1,14 +1,18 @@
 """The partners_api process: `uvicorn --factory services.partners_api.app:create_app`."""
 
+import httpx
 from fastapi import FastAPI
 
 from common.app import create_service_app
 from common.ratelimit import TokenBuckets
+from services.partners_api.actions_client import ActionsClient
 from services.partners_api.routes import router
 from services.partners_api.settings import PartnersSettings
 
 
-def create_app(settings: PartnersSettings | None = None) -> FastAPI:
+def create_app(settings: PartnersSettings | None = None,
+               actions_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`actions_transport` lets tests answer for actions_api; in production it is plain HTTP."""
     settings = settings or PartnersSettings()
     app = create_service_app(
         title="Techniekpact partners API",
@@ -18,4 +22,6 @@ def create_app(settings: PartnersSettings | None = None) -> FastAPI:
         routers=[router],
     )
     app.state.signup_buckets = TokenBuckets(capacity=settings.signup_burst, per_minute=settings.signup_per_minute)
+    app.state.actions = ActionsClient(settings.actions_api_url, settings.actions_timeout_seconds,
+                                      transport=actions_transport)
     return app

@@ -1,9 +1,11 @@
 """Tables of the partners schema.
 
 An organisation is one row however many systems push it: each pushing system's claim on it is a
-source record keyed by (source, external_id), and the same KvK number from two sources lands on
-the same organisation. Nothing is hard-deleted except contact persons (personal data must go
-for real when erased); every change to an organisation is kept in `organisation_changes`.
+source record keyed by (source, external_id), holding the record as that source last sent it, and
+the same KvK number from two sources lands on the same organisation. The organisation's fields are
+the merge of its source records (domain/survivorship.py). Nothing is hard-deleted except contact
+persons (personal data must go for real when erased); a merged duplicate stays as a redirect to
+its survivor; every change to an organisation is kept in `organisation_changes`.
 """
 
 import uuid
@@ -14,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -60,6 +63,8 @@ class Organisation(Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
     # Fields a coordinator set by hand: pushes leave them alone and say so (`kept_fields`).
     locked_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"), default=list)
+    # Set when a coordinator merged this organisation into another: it is a redirect from then on.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     # Versioned's column, with the database default the push's set-based INSERT relies on.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -75,6 +80,7 @@ class Organisation(Versioned, Base):
         Index("ix_organisations_kind", "kind"),
         Index("ix_organisations_municipality_code", "municipality_code"),
         Index("ix_organisations_active", "active"),
+        Index("ix_organisations_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
         Index("ix_organisations_sectors", "sectors", postgresql_using="gin"),
         Index("ix_organisations_name_trgm", "name", postgresql_using="gin",
               postgresql_ops={"name": "partners.gin_trgm_ops"}),
@@ -82,7 +88,11 @@ class Organisation(Versioned, Base):
 
 
 class SourceRecord(Base):
-    """A pushing system's record of an organisation; withdrawn by a full sync, never deleted."""
+    """A pushing system's record of an organisation, whole, as it last sent it; withdrawn, never deleted.
+
+    `precedence` orders the records of one organisation (1 is the highest): by default the order in
+    which they linked it, set by a coordinator otherwise.
+    """
 
     __tablename__ = "source_records"
 
@@ -90,13 +100,24 @@ class SourceRecord(Base):
     source: Mapped[str] = mapped_column(String(100))
     external_id: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    # The organisation fields (ORGANISATION_FIELDS) as the source sent them, normalised by the schema.
+    record: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    precedence: Mapped[int] = mapped_column(Integer)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whether the source still holds the organisation: derived, so it can never disagree with withdrawn_at.
+    active: Mapped[bool] = mapped_column(Boolean, Computed("withdrawn_at IS NULL", persisted=True))
+    first_linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
+        CheckConstraint("precedence >= 1", name="precedence"),
         Index("uq_source_records_source_external_id", "source", "external_id", unique=True),
-        Index("ix_source_records_organisation_id", "organisation_id"),
+        Index("ix_source_records_organisation_id_precedence", "organisation_id", "precedence"),
+        # A KvK number a source sent links another source's record to the same organisation, even
+        # when the organisation serves another one (after a merge).
+        Index("ix_source_records_kvk_number", text("(record ->> 'kvk_number')"),
+              postgresql_where=text("withdrawn_at IS NULL AND (record ->> 'kvk_number') IS NOT NULL")),
     )
 
 

@@ -12,21 +12,26 @@ from common.database import SessionDep
 from common.etags import IfMatch, check_if_match, etag
 from common.idempotency import IdempotencyKeys, fingerprint, validate_key
 from common.observability import count_batch
-from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
+from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Keyset, Limit, Page, encode_cursor
 from common.problems import Problem
 from common.query_lists import MAX_LIST_ITEMS, uuid_list
 from services.partners_api import schemas
 from services.partners_api.domain import SignupStatus
 from services.partners_api.domain import contacts as contact_rules
 from services.partners_api.domain import memberships as membership_rules
+from services.partners_api.domain import merging as merge_rules
 from services.partners_api.domain import organisations as organisation_rules
 from services.partners_api.domain import push as push_rules
 from services.partners_api.domain import signups as signup_rules
-from services.partners_api.models import Organisation, OrganisationChange, idempotency_keys
+from services.partners_api.domain import survivorship as survivorship_rules
+from services.partners_api.models import Organisation, OrganisationChange, Signup, idempotency_keys
 
 router = APIRouter(prefix="/v1")
 
-Writer = Annotated[Principal, Depends(require_scope("partners:write"))]
+# Machine clients push for their sources and do nothing else; a coordinator's registry work needs
+# partners:admin; personal data needs contacts:read besides (README, "Who may do what").
+Pusher = Annotated[Principal, Depends(require_scope("partners:write"))]
+Admin = Annotated[Principal, Depends(require_scope("partners:admin"))]
 ContactReader = Annotated[Principal, Depends(require_scope("contacts:read"))]
 SourcePath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$",
                                  description="The pushing system, e.g. `hilversum`")]
@@ -38,9 +43,21 @@ OrganisationIds = Annotated[str, Query(
 _keys = IdempotencyKeys(idempotency_keys)
 
 
-def _organisation(organisation: Organisation, response: Response) -> schemas.Organisation:
+def _organisation(organisation: Organisation, response: Response,
+                  asked_for: uuid.UUID | None = None) -> schemas.Organisation:
+    """The organisation with its ETag; asked for by a merged duplicate's id, it says so."""
     response.headers["ETag"] = etag(organisation.version)
-    return schemas.Organisation.model_validate(organisation)
+    return _redirected(organisation, asked_for, response)
+
+
+def _redirected(organisation: Organisation, asked_for: uuid.UUID | None,
+                response: Response | None = None) -> schemas.Organisation:
+    body = schemas.Organisation.model_validate(organisation)
+    if asked_for is None or asked_for == organisation.id:
+        return body
+    if response is not None:
+        response.headers["Content-Location"] = f"/v1/organisations/{organisation.id}"
+    return body.model_copy(update={"redirected_from": asked_for})
 
 
 def _change(change: OrganisationChange) -> schemas.Change:
@@ -67,7 +84,7 @@ async def list_organisations(
 ) -> Page[schemas.Organisation]:
     if ids is not None:
         found = await organisation_rules.by_ids(session, uuid_list(ids, "ids"))
-        return Page(items=[schemas.Organisation.model_validate(o) for o in found])
+        return Page(items=[_redirected(organisation, asked_for) for asked_for, organisation in found])
     rows, next_cursor = await organisation_rules.page(
         session, kind=kind, sector=sector, municipality=municipality, pact=pact, active=active, search=search,
         limit=limit, cursor=cursor)
@@ -75,7 +92,7 @@ async def list_organisations(
 
 
 @router.post("/organisations", tags=["organisations"], status_code=201, response_model=schemas.Organisation)
-async def create_organisation(body: schemas.OrganisationCreate, session: SessionDep, principal: Writer,
+async def create_organisation(body: schemas.OrganisationCreate, session: SessionDep, principal: Admin,
                               response: Response) -> schemas.Organisation:
     organisation = await organisation_rules.create(session, body, principal.subject)
     response.headers["Location"] = f"/v1/organisations/{organisation.id}"
@@ -84,13 +101,15 @@ async def create_organisation(body: schemas.OrganisationCreate, session: Session
 
 @router.get("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
 async def get_organisation(organisation_id: uuid.UUID, session: SessionDep, response: Response) -> schemas.Organisation:
-    return _organisation(await organisation_rules.get(session, organisation_id), response)
+    """By a merged duplicate's id: the survivor, with `redirected_from` and `Content-Location`."""
+    return _organisation(await organisation_rules.get(session, organisation_id), response, organisation_id)
 
 
 @router.patch("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
 async def update_organisation(organisation_id: uuid.UUID, body: schemas.OrganisationPatch, session: SessionDep,
-                              principal: Writer, response: Response, if_match: IfMatch = None) -> schemas.Organisation:
-    """Needs `If-Match`. The fields sent become locked: later pushes keep the coordinator's values."""
+                              principal: Admin, response: Response, if_match: IfMatch = None) -> schemas.Organisation:
+    """Needs `If-Match`. The fields sent become locked: the sources' records no longer decide them.
+    Fields taken out of `locked_fields` go back to what the sources hold at once."""
     organisation = await organisation_rules.get(session, organisation_id, for_update=True)
     check_if_match(if_match, organisation.version)
     organisation = await organisation_rules.update(session, organisation, body, principal.subject)
@@ -98,7 +117,7 @@ async def update_organisation(organisation_id: uuid.UUID, body: schemas.Organisa
 
 
 @router.post("/organisations/{organisation_id}/archive", tags=["organisations"], response_model=schemas.Organisation)
-async def archive_organisation(organisation_id: uuid.UUID, session: SessionDep, principal: Writer,
+async def archive_organisation(organisation_id: uuid.UUID, session: SessionDep, principal: Admin,
                                response: Response) -> schemas.Organisation:
     organisation = await organisation_rules.get(session, organisation_id, for_update=True)
     organisation = await organisation_rules.archive(session, organisation, principal.subject)
@@ -116,9 +135,47 @@ async def organisation_history(organisation_id: uuid.UUID, session: SessionDep, 
 @router.get("/organisations/{organisation_id}/sources", tags=["organisations"],
             response_model=Page[schemas.SourceRecord])
 async def organisation_sources(organisation_id: uuid.UUID, session: SessionDep) -> Page[schemas.SourceRecord]:
-    """Which pushing systems hold the organisation, under which external id; withdrawn ones included."""
+    """Which pushing systems hold the organisation, under which external id, in order of precedence;
+    withdrawn ones included."""
     found = await organisation_rules.sources(session, organisation_id)
     return Page(items=[schemas.SourceRecord.model_validate(record) for record in found])
+
+
+@router.put("/organisations/{organisation_id}/precedence", tags=["organisations"],
+            response_model=Page[schemas.SourceRecord])
+async def set_precedence(organisation_id: uuid.UUID, body: schemas.Precedence, session: SessionDep,
+                         principal: Admin) -> Page[schemas.SourceRecord]:
+    """Which source's values the organisation serves first: every source that holds it, once, highest first."""
+    found = await survivorship_rules.set_precedence(session, organisation_id, body.sources, principal.subject)
+    return Page(items=[schemas.SourceRecord.model_validate(record) for record in found])
+
+
+@router.post("/organisations/{organisation_id}/merge", tags=["organisations"], response_model=schemas.Organisation,
+             responses={409: {"description": "Already merged, or both are current members of a pact"},
+                        503: {"description": "actions_api did not answer; nothing was merged"}})
+async def merge_organisations(organisation_id: uuid.UUID, body: schemas.OrganisationMerge, request: Request,
+                              session: SessionDep, principal: Admin, response: Response) -> schemas.Organisation:
+    """Merge the duplicate into this organisation: its source records, memberships, contacts, sign-ups
+    and action participations move here, and its id redirects here from now on."""
+    survivor = await merge_rules.merge(session, request.app.state.actions, organisation_id, body.duplicate_id,
+                                       principal)
+    return _organisation(survivor, response)
+
+
+_BY_ORGANISATION = Keyset(Organisation.id)
+
+
+@router.get("/conflicts", tags=["organisations"], response_model=Page[schemas.Conflict])
+async def conflicts(session: SessionDep, principal: Admin,
+                    organisation_id: Annotated[uuid.UUID | None, Query(description="One organisation's")] = None,
+                    limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.Conflict]:
+    """Organisations whose holding sources disagree, field by field, for a coordinator to settle
+    (by locking a value or setting precedence)."""
+    after = _BY_ORGANISATION.decode(cursor)
+    found, more = await survivorship_rules.conflicts(session, organisation_id=organisation_id,
+                                                     after=after[0] if after else None, limit=limit)
+    return Page(items=[schemas.Conflict.model_validate(item, from_attributes=True) for item in found],
+                next_cursor=encode_cursor([found[-1].organisation_id]) if more else None)
 
 
 # --- the municipal push ------------------------------------------------------------------------
@@ -144,22 +201,29 @@ async def push_organisations(
     source: SourcePath,
     request: Request,
     session: SessionDep,
-    principal: Writer,
+    principal: Pusher,
     withdraw_missing: bool = False,
+    confirm_withdraw: Annotated[bool, Query(
+        description="With withdraw_missing: allow withdrawing more than the configured share of the source's records")
+    ] = False,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> JSONResponse:
-    """Upsert the source's organisations by `external_id`; with `withdraw_missing=true` it is a full
-    sync. All or nothing; `Idempotency-Key` makes a retry safe."""
+    """Upsert the source's records by `external_id`; each organisation is the merge of its sources'
+    records. With `withdraw_missing=true` it is a full sync, ending this source's claim on what is
+    missing. All or nothing; `Idempotency-Key` makes a retry safe."""
     require_source(principal, source)
     key = validate_key(idempotency_key)
-    claim = await _keys.claim(session, scope=f"push:{source}", key=key) if key is not None else None
+    # The body first: while it arrives, the request holds no connection and no transaction (the key's claim opens one).
     body = await request.body()
-    request_fingerprint = fingerprint(source, str(withdraw_missing), body)
+    claim = await _keys.claim(session, scope=f"push:{source}", key=key) if key is not None else None
+    request_fingerprint = fingerprint(source, str(withdraw_missing), str(confirm_withdraw), body)
     if claim is not None and (stored := claim.replay(request_fingerprint)) is not None:
         return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
     records = push_rules.parse(body)
+    full_sync = push_rules.FullSync(confirm_withdraw, request.app.state.settings.max_withdraw_share) \
+        if withdraw_missing else None
     outcome = await push_rules.push(session, source=source, records=records, who=principal.subject,
-                                    withdraw_missing=withdraw_missing)
+                                    full_sync=full_sync)
     answer = outcome.answer()
     count_batch("organisations", source, len(records))
     if claim is not None:
@@ -181,7 +245,7 @@ async def pact_members(pact: PactPath, session: SessionDep,
 
 @router.post("/pacts/{pact}/members", tags=["memberships"], status_code=201, response_model=schemas.Membership)
 async def join_pact(pact: PactPath, body: schemas.MembershipCreate,
-                    session: SessionDep, principal: Writer) -> schemas.Membership:
+                    session: SessionDep, principal: Admin) -> schemas.Membership:
     return schemas.Membership.model_validate(await membership_rules.join_pact(session, pact, body, principal.subject))
 
 
@@ -193,7 +257,7 @@ async def memberships(session: SessionDep, organisation_ids: OrganisationIds) ->
 
 @router.post("/memberships/{membership_id}/leave", tags=["memberships"], response_model=schemas.Membership)
 async def leave_pact(membership_id: uuid.UUID, body: schemas.MembershipLeave, session: SessionDep,
-                     principal: Writer) -> schemas.Membership:
+                     principal: Admin) -> schemas.Membership:
     membership = await membership_rules.leave_pact(session, membership_id, body, principal.subject)
     return schemas.Membership.model_validate(membership)
 
@@ -217,12 +281,12 @@ async def contacts(session: SessionDep, principal: ContactReader,
 @router.post("/organisations/{organisation_id}/contacts", tags=["contacts"], status_code=201,
              response_model=schemas.Contact)
 async def add_contact(organisation_id: uuid.UUID, body: schemas.ContactCreate, session: SessionDep,
-                      principal: Writer) -> schemas.Contact:
+                      principal: Admin) -> schemas.Contact:
     return schemas.Contact.model_validate(await contact_rules.add(session, organisation_id, body))
 
 
 @router.delete("/contacts/{contact_id}", tags=["contacts"], status_code=204)
-async def erase_contact(contact_id: uuid.UUID, session: SessionDep, principal: Writer) -> Response:
+async def erase_contact(contact_id: uuid.UUID, session: SessionDep, principal: Admin) -> Response:
     """Erases the contact person for real: the row is deleted, not flagged."""
     await contact_rules.erase(session, contact_id)
     return Response(status_code=204)
@@ -248,21 +312,29 @@ async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDe
 
 
 @router.get("/signups", tags=["sign-ups"], response_model=Page[schemas.Signup])
-async def signups(session: SessionDep, principal: Writer, status: SignupStatus | None = None,
+async def signups(session: SessionDep, principal: Admin, status: SignupStatus | None = None,
                   limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Page[schemas.Signup]:
+    """The contact person's name and e-mail are personal data: null unless the token carries contacts:read."""
     rows, next_cursor = await signup_rules.page(session, status=status, limit=limit, cursor=cursor)
-    return Page(items=[schemas.Signup.model_validate(s) for s in rows], next_cursor=next_cursor)
+    return Page(items=[_signup(s, principal) for s in rows], next_cursor=next_cursor)
 
 
 @router.post("/signups/{signup_id}/approve", tags=["sign-ups"], response_model=schemas.Signup)
-async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
+async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Admin,
                          body: schemas.SignupApprove | None = None) -> schemas.Signup:
     signup = await signup_rules.approve(session, signup_id, body or schemas.SignupApprove(), principal.subject)
-    return schemas.Signup.model_validate(signup)
+    return _signup(signup, principal)
 
 
 @router.post("/signups/{signup_id}/reject", tags=["sign-ups"], response_model=schemas.Signup)
-async def reject_signup(signup_id: uuid.UUID, session: SessionDep, principal: Writer,
+async def reject_signup(signup_id: uuid.UUID, session: SessionDep, principal: Admin,
                         body: schemas.SignupReject | None = None) -> schemas.Signup:
     signup = await signup_rules.reject(session, signup_id, body or schemas.SignupReject(), principal.subject)
-    return schemas.Signup.model_validate(signup)
+    return _signup(signup, principal)
+
+
+def _signup(signup: Signup, principal: Principal) -> schemas.Signup:
+    body = schemas.Signup.model_validate(signup)
+    if principal.has("contacts:read"):
+        return body
+    return body.model_copy(update={"contact_name": None, "contact_email": None})

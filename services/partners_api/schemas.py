@@ -173,8 +173,16 @@ class Organisation(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    redirected_from: uuid.UUID | None = Field(
+        default=None, description="Set when the id asked for is a duplicate a coordinator merged into this one")
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class OrganisationMerge(Strict):
+    """The duplicate to merge into this organisation (the survivor)."""
+
+    duplicate_id: uuid.UUID
 
 
 class Change(BaseModel):
@@ -204,20 +212,57 @@ class PushBody(Strict):
 
 
 class SourceRecord(BaseModel):
+    """A source's claim on an organisation (its record's values are the coordinators' to read: conflicts)."""
+
     source: str
     external_id: str
+    precedence: int = Field(description="1 is the highest: whose values the organisation serves first")
+    active: bool = Field(description="False once the source withdrew the record")
     withdrawn_at: datetime | None
+    first_linked_at: datetime
     created_at: datetime
     updated_at: datetime
 
     model_config = ConfigDict(from_attributes=True)
 
 
+SourceName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class Precedence(Strict):
+    """Every source that holds the organisation, once, highest precedence first."""
+
+    sources: Annotated[list[SourceName], Field(min_length=1, max_length=100)]
+
+
+class SourceValue(BaseModel):
+    source: str
+    external_id: str
+    precedence: int
+    value: Any
+
+
+class FieldConflict(BaseModel):
+    field: str
+    served: Any = Field(description="What the organisation serves")
+    locked: bool = Field(description="A coordinator's value, whatever the sources say")
+    sources: list[SourceValue] = Field(description="Each holding source's value, in order of precedence")
+
+
+class Conflict(BaseModel):
+    organisation_id: uuid.UUID
+    name: str
+    fields: list[FieldConflict]
+
+
 class PushResult(BaseModel):
     external_id: str
     id: uuid.UUID
     outcome: RecordOutcome
-    kept_fields: list[str] = []
+    kept_fields: list[str] = Field(default=[], description="Fields a coordinator locked: their values were kept")
+    outranked_fields: list[str] = Field(
+        default=[], description="Fields whose value a source of higher precedence holds otherwise: kept in this "
+                                "source's record and in the history, not served")
 
 
 class PushAnswer(BaseModel):
@@ -302,8 +347,8 @@ class Signup(BaseModel):
     kind: OrganisationKind
     municipality_code: str
     kvk_number: str | None
-    contact_name: str
-    contact_email: str
+    contact_name: str | None = Field(description="Personal data: null unless the token carries contacts:read")
+    contact_email: str | None = Field(description="Personal data: null unless the token carries contacts:read")
     message: str | None
     status: SignupStatus
     organisation_id: uuid.UUID | None

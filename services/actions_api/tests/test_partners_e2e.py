@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_participations_are_checked_against_the_running_partners_api(stack, token):
-    writer = bearer(token("actions:write", "partners:write"))
+    writer = bearer(token("actions:write", "partners:admin"))
     actions, partners = stack.url("actions_api"), stack.url("partners_api")
     try:
         async with httpx.AsyncClient(timeout=10) as client:

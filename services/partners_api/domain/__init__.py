@@ -1,4 +1,4 @@
-"""partners_api's rules: organisations, memberships, contacts, sign-ups and the push, a module each.
+"""partners_api's rules: organisations, memberships, contacts, sign-ups, the push and merging, a module each.
 
 Importing this package gives the registry's vocabularies alone, never the rules: models.py builds
 its check constraints from them, and the rules import the models through the repository.
@@ -46,4 +46,7 @@ ORGANISATION_FIELDS = (
     "name", "kind", "sectors", "kvk_number", "brin_code", "oin", "municipality_code", "website", "email", "active",
 )
 
-__all__ = ["ORGANISATION_FIELDS", "OrganisationKind", "RecordOutcome", "SignupStatus"]
+# The numbers that say which organisation a record is: no source changes them for the others.
+IDENTIFIER_FIELDS = ("kvk_number", "brin_code", "oin")
+
+__all__ = ["IDENTIFIER_FIELDS", "ORGANISATION_FIELDS", "OrganisationKind", "RecordOutcome", "SignupStatus"]

@@ -1,4 +1,9 @@
-"""Organisations by hand: one row however many systems push it, every change kept in its history."""
+"""Organisations by hand: one row however many systems push it, every change kept in its history.
+
+What a coordinator sends by hand (creating or changing an organisation) is what they vouch for:
+those fields are locked, and the sources' records no longer decide them (domain/survivorship.py).
+Reads and writes by the id of a merged duplicate reach its survivor.
+"""
 
 import uuid
 from typing import Any
@@ -7,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, conflict, field_error, invalid, not_found
 from services.partners_api import schemas
-from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind
+from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, survivorship
 from services.partners_api.models import Organisation, OrganisationChange, SourceRecord
 from services.partners_api.repository import organisations as repository
 
@@ -52,7 +57,8 @@ async def page(
         member_of=pact, active=active, name_part=search.strip() if search else None, limit=limit, cursor=cursor)
 
 
-async def by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[Organisation]:
+async def by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, Organisation]]:
+    """(asked id, organisation): a merged duplicate's id answers with its survivor."""
     return await repository.organisations_by_ids(session, ids)
 
 
@@ -71,8 +77,10 @@ def _kvk_taken_meanwhile(kvk_number: str | None) -> Problem:
 
 
 async def create(session: AsyncSession, body: schemas.OrganisationCreate, who: str) -> Organisation:
+    """A new organisation; the fields the body sets are locked (an approved sign-up's too)."""
     await _refuse_taken_kvk(session, body.kvk_number)
-    organisation = Organisation(id=uuid.uuid4(), locked_fields=[], **body.model_dump())
+    sent = body.model_fields_set & set(ORGANISATION_FIELDS)
+    organisation = Organisation(id=uuid.uuid4(), locked_fields=_locked(sent), **body.model_dump())
     if not await repository.add_organisation(session, organisation):
         raise _kvk_taken_meanwhile(body.kvk_number)
     repository.record_change(session, organisation.id, who, "created", new=snapshot(organisation))
@@ -105,6 +113,7 @@ async def update(session: AsyncSession, organisation: Organisation, patch: schem
             changed = True
 
     # What a coordinator sends by hand is what they vouch for: pushes must not overwrite it.
+    before_locked = list(organisation.locked_fields)
     base = set(patch.locked_fields) if patch.locked_fields is not None else set(organisation.locked_fields)
     locked = _locked(base | sent)
     if locked != list(organisation.locked_fields):
@@ -115,6 +124,10 @@ async def update(session: AsyncSession, organisation: Organisation, patch: schem
 
     if changed and not await repository.save_organisation(session, organisation):
         raise _kvk_taken_meanwhile(patch.kvk_number)
+    if set(locked) < set(before_locked):
+        # Unlocked fields go back to what the sources hold.
+        await survivorship.merge_again(session, [organisation.id], who, None, "unlocked")
+        await repository.refresh(session, organisation)
     return organisation
 
 
@@ -132,10 +145,10 @@ async def archive(session: AsyncSession, organisation: Organisation, who: str) -
 
 async def history(session: AsyncSession, organisation_id: uuid.UUID, *, limit: int,
                   cursor: str | None) -> tuple[list[OrganisationChange], str | None]:
-    await get(session, organisation_id)
-    return await repository.changes_page(session, organisation_id, limit=limit, cursor=cursor)
+    organisation = await get(session, organisation_id)
+    return await repository.changes_page(session, organisation.id, limit=limit, cursor=cursor)
 
 
 async def sources(session: AsyncSession, organisation_id: uuid.UUID) -> list[SourceRecord]:
-    await get(session, organisation_id)
-    return await repository.source_records_of(session, organisation_id)
+    organisation = await get(session, organisation_id)
+    return await repository.source_records_of(session, organisation.id)

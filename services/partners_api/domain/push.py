@@ -6,15 +6,21 @@ the request's one transaction:
 1. the records are COPYed into a temporary table (asyncpg's fast path, not the ORM);
 2. one INSERT..SELECT plans every record: its organisation, by (source, external_id), else by KvK
    number (the same company pushed by two systems is one organisation with two source records),
-   else a new one; and, per field, what differs: fields a coordinator locked are kept (and
-   reported), the rest are written with one history row each, set-based; a record that differs
-   in nothing writes nothing at all, not even its `updated_at`;
-3. with `withdraw_missing`, the source's records absent from the body are withdrawn and their
-   organisations made inactive when no other source still vouches for them.
+   else a new one; and whether the source's record differs from the one it sent last. A record
+   that differs in nothing writes nothing at all, not even its `updated_at`;
+3. refusals: an identifier (KvK, BRIN, OIN) of an organisation other sources hold changed (409,
+   naming the holders), two records on one organisation, a full sync that would withdraw more
+   than the allowed share without `confirm_withdraw`;
+4. each record is stored whole as the source's record, and the organisations whose records
+   changed are merged again by the survivorship rule (domain/survivorship.py), set-based, one
+   history row per changed field; a value that a source of higher precedence outranks is kept
+   in the source's record, reported (`outranked_fields`) and written to the history once;
+5. with `withdraw_missing`, the source's records absent from the body are withdrawn: that ends
+   this source's claim only, and the organisations are merged again without it.
 
 Pushes take one transaction-scoped advisory lock, so two pushes never race for the same KvK
 number; pushes are batch jobs, and waiting a few hundred milliseconds is cheaper than retrying.
-The SQL of every step is in repository/push.py.
+The SQL of every step is in repository/push.py and repository/survivorship.py.
 """
 
 import uuid
@@ -27,8 +33,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, field_error, invalid
-from services.partners_api.domain import RecordOutcome
+from services.partners_api.domain import RecordOutcome, survivorship
 from services.partners_api.repository import push as repository
+from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
 from services.partners_api.schemas import PushBody, PushRecord
 
@@ -39,8 +46,8 @@ def _refused(errors: list[dict[str, Any]]) -> Problem:
     return invalid(errors, _NOTHING_WRITTEN)
 
 
-def _record_error(index: int, name: str, reason: str) -> dict[str, Any]:
-    return field_error(f"records.{index}.{name}", reason, index=index)
+def _record_error(index: int, name: str, reason: str, **extra: Any) -> dict[str, Any]:
+    return field_error(f"records.{index}.{name}", reason, index=index, **extra)
 
 
 def _errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -84,10 +91,10 @@ class PushOutcome:
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, outcome: RecordOutcome, external_id: str, organisation_id: uuid.UUID,
-              kept_fields: list[str]) -> None:
+              kept_fields: list[str], outranked_fields: list[str]) -> None:
         self.counts[outcome] += 1
         self.results.append({"external_id": external_id, "id": str(organisation_id), "outcome": outcome.value,
-                             "kept_fields": kept_fields})
+                             "kept_fields": kept_fields, "outranked_fields": outranked_fields})
 
     def answer(self) -> dict[str, Any]:
         return {**{outcome.value: self.counts[outcome] for outcome in RecordOutcome}, "results": self.results}
@@ -96,33 +103,74 @@ class PushOutcome:
 def _outcome_of(planned: repository.PlannedRecord) -> RecordOutcome:
     if planned.created:
         return RecordOutcome.CREATED
-    if planned.linked or planned.withdrawn or planned.changed_fields:
-        return RecordOutcome.UPDATED
-    return RecordOutcome.UNCHANGED
+    return RecordOutcome.UPDATED if planned.record_changed else RecordOutcome.UNCHANGED
+
+
+@dataclass(frozen=True)
+class FullSync:
+    """`withdraw_missing`: records of the source absent from the body are withdrawn, unless that
+    would be more than `max_share` of the source's records and the caller did not confirm it."""
+
+    confirmed: bool
+    max_share: float
+
+
+async def _refuse_mass_withdrawal(session: AsyncSession, source: str, sync: FullSync) -> None:
+    share = await repository.withdrawal_share(session, source)
+    if sync.confirmed or share.missing <= share.holding * sync.max_share:
+        return
+    raise Problem(422, "Validation failed",
+                  f"This full sync would withdraw {share.missing} of the {share.holding} records {source} holds, more "
+                  f"than {sync.max_share:.0%}; nothing was written. Send ?confirm_withdraw=true if that is meant.",
+                  type="validation", errors=[field_error("confirm_withdraw", "Needed to withdraw this many records.",
+                                                         **{"in": "query", "missing": share.missing,
+                                                            "holding": share.holding})])
+
+
+async def _refuse_shared_identifier_changes(session: AsyncSession, source: str) -> None:
+    changed = await repository.shared_identifiers_changed(session, source)
+    if changed:
+        holders = sorted({holder for row in changed for holder in row.holders})
+        raise Problem(
+            409, "Conflict",
+            f"Records change identifiers of organisations that other sources also hold ({', '.join(holders)}); "
+            "a coordinator must change them. Nothing was written.", type="identifier-held",
+            errors=[_record_error(row.index, name, f"Also held by {', '.join(row.holders)}; "
+                                                   "this source cannot change it for them.", holders=row.holders)
+                    for row in changed for name in row.fields])
 
 
 async def push(session: AsyncSession, *, source: str, records: Sequence[PushRecord], who: str,
-               withdraw_missing: bool) -> PushOutcome:
+               full_sync: FullSync | None) -> PushOutcome:
     await take_kvk_lock(session)
     await repository.stage_and_plan(session, source, records)
-
-    taken = await repository.kvk_numbers_taken(session)
-    if taken:
-        raise _refused([_record_error(row.index, "kvk_number",
-                                      f"KvK number {row.kvk_number} belongs to another organisation ({row.holder}); "
-                                      "a coordinator must merge them first.") for row in taken])
+    if full_sync is not None:
+        await _refuse_mass_withdrawal(session, source, full_sync)
+    await _refuse_shared_identifier_changes(session, source)
     same = await repository.records_of_one_organisation(session)
     if same:
         raise _refused([_record_error(position, "external_id",
                                       f"Records {', '.join(map(str, positions))} describe the same organisation.")
                         for positions in same for position in positions[1:]])
 
-    outcome = PushOutcome()
-    for planned in await repository.apply_plan(session, source, who):
-        outcome.count(_outcome_of(planned), planned.external_id, planned.organisation_id, planned.kept_fields)
+    await repository.store_records(session, source, who)
+    taken = await repository.resolve_changed(session)
+    if taken:
+        positions = await repository.record_indexes(session, [row.organisation_id for row in taken])
+        raise _refused([_record_error(positions[row.organisation_id], "kvk_number",
+                                      f"KvK number {row.kvk_number} belongs to another organisation ({row.holder}); "
+                                      "a coordinator must merge them first.") for row in taken])
+    await merged.apply(session, who, source, "updated")
 
-    if withdraw_missing:
+    outcome = PushOutcome()
+    for planned in await repository.outcomes(session, source, who):
+        outcome.count(_outcome_of(planned), planned.external_id, planned.organisation_id, planned.kept_fields,
+                      planned.outranked_fields)
+
+    if full_sync is not None:
         gone = await repository.withdraw_missing(session, source, who)
+        await survivorship.merge_again(session, sorted({record.organisation_id for record in gone}, key=str),
+                                       who, source, "withdrawn")
         for record in sorted(gone, key=lambda record: record.external_id):
-            outcome.count(RecordOutcome.WITHDRAWN, record.external_id, record.organisation_id, [])
+            outcome.count(RecordOutcome.WITHDRAWN, record.external_id, record.organisation_id, [], [])
     return outcome

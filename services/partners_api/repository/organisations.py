@@ -1,9 +1,9 @@
-"""Organisations, their history and their source records."""
+"""Organisations, their history and their source records; reads by id follow a merge to the survivor."""
 
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +26,27 @@ async def take_kvk_lock(session: AsyncSession) -> None:
 
 async def organisation(session: AsyncSession, organisation_id: uuid.UUID, *,
                        for_update: bool = False) -> Organisation | None:
+    """The organisation, or the survivor it was merged into (merges keep redirects one step deep)."""
+    found = await _one(session, organisation_id, for_update)
+    if found is not None and found.merged_into is not None:
+        return await _one(session, found.merged_into, for_update)
+    return found
+
+
+async def _one(session: AsyncSession, organisation_id: uuid.UUID, for_update: bool) -> Organisation | None:
     statement = select(Organisation).where(Organisation.id == organisation_id)
     if for_update:
         statement = statement.with_for_update()
     return await session.scalar(statement)
+
+
+async def flush(session: AsyncSession) -> None:
+    await session.flush()
+
+
+async def refresh(session: AsyncSession, organisation: Organisation) -> None:
+    """Reload a row that set-based SQL changed under the ORM."""
+    await session.refresh(organisation)
 
 
 def _escape_like(term: str) -> str:
@@ -40,7 +57,7 @@ async def organisations_page(
     session: AsyncSession, *, kind: str | None, sector: str | None, municipality_code: str | None,
     member_of: str | None, active: bool | None, name_part: str | None, limit: int, cursor: str | None,
 ) -> tuple[list[Organisation], str | None]:
-    statement = select(Organisation)
+    statement = select(Organisation).where(Organisation.merged_into.is_(None))
     if kind is not None:
         statement = statement.where(Organisation.kind == kind)
     if sector is not None:
@@ -58,14 +75,30 @@ async def organisations_page(
     return page_of(rows, limit, key=lambda row: [row.name, row.id])
 
 
-async def organisations_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[Organisation]:
+async def organisations_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, Organisation]]:
+    """(asked id, organisation) for each id known: a merged id answers with its survivor."""
     if not ids:
         return []
-    return list((await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))).all())
+    found = list((await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))).all())
+    survivor_ids = {o.merged_into for o in found if o.merged_into is not None}
+    survivors = {o.id: o for o in found if o.merged_into is None}
+    missing = survivor_ids - survivors.keys()
+    if missing:
+        statement = select(Organisation).where(Organisation.id.in_(missing))
+        survivors.update({o.id: o for o in await session.scalars(statement)})
+    return [(o.id, survivors[o.merged_into] if o.merged_into is not None else o) for o in found]
 
 
 async def organisation_with_kvk_number(session: AsyncSession, kvk_number: str) -> Organisation | None:
     return await session.scalar(select(Organisation).where(Organisation.kvk_number == kvk_number))
+
+
+async def sources_holding(session: AsyncSession, organisation_id: uuid.UUID) -> list[str]:
+    """The sources whose records (not withdrawn) hold the organisation."""
+    return list((await session.scalars(
+        select(SourceRecord.source).distinct()
+        .where(SourceRecord.organisation_id == organisation_id, SourceRecord.withdrawn_at.is_(None))
+        .order_by(SourceRecord.source))).all())
 
 
 async def add_organisation(session: AsyncSession, organisation: Organisation) -> bool:
@@ -100,11 +133,19 @@ def record_change(session: AsyncSession, organisation_id: uuid.UUID, who: str, a
 
 async def changes_page(session: AsyncSession, organisation_id: uuid.UUID, *, limit: int,
                        cursor: str | None) -> tuple[list[OrganisationChange], str | None]:
-    statement = select(OrganisationChange).where(OrganisationChange.organisation_id == organisation_id)
+    """The organisation's history, with that of the duplicates merged into it."""
+    merged = select(Organisation.id).where(Organisation.merged_into == organisation_id)
+    statement = select(OrganisationChange).where(or_(OrganisationChange.organisation_id == organisation_id,
+                                                     OrganisationChange.organisation_id.in_(merged)))
     rows = (await session.scalars(_CHANGES_IN_ORDER.paged(statement, cursor, limit))).all()
     return page_of(rows, limit, key=lambda row: [row.id])
 
 
-async def source_records_of(session: AsyncSession, organisation_id: uuid.UUID) -> list[SourceRecord]:
-    return list((await session.scalars(select(SourceRecord).where(SourceRecord.organisation_id == organisation_id)
-                                       .order_by(SourceRecord.source, SourceRecord.external_id))).all())
+async def source_records_of(session: AsyncSession, organisation_id: uuid.UUID, *,
+                            refresh: bool = False) -> list[SourceRecord]:
+    """In order of precedence; `refresh` after set-based SQL changed them under the ORM."""
+    statement = (select(SourceRecord).where(SourceRecord.organisation_id == organisation_id)
+                 .order_by(SourceRecord.precedence, SourceRecord.id))
+    if refresh:
+        statement = statement.execution_options(populate_existing=True)
+    return list((await session.scalars(statement)).all())

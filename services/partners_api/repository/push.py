@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.database import driver_connection
-from services.partners_api.domain import ORGANISATION_FIELDS
+from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
+from services.partners_api.repository import survivorship
 from services.partners_api.schemas import PushRecord
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS)
@@ -29,67 +30,75 @@ _RECORD_COLUMNS = """
     website text,
     email text,
     active boolean NOT NULL"""
+# The temporary tables have no statistics, so the planner overestimates and would JIT-compile
+# queries that run in milliseconds (hundreds of milliseconds of compiling per statement, measured).
 _CREATE_TABLES = f"""
+SET LOCAL jit = off;
 CREATE TEMP TABLE push_records ({_RECORD_COLUMNS}) ON COMMIT DROP;
 CREATE TEMP TABLE push_plan ({_RECORD_COLUMNS},
     organisation_id uuid NOT NULL,
     source_record_id bigint,
+    record jsonb NOT NULL,
+    previous jsonb,
     withdrawn boolean NOT NULL,
-    linked boolean NOT NULL,
     created boolean NOT NULL,
-    moves_kvk boolean NOT NULL,
-    changed_fields text[] NOT NULL,
-    kept_fields text[] NOT NULL
+    linked boolean NOT NULL,
+    record_changed boolean NOT NULL,
+    identifier_changes text[] NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE push_outcomes (
+    idx integer NOT NULL,
+    kept_fields text[] NOT NULL,
+    outranked_fields text[] NOT NULL,
+    disputed_fields text[] NOT NULL
 ) ON COMMIT DROP
 """
 
-
-def _differs(field_name: str) -> str:
-    if field_name == "sectors":
-        return "o.sectors::text[] IS DISTINCT FROM s.sectors"
-    return f"o.{field_name} IS DISTINCT FROM s.{field_name}"
-
-
-_DIFFS = ", ".join(f"('{name}', {_differs(name)})" for name in ORGANISATION_FIELDS)
-_OLD_NEW = ", ".join(f"('{name}', to_jsonb(o.{name}), to_jsonb(s.{name}))" for name in ORGANISATION_FIELDS)
-_SNAPSHOT = ", ".join(f"'{name}', {name}" for name in ORGANISATION_FIELDS)
-_ASSIGN = ", ".join(
-    f"{name} = CASE WHEN '{name}' = ANY(s.changed_fields) THEN s.{name} ELSE o.{name} END"
-    for name in ORGANISATION_FIELDS
-)
+_RECORD = "jsonb_build_object(" + ", ".join(f"'{name}', s.{name}" for name in ORGANISATION_FIELDS) + ")"
+# The value the organisation serves for the field `f.field`.
+_SERVED_VALUE = "CASE f.field " + " ".join(
+    f"WHEN '{name}' THEN to_jsonb(o.{name})" for name in ORGANISATION_FIELDS) + " END"
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
+# The identifiers this record changes: what differs from the source's own last record and from
+# what the organisation serves (taking up the value everyone else sent is no change).
+_IDENTIFIER_CHANGES = "ARRAY(SELECT i.field FROM (VALUES " + ", ".join(
+    f"('{name}', s.{name}, o.{name}, sr.record ->> '{name}')" for name in IDENTIFIER_FIELDS
+) + ") AS i(field, sent, served, before) WHERE i.sent IS DISTINCT FROM i.before AND i.sent IS DISTINCT FROM i.served)"
 
-# One pass decides every record: its organisation (by this source's external_id, else by KvK
-# number: the cross-source merge, else a new one), and which fields differ, split into those to
-# write and those a coordinator locked.
+# One pass matches every record: by this source's external_id, else by a KvK number an organisation
+# serves, else by one another source's record holds (the organisation may serve another after a
+# merge), else a new organisation.
 _PLAN = f"""
 INSERT INTO push_plan
 SELECT s.*,
        coalesce(o.id, gen_random_uuid()),
        sr.id,
+       r.record,
+       sr.record,
        coalesce(sr.withdrawn_at IS NOT NULL, false),
-       sr.id IS NULL AND o.id IS NOT NULL,
        o.id IS NULL,
-       o.id IS NOT NULL AND s.kvk_number IS NOT NULL AND o.kvk_number IS DISTINCT FROM s.kvk_number
-           AND 'kvk_number' <> ALL(o.locked_fields),
-       CASE WHEN o.id IS NULL THEN '{{}}'::text[] ELSE
-           ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
-                 WHERE f.differs AND f.field <> ALL(o.locked_fields)) END,
-       CASE WHEN o.id IS NULL THEN '{{}}'::text[] ELSE
-           ARRAY(SELECT f.field FROM (VALUES {_DIFFS}) AS f(field, differs)
-                 WHERE f.differs AND f.field = ANY(o.locked_fields)) END
+       sr.id IS NULL AND o.id IS NOT NULL,
+       sr.id IS NULL OR sr.withdrawn_at IS NOT NULL OR sr.record IS DISTINCT FROM r.record,
+       CASE WHEN sr.id IS NULL OR sr.record = r.record THEN '{{}}'::text[] ELSE {_IDENTIFIER_CHANGES} END
   FROM push_records s
+ CROSS JOIN LATERAL (SELECT {_RECORD} AS record) r
   LEFT JOIN source_records sr ON sr.source = $1::text AND sr.external_id = s.external_id
   LEFT JOIN organisations k ON sr.id IS NULL AND k.kvk_number = s.kvk_number
-  LEFT JOIN organisations o ON o.id = coalesce(sr.organisation_id, k.id)
+  LEFT JOIN LATERAL (
+      SELECT x.organisation_id FROM source_records x
+       WHERE sr.id IS NULL AND k.id IS NULL AND s.kvk_number IS NOT NULL
+         AND x.record ->> 'kvk_number' = s.kvk_number AND x.withdrawn_at IS NULL
+       ORDER BY x.id LIMIT 1) held ON true
+  LEFT JOIN organisations o ON o.id = coalesce(sr.organisation_id, k.id, held.organisation_id)
 """
-# A record that moves its organisation to a KvK number another organisation holds would have to
-# merge two organisations: that is a coordinator's decision, not a push's.
-_KVK_TAKEN = """
-SELECT p.idx, p.kvk_number, other.id AS holder
+# Identifiers of an organisation other sources hold are not one source's to change.
+_SHARED_IDENTIFIERS_CHANGED = """
+SELECT p.idx, p.identifier_changes, holders.sources
   FROM push_plan p
-  JOIN organisations other ON other.kvk_number = p.kvk_number AND other.id <> p.organisation_id
- WHERE p.moves_kvk
+ CROSS JOIN LATERAL (
+     SELECT array_agg(DISTINCT h.source ORDER BY h.source) AS sources FROM source_records h
+      WHERE h.organisation_id = p.organisation_id AND h.source <> $1::text AND h.withdrawn_at IS NULL) holders
+ WHERE cardinality(p.identifier_changes) > 0 AND holders.sources IS NOT NULL
  ORDER BY p.idx
 """
 _SAME_ORGANISATION = """
@@ -97,23 +106,19 @@ SELECT array_agg(idx ORDER BY idx) AS positions
   FROM push_plan WHERE NOT created
  GROUP BY organisation_id HAVING count(*) > 1
 """
+_WITHDRAWAL_SHARE = """
+SELECT count(*) AS holding,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM push_records s WHERE s.external_id = sr.external_id)) AS missing
+  FROM source_records sr
+ WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
+"""
 _INSERT_ORGANISATIONS = f"""
 INSERT INTO organisations (id, {_COLUMNS})
 SELECT organisation_id, {_COLUMNS} FROM push_plan WHERE created ORDER BY idx
 """
-_HISTORY_CREATED = f"""
+_HISTORY_CREATED = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, new_value)
-SELECT organisation_id, $1::text, $2::text, 'created', jsonb_build_object({_SNAPSHOT})
-  FROM push_plan WHERE created ORDER BY idx
-"""
-_HISTORY_UPDATED = f"""
-INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
-SELECT o.id, $1::text, $2::text, 'updated', f.field, f.old, f.new
-  FROM push_plan s
-  JOIN organisations o ON o.id = s.organisation_id
- CROSS JOIN LATERAL (VALUES {_OLD_NEW}) AS f(field, old, new)
- WHERE cardinality(s.changed_fields) > 0 AND f.field = ANY(s.changed_fields)
- ORDER BY s.idx
+SELECT organisation_id, $1::text, $2::text, 'created', record FROM push_plan WHERE created ORDER BY idx
 """
 _HISTORY_LINKED = """
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, new_value)
@@ -121,19 +126,73 @@ SELECT organisation_id, $1::text, $2::text, 'linked', 'source_records',
        jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM push_plan WHERE linked ORDER BY idx
 """
-_UPDATE_ORGANISATIONS = f"""
-UPDATE organisations o SET {_ASSIGN}, version = o.version + 1, updated_at = now()
-  FROM push_plan s
- WHERE o.id = s.organisation_id AND cardinality(s.changed_fields) > 0
-"""
+# A source that links an organisation comes after those that hold it already.
 _INSERT_SOURCE_RECORDS = """
-INSERT INTO source_records (source, external_id, organisation_id)
-SELECT $1::text, external_id, organisation_id FROM push_plan WHERE source_record_id IS NULL ORDER BY idx
+INSERT INTO source_records (source, external_id, organisation_id, record, precedence)
+SELECT $1::text, p.external_id, p.organisation_id, p.record,
+       CASE WHEN p.created THEN 1 ELSE 1 + coalesce(
+           (SELECT max(x.precedence) FROM source_records x WHERE x.organisation_id = p.organisation_id), 0) END
+  FROM push_plan p WHERE p.source_record_id IS NULL ORDER BY p.idx
 """
-_TOUCH_SOURCE_RECORDS = """
-UPDATE source_records sr SET withdrawn_at = NULL, updated_at = now()
-  FROM push_plan s
- WHERE sr.id = s.source_record_id AND (s.withdrawn OR cardinality(s.changed_fields) > 0)
+_UPDATE_SOURCE_RECORDS = """
+UPDATE source_records sr SET record = p.record, withdrawn_at = NULL, updated_at = now()
+  FROM push_plan p
+ WHERE sr.id = p.source_record_id AND p.record_changed
+"""
+_CHANGED_ORGANISATIONS = "SELECT organisation_id FROM push_plan WHERE record_changed AND NOT created"
+
+
+def _served_column(name: str) -> str:
+    return f"o.{name}::text[]" if name == "sectors" else f"o.{name}"
+
+
+_SERVED_ROW = "(" + ", ".join(_served_column(name) for name in ORGANISATION_FIELDS) + ")"
+_SENT_ROW = "(" + ", ".join(f"p.{name}" for name in ORGANISATION_FIELDS) + ")"
+
+
+def _has_value(name: str) -> str:
+    return "cardinality(p.sectors) > 0" if name == "sectors" else f"p.{name} IS NOT NULL"
+
+
+def _fields_where(condition: str) -> str:
+    """The fields for which `condition` holds (a template over `{name}`, `{served}`, `{has_value}`), in
+    their order: plain expressions per record, no joins or sorts, so 100,000 records pass quickly."""
+    cases = ", ".join(
+        f"CASE WHEN {condition.format(name=name, served=_served_column(name), has_value=_has_value(name))} "
+        f"THEN '{name}' END" for name in ORGANISATION_FIELDS)
+    return f"array_remove(ARRAY[{cases}]::text[], NULL)"
+
+
+_KEPT = "{served} IS DISTINCT FROM p.{name} AND '{name}' = ANY(o.locked_fields)"
+_OUTRANKED = "{served} IS DISTINCT FROM p.{name} AND '{name}' <> ALL(o.locked_fields) AND {has_value}"
+# Only a changed record is compared with the one before, field by field.
+_DISPUTED = _OUTRANKED + (" AND p.record_changed"
+                          " AND (p.previous IS NULL OR p.previous -> '{name}' IS DISTINCT FROM p.record -> '{name}')")
+# After the merge, what each record did not get served: fields a coordinator locked (kept), and
+# values a source of higher precedence outranked; those sent anew are disagreements for the history.
+# A record served as sent (the usual case) is passed over by one row comparison.
+_OUTCOMES_OF_FIELDS = f"""
+INSERT INTO push_outcomes
+SELECT p.idx, {_fields_where(_KEPT)}, {_fields_where(_OUTRANKED)}, {_fields_where(_DISPUTED)}
+  FROM push_plan p
+  JOIN organisations o ON o.id = p.organisation_id
+ WHERE NOT p.created AND {_SERVED_ROW} IS DISTINCT FROM {_SENT_ROW}
+"""
+_HISTORY_DISAGREED = f"""
+INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
+SELECT p.organisation_id, $1::text, $2::text, 'disagreed', f.field, {_SERVED_VALUE}, p.record -> f.field
+  FROM push_outcomes d
+  JOIN push_plan p ON p.idx = d.idx
+  JOIN organisations o ON o.id = p.organisation_id
+ CROSS JOIN LATERAL unnest(d.disputed_fields) WITH ORDINALITY AS f(field, position)
+ WHERE cardinality(d.disputed_fields) > 0
+ ORDER BY p.idx, f.position
+"""
+_OUTCOMES = """
+SELECT p.external_id, p.organisation_id, p.created, p.linked, p.withdrawn, p.record_changed,
+       coalesce(d.kept_fields, '{}') AS kept_fields, coalesce(d.outranked_fields, '{}') AS outranked_fields
+  FROM push_plan p LEFT JOIN push_outcomes d ON d.idx = p.idx
+ ORDER BY p.idx
 """
 _WITHDRAW_MISSING = """
 UPDATE source_records sr SET withdrawn_at = now(), updated_at = now()
@@ -147,27 +206,13 @@ SELECT organisation_id, $1::text, $2::text, 'withdrawn', 'source_records',
        jsonb_build_object('source', $2::text, 'external_id', external_id)
   FROM unnest($3::uuid[], $4::text[]) AS gone(organisation_id, external_id)
 """
-# Inactive only when no other source still holds the organisation and no coordinator locked `active`.
-_DEACTIVATE = """
-WITH deactivated AS (
-    UPDATE organisations o SET active = false, version = o.version + 1, updated_at = now()
-     WHERE o.id = ANY($3::uuid[]) AND o.active AND 'active' <> ALL(o.locked_fields)
-       AND NOT EXISTS (SELECT 1 FROM source_records sr WHERE sr.organisation_id = o.id AND sr.withdrawn_at IS NULL)
-    RETURNING o.id)
-INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
-SELECT id, $1::text, $2::text, 'withdrawn', 'active', 'true'::jsonb, 'false'::jsonb FROM deactivated
-"""
-_OUTCOMES = """
-SELECT external_id, organisation_id, created, linked, withdrawn, changed_fields, kept_fields
-  FROM push_plan ORDER BY idx
-"""
 
 
 @dataclass(frozen=True)
-class KvkTaken:
+class SharedIdentifierChanged:
     index: int
-    kvk_number: str
-    holder: uuid.UUID
+    fields: list[str]
+    holders: list[str]
 
 
 @dataclass(frozen=True)
@@ -177,14 +222,21 @@ class PlannedRecord:
     created: bool
     linked: bool
     withdrawn: bool
-    changed_fields: list[str]
+    record_changed: bool
     kept_fields: list[str]
+    outranked_fields: list[str]
 
 
 @dataclass(frozen=True)
 class WithdrawnRecord:
     external_id: str
     organisation_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class WithdrawalShare:
+    holding: int
+    missing: int
 
 
 async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[PushRecord]) -> None:
@@ -198,38 +250,61 @@ async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[P
     await db.execute(_PLAN, source)
 
 
-async def kvk_numbers_taken(session: AsyncSession) -> list[KvkTaken]:
-    db = await driver_connection(session)
-    return [KvkTaken(row["idx"], row["kvk_number"], row["holder"]) for row in await db.fetch(_KVK_TAKEN)]
+async def withdrawal_share(session: AsyncSession, source: str) -> WithdrawalShare:
+    """How many records the source holds, and how many of them a full sync of the staged body would withdraw."""
+    row = await (await driver_connection(session)).fetchrow(_WITHDRAWAL_SHARE, source)
+    return WithdrawalShare(row["holding"], row["missing"])
+
+
+async def shared_identifiers_changed(session: AsyncSession, source: str) -> list[SharedIdentifierChanged]:
+    rows = await (await driver_connection(session)).fetch(_SHARED_IDENTIFIERS_CHANGED, source)
+    return [SharedIdentifierChanged(row["idx"], list(row["identifier_changes"]), list(row["sources"])) for row in rows]
 
 
 async def records_of_one_organisation(session: AsyncSession) -> list[list[int]]:
     """Groups of record positions that the plan put on the same existing organisation."""
-    db = await driver_connection(session)
-    return [list(row["positions"]) for row in await db.fetch(_SAME_ORGANISATION)]
+    return [list(row["positions"]) for row in await (await driver_connection(session)).fetch(_SAME_ORGANISATION)]
 
 
-async def apply_plan(session: AsyncSession, source: str, who: str) -> list[PlannedRecord]:
-    """Write the plan (bulk SQL bypasses the ORM, so it raises `version` itself); each record's plan, in order."""
+async def store_records(session: AsyncSession, source: str, who: str) -> None:
+    """New organisations, and each source record as the source sent it, with their history."""
     db = await driver_connection(session)
     await db.execute(_INSERT_ORGANISATIONS)
     await db.execute(_HISTORY_CREATED, who, source)
-    await db.execute(_HISTORY_UPDATED, who, source)
     await db.execute(_HISTORY_LINKED, who, source)
-    await db.execute(_UPDATE_ORGANISATIONS)
     await db.execute(_INSERT_SOURCE_RECORDS, source)
-    await db.execute(_TOUCH_SOURCE_RECORDS)
+    await db.execute(_UPDATE_SOURCE_RECORDS)
+
+
+async def resolve_changed(session: AsyncSession) -> list[survivorship.KvkTaken]:
+    """Merge again the organisations whose records this push changed; KvK clashes, if any."""
+    return await survivorship.resolve(session, _CHANGED_ORGANISATIONS)
+
+
+async def record_indexes(session: AsyncSession, organisation_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The position of the record that put each of these organisations in the plan."""
+    rows = await (await driver_connection(session)).fetch(
+        "SELECT organisation_id, min(idx) AS idx FROM push_plan WHERE organisation_id = ANY($1::uuid[]) GROUP BY 1",
+        organisation_ids)
+    return {row["organisation_id"]: row["idx"] for row in rows}
+
+
+async def outcomes(session: AsyncSession, source: str, who: str) -> list[PlannedRecord]:
+    """Each record's plan, in order, with what it was not served; disagreements go into the history."""
+    db = await driver_connection(session)
+    await db.execute(_OUTCOMES_OF_FIELDS)
+    await db.execute(_HISTORY_DISAGREED, who, source)
     return [PlannedRecord(row["external_id"], row["organisation_id"], row["created"], row["linked"], row["withdrawn"],
-                          list(row["changed_fields"]), list(row["kept_fields"])) for row in await db.fetch(_OUTCOMES)]
+                          row["record_changed"], list(row["kept_fields"]), list(row["outranked_fields"]))
+            for row in await db.fetch(_OUTCOMES)]
 
 
 async def withdraw_missing(session: AsyncSession, source: str, who: str) -> list[WithdrawnRecord]:
-    """Withdraw the source's records this push did not hold; deactivate what no source vouches for any more."""
+    """Withdraw the source's records this push did not hold, with their history."""
     db = await driver_connection(session)
     gone = [WithdrawnRecord(row["external_id"], row["organisation_id"])
             for row in await db.fetch(_WITHDRAW_MISSING, source)]
     if gone:
-        ids = [record.organisation_id for record in gone]
-        await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, ids, [record.external_id for record in gone])
-        await db.execute(_DEACTIVATE, who, source, list(set(ids)))
+        await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, [record.organisation_id for record in gone],
+                         [record.external_id for record in gone])
     return gone

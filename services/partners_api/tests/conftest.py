@@ -18,8 +18,18 @@ async def client(app):
 
 @pytest.fixture
 def writer(token):
-    """Headers of a coordinator who may write for the sources `hilversum` and `huizen`."""
-    return bearer(token("partners:write", sources=["hilversum", "huizen"], subject="coordinator@gooi"))
+    """Headers of a coordinator (partners:admin) whose token also pushes for `hilversum` and `huizen`."""
+    return bearer(token("partners:write", "partners:admin", sources=["hilversum", "huizen"],
+                        subject="coordinator@gooi"))
+
+
+@pytest.fixture
+def pusher(token):
+    """Headers of a municipal system: pushes for one source, nothing else."""
+    def headers(source: str, **extra: str) -> dict[str, str]:
+        return {**bearer(token("partners:write", sources=[source], subject=f"system-{source}")), **extra}
+
+    return headers
 
 
 @pytest.fixture

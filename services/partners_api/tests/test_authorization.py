@@ -1,5 +1,8 @@
-"""Who may do what: public reads, partners:write for writes, contacts:read for personal data,
-and a push only for a source in the token's allowed sources. A refused request writes nothing."""
+"""Who may do what: public reads; a push (partners:write) only for a source in the token's allowed
+sources and nothing else; the registry's writes need partners:admin; personal data contacts:read.
+A refused request writes nothing."""
+
+import uuid
 
 import jwt
 import pytest
@@ -63,6 +66,9 @@ def write_requests(organisation_id: str, membership_id: str, contact_id: str, si
         ("GET", "/v1/signups", None),
         ("POST", f"/v1/signups/{signup_id}/approve", None),
         ("POST", f"/v1/signups/{signup_id}/reject", None),
+        ("PUT", f"/v1/organisations/{organisation_id}/precedence", {"sources": ["hilversum"]}),
+        ("POST", f"/v1/organisations/{organisation_id}/merge", {"duplicate_id": str(uuid.uuid4())}),
+        ("GET", "/v1/conflicts", None),
     ]
 
 
@@ -79,15 +85,31 @@ async def _fixture_rows(client, writer) -> tuple[str, str, str, str]:
     return organisation["id"], membership["id"], contact["id"], signup["id"]
 
 
-@pytest.mark.parametrize("case", ["no token", "expired", "badly signed", "wrong scope"])
-async def test_every_write_needs_partners_write(client, token, writer, rows, case):
+@pytest.mark.parametrize("case", ["no token", "expired", "badly signed", "wrong scope", "push token"])
+async def test_the_registrys_work_needs_partners_admin(client, token, writer, rows, case):
     ids = await _fixture_rows(client, writer)
     before = await written(rows)
-    headers = bearer(token("contacts:read", "metrics:write")) if case == "wrong scope" else bad_tokens(token)[case]
+    headers = {"wrong scope": bearer(token("contacts:read", "metrics:write", "actions:write", "actions:approve")),
+               # A municipal system's token, even with contacts:read: it pushes, nothing else.
+               "push token": bearer(token("partners:write", "contacts:read", sources=["hilversum"]))}.get(case)
     for method, url, body in write_requests(*ids):
-        response = await client.request(method, url, json=body, headers={**(headers or {}), "If-Match": '"1"'})
-        assert response.status_code == (403 if case == "wrong scope" else 401), (method, url)
+        response = await client.request(method, url, json=body,
+                                        headers={**(headers or bad_tokens(token)[case] or {}), "If-Match": '"1"'})
+        assert response.status_code == (401 if headers is None else 403), (case, method, url)
+        assert response.headers["content-type"] == "application/problem+json"
+        if headers is not None:
+            assert "partners:admin" in response.json()["detail"]
     assert await written(rows) == before
+
+
+async def test_sign_ups_contact_fields_need_contacts_read(client, token, writer):
+    await _fixture_rows(client, writer)
+    coordinator = (await client.get("/v1/signups", headers=bearer(token("partners:admin")))).json()["items"]
+    assert [(s["organisation_name"], s["contact_name"], s["contact_email"]) for s in coordinator] == [("S", None, None)]
+    allowed = (await client.get("/v1/signups", headers=bearer(token("partners:admin", "contacts:read")))).json()
+    assert [(s["contact_name"], s["contact_email"]) for s in allowed["items"]] == [("Kees", "kees@example.nl")]
+    rejected = await client.post(f"/v1/signups/{coordinator[0]['id']}/reject", headers=bearer(token("partners:admin")))
+    assert (rejected.json()["status"], rejected.json()["contact_email"]) == ("rejected", None)
 
 
 async def test_contacts_need_contacts_read(client, token, writer, rows):

@@ -16,7 +16,9 @@ async def test_create_and_fetch(client, writer, rows):
     created = response.json()
     assert created["sectors"] == ["ict", "techniek"]
     assert created["brin_code"] == "25LP"
-    assert created["version"] == 1 and created["active"] is True and created["locked_fields"] == []
+    assert created["version"] == 1 and created["active"] is True
+    # What a coordinator sends by hand is locked against the sources' records.
+    assert created["locked_fields"] == ["name", "kind", "sectors", "kvk_number", "brin_code", "municipality_code"]
     assert response.headers["etag"] == '"1"'
     assert response.headers["location"] == f"/v1/organisations/{created['id']}"
 
@@ -151,7 +153,7 @@ async def test_update_needs_if_match(client, writer, rows, new_organisation):
     assert updated.status_code == 200
     body = updated.json()
     assert body["name"] == "Tata Steel Nederland" and body["version"] == 2
-    assert body["locked_fields"] == ["name", "website"]
+    assert body["locked_fields"] == ["name", "kind", "website"]
     assert updated.headers["etag"] == '"2"'
     again = await client.patch(url, headers={**writer, "If-Match": '"1"'}, json={"name": "Oops"})
     assert again.status_code == 412
@@ -173,7 +175,7 @@ async def test_unlocking_hands_fields_back(client, writer, new_organisation):
     created = await new_organisation()
     url = f"/v1/organisations/{created['id']}"
     locked = (await client.patch(url, headers={**writer, "If-Match": '"1"'}, json={"name": "Tata"})).json()
-    assert locked["locked_fields"] == ["name"]
+    assert locked["locked_fields"] == ["name", "kind"]
     unlocked = (await client.patch(url, headers={**writer, "If-Match": '"2"'}, json={"locked_fields": []})).json()
     assert unlocked["locked_fields"] == [] and unlocked["name"] == "Tata" and unlocked["version"] == 3
 
@@ -183,7 +185,7 @@ async def test_archive(client, writer, new_organisation):
     response = await client.post(f"/v1/organisations/{created['id']}/archive", headers=writer)
     assert response.status_code == 200
     assert response.json()["active"] is False
-    assert response.json()["locked_fields"] == ["active"]
+    assert response.json()["locked_fields"] == ["name", "kind", "active"]
     assert response.headers["etag"] == '"2"'
     again = await client.post(f"/v1/organisations/{created['id']}/archive", headers=writer)
     assert again.json()["version"] == 2
@@ -193,7 +195,7 @@ async def test_archive(client, writer, new_organisation):
 async def test_history_tells_who_changed_what_when(client, token, new_organisation):
     created = await new_organisation(kvk_number="24295332")
     url = f"/v1/organisations/{created['id']}"
-    editor = {"Authorization": f"Bearer {token('partners:write', subject='anna@noordvleugel')}"}
+    editor = {"Authorization": f"Bearer {token('partners:admin', subject='anna@noordvleugel')}"}
     await client.patch(url, headers={**editor, "If-Match": '"1"'},
                        json={"name": "Tata Steel IJmuiden", "sectors": ["metaal"]})
     await client.post(f"{url}/archive", headers=editor)
@@ -207,7 +209,8 @@ async def test_history_tells_who_changed_what_when(client, token, new_organisati
                                  "email": None, "active": True}, "coordinator@gooi"),
         ("updated", "name", "Tata Steel", "Tata Steel IJmuiden", "anna@noordvleugel"),
         ("updated", "sectors", [], ["metaal"], "anna@noordvleugel"),
-        ("locked", "locked_fields", [], ["name", "sectors"], "anna@noordvleugel"),
+        ("locked", "locked_fields", ["name", "kind", "kvk_number"], ["name", "kind", "sectors", "kvk_number"],
+         "anna@noordvleugel"),
         ("archived", "active", True, False, "anna@noordvleugel"),
     ]
     assert all(item["changed_at"] for item in items)

@@ -32,8 +32,8 @@ async def test_first_push_creates_and_second_identical_push_writes_nothing(app, 
     assert first.status_code == 200, first.text
     answer = first.json()
     assert (answer["created"], answer["updated"], answer["unchanged"], answer["withdrawn"]) == (3, 0, 0, 0)
-    assert [(r["external_id"], r["outcome"], r["kept_fields"]) for r in answer["results"]] == [
-        ("1", "created", []), ("2", "created", []), ("3", "created", [])]
+    assert [(r["external_id"], r["outcome"], r["kept_fields"], r["outranked_fields"]) for r in answer["results"]] == [
+        ("1", "created", [], []), ("2", "created", [], []), ("3", "created", [], [])]
     one = (await client.get(f"/v1/organisations/{answer['results'][0]['id']}")).json()
     assert (one["name"], one["kvk_number"], one["sectors"], one["website"], one["version"]) == (
         "Organisatie 1", "12345678", ["ict"], "https://een.nl", 1)
@@ -133,23 +133,31 @@ async def test_a_kvk_number_held_by_another_organisation_is_refused(client, writ
 async def test_the_same_kvk_from_two_sources_is_one_organisation(app, client, writer, rows):
     hilversum = await put(client, writer,
                           [record("H-17", name="Tata Steel", kvk_number="24295332", sectors=["metaal"])])
-    huizen = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332")],
+    huizen = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332",
+                                               website="https://www.tatasteel.nl")],
                        url="/v1/sources/huizen/organisations")
     assert huizen.status_code == 200
     merged = huizen.json()["results"][0]
     assert merged["id"] == hilversum.json()["results"][0]["id"]
-    assert merged["outcome"] == "updated"
+    # Linked second, huizen fills what hilversum left empty (the website) but does not overwrite its name.
+    assert (merged["outcome"], merged["outranked_fields"]) == ("updated", ["name"])
     assert await rows("organisations") == 1
-    assert await query(app, "SELECT source, external_id FROM partners.source_records ORDER BY source") == [
-        ("hilversum", "H-17"), ("huizen", "hz/0042")]
+    assert await query(app, "SELECT source, external_id, precedence FROM partners.source_records ORDER BY source") == [
+        ("hilversum", "H-17", 1), ("huizen", "hz/0042", 2)]
+    organisation = (await client.get(f"/v1/organisations/{merged['id']}")).json()
+    assert (organisation["name"], organisation["sectors"], organisation["website"]) == (
+        "Tata Steel", ["metaal"], "https://www.tatasteel.nl")
     history = (await client.get(f"/v1/organisations/{merged['id']}/history")).json()["items"]
-    assert [(h["action"], h["field"], h["source"]) for h in history] == [
-        ("created", None, "hilversum"), ("updated", "name", "huizen"), ("updated", "sectors", "huizen"),
-        ("linked", "source_records", "huizen")]
-    assert history[-1]["new"] == {"source": "huizen", "external_id": "hz/0042"}
-    again = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332")],
+    assert [(h["action"], h["field"], h["source"], h["old"], h["new"]) for h in history[1:]] == [
+        ("linked", "source_records", "huizen", None, {"source": "huizen", "external_id": "hz/0042"}),
+        ("updated", "website", "huizen", None, "https://www.tatasteel.nl"),
+        ("disagreed", "name", "huizen", "Tata Steel", "Tata Steel IJmuiden BV")]
+    again = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332",
+                                              website="https://www.tatasteel.nl")],
                       url="/v1/sources/huizen/organisations")
-    assert again.json()["results"][0]["outcome"] == "unchanged"
+    assert (again.json()["results"][0]["outcome"], again.json()["results"][0]["outranked_fields"]) == (
+        "unchanged", ["name"])
+    assert len((await client.get(f"/v1/organisations/{merged['id']}/history")).json()["items"]) == len(history)
 
 
 async def test_fields_a_coordinator_corrected_are_kept(client, writer, rows):
@@ -180,7 +188,8 @@ async def test_full_sync_withdraws_what_is_missing(app, client, writer, rows):
     response = await put(client, writer, [record("1"), record("2")], withdraw_missing="true")
     answer = response.json()
     assert (answer["created"], answer["updated"], answer["unchanged"], answer["withdrawn"]) == (0, 0, 2, 1)
-    assert answer["results"][-1] == {"external_id": "3", "id": ids["3"], "outcome": "withdrawn", "kept_fields": []}
+    assert answer["results"][-1] == {"external_id": "3", "id": ids["3"], "outcome": "withdrawn", "kept_fields": [],
+                                     "outranked_fields": []}
     assert (await client.get(f"/v1/organisations/{ids['3']}")).json()["active"] is False
     assert (await client.get(f"/v1/organisations/{ids['1']}")).json()["active"] is True
     assert await rows("organisations") == 4  # nothing is deleted; huizen's record is untouched
@@ -195,14 +204,15 @@ async def test_full_sync_withdraws_what_is_missing(app, client, writer, rows):
     assert again["withdrawn"] == 0
 
     back = (await put(client, writer, [record("3")])).json()
-    assert back["results"][0] == {"external_id": "3", "id": ids["3"], "outcome": "updated", "kept_fields": []}
+    assert back["results"][0] == {"external_id": "3", "id": ids["3"], "outcome": "updated", "kept_fields": [],
+                                  "outranked_fields": []}
     assert (await client.get(f"/v1/organisations/{ids['3']}")).json()["active"] is True
 
 
 async def test_withdrawal_keeps_an_organisation_another_source_still_holds(client, writer):
     first = (await put(client, writer, [record("1", kvk_number="24295332")])).json()
     await put(client, writer, [record("x", kvk_number="24295332")], url="/v1/sources/huizen/organisations")
-    response = (await put(client, writer, [], withdraw_missing="true")).json()
+    response = (await put(client, writer, [], withdraw_missing="true", confirm_withdraw="true")).json()
     assert response["withdrawn"] == 1
     assert (await client.get(f"/v1/organisations/{first['results'][0]['id']}")).json()["active"] is True
 
