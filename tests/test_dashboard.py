@@ -600,6 +600,72 @@ def test_follow_up_shows_what_is_overdue_by_trekker_and_filters_it(dashboard):
     assert any(title.startswith("Actie 4: Campusvorming") for title in found), found
 
 
+SIGN_UP = """mutation($pact: String!, $input: SignUpInput!) { signUp(pact: $pact, input: $input) { id status } }"""
+
+
+def _ask_to_join(gateway: str, name: str, message: str) -> None:
+    """'Meedoen?' as an organisation sends it: public, no token."""
+    answer = httpx.post(f"{gateway}/graphql", timeout=10, json={"query": SIGN_UP, "variables": {
+        "pact": "techniekpact-gooi-vechtstreek",
+        "input": {"organisationName": name, "kind": "COMPANY", "municipalityCode": "GM0402",
+                  "contactName": "Anna de Vries", "contactEmail": "anna@example.nl", "message": message}}}).json()
+    assert answer["data"]["signUp"]["status"] == "pending", answer
+
+
+@needs_chromium
+def test_a_coordinator_handles_sign_ups_new_matched_and_rejected(dashboard, seeded_stack, token):
+    gateway = seeded_stack.url("gateway")
+    _ask_to_join(gateway, "Installatiebedrijf De Vonk", "Wij leiden graag stagiairs op.")
+    _ask_to_join(gateway, "MBO College Hilversum", "Wij willen ook in het Gooi meedoen.")
+    _ask_to_join(gateway, "Spam BV", "Koop nu!")
+    tab = dashboard.open("#/aanmeldingen", "Aanmeldingen")
+    expect(tab.locator("main .notice")).to_contain_text("meld je aan als coördinator")
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(
+        token("partners:admin", "partners:write", "contacts:read", subject="Cor Coördinator"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready("Aanmeldingen")
+    pending = tab.locator("#pending-signups > li")
+    expect(pending).to_have_count(3)
+    vonk = pending.filter(has_text="Installatiebedrijf De Vonk")
+    expect(vonk).to_contain_text("Actieplan Techniekpact Gooi & Vechtstreek 2020")
+    expect(vonk).to_contain_text("Hilversum")
+    expect(vonk).to_contain_text("Anna de Vries, anna@example.nl")
+    dashboard.shot("18-aanmeldingen")
+
+    vonk.get_by_role("button", name="Goedkeuren").click()  # as a new organisation, the default
+    expect(tab.locator("#status")).to_contain_text("Installatiebedrijf De Vonk is aangesloten bij")
+    expect(pending).to_have_count(2)
+
+    college = pending.filter(has_text="MBO College Hilversum")
+    college.get_by_role("button", name="Zoek in het register").click()
+    college.get_by_label(re.compile("^Koppelen aan MBO College Hilversum")).check()
+    college.get_by_role("button", name="Goedkeuren").click()
+    expect(tab.locator("#status")).to_contain_text("MBO College Hilversum is aangesloten bij")
+
+    spam = pending.filter(has_text="Spam BV")
+    spam.get_by_role("button", name="Afwijzen").click()
+    expect(spam.locator(".notice.error")).to_contain_text("geef bij het afwijzen een reden")
+    spam.get_by_label("Reden bij afwijzen").fill("Geen organisatie in de techniek.")
+    spam.get_by_role("button", name="Afwijzen").click()
+    expect(tab.locator("#status")).to_contain_text("afgewezen")
+    expect(tab.locator("#pending-signups")).to_have_count(0)
+    decided = tab.locator("#decided-signups")
+    expect(decided).to_contain_text("Spam BV · Actieplan Techniekpact Gooi & Vechtstreek 2020 · afgewezen")
+    expect(decided).to_contain_text("Geen organisatie in de techniek.")
+
+    # The new organisation is in the registry and in the pact; the matched one is there once.
+    tab.goto("/#/partners?zoek=De%20Vonk")
+    dashboard.ready("Partners")
+    expect(tab.locator("main tbody tr")).to_have_count(1)
+    tab.goto("/#/partners?zoek=MBO%20College%20Hilversum")
+    dashboard.ready("Partners")
+    expect(tab.locator("main tbody tr")).to_have_count(1)
+    tab.get_by_role("link", name="MBO College Hilversum").click()
+    dashboard.ready("MBO College Hilversum")
+    expect(tab.locator("main")).to_contain_text("Actieplan Techniekpact Gooi & Vechtstreek 2020")
+
+
 @needs_chromium
 def test_graphiql_and_the_swagger_ui_work_with_every_other_host_blocked(browser, seeded_stack):
     """As on a municipal network that blocks CDNs: any request to a host outside the stack is aborted

@@ -10,6 +10,7 @@ import * as partner from "./pages/partner.js";
 import * as labour from "./pages/labour.js";
 import * as review from "./pages/review.js";
 import * as followup from "./pages/followup.js";
+import * as signups from "./pages/signups.js";
 
 const ROUTES = [
   { pattern: /^\/?$/, page: pacts, nav: "pacten" },
@@ -22,6 +23,7 @@ const ROUTES = [
   { pattern: /^\/beoordelen\/([^/]+)$/, page: review, nav: "beoordelen", keys: ["slug"] },
   { pattern: /^\/opvolging$/, page: followup, nav: "opvolging" },
   { pattern: /^\/opvolging\/([^/]+)$/, page: followup, nav: "opvolging", keys: ["slug"] },
+  { pattern: /^\/aanmeldingen$/, page: signups, nav: "aanmeldingen" },
 ];
 
 const main = document.getElementById("main");

@@ -1,0 +1,115 @@
+// Sign-ups ("Meedoen?"): the pending requests to join a pact, for a coordinator to approve (the
+// organisation joins, registered anew or matched to one the registry already has) or to reject with a
+// reason; and the ones decided lately.
+
+import { add, clear, h, notice } from "../dom.js";
+import { currentPrincipal } from "../auth.js";
+import { gql } from "../graphql.js";
+import * as fmt from "../format.js";
+import { partialNotice } from "./common.js";
+import { mutate, reload } from "./reports.js";
+
+const SIGN_UP = "id status pact organisationName kind municipalityCode contactName contactEmail message organisationId reason";
+export const QUERY = `query SignUps {
+  pending: signUps(status: "pending", first: 50) { nodes { ${SIGN_UP} } }
+  approved: signUps(status: "approved", first: 10) { nodes { ${SIGN_UP} } }
+  rejected: signUps(status: "rejected", first: 10) { nodes { ${SIGN_UP} } }
+  pacts { slug name }
+  regions(kind: MUNICIPALITY) { code name }
+}`;
+const CANDIDATES = `query SignUpCandidates($search: String!) {
+  organisations(search: $search, first: 5) { nodes { id name kind municipality { name } } }
+}`;
+const APPROVE = `mutation ApproveSignUp($id: ID!, $organisation: ID) { approveSignUp(id: $id, organisation: $organisation) { ${SIGN_UP} } }`;
+const REJECT = `mutation RejectSignUp($id: ID!, $reason: String) { rejectSignUp(id: $id, reason: $reason) { ${SIGN_UP} } }`;
+
+function facts(signUp, names) {
+  return h("ul", { class: "meta" },
+    h("li", {}, "Pact: ", h("strong", {}, names.pacts.get(signUp.pact) || signUp.pact || fmt.DASH)),
+    h("li", {}, "Soort: ", fmt.kind(signUp.kind)),
+    h("li", {}, "Gemeente: ", names.municipalities.get(signUp.municipalityCode) || signUp.municipalityCode || fmt.DASH),
+    signUp.contactName || signUp.contactEmail
+      ? h("li", {}, "Contact: ", [signUp.contactName, signUp.contactEmail].filter(Boolean).join(", ")) : null);
+}
+
+/** Where the organisation comes from: new in the registry, or one it already holds (found by name). */
+function matchChooser(signUp) {
+  const group = `match-${signUp.id}`;
+  const options = h("div", { class: "matches" },
+    h("div", {}, h("input", { type: "radio", name: group, id: `${group}-new`, value: "", checked: true }),
+      h("label", { for: `${group}-new` }, "Als nieuwe organisatie in het register")));
+  const search = h("button", { type: "button", class: "secondary" }, "Zoek in het register");
+  search.addEventListener("click", async () => {
+    search.disabled = true;
+    const { data } = await gql(CANDIDATES, { search: signUp.organisationName || "" });
+    const found = data.organisations?.nodes || [];
+    if (!found.length) options.append(h("p", { class: "help" }, "Geen organisatie met die naam gevonden."));
+    for (const org of found) {
+      const id = `${group}-${org.id}`;
+      options.append(h("div", {}, h("input", { type: "radio", name: group, id, value: org.id }),
+        h("label", { for: id }, `Koppelen aan ${org.name} (${fmt.kind(org.kind)}${org.municipality ? `, ${org.municipality.name}` : ""})`)));
+    }
+  });
+  const chosen = () => options.querySelector(`input[name="${group}"]:checked`)?.value || null;
+  return { node: h("fieldset", { class: "match" }, h("legend", {}, "Organisatie"), options, search), chosen };
+}
+
+function pendingItem(signUp, names, mayDecide) {
+  const feedback = h("div", { role: "status", "aria-live": "polite" });
+  const match = matchChooser(signUp);
+  const reasonId = `reason-${signUp.id}`;
+  const reason = h("textarea", { id: reasonId, rows: "2" });
+  const approve = h("button", { type: "button", disabled: !mayDecide }, "Goedkeuren");
+  const reject = h("button", { type: "button", class: "secondary", disabled: !mayDecide }, "Afwijzen");
+  const act = (button, work) => button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await work();
+    } catch (error) {
+      clear(feedback).append(notice(`Niet gelukt: ${error.message}`, "error"));
+      button.disabled = false;
+    }
+  });
+  act(approve, async () => {
+    await mutate(APPROVE, { id: signUp.id, organisation: match.chosen() });
+    reload(`${signUp.organisationName} is aangesloten bij ${names.pacts.get(signUp.pact) || signUp.pact}.`);
+  });
+  act(reject, async () => {
+    if (!reason.value.trim()) throw new Error("geef bij het afwijzen een reden, voor de aanvrager.");
+    await mutate(REJECT, { id: signUp.id, reason: reason.value.trim() });
+    reload(`De aanmelding van ${signUp.organisationName} is afgewezen.`);
+  });
+  return h("li", { class: "signup", dataset: { signup: signUp.id } },
+    h("h3", {}, signUp.organisationName || "Onbekende organisatie"), facts(signUp, names),
+    signUp.message ? h("p", { class: "note" }, signUp.message) : null,
+    mayDecide ? [match.node, h("label", { for: reasonId }, "Reden bij afwijzen"), reason] : null,
+    h("div", { class: "buttons" }, approve, reject), feedback);
+}
+
+function decidedItem(signUp, names) {
+  return h("li", {}, h("strong", {}, signUp.organisationName), ` · ${names.pacts.get(signUp.pact) || signUp.pact}`,
+    signUp.status === "rejected" ? [" · afgewezen", signUp.reason ? [": ", h("q", {}, signUp.reason)] : null]
+      : " · goedgekeurd");
+}
+
+export async function render(view) {
+  const me = currentPrincipal();
+  const mayDecide = Boolean(me?.scopes.has("partners:admin") || me?.scopes.has("partners:write"));
+  add(view, h("h1", {}, "Aanmeldingen"));
+  if (!me) {
+    add(view, notice("Aanmeldingen bevatten persoonsgegevens: meld je aan als coördinator of partnerbeheerder."));
+    return;
+  }
+  const { data, errors } = await gql(QUERY);
+  const names = {
+    pacts: new Map((data.pacts || []).map((p) => [p.slug, p.name])),
+    municipalities: new Map((data.regions || []).map((r) => [r.code, r.name])),
+  };
+  const pending = data.pending?.nodes || [];
+  const decided = [...(data.approved?.nodes || []), ...(data.rejected?.nodes || [])];
+  add(view, partialNotice(errors),
+    h("p", { id: "signup-count", role: "status" }, `${pending.length} ${pending.length === 1 ? "aanmelding wacht" : "aanmeldingen wachten"} op een besluit.`),
+    pending.length ? h("ol", { class: "signups", id: "pending-signups" }, pending.map((s) => pendingItem(s, names, mayDecide))) : null,
+    h("h2", {}, "Onlangs besloten"),
+    decided.length ? h("ul", { id: "decided-signups" }, decided.map((s) => decidedItem(s, names))) : h("p", {}, "Nog niets besloten."));
+}
