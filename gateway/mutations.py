@@ -208,12 +208,12 @@ class Mutation:
     async def sign_up(self, info: Info, pact: str, input: SignUpInput) -> SignUp:
         return SignUp.of(await info.context.clients.partners.sign_up(pact, body_of(input)))
 
-    @strawberry.mutation(description="Approve a sign-up (partners:write): the organisation joins the pact, as a new "
+    @strawberry.mutation(description="Approve a sign-up (partners:admin): the organisation joins the pact, as a new "
                                      "organisation or as `organisation` when it is already registered.")
     async def approve_sign_up(self, info: Info, id: strawberry.ID, organisation: strawberry.ID | None = None,
                               joined_on: date | None = None) -> SignUp:
         return SignUp.of(await info.context.clients.partners.approve_sign_up(id, organisation, joined_on))
 
-    @strawberry.mutation(description="Reject a sign-up (partners:write).")
+    @strawberry.mutation(description="Reject a sign-up (partners:admin).")
     async def reject_sign_up(self, info: Info, id: strawberry.ID, reason: str | None = None) -> SignUp:
         return SignUp.of(await info.context.clients.partners.reject_sign_up(id, reason))

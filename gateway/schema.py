@@ -78,7 +78,8 @@ class Query:
     ) -> Series | None:
         return await Series.load(info, measure, region, occupation, from_, to)
 
-    @strawberry.field(description="Sign-up requests, for the coordinator (a token with partners:write).")
+    @strawberry.field(description="Sign-up requests, for a partner administrator (a token with partners:admin); "
+                                  "their contact fields need contacts:read too.")
     async def sign_ups(self, info: Info, status: str | None = "pending", first: int = 20,
                        after: str | None = None) -> Connection[SignUp]:
         return await fetch_page(info, info.context.clients.partners.sign_ups, {"status": status}, first, after,

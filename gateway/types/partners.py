@@ -128,8 +128,8 @@ class Organisation:
         return [Contact.of(item) for item in found]
 
 
-@strawberry.type(description="A request to join a pact. Its contact details are personal data: only the coordinator "
-                             "(partners:write) lists sign-ups.")
+@strawberry.type(description="A request to join a pact. Only a partner administrator (partners:admin) lists "
+                             "sign-ups; the contact's name and e-mail are personal data, null without contacts:read.")
 class SignUp:
     id: strawberry.ID
     status: str
