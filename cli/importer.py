@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from cli.api import problem_of, refusal_detail, retryable, send
+from cli.text_files import UnreadableText, read_text
 
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
 
@@ -56,12 +57,13 @@ TARGETS = {
 }
 
 
-def read_rows(path: Path, body_key: str) -> list[dict[str, Any]]:
-    """Rows of a CSV (`,` or `;`, BOM tolerated) or JSON file (a list, or `{body_key: [...]}`)."""
+def read_rows(path: Path, body_key: str, encoding: str | None = None) -> list[dict[str, Any]]:
+    """Rows of a CSV (`,` or `;`) or JSON file (a list, or `{body_key: [...]}`), in UTF-8 (with or
+    without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFailed(f"cannot read {path}: {exc}") from None
+        text, _ = read_text(path, encoding)
+    except UnreadableText as exc:
+        raise ImportFailed(str(exc)) from None
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -82,13 +84,19 @@ def read_rows(path: Path, body_key: str) -> list[dict[str, Any]]:
     return rows
 
 
+# How a CSV says yes or no; any other word ("misschien") is sent as it is, so the push refuses that
+# record naming `active` instead of the word being taken for "no".
+YES_NO = dict.fromkeys(("1", "true", "yes", "ja", "y", "j", "waar"), True) | dict.fromkeys(
+    ("0", "false", "no", "nee", "n", "onwaar"), False)
+
+
 def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
     """CSV cells are text: sectors are `;`- or `|`-separated, active is a yes/no word."""
     prepared = dict(row)
     if isinstance(prepared.get("sectors"), str):
         prepared["sectors"] = [s.strip() for s in re.split(r"[|;]", prepared["sectors"]) if s.strip()]
     if isinstance(prepared.get("active"), str):
-        prepared["active"] = prepared["active"].lower() in ("1", "true", "yes", "ja", "y", "j")
+        prepared["active"] = YES_NO.get(prepared["active"].strip().lower(), prepared["active"])
     return prepared
 
 

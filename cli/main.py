@@ -304,6 +304,8 @@ def import_file(
                                             help="Rows per request (one transaction each)")] = BATCH_SIZE,
     rejected_file: Annotated[Path | None, typer.Option(
         "--rejected", help="Where rejected rows go (JSON lines)")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="The file's encoding (default: UTF-8, with or without BOM, or Windows-1252, told apart)")] = None,
 ) -> None:
     """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
     from rich.console import Console
@@ -319,7 +321,7 @@ def import_file(
     base_url = _service_url(target.service, url)
     bearer = token_ or _development_token([target.scope], [source])
     try:
-        rows = read_rows(file, target.body_key)
+        rows = read_rows(file, target.body_key, encoding)
     except ImportFailed as exc:
         fail(str(exc))
     if kind == "partners":
