@@ -666,6 +666,48 @@ def test_a_coordinator_handles_sign_ups_new_matched_and_rejected(dashboard, seed
     expect(tab.locator("main")).to_contain_text("Actieplan Techniekpact Gooi & Vechtstreek 2020")
 
 
+ACTION_5 = re.compile(r"^Actie 5: ")
+
+
+@needs_chromium
+def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edits(browser, seeded_stack, dashboard,
+                                                                                 token):
+    other = Page(browser, seeded_stack.url("gateway"), viewport={"width": 1280, "height": 900})
+    try:
+        for page, subject in ((dashboard, "Cor Coördinator"), (other, "Kim Coördinator")):
+            tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+            tab.locator("section.line tbody tr").nth(4).get_by_role("link").first.click()
+            page.ready(ACTION_5)
+            tab.locator("#token-box summary").click()
+            tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject=subject))
+            tab.get_by_role("button", name="Token gebruiken").click()
+            page.ready(ACTION_5)
+            tab.locator(".edit-action summary").click()
+        first, second = dashboard.tab, other.tab
+        # Both read the same version; the first saves a new title.
+        first.get_by_role("textbox", name="Titel").fill("Omscholing via regionale campussen (bijgewerkt)")
+        first.get_by_role("button", name="Wijzigingen opslaan").click()
+        expect(first.locator("#status")).to_contain_text("De actie is opgeslagen.")
+        dashboard.ready("Actie 5: Omscholing via regionale campussen (bijgewerkt)")
+
+        # The second, on the version they read, changes the ambition: refused, and shown both versions.
+        second.get_by_role("textbox", name="Ambitie").fill("Twintig omscholingstrajecten per jaar.")
+        second.get_by_role("button", name="Wijzigingen opslaan").click()
+        conflict = second.locator(".conflict")
+        expect(conflict).to_contain_text("Iemand anders heeft deze actie intussen opgeslagen.")
+        expect(conflict.locator("tr").filter(has_text="Titel")).to_contain_text(
+            "niet gewijzigd" + "Omscholing via regionale campussen (bijgewerkt)")
+        expect(conflict.locator("tr").filter(has_text="Ambitie")).to_contain_text("Twintig omscholingstrajecten per jaar.")
+        other.shot("19-bewerken-conflict")
+        second.get_by_role("button", name="Mijn wijzigingen toepassen op de nieuwe versie").click()
+        expect(second.locator("#status")).to_contain_text("De actie is opgeslagen.")
+        other.ready("Actie 5: Omscholing via regionale campussen (bijgewerkt)")
+        expect(second.locator("#ambitie + p")).to_have_text("Twintig omscholingstrajecten per jaar.")
+    finally:
+        other.context.close()
+    assert other.problems == []
+
+
 @needs_chromium
 def test_graphiql_and_the_swagger_ui_work_with_every_other_host_blocked(browser, seeded_stack):
     """As on a municipal network that blocks CDNs: any request to a host outside the stack is aborted

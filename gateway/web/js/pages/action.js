@@ -7,12 +7,13 @@ import * as fmt from "../format.js";
 import {
   leads, loadRecord, nodes, organisationName, overdueBadge, progressBar, recordHeader, statusBadge,
 } from "./common.js";
+import { actionEditor } from "./action_edit.js";
 import { REPORT, reportList } from "./reports.js";
 import { reportForm } from "./report_form.js";
 
 export const QUERY = `query ActionPage($id: ID!) {
   action(id: $id) {
-    id number title description aim ambition status progress allowedStatuses
+    id number title description aim ambition status progress allowedStatuses version
     pact { slug name }
     line { number name }
     participants { role organisationKind label organisation { id name } }
@@ -67,6 +68,7 @@ export async function render(view, { id }) {
       h("li", {}, "Status: ", statusBadge(action.status)),
       h("li", { class: "lead" }, "Trekker: ", h("strong", {}, leads(action)))),
     progressBar(action.progress, "Voortgang van de actie"),
+    actionEditor(action),
     section("Wat is het?", "wat", h("p", { class: "prose" }, action.description || fmt.DASH)),
     action.aim ? section("Doel", "doel", h("p", {}, action.aim)) : null,
     section("Ambitie", "ambitie", h("p", {}, action.ambition || fmt.DASH)),
