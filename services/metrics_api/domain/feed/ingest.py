@@ -1,4 +1,4 @@
-"""One feed post, start to end: the idempotency key first, then the rows streamed, checked and merged."""
+"""One feed post, start to end: the idempotency key first, then the spooled body's rows checked, staged and merged."""
 
 import uuid
 from dataclasses import dataclass
