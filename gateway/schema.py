@@ -19,7 +19,7 @@ from gateway.limits import CostLimiter, DownstreamReport, ValidateWithoutSuggest
 from gateway.mutations import Mutation
 from gateway.paging import Connection, fetch_page
 from gateway.settings import GatewaySettings
-from gateway.types.actions import Action, Pact
+from gateway.types.actions import ACTION_FILTERS, Action, Pact
 from gateway.types.metrics import Region, RegionKind, Series
 from gateway.types.partners import Organisation, OrganisationKind, SignUp
 
@@ -40,11 +40,12 @@ class Query:
     async def pact(self, info: Info, slug: str) -> Pact | None:
         return await Pact.load(info, slug)
 
-    @strawberry.field
-    async def actions(self, info: Info, pact: str | None = None, status: str | None = None,
+    @strawberry.field(description=f"Actions across pacts, or of one (`pact`, its slug). {ACTION_FILTERS}")
+    async def actions(self, info: Info, pact: str | None = None, status: str | None = None, line: int | None = None,
+                      overdue: bool | None = None, lead: strawberry.ID | None = None,
                       first: int = 20, after: str | None = None) -> Connection[Action]:
-        return await fetch_page(info, info.context.clients.actions.actions, {"pact": pact, "status": status},
-                                first, after, Action.of)
+        filters = {"pact": pact, "status": status, "line": line, "overdue": overdue, "lead": lead}
+        return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
     @strawberry.field
     async def action(self, info: Info, id: strawberry.ID) -> Action | None:

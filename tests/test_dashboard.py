@@ -708,6 +708,38 @@ def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edit
     assert other.problems == []
 
 
+FILTERED = """query($pact: String!, $line: Int, $overdue: Boolean, $lead: ID) {
+  actions(pact: $pact, line: $line, overdue: $overdue, lead: $lead, first: 50) { nodes { number } }
+  pact(slug: $pact) { actions(line: $line, overdue: $overdue, lead: $lead, first: 50) { nodes { number } } }
+}"""
+
+
+def test_graphql_filters_a_pacts_actions_by_line_overdue_and_lead(seeded_stack):
+    """The filters following up needs, on Query.actions and Pact.actions alike, against the seed."""
+    gateway = seeded_stack.url("gateway")
+
+    def numbers(**filters) -> list[int]:
+        answer = httpx.post(f"{gateway}/graphql", timeout=10,
+                            json={"query": FILTERED, "variables": {"pact": NOORDVLEUGEL, **filters}}).json()
+        listed = [node["number"] for node in answer["data"]["actions"]["nodes"]]
+        assert [node["number"] for node in answer["data"]["pact"]["actions"]["nodes"]] == listed
+        return listed
+
+    everything = numbers()
+    assert everything == list(range(1, 9))
+    plan = yaml.safe_load((SEEDS / "pacts" / "02-techniekpact-noordvleugel.yaml").read_text())
+    line_1 = sorted(a["number"] for a in plan["actions"] if a["line"] == 1)
+    assert line_1 and numbers(line=1) == line_1
+    late, on_time = numbers(overdue=True), numbers(overdue=False)
+    assert late and sorted(late + on_time) == everything
+    university = httpx.post(f"{gateway}/graphql", timeout=10, json={"query": """{ organisations(search: "Hogeschool Utrecht",
+        first: 1) { nodes { id name } } }"""}).json()["data"]["organisations"]["nodes"][0]
+    assert university["name"] == "Hogeschool Utrecht"
+    assert numbers(lead=university["id"]) == [n for n in everything if "Hogeschool Utrecht" in _seed_lead_names(n)]
+    assert numbers(line=1, lead=university["id"], overdue=True) == sorted(
+        set(line_1) & set(late) & set(numbers(lead=university["id"])))
+
+
 @needs_chromium
 def test_graphiql_and_the_swagger_ui_work_with_every_other_host_blocked(browser, seeded_stack):
     """As on a municipal network that blocks CDNs: any request to a host outside the stack is aborted

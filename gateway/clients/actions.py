@@ -37,8 +37,12 @@ class ActionsClient(ServiceClient):
         return await self._many("/v1/actions", "ids", ids)
 
     async def actions(self, *, pact: str | None = None, line: int | None = None, status: str | None = None,
+                      overdue: bool | None = None, lead: str | None = None,
                       limit: int, cursor: str | None) -> Page[ActionRecord]:
-        return await self._page("/v1/actions", {"pact": pact, "line": line, "status": status}, limit, cursor)
+        filters = {"pact": pact, "line": line, "status": status, "overdue": overdue}
+        if lead is not None:
+            filters |= {"organisation": lead, "role": "lead"}
+        return await self._page("/v1/actions", filters, limit, cursor)
 
     async def milestones_of_actions(self, ids: Iterable[str]) -> list[MilestoneRecord]:
         return await self._many("/v1/milestones", "action_ids", ids)

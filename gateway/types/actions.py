@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from gateway.types.partners import Membership, Organisation
 
 
+ACTION_FILTERS = ("Filters, all optional and combined: `status` (comma-separated), `line` (its number), `overdue` "
+                  "(an open milestone past due, or with false none), `lead` (an organisation's id: the actions it "
+                  "is trekker of). One downstream request per page, whatever the filters.")
+
+
 @strawberry.type(description="An action line (actielijn), e.g. 'Kiezen voor techniek'.")
 class ActionLine:
     id: strawberry.ID
@@ -34,10 +39,12 @@ class ActionLine:
                    aim=data.get("aim"), progress=as_float(data.get("progress")),
                    goals=[Goal.of(goal) for goal in data.get("goals") or []], pact_slug=data["pact"])
 
-    @strawberry.field
-    async def actions(self, info: Info, status: str | None = None, first: int = 20,
+    @strawberry.field(description="The line's actions, filtered by `status`, `overdue` and `lead` as `Pact.actions` "
+                                  "is.")
+    async def actions(self, info: Info, status: str | None = None, overdue: bool | None = None,
+                      lead: strawberry.ID | None = None, first: int = 20,
                       after: str | None = None) -> Connection["Action"]:
-        filters = {"pact": self.pact_slug, "line": self.number, "status": status}
+        filters = {"pact": self.pact_slug, "line": self.number, "status": status, "overdue": overdue, "lead": lead}
         return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
 
@@ -209,11 +216,12 @@ class Pact:
     async def action_lines(self, info: Info) -> list[ActionLine]:
         return [ActionLine.of(item) for item in await info.context.loaders.lines_by_pact.load(self.slug)]
 
-    @strawberry.field
-    async def actions(self, info: Info, status: str | None = None, first: int = 20,
+    @strawberry.field(description=f"The pact's actions. {ACTION_FILTERS}")
+    async def actions(self, info: Info, status: str | None = None, line: int | None = None,
+                      overdue: bool | None = None, lead: strawberry.ID | None = None, first: int = 20,
                       after: str | None = None) -> Connection[Action]:
-        return await fetch_page(info, info.context.clients.actions.actions, {"pact": self.slug, "status": status},
-                                first, after, Action.of)
+        filters = {"pact": self.slug, "status": status, "line": line, "overdue": overdue, "lead": lead}
+        return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
     @strawberry.field(description="The organisations that joined the pact, from partners.")
     async def members(
