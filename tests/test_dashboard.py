@@ -741,6 +741,37 @@ def test_graphql_filters_a_pacts_actions_by_line_overdue_and_lead(seeded_stack):
 
 
 @needs_chromium
+def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
+    phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
+                 has_touch=True)
+    try:
+        tab = phone.open(f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel")
+        tab.locator("#token-box summary").click()
+        tab.get_by_label("Ontwikkeltoken (JWT)").fill(
+            token("actions:write", "actions:approve", "partners:admin", "contacts:read", subject="Pim Telefoon"))
+        tab.get_by_role("button", name="Token gebruiken").click()
+        for route, heading, name in [
+            (f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel", "20-telefoon-opvolging"),
+            (f"#/beoordelen/{NOORDVLEUGEL}", "Beoordelen: Techniekpact Noordvleugel", "21-telefoon-beoordelen"),
+            ("#/aanmeldingen", "Aanmeldingen", "22-telefoon-aanmeldingen"),
+        ]:
+            tab.goto(f"/{route}")
+            phone.ready(heading)
+            assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), route
+            phone.shot(name)
+        tab.goto(f"/#/pact/{NOORDVLEUGEL}")
+        phone.ready("Techniekpact Noordvleugel")
+        tab.get_by_role("link", name=re.compile("^Campusvorming")).click()
+        phone.ready(ACTION_4)
+        tab.locator(".edit-action summary").click()
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        phone.shot("23-telefoon-actie-bewerken")
+    finally:
+        phone.context.close()
+    assert phone.problems == []
+
+
+@needs_chromium
 def test_graphiql_and_the_swagger_ui_work_with_every_other_host_blocked(browser, seeded_stack):
     """As on a municipal network that blocks CDNs: any request to a host outside the stack is aborted
     and recorded, and the tools still work."""
