@@ -40,6 +40,8 @@ def pages(url: str) -> dict[str, str]:
         "partners": "#/partners",
         "partner (Hogeschool Utrecht)": f"#/partner/{partner['id']}",
         "arbeidsmarkt (Noordvleugel)": "#/arbeidsmarkt",
+        "opvolging (Noordvleugel)": "#/opvolging/techniekpact-noordvleugel",
+        "beoordelen (Noordvleugel)": "#/beoordelen/techniekpact-noordvleugel",
     }
 
 
