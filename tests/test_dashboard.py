@@ -682,7 +682,7 @@ def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edit
             tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject=subject))
             tab.get_by_role("button", name="Token gebruiken").click()
             page.ready(ACTION_5)
-            tab.locator(".edit-action summary").click()
+            tab.locator("summary", has_text="Actie bewerken").click()
         first, second = dashboard.tab, other.tab
         # Both read the same version; the first saves a new title.
         first.get_by_role("textbox", name="Titel").fill("Omscholing via regionale campussen (bijgewerkt)")
@@ -694,7 +694,7 @@ def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edit
         second.get_by_role("textbox", name="Ambitie").fill("Twintig omscholingstrajecten per jaar.")
         second.get_by_role("button", name="Wijzigingen opslaan").click()
         conflict = second.locator(".conflict")
-        expect(conflict).to_contain_text("Iemand anders heeft deze actie intussen opgeslagen.")
+        expect(conflict).to_contain_text("Iemand anders heeft dit intussen opgeslagen.")
         expect(conflict.locator("tr").filter(has_text="Titel")).to_contain_text(
             "niet gewijzigd" + "Omscholing via regionale campussen (bijgewerkt)")
         expect(conflict.locator("tr").filter(has_text="Ambitie")).to_contain_text("Twintig omscholingstrajecten per jaar.")
@@ -741,6 +741,30 @@ def test_graphql_filters_a_pacts_actions_by_line_overdue_and_lead(seeded_stack):
 
 
 @needs_chromium
+def test_a_milestone_is_edited_with_its_due_moment_as_the_plan_writes_it_and_its_counts(dashboard, token):
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    tab.locator("section.line tbody tr").nth(5).get_by_role("link").first.click()
+    dashboard.ready(re.compile(r"^Actie 6: "))
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready(re.compile(r"^Actie 6: "))
+    editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Mijlpaal bewerken")).first
+    editor.locator("summary").click()
+    editor.get_by_label("Streefaantal").fill("drie")
+    editor.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(editor.locator(".notice.error")).to_contain_text("Streefaantal: een heel getal")
+    editor.get_by_label("Deadline, zoals het plan hem schrijft").fill("1e helft 2015")
+    editor.get_by_label("Streefaantal").fill("3")
+    editor.get_by_label("Bereikt aantal").fill("1")
+    editor.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(tab.locator("#status")).to_contain_text("De mijlpaal is opgeslagen.")
+    dashboard.ready(re.compile(r"^Actie 6: "))
+    first = tab.locator(".timeline li").filter(has_text="1e helft 2015")
+    expect(first).to_contain_text("1 van 3")
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)
@@ -763,7 +787,7 @@ def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
         phone.ready("Techniekpact Noordvleugel")
         tab.get_by_role("link", name=re.compile("^Campusvorming")).click()
         phone.ready(ACTION_4)
-        tab.locator(".edit-action summary").click()
+        tab.locator("summary", has_text="Actie bewerken").click()
         assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
         phone.shot("23-telefoon-actie-bewerken")
     finally:

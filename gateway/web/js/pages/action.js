@@ -7,7 +7,7 @@ import * as fmt from "../format.js";
 import {
   leads, loadRecord, nodes, organisationName, overdueBadge, progressBar, recordHeader, statusBadge,
 } from "./common.js";
-import { actionEditor } from "./action_edit.js";
+import { actionEditors } from "./action_edit.js";
 import { REPORT, reportList } from "./reports.js";
 import { reportForm } from "./report_form.js";
 
@@ -18,7 +18,7 @@ export const QUERY = `query ActionPage($id: ID!) {
     line { number name }
     participants { role organisationKind label organisation { id name } }
     leads { role organisationKind label organisation { id name } }
-    milestones { id title dueBy due { label } targetCount reachedCount status metOn overdue }
+    milestones { id version title dueBy due { label } targetCount reachedCount status metOn overdue }
     results { id description actual progress progressNote indicator { unit targets { period value kind } } }
     progressReports { ${REPORT} }
   }
@@ -59,6 +59,7 @@ export async function render(view, { id }) {
     { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
   if (!action) return;
   const participants = nodes(action.participants);
+  const editors = actionEditors({ ...action, milestones: nodes(action.milestones) });
   const pactLink = action.pact
     ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
   add(view,
@@ -68,7 +69,7 @@ export async function render(view, { id }) {
       h("li", {}, "Status: ", statusBadge(action.status)),
       h("li", { class: "lead" }, "Trekker: ", h("strong", {}, leads(action)))),
     progressBar(action.progress, "Voortgang van de actie"),
-    actionEditor(action),
+    editors.action,
     section("Wat is het?", "wat", h("p", { class: "prose" }, action.description || fmt.DASH)),
     action.aim ? section("Doel", "doel", h("p", {}, action.aim)) : null,
     section("Ambitie", "ambitie", h("p", {}, action.ambition || fmt.DASH)),
@@ -76,7 +77,7 @@ export async function render(view, { id }) {
       ? h("ul", { class: "participants" }, participants.map((p) => h("li", {},
         h("strong", {}, fmt.role(p.role)), ": ", organisationName(p))))
       : h("p", {}, "Nog geen deelnemers vastgelegd.")),
-    section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones))),
+    section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones)), editors.milestones),
     section("Resultaten", "resultaten", results(nodes(action.results))),
     section("Voortgangsrapportages", "rapportages",
       getToken() ? null : h("p", { class: "help" }, "Concepten zijn zichtbaar voor wie is aangemeld als trekker, coördinator of beoordelaar."),

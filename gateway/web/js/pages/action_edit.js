@@ -1,118 +1,99 @@
-// Editing an action: its title and texts, and its status through the moves its state machine allows.
-// A change carries the version read (the ETag, If-Match): when another coordinator saved first, the
-// page shows both versions, field by field, and saves again only on purpose, never silently over theirs.
+// Editing an action (its title and texts, its status through the moves its state machine allows)
+// and its milestones (title, the due moment as the plan writes it, the counts), each with the version
+// read (pages/versioned_edit.js), so a conflict is shown instead of overwritten.
 
-import { clear, h, notice, table } from "../dom.js";
+import { h } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { mutate, reload } from "./reports.js";
+import { versionedEditor } from "./versioned_edit.js";
 
-const FIELDS = [
-  { name: "title", label: "Titel", multiline: false },
-  { name: "description", label: "Wat is het?", multiline: true },
-  { name: "aim", label: "Doel", multiline: true },
-  { name: "ambition", label: "Ambitie", multiline: true },
-];
-const EDITED = `id version status title description aim ambition`;
-const UPDATE = `mutation UpdateAction($id: ID!, $version: Int!, $input: ActionPatch!) {
-  updateAction(id: $id, version: $version, input: $input) { ${EDITED} }
+const ACTION = `id version status title description aim ambition`;
+const MILESTONE = `id version title due { label } targetCount reachedCount`;
+const UPDATE_ACTION = `mutation UpdateAction($id: ID!, $version: Int!, $input: ActionPatch!) {
+  updateAction(id: $id, version: $version, input: $input) { ${ACTION} }
 }`;
-const SET_STATUS = `mutation SetActionStatus($id: ID!, $status: String!) { setActionStatus(id: $id, status: $status) { ${EDITED} } }`;
-const CURRENT = `query CurrentAction($id: ID!) { action(id: $id) { ${EDITED} } }`;
+const SET_STATUS = `mutation SetActionStatus($id: ID!, $status: String!) { setActionStatus(id: $id, status: $status) { ${ACTION} } }`;
+const UPDATE_MILESTONE = `mutation UpdateMilestone($id: ID!, $version: Int!, $input: MilestonePatch!) {
+  updateMilestone(id: $id, version: $version, input: $input) { ${MILESTONE} }
+}`;
+const CURRENT = `query CurrentAction($id: ID!) { action(id: $id) { ${ACTION} milestones { ${MILESTONE} } } }`;
 
-function stale(error) {
-  return (error.errors || []).some((e) => e.extensions?.code === "PRECONDITION_FAILED");
+const text = (name) => (record) => record[name] || "";
+const optional = (value) => value || null;
+
+function required(label) {
+  return (value) => {
+    if (!value) throw new Error(`${label} mag niet leeg zijn.`);
+    return value;
+  };
 }
 
-function shown(value) {
-  return value ? String(value) : fmt.DASH;
+function count(label) {
+  return (value) => {
+    if (!value) return null;
+    const parsed = fmt.parseNumber(value);
+    if (parsed === null || !Number.isInteger(parsed) || parsed < 0) throw new Error(`${label}: een heel getal, 0 of meer.`);
+    return parsed;
+  };
 }
 
-/** The fields this reader changed, against the version they started from. */
-function changes(form, base) {
-  const changed = {};
-  for (const { name } of FIELDS) {
-    const value = String(form.elements[name].value).trim();
-    if (value !== String(base[name] ?? "").trim()) changed[name] = name === "title" ? value : value || null;
-  }
-  return changed;
+async function currentAction(id) {
+  return (await gql(CURRENT, { id })).data.action;
 }
 
-function conflictBox(base, current, mine, onOverwrite) {
-  const rows = FIELDS.filter(({ name }) => name in mine || String(current[name] ?? "") !== String(base[name] ?? ""))
-    .map(({ name, label }) => h("tr", {}, h("th", { scope: "row" }, label),
-      h("td", {}, name in mine ? shown(mine[name]) : h("span", { class: "help" }, "niet gewijzigd")),
-      h("td", {}, shown(current[name]))));
-  const overwrite = h("button", { type: "button" }, "Mijn wijzigingen toepassen op de nieuwe versie");
-  const keep = h("button", { type: "button", class: "secondary" }, "Nieuwe versie houden");
-  overwrite.addEventListener("click", () => onOverwrite(overwrite));
-  keep.addEventListener("click", () => reload("Je wijzigingen zijn niet opgeslagen; de nieuwe versie blijft."));
-  return h("div", { class: "conflict", role: "alert" },
-    h("p", {}, h("strong", {}, "Iemand anders heeft deze actie intussen opgeslagen."),
-      " Je wijzigingen zijn nog niet opgeslagen. Vergelijk de versies:"),
-    table(null, ["Veld", "Jouw versie", "Nu opgeslagen"], rows, { label: "De twee versies van de actie", stack: true }),
-    h("div", { class: "buttons" }, overwrite, keep));
-}
-
-export function actionEditor(action) {
-  if (!currentPrincipal()?.scopes.has("actions:write")) return null;
-  const base = { ...action };
-  const feedback = h("div", { class: "feedback", "aria-live": "polite" });
-  const controls = FIELDS.map(({ name, label, multiline }) => {
-    const id = `edit-${name}`;
-    const control = multiline ? h("textarea", { id, name, rows: "4" }, action[name] || "")
-      : h("input", { id, name, value: action[name] || "", required: true, class: "wide-input" });
-    return h("div", { class: "wide" }, h("label", { for: id }, label), control);
-  });
+function actionEditor(action) {
   const moves = action.allowedStatuses || [];
-  const status = h("select", { id: "edit-status", name: "status" },
+  const status = h("select", { id: "edit-action-status", name: "status" },
     h("option", { value: "" }, `Ongewijzigd (${fmt.status(action.status)})`),
     moves.map((s) => h("option", { value: s }, fmt.status(s))));
-  const save = h("button", { type: "submit" }, "Wijzigingen opslaan");
-  const form = h("form", { id: "action-edit", novalidate: true },
-    h("div", { class: "form-grid" }, ...controls,
-      h("div", {}, h("label", { for: "edit-status" }, "Status"), status)),
-    h("div", { class: "buttons" }, save), feedback);
-
-  async function store(version, mine) {
-    if (Object.keys(mine).length) await mutate(UPDATE, { id: action.id, version, input: mine });
-    if (status.value) await mutate(SET_STATUS, { id: action.id, status: status.value });
-    reload("De actie is opgeslagen.");
-  }
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const mine = changes(form, base);
-    if ("title" in mine && !mine.title) {
-      clear(feedback).append(notice("Een actie heeft een titel.", "error"));
-      form.elements.title.focus();
-      return;
-    }
-    if (!Object.keys(mine).length && !status.value) {
-      clear(feedback).append(notice("Er is niets gewijzigd."));
-      return;
-    }
-    save.disabled = true;
-    try {
-      await store(base.version, mine);
-    } catch (error) {
-      save.disabled = false;
-      if (!stale(error)) {
-        clear(feedback).append(notice(`Niet opgeslagen: ${error.message}`, "error"));
-        return;
-      }
-      const { data } = await gql(CURRENT, { id: action.id });
-      const current = data.action;
-      clear(feedback).append(conflictBox(base, current, mine, async (button) => {
-        button.disabled = true;
-        try {
-          await store(current.version, mine);
-        } catch (again) {
-          clear(feedback).append(notice(`Niet opgeslagen: ${again.message}`, "error"));
-        }
-      }));
-    }
+  return versionedEditor({
+    id: "action-edit",
+    summary: "Actie bewerken",
+    record: action,
+    fields: [
+      { name: "title", label: "Titel", read: text("title"), write: required("De titel") },
+      { name: "description", label: "Wat is het?", multiline: true, read: text("description"), write: optional },
+      { name: "aim", label: "Doel", multiline: true, read: text("aim"), write: optional },
+      { name: "ambition", label: "Ambitie", multiline: true, read: text("ambition"), write: optional },
+    ],
+    extra: [h("div", {}, h("label", { for: "edit-action-status" }, "Status"), status)],
+    extraChanged: () => Boolean(status.value),
+    current: () => currentAction(action.id),
+    save: async (version, changes) => {
+      if (Object.keys(changes).length) await mutate(UPDATE_ACTION, { id: action.id, version, input: changes });
+      if (status.value) await mutate(SET_STATUS, { id: action.id, status: status.value });
+      reload("De actie is opgeslagen.");
+    },
   });
-  return h("details", { class: "edit-action" }, h("summary", {}, "Actie bewerken"), form);
+}
+
+function milestoneEditor(action, milestone, index) {
+  return versionedEditor({
+    id: `milestone-edit-${index}`,
+    summary: `Mijlpaal bewerken: ${milestone.title}`,
+    record: milestone,
+    fields: [
+      { name: "title", label: "Mijlpaal", read: text("title"), write: required("De mijlpaal") },
+      { name: "due", label: "Deadline, zoals het plan hem schrijft (\u201ceind 2014\u201d, \u201coktober 2013\u201d)",
+        read: (m) => m.due?.label || "", write: (value) => ({ text: required("De deadline")(value) }) },
+      { name: "targetCount", label: "Streefaantal", inputmode: "numeric", read: (m) => m.targetCount ?? "",
+        write: count("Streefaantal") },
+      { name: "reachedCount", label: "Bereikt aantal", inputmode: "numeric", read: (m) => m.reachedCount ?? "",
+        write: count("Bereikt aantal") },
+    ],
+    current: async () => (await currentAction(action.id)).milestones.find((m) => m.id === milestone.id),
+    save: async (version, changes) => {
+      await mutate(UPDATE_MILESTONE, { id: milestone.id, version, input: changes });
+      reload("De mijlpaal is opgeslagen.");
+    },
+  });
+}
+
+/** The editors a coordinator or trekker gets on an action's page; nothing for anyone else. */
+export function actionEditors(action) {
+  if (!currentPrincipal()?.scopes.has("actions:write")) return { action: null, milestones: null };
+  const milestones = (action.milestones || []).map((m, i) => milestoneEditor(action, m, i));
+  return { action: actionEditor(action), milestones: milestones.length ? h("div", { class: "milestone-edits" }, milestones) : null };
 }

@@ -1,0 +1,100 @@
+// A form over one versioned record (an action, a milestone): it sends only the fields this reader
+// changed, with the version they read (the ETag, If-Match). When someone else saved first, it shows
+// both versions field by field and applies the reader's changes to the new version only on purpose:
+// two coordinators never overwrite each other silently.
+
+import { clear, h, notice, table } from "../dom.js";
+import * as fmt from "../format.js";
+import { reload } from "./reports.js";
+
+function stale(error) {
+  return (error.errors || []).some((e) => e.extensions?.code === "PRECONDITION_FAILED");
+}
+
+function shown(value) {
+  return value === null || value === undefined || value === "" ? fmt.DASH : String(value);
+}
+
+/**
+ * `fields`: [{ name, label, multiline, read(record) -> text, write(text) -> value, or throws a Dutch
+ * reason }]. `save(version, changes)` stores; `current()` reads the record as it is stored now.
+ */
+export function versionedEditor({ id, summary, record, fields, save, current, extra = [], extraChanged = () => false }) {
+  const feedback = h("div", { class: "feedback", "aria-live": "polite" });
+  const controls = fields.map((field) => {
+    const controlId = `${id}-${field.name}`;
+    const value = field.read(record);
+    const control = field.multiline ? h("textarea", { id: controlId, name: field.name, rows: "4" }, value)
+      : h("input", { id: controlId, name: field.name, value, inputmode: field.inputmode || null, class: "wide-input" });
+    return h("div", { class: field.multiline ? "wide" : null }, h("label", { for: controlId }, field.label), control);
+  });
+  const button = h("button", { type: "submit" }, "Wijzigingen opslaan");
+  const form = h("form", { id, novalidate: true }, h("div", { class: "form-grid" }, ...controls, ...extra),
+    h("div", { class: "buttons" }, button), feedback);
+
+  /** The changed fields as the API takes them; throws with the field to fix. */
+  function changes() {
+    const changed = {};
+    for (const field of fields) {
+      const text = String(form.elements[field.name].value).trim();
+      if (text === String(field.read(record)).trim()) continue;
+      try {
+        changed[field.name] = field.write(text);
+      } catch (reason) {
+        form.elements[field.name].focus();
+        throw reason;
+      }
+    }
+    return changed;
+  }
+
+  function conflict(now, mine) {
+    const rows = fields.filter((f) => f.name in mine || String(f.read(now)) !== String(f.read(record)))
+      .map((f) => h("tr", {}, h("th", { scope: "row" }, f.label),
+        h("td", {}, f.name in mine ? shown(form.elements[f.name].value.trim()) : h("span", { class: "help" }, "niet gewijzigd")),
+        h("td", {}, shown(f.read(now)))));
+    const apply = h("button", { type: "button" }, "Mijn wijzigingen toepassen op de nieuwe versie");
+    const keep = h("button", { type: "button", class: "secondary" }, "Nieuwe versie houden");
+    apply.addEventListener("click", async () => {
+      apply.disabled = true;
+      try {
+        await save(now.version, mine);
+      } catch (again) {
+        clear(feedback).append(notice(`Niet opgeslagen: ${again.message}`, "error"));
+      }
+    });
+    keep.addEventListener("click", () => reload("Je wijzigingen zijn niet opgeslagen; de nieuwe versie blijft."));
+    return h("div", { class: "conflict", role: "alert" },
+      h("p", {}, h("strong", {}, "Iemand anders heeft dit intussen opgeslagen."),
+        " Je wijzigingen zijn nog niet opgeslagen. Vergelijk de versies:"),
+      table(null, ["Veld", "Jouw versie", "Nu opgeslagen"], rows, { label: `De twee versies: ${summary}`, stack: true }),
+      h("div", { class: "buttons" }, apply, keep));
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let mine;
+    try {
+      mine = changes();
+    } catch (reason) {
+      clear(feedback).append(notice(reason.message, "error"));
+      return;
+    }
+    if (!Object.keys(mine).length && !extraChanged()) {
+      clear(feedback).append(notice("Er is niets gewijzigd."));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await save(record.version, mine);
+    } catch (error) {
+      button.disabled = false;
+      if (!stale(error)) {
+        clear(feedback).append(notice(`Niet opgeslagen: ${error.message}`, "error"));
+        return;
+      }
+      clear(feedback).append(conflict(await current(), mine));
+    }
+  });
+  return h("details", { class: "edit-record" }, h("summary", {}, summary), form);
+}
