@@ -764,6 +764,47 @@ def test_a_milestone_is_edited_with_its_due_moment_as_the_plan_writes_it_and_its
     expect(first).to_contain_text("1 van 3")
 
 
+def _graphql(gateway: str, query: str, variables: dict, bearer: str) -> dict:
+    answer = httpx.post(f"{gateway}/graphql", timeout=10, headers={"Authorization": f"Bearer {bearer}"},
+                        json={"query": query, "variables": variables}).json()
+    assert not answer.get("errors"), answer
+    return answer["data"]
+
+
+@needs_chromium
+def test_goals_and_results_over_time_as_a_table_and_a_chart(dashboard, seeded_stack, token):
+    tab = dashboard.open("#/doelen", "Doelen over de tijd")
+    tab.get_by_role("link", name="Techniekpact Noordvleugel").click()
+    dashboard.ready("Doelen over de tijd: Techniekpact Noordvleugel")
+    goal = tab.locator("section.over-time").filter(has_text="Van 25% naar 40% leerlingen")
+    expect(goal.locator("tbody tr").first).to_have_text(re.compile(r"^Nulmeting\s*–\s*25%$"))
+    expect(goal.locator("tbody tr").filter(has_text="2020")).to_contain_text("40%")
+    drawn = goal.locator("canvas").evaluate("(canvas) => Chart.getChart(canvas).data.datasets.map((d) => d.label)")
+    assert drawn == ["Streefwaarde", "Gemeten"]
+    dashboard.shot("24-doelen-over-de-tijd")
+
+    # A measured value on a result counts once approved: reported, submitted and approved by two people.
+    gateway = seeded_stack.url("gateway")
+    action = _graphql(gateway, """{ actions(pact: "techniekpact-gooi-vechtstreek", first: 50) {
+        nodes { id number results { id } } } }""", {}, token())["actions"]["nodes"]
+    beroepskeuze = next(a for a in action if a["number"] == 2)
+    writer, reviewer = token("actions:write", subject="Tessa Trekker"), token("actions:approve", subject="Bea Oordelaar")
+    report = _graphql(gateway, """mutation($action: ID!, $input: ProgressReportInput!) {
+        addProgressReport(action: $action, input: $input) { id } }""", {"action": beroepskeuze["id"], "input": {
+        "subject": "result", "subjectId": beroepskeuze["results"][0]["id"], "note": "Meting najaar 2015",
+        "values": [{"period": "2015", "value": 640}]}}, writer)["addProgressReport"]
+    _graphql(gateway, "mutation($id: ID!) { submitProgressReport(id: $id) { state } }", {"id": report["id"]}, writer)
+    tab.goto("/#/doelen/techniekpact-gooi-vechtstreek")
+    dashboard.ready("Doelen over de tijd: Actieplan Techniekpact Gooi & Vechtstreek 2020")
+    result = tab.locator("section.over-time").filter(has_text="Actie 2: 10% meer leerlingen")
+    expect(result.locator("tbody tr").filter(has_text="2016")).to_contain_text("+10% t.o.v. de nulmeting")
+    expect(result.locator("tbody")).not_to_contain_text("640")  # submitted, not yet approved: it does not count
+    _graphql(gateway, "mutation($id: ID!) { approveProgressReport(id: $id) { state } }", {"id": report["id"]}, reviewer)
+    tab.reload()
+    dashboard.ready("Doelen over de tijd: Actieplan Techniekpact Gooi & Vechtstreek 2020")
+    expect(result.locator("tbody tr").filter(has_text="2015")).to_contain_text("640 leerlingen")
+
+
 @needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,

@@ -11,6 +11,7 @@ import * as labour from "./pages/labour.js";
 import * as review from "./pages/review.js";
 import * as followup from "./pages/followup.js";
 import * as signups from "./pages/signups.js";
+import * as overTime from "./pages/over_time.js";
 
 const ROUTES = [
   { pattern: /^\/?$/, page: pacts, nav: "pacten" },
@@ -24,6 +25,8 @@ const ROUTES = [
   { pattern: /^\/opvolging$/, page: followup, nav: "opvolging" },
   { pattern: /^\/opvolging\/([^/]+)$/, page: followup, nav: "opvolging", keys: ["slug"] },
   { pattern: /^\/aanmeldingen$/, page: signups, nav: "aanmeldingen" },
+  { pattern: /^\/doelen$/, page: overTime, nav: "doelen" },
+  { pattern: /^\/doelen\/([^/]+)$/, page: overTime, nav: "doelen", keys: ["slug"] },
 ];
 
 const main = document.getElementById("main");

@@ -2,6 +2,7 @@
 
 import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
+import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
 import { partialNotice } from "./common.js";
 
@@ -22,18 +23,6 @@ export const QUERY = `query LabourMarket($region: String!, $measure: String!) {
 const REGION_KINDS = ["aggregate", "country", "province", "labour_market_region"];
 
 let chart = null;
-let chartLibrary = null;
-
-/** Chart.js 4 (MIT, vendor/chart.js.LICENSE.md), loaded when a chart is first drawn: its UMD build sets window.Chart. */
-function loadChartLibrary() {
-  chartLibrary ??= new Promise((resolve, reject) => {
-    const script = h("script", { src: "vendor/chart.umd.min.js" });
-    script.addEventListener("load", () => resolve(window.Chart));
-    script.addEventListener("error", () => reject(new Error("De grafiekbibliotheek kon niet worden geladen.")));
-    document.head.append(script);
-  });
-  return chartLibrary;
-}
 
 function byPeriod(series) {
   return new Map((series?.points || []).map((point) => [point.period, point]));
