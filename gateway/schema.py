@@ -22,6 +22,7 @@ from gateway.settings import GatewaySettings
 from gateway.types.actions import ACTION_FILTERS, Action, Pact
 from gateway.types.metrics import Region, RegionKind, Series
 from gateway.types.partners import Organisation, OrganisationKind, SignUp
+from gateway.types.reference import Measure, OccupationClass
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -62,6 +63,14 @@ class Query:
     @strawberry.field
     async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
         return await Organisation.load(info, id)
+
+    @strawberry.field(description="The measures series are kept for (metrics_api's reference data).")
+    async def measures(self, info: Info) -> list[Measure]:
+        return [Measure.of(item) for item in await info.context.clients.metrics.measures()]
+
+    @strawberry.field(description="The occupation classes series are kept for.")
+    async def occupations(self, info: Info) -> list[OccupationClass]:
+        return [OccupationClass.of(item) for item in await info.context.clients.metrics.occupations()]
 
     @strawberry.field
     async def regions(self, info: Info, kind: RegionKind | None = None) -> list[Region]:

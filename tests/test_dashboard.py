@@ -806,6 +806,38 @@ def test_goals_and_results_over_time_as_a_table_and_a_chart(dashboard, seeded_st
 
 
 @needs_chromium
+def test_the_labour_page_chooses_measure_period_and_frequency_and_marks_provisional_figures(dashboard, seeded_stack,
+                                                                                           token):
+    # A provisional month, as a feed posts it (the README's example).
+    posted = httpx.post(f"{seeded_stack.url('metrics_api')}/v1/feeds/uwv/observations", timeout=30,
+                        headers={"Authorization": f"Bearer {token('metrics:write', sources=['uwv'])}"},
+                        json={"observations": [
+                            {"measure": "vacancies_new", "region": "PV27", "period": "2013-01", "occupation": occupation,
+                             "value": value, "status": "provisional"}
+                            for occupation, value in (("total", 3912), ("technical_industry", 1588), ("ict", 240))]})
+    assert posted.status_code == 200, posted.text
+    tab = dashboard.open("#/arbeidsmarkt?regio=PV27&frequentie=maand", "Arbeidsmarkt: Noord-Holland")
+    expect(tab.get_by_label("Maatstaf")).to_have_value("vacancies_new")
+    row = tab.locator("main tbody tr").filter(has_text="2013")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("3.912 *")
+    expect(tab.locator("abbr.provisional").first).to_have_attribute("title", "voorlopig cijfer")
+    expect(tab.locator("#provisional-note")).to_contain_text("voorlopig cijfer")
+    expect(tab.locator("main tbody")).not_to_contain_text("2012")  # the year's figure is not monthly
+    dashboard.shot("25-arbeidsmarkt-voorlopig")
+
+    tab.get_by_label("Frequentie").select_option(label="Per jaar")
+    tab.get_by_label("Tot en met periode").fill("2012")
+    tab.get_by_role("button", name="Tonen").click()
+    dashboard.ready("Arbeidsmarkt: Noord-Holland")
+    assert "frequentie=jaar" in tab.url and "tot=2012" in tab.url, "the choice is the address: a permalink"
+    expect(tab.locator("main tbody tr")).to_have_count(1)
+    expect(tab.locator("main tbody tr")).to_contain_text("2012")
+    expect(tab.locator("#provisional-note")).to_have_count(0)
+    expect(tab.locator("#permalink")).to_have_attribute("href", re.compile(r"frequentie=jaar"))
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)

@@ -1,4 +1,4 @@
-"""Every call the gateway makes to metrics_api: regions and series."""
+"""Every call the gateway makes to metrics_api: regions, measures, occupation classes and series."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -8,6 +8,8 @@ from gateway.clients.base import WHOLE_LIST_LIMIT, Json, ServiceClient, items_of
 from gateway.downstream import ServiceRefused
 
 RegionRecord = NewType("RegionRecord", Json)  # with its members, parent and the aggregates it is in
+MeasureRecord = NewType("MeasureRecord", Json)
+OccupationRecord = NewType("OccupationRecord", Json)  # with its parent and the classes it sums
 SeriesRecord = NewType("SeriesRecord", Json)  # with its points
 # What one series of a batch gets: its record, None where metrics_api has none, or its own refusal.
 SeriesAnswer = SeriesRecord | ServiceRefused | None
@@ -31,6 +33,12 @@ class MetricsClient(ServiceClient):
 
     async def regions(self, kind: str | None = None) -> list[RegionRecord]:
         return items_of(await self._get("/v1/regions", {"kind": kind, "limit": WHOLE_LIST_LIMIT}))
+
+    async def measures(self) -> list[MeasureRecord]:
+        return items_of(await self._get("/v1/measures", {"limit": WHOLE_LIST_LIMIT}))
+
+    async def occupations(self) -> list[OccupationRecord]:
+        return items_of(await self._get("/v1/occupations", {"limit": WHOLE_LIST_LIMIT}))
 
     async def regions_by_code(self, codes: Iterable[str]) -> list[RegionRecord]:
         return await self._many("/v1/regions", "codes", codes)
