@@ -11,8 +11,8 @@ from common.database import advisory_xact_lock
 from common.pagination import Keyset, page_of
 from services.partners_api.models import Membership, Organisation, OrganisationChange, SourceRecord
 
-# Pushes and single-record writes that set a KvK number take this one lock, so that neither can
-# give a KvK number away between the other's check and its commit.
+# Pushes, and coordinators' writes to an organisation, take this one lock, so that neither can give
+# a KvK number away between the other's check and its commit, nor deadlock on the rows.
 KVK_LOCK = "partners:push"
 _KVK_INDEX = "uq_organisations_kvk_number"
 
@@ -26,7 +26,12 @@ async def take_kvk_lock(session: AsyncSession) -> None:
 
 async def organisation(session: AsyncSession, organisation_id: uuid.UUID, *,
                        for_update: bool = False) -> Organisation | None:
-    """The organisation, or the survivor it was merged into (merges keep redirects one step deep)."""
+    """The organisation, or the survivor it was merged into (merges keep redirects one step deep).
+
+    `for_update` takes the registry's lock first, as pushes do, so that a coordinator's edit (which
+    may merge the organisation again from its records) and a push always lock in the same order."""
+    if for_update:
+        await take_kvk_lock(session)
     found = await _one(session, organisation_id, for_update)
     if found is not None and found.merged_into is not None:
         return await _one(session, found.merged_into, for_update)
