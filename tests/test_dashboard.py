@@ -838,6 +838,43 @@ def test_the_labour_page_chooses_measure_period_and_frequency_and_marks_provisio
 
 
 @needs_chromium
+def test_trekkers_and_participants_are_edited_with_the_registry_and_the_plans_words(dashboard, token):
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    tab.locator("section.line tbody tr").nth(6).get_by_role("link").first.click()
+    action_7 = re.compile(r"^Actie 7: ")
+    dashboard.ready(action_7)
+    expect(tab.locator(".meta .lead")).to_contain_text("Gemeente Utrecht")
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready(action_7)
+    editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Trekkers en deelnemers"))
+    editor.locator("summary").click()
+    rows = editor.locator(".participant-edits li")
+    expect(rows).to_have_count(4)
+    # Provincie Utrecht is no longer trekker; Hogeschool Utrecht becomes one; "regionale bedrijven" take part.
+    rows.filter(has_text="Provincie Utrecht").get_by_role("button", name="Verwijderen").click()
+    editor.get_by_label("Rol", exact=True).select_option(label="Trekker")
+    editor.get_by_label("Organisatie uit het register").fill("Hogeschool Utrecht")
+    editor.get_by_role("button", name="Zoek organisatie").click()
+    editor.get_by_role("button", name="Hogeschool Utrecht toevoegen").click()
+    editor.get_by_label("Rol", exact=True).select_option(label="Deelnemer")
+    editor.get_by_label("Of een soort organisatie").select_option(label="Bedrijf")
+    editor.get_by_label("zoals het plan het zegt").fill("regionale bedrijven")
+    editor.get_by_role("button", name="Soort toevoegen").click()
+    expect(rows).to_have_count(5)
+    dashboard.shot("26-deelnemers-bewerken")
+    editor.get_by_role("button", name="Trekkers en deelnemers opslaan").click()
+    expect(tab.locator("#status")).to_contain_text("Trekkers en deelnemers zijn opgeslagen.")
+    dashboard.ready(action_7)
+    lead = tab.locator(".meta .lead")
+    expect(lead).to_contain_text("Gemeente Utrecht")
+    expect(lead).to_contain_text("Hogeschool Utrecht")
+    expect(lead).not_to_contain_text("Provincie Utrecht")
+    expect(tab.locator(".participants")).to_contain_text("Deelnemer: regionale bedrijven")
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)

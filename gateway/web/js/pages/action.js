@@ -59,7 +59,7 @@ export async function render(view, { id }) {
     { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
   if (!action) return;
   const participants = nodes(action.participants);
-  const editors = actionEditors({ ...action, milestones: nodes(action.milestones) });
+  const editors = actionEditors({ ...action, milestones: nodes(action.milestones), participants });
   const pactLink = action.pact
     ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
   add(view,
@@ -76,7 +76,7 @@ export async function render(view, { id }) {
     section("Wie doen mee?", "wie", participants.length
       ? h("ul", { class: "participants" }, participants.map((p) => h("li", {},
         h("strong", {}, fmt.role(p.role)), ": ", organisationName(p))))
-      : h("p", {}, "Nog geen deelnemers vastgelegd.")),
+      : h("p", {}, "Nog geen deelnemers vastgelegd."), editors.participants),
     section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones)), editors.milestones),
     section("Resultaten", "resultaten", results(nodes(action.results))),
     section("Voortgangsrapportages", "rapportages",

@@ -7,6 +7,7 @@ import { currentPrincipal } from "../auth.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { mutate, reload } from "./reports.js";
+import { participantsEditor } from "./participants_edit.js";
 import { versionedEditor } from "./versioned_edit.js";
 
 const ACTION = `id version status title description aim ambition`;
@@ -93,7 +94,8 @@ function milestoneEditor(action, milestone, index) {
 
 /** The editors a coordinator or trekker gets on an action's page; nothing for anyone else. */
 export function actionEditors(action) {
-  if (!currentPrincipal()?.scopes.has("actions:write")) return { action: null, milestones: null };
+  if (!currentPrincipal()?.scopes.has("actions:write")) return { action: null, milestones: null, participants: null };
   const milestones = (action.milestones || []).map((m, i) => milestoneEditor(action, m, i));
-  return { action: actionEditor(action), milestones: milestones.length ? h("div", { class: "milestone-edits" }, milestones) : null };
+  return { action: actionEditor(action), participants: participantsEditor(action),
+    milestones: milestones.length ? h("div", { class: "milestone-edits" }, milestones) : null };
 }
