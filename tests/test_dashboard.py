@@ -888,6 +888,9 @@ def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
             (f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel", "20-telefoon-opvolging"),
             (f"#/beoordelen/{NOORDVLEUGEL}", "Beoordelen: Techniekpact Noordvleugel", "21-telefoon-beoordelen"),
             ("#/aanmeldingen", "Aanmeldingen", "22-telefoon-aanmeldingen"),
+            (f"#/doelen/{NOORDVLEUGEL}", "Doelen over de tijd: Techniekpact Noordvleugel", "27-telefoon-doelen"),
+            ("#/", "Techniekpacten", "28-telefoon-pacten"),
+            ("#/partners?zoek=hogeschool", "Partners", "29-telefoon-partners"),
         ]:
             tab.goto(f"/{route}")
             phone.ready(heading)
