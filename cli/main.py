@@ -163,8 +163,10 @@ def serve(
             fail(str(exc))
     if not port_is_free(host, port):
         fail(f"port {port} on {host} is in use")
+    # A service reads X-Forwarded-For itself, by its FORWARDED_ALLOW_IPS setting (common.app); once is enough.
     uvicorn.run(_served_app(process, settings), host=host, port=port, log_config=None,
-                timeout_graceful_shutdown=settings.shutdown_timeout_seconds, access_log=False)
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds, access_log=False,
+                proxy_headers=not isinstance(settings, BaseServiceSettings))
 
 
 def _served_app(process: str, settings: BaseProcessSettings) -> "FastAPI":

@@ -6,13 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from common.auth import TokenVerifier
 from common.database import Database
 from common.docs import install_swagger_ui
 from common.etags import stale
 from common.health import database_ready, health_router
-from common.limits import BodySizeLimitMiddleware
+from common.limits import RequestBodyLimitMiddleware
 from common.observability import (
     Metrics,
     MetricsMiddleware,
@@ -22,6 +23,7 @@ from common.observability import (
 )
 from common.openapi import install_problem_documentation
 from common.problems import install_problem_handlers, problem_response
+from common.retry import TransientFaultRetryMiddleware
 from common.settings import BaseServiceSettings
 
 
@@ -67,9 +69,15 @@ def create_service_app(
 
     install_problem_documentation(app)
     install_swagger_ui(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Innermost first: the retries replay a body the limits have already checked.
+    app.add_middleware(TransientFaultRetryMiddleware, attempts=settings.transient_fault_attempts,
+                       replay_max_bytes=settings.transient_fault_replay_max_bytes)
+    app.add_middleware(RequestBodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       read_timeout_seconds=settings.body_read_timeout_seconds, max_json_depth=settings.max_json_depth)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: everything inside sees the visitor's address when a trusted proxy forwarded it.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     app.include_router(health_router({"database": database_ready}))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -15,6 +15,8 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from common.faults import TransientFault, is_transient, sqlstate_of
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -125,14 +127,25 @@ def get_database(request: Request) -> Database:
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work. It connects at its first statement (a route that reads its body
+    first holds no connection meanwhile) and commits once; a deadlock or serialization failure,
+    rolled back, becomes TransientFault, which common.retry answers by running the request again."""
     async with get_database(request).sessionmaker() as session:
         try:
             yield session
-        except BaseException:
+        except BaseException as exc:
             await session.rollback()
+            if is_transient(exc):
+                raise TransientFault(sqlstate_of(exc)) from exc
             raise
         else:
-            await session.commit()
+            try:
+                await session.commit()
+            except Exception as exc:
+                if is_transient(exc):
+                    await session.rollback()
+                    raise TransientFault(sqlstate_of(exc)) from exc
+                raise
 
 
 # scope="function": the commit happens when the endpoint returns, before the response is sent,

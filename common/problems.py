@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import asyncpg
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from common.faults import TransientFault, driver_error, input_refusal, is_transient, is_unavailable
 from common.observability import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -130,39 +132,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(request))
         return problem_response(Problem(exc.status_code, title, detail, headers=headers), request)
 
-    @app.exception_handler(sqlalchemy.exc.TimeoutError)
-    async def _pool_exhausted(request: Request, exc: sqlalchemy.exc.TimeoutError) -> JSONResponse:
-        log.warning("database pool exhausted")
-        return problem_response(
-            Problem(503, "Service busy", "All database connections are in use; retry shortly.",
-                    type="overloaded", headers={"Retry-After": "1"}),
-            request,
-        )
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(database_problem(exc), request)
 
-    @app.exception_handler(sqlalchemy.exc.DBAPIError)
-    async def _database_error(request: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
-        if _is_statement_timeout(exc) or exc.connection_invalidated or _is_connection_error(exc):
-            log.warning("database unavailable or too slow: %s", type(exc.orig).__name__)
-            return problem_response(
-                Problem(503, "Database unavailable", "The database did not answer in time; retry shortly.",
-                        type="database-unavailable", headers={"Retry-After": "2"}),
-                request,
-            )
-        reason = _INPUT_THE_DATABASE_REFUSED.get(getattr(exc.orig, "sqlstate", None) or "")
-        if reason:
-            # The last line of defence: the schemas should have said so first, naming the field.
-            return problem_response(Problem(422, "Validation failed", reason, type="validation"), request)
-        log.exception("unexpected database error")
-        return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
-
-    @app.exception_handler(OSError)
-    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
-        log.warning("database unreachable: %s", exc)
-        return problem_response(
-            Problem(503, "Database unavailable", "The database cannot be reached; retry shortly.",
-                    type="database-unavailable", headers={"Retry-After": "2"}),
-            request,
-        )
+    # Wrapped by SQLAlchemy, raw from asyncpg (COPY and bulk paths), or no server at all (OSError).
+    # TransientFault has no handler here: common.retry, outside this layer, runs the request again.
+    for error in (sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError, asyncpg.PostgresError, OSError):
+        app.add_exception_handler(error, _database_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -170,12 +146,35 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
 
 
-_INPUT_THE_DATABASE_REFUSED = {
-    "22021": "Text may not contain NUL (\\u0000) characters.",
-    "22P05": "Text may not contain NUL (\\u0000) characters.",
-    "22003": "A number is out of the range this field holds.",
-    "22001": "A text is longer than this field holds.",
-}
+def database_unavailable() -> Problem:
+    return Problem(503, "Database unavailable", "The database cannot be reached or did not answer in time; "
+                   "retry shortly.", type="database-unavailable", headers={"Retry-After": "2"})
+
+
+def concurrent_change() -> Problem:
+    return Problem(409, "Concurrent change", "A concurrent change collided with this one; send it again.",
+                   type="concurrent-change", headers={"Retry-After": "1"})
+
+
+def database_problem(exc: Exception) -> Problem:
+    """The answer to a database error: 409, 503 or 422 as common.faults classifies it, else 500."""
+    if isinstance(exc, TransientFault) or is_transient(exc):
+        # Reached only when the retries (common.retry) could not run the request again, or ran out.
+        return concurrent_change()
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        log.warning("database pool exhausted")
+        return Problem(503, "Service busy", "All database connections are in use; retry shortly.",
+                       type="overloaded", headers={"Retry-After": "1"})
+    if is_unavailable(exc):
+        log.warning("database unavailable or too slow: %s", type(driver_error(exc)).__name__)
+        return database_unavailable()
+    refusal = input_refusal(exc)
+    if refusal is not None:
+        # The last line of defence: the schemas should have said so first, naming the field.
+        errors = [field_error(refusal.field, refusal.reason)] if refusal.field else None
+        return Problem(422, "Validation failed", refusal.reason, type="validation", errors=errors)
+    log.error("unexpected database error", exc_info=exc)
+    return Problem(500, "Internal error", "An unexpected error occurred.")
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -185,12 +184,3 @@ def _allowed_methods(request: Request) -> list[str]:
         if compile_path(template)[0].match(request.url.path):
             methods |= {method.upper() for method in item}
     return sorted(methods)
-
-
-def _is_statement_timeout(exc: sqlalchemy.exc.DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "57014" or "QueryCanceledError" in type(exc.orig).__name__
-
-
-def _is_connection_error(exc: sqlalchemy.exc.DBAPIError) -> bool:
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")

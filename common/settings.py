@@ -69,6 +69,17 @@ class BaseServiceSettings(BaseProcessSettings):
     db_pool_timeout_seconds: float = 5.0
     db_statement_timeout_ms: int = 30_000
     max_body_bytes: int = 50 * 1024 * 1024
+    # A body must arrive whole within this long of the request's start (else 408): a slow upload
+    # cannot hold a worker, nor a transaction when its route streams it into the database.
+    body_read_timeout_seconds: float = 30.0
+    # JSON bodies nesting deeper are refused (422) before any parser sees them.
+    max_json_depth: int = 64
+    # Deadlocks and serialization failures: attempts in all, and the largest body kept to replay.
+    transient_fault_attempts: int = 3
+    transient_fault_replay_max_bytes: int = 16 * 1024 * 1024
+    # Peers whose X-Forwarded-For names the client (the gateway, an ingress), as uvicorn's setting of
+    # that name: comma-separated addresses or networks, or "*". Anyone else's header is ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
