@@ -1,40 +1,58 @@
-"""A token bucket per client address, in process memory.
+"""A fixed-window request counter per key (a client address), kept in PostgreSQL.
 
-Good enough for one replica: each replica limits on its own, so N replicas let N times the rate
-through, and a restart forgets. The public sign-up form needs a brake against floods, not an
-exact global quota; a shared limiter (Redis, or the ingress) is the step up when that matters.
+Every replica counts in the same table, so the limit holds however many run, and a restart does not
+forget it. One row per key holds the current window and its hits; one `INSERT ... ON CONFLICT DO
+UPDATE` counts a hit atomically (a new window starts the count again). The count runs in a short
+transaction of its own, before the request's: a refused or failed request still counts, and the
+counter's row lock is held only for that one statement. Rows of windows long past are purged a few
+at a time (SKIP LOCKED, so purgers never wait on each other), keeping the table as small as the
+number of recent clients.
 """
 
-import math
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, text
+
+from common.database import Database
+
+MAX_KEY_LENGTH = 200
+PURGE_BATCH = 100
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+def rate_limit_table(metadata: MetaData, name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+        Column("window_start", DateTime(timezone=True), nullable=False),
+        Column("hits", Integer, nullable=False),
+        Index(f"ix_{name}_window_start", "window_start"),
+    )
 
 
-class TokenBuckets:
-    def __init__(self, *, capacity: int, per_minute: float, max_clients: int = 10_000) -> None:
-        self.capacity = capacity
-        self.rate = per_minute / 60.0
-        self.max_clients = max_clients
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+class FixedWindowLimiter:
+    def __init__(self, table: Table, *, limit: int, window_seconds: int) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+        self._hit = text(f"""
+            INSERT INTO {name} AS counted (key, window_start, hits)
+            VALUES (:key, date_bin(make_interval(secs => :window), clock_timestamp(), TIMESTAMPTZ 'epoch'), 1)
+            ON CONFLICT (key) DO UPDATE
+               SET hits = CASE WHEN counted.window_start = EXCLUDED.window_start THEN counted.hits + 1 ELSE 1 END,
+                   window_start = EXCLUDED.window_start
+            RETURNING hits,
+                      extract(epoch FROM window_start + make_interval(secs => :window) - clock_timestamp()) AS left
+        """)
+        self._purge = text(f"""
+            DELETE FROM {name} WHERE key IN (
+                SELECT key FROM {name} WHERE window_start < clock_timestamp() - make_interval(secs => :window)
+                 LIMIT {PURGE_BATCH} FOR UPDATE SKIP LOCKED)
+        """)
 
-    def take(self, client: str, now: float | None = None) -> float:
-        """Spend one token; 0.0 when allowed, else the seconds until a token is back."""
-        now = time.monotonic() if now is None else now
-        bucket = self._buckets.pop(client, None) or _Bucket(tokens=float(self.capacity), updated=now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        self._buckets[client] = bucket
-        # The least recently seen clients go first, so memory stays bounded under a spray of addresses.
-        while len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate if self.rate > 0 else math.inf
+    async def hit(self, database: Database, key: str) -> float:
+        """Count one request of `key`: 0.0 when it is within the limit, else the seconds until the next window."""
+        async with database.engine.begin() as connection:
+            row = (await connection.execute(self._hit, {"key": key[:MAX_KEY_LENGTH], "window": self.window_seconds}
+                                            )).one()
+            await connection.execute(self._purge, {"window": self.window_seconds})
+        hits, left = row
+        return 0.0 if hits <= self.limit else max(float(left), 0.0)

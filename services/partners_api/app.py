@@ -4,8 +4,9 @@ import httpx
 from fastapi import FastAPI
 
 from common.app import create_service_app
-from common.ratelimit import TokenBuckets
+from common.ratelimit import FixedWindowLimiter
 from services.partners_api.actions_client import ActionsClient
+from services.partners_api.models import signup_rate_limits
 from services.partners_api.routes import router
 from services.partners_api.settings import PartnersSettings
 
@@ -21,7 +22,8 @@ def create_app(settings: PartnersSettings | None = None,
         settings=settings,
         routers=[router],
     )
-    app.state.signup_buckets = TokenBuckets(capacity=settings.signup_burst, per_minute=settings.signup_per_minute)
+    app.state.signup_limiter = FixedWindowLimiter(signup_rate_limits, limit=settings.signup_limit,
+                                                  window_seconds=settings.signup_window_seconds)
     app.state.actions = ActionsClient(settings.actions_api_url, settings.actions_timeout_seconds,
                                       transport=actions_transport)
     return app

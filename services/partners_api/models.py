@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from common.database import one_of, schema_metadata
 from common.etags import Versioned
 from common.idempotency import idempotency_table
+from common.ratelimit import rate_limit_table
 from services.partners_api.domain import OrganisationKind, SignupStatus
 
 metadata = schema_metadata("partners")
@@ -45,6 +46,8 @@ class Base(DeclarativeBase):
 
 
 idempotency_keys = idempotency_table(metadata)
+# Public sign-ups counted per visitor's address, in fixed windows (common.ratelimit).
+signup_rate_limits = rate_limit_table(metadata, "signup_rate_limits")
 
 
 class Organisation(Versioned, Base):

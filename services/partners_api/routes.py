@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from common.auth import Principal, require_scope, require_source
-from common.database import SessionDep
+from common.database import SessionDep, get_database
 from common.etags import IfMatch, check_if_match, etag
 from common.idempotency import IdempotencyKeys, fingerprint, validate_key
 from common.observability import count_batch
@@ -16,6 +16,7 @@ from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Keyset, Limit, Page, en
 from common.problems import Problem
 from common.query_lists import MAX_LIST_ITEMS, uuid_list
 from services.partners_api import schemas
+from services.partners_api.actions_client import ActionsClient
 from services.partners_api.domain import SignupStatus
 from services.partners_api.domain import contacts as contact_rules
 from services.partners_api.domain import memberships as membership_rules
@@ -294,20 +295,27 @@ async def erase_contact(contact_id: uuid.UUID, session: SessionDep, principal: A
 
 # --- sign-ups ("Meedoen?") ---------------------------------------------------------------------
 
-def _rate_limited(request: Request) -> None:
-    client = request.client.host if request.client else "unknown"
-    wait = request.app.state.signup_buckets.take(client)
+async def _rate_limited(request: Request) -> None:
+    # The peer's address, or the visitor's when the peer is a proxy FORWARDED_ALLOW_IPS trusts (common.app).
+    visitor = request.client.host if request.client else "unknown"
+    wait = await request.app.state.signup_limiter.hit(get_database(request), visitor)
     if wait > 0:
         raise Problem(429, "Too many requests", "Too many sign-ups from your address; try again later.",
                       type="rate-limited", headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
+def _actions(request: Request) -> ActionsClient:
+    return request.app.state.actions
+
+
 @router.post("/pacts/{pact}/signups", tags=["sign-ups"], status_code=202, response_model=schemas.SignupAccepted,
              dependencies=[Depends(_rate_limited)],
-             responses={429: {"description": "Too many sign-ups from this address (see Retry-After)"}})
-async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDep) -> schemas.SignupAccepted:
+             responses={429: {"description": "Too many sign-ups from this address (see Retry-After)"},
+                        422: {"description": "Invalid fields, or no pact with this slug"}})
+async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDep,
+                  actions: Annotated[ActionsClient, Depends(_actions)]) -> schemas.SignupAccepted:
     """Public: no token. A coordinator approves or rejects the request later."""
-    signup = await signup_rules.create(session, pact, body)
+    signup = await signup_rules.create(session, actions, pact, body)
     return schemas.SignupAccepted(id=signup.id, status=SignupStatus.PENDING)
 
 

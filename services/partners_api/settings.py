@@ -7,11 +7,13 @@ class PartnersSettings(BaseServiceSettings):
     process_name: ClassVar[str] = "partners_api"
     schema_name: ClassVar[str] = "partners"
 
-    # Public sign-ups per client address: a burst of this many, refilled at this rate.
-    signup_burst: int = 5
-    signup_per_minute: float = 5.0
+    # Public sign-ups per visitor's address (FORWARDED_ALLOW_IPS says whose X-Forwarded-For to believe):
+    # this many in each window, counted in the database across replicas.
+    signup_limit: int = 5
+    signup_window_seconds: int = 60
 
-    # actions_api owns pacts and participations: merging organisations moves participations there.
+    # actions_api owns pacts and participations: a sign-up's pact must exist there, and merging
+    # organisations moves participations there.
     actions_api_url: str = "http://127.0.0.1:8001"
     actions_timeout_seconds: float = 3.0
 

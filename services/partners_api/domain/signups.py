@@ -5,15 +5,19 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.problems import conflict, not_found
+from common.problems import conflict, field_error, invalid, not_found
 from services.partners_api import schemas
+from services.partners_api.actions_client import ActionsClient
 from services.partners_api.domain import SignupStatus, contacts, memberships, organisations
 from services.partners_api.models import Organisation, Signup
 from services.partners_api.repository import organisations as organisation_repository
 from services.partners_api.repository import signups as repository
 
 
-async def create(session: AsyncSession, pact: str, body: schemas.SignupCreate) -> Signup:
+async def create(session: AsyncSession, actions: ActionsClient, pact: str, body: schemas.SignupCreate) -> Signup:
+    """A pending sign-up for a pact actions_api knows; 422 on `pact` for one it does not."""
+    if not await actions.pact_exists(pact):
+        raise invalid([field_error("pact", f"There is no pact '{pact}'.", **{"in": "path"})])
     signup = Signup(id=uuid.uuid4(), pact=pact, status=SignupStatus.PENDING, **body.model_dump())
     await repository.add_signup(session, signup)
     return signup

@@ -1,3 +1,6 @@
+from dataclasses import dataclass, field
+
+import httpx
 import pytest
 
 from common.testing import bearer, count_rows, service_client
@@ -5,9 +8,33 @@ from services.partners_api.app import create_app
 from services.partners_api.settings import PartnersSettings
 
 
+@dataclass
+class FakeActions:
+    """actions_api as an httpx.MockTransport: the pacts it knows, and whether it answers."""
+
+    known: set[str] = field(default_factory=lambda: {"noordvleugel", "gooi-vechtstreek"})
+    down: bool = False
+    calls: list[httpx.Request] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        if self.down:
+            raise httpx.ConnectTimeout("actions_api did not answer", request=request)
+        slug = request.url.path.removeprefix("/v1/pacts/")
+        if slug in self.known:
+            return httpx.Response(200, json={"slug": slug, "name": slug.title()})
+        return httpx.Response(404, json={"type": "https://techniekpact.nl/problems/not-found", "status": 404})
+
+
 @pytest.fixture
-def app(database_url):
-    return create_app(PartnersSettings(database_url=database_url, environment="test"))
+def actions() -> FakeActions:
+    return FakeActions()
+
+
+@pytest.fixture
+def app(database_url, actions):
+    return create_app(PartnersSettings(database_url=database_url, environment="test"),
+                      actions_transport=httpx.MockTransport(actions.handle))
 
 
 @pytest.fixture

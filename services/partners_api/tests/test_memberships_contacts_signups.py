@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from common.ratelimit import TokenBuckets
 from common.testing import bearer
 
 SIGNUP = {"organisation_name": "Installatiebedrijf Van Dijk", "kind": "company", "municipality_code": "GM0406",
@@ -208,20 +207,28 @@ async def test_signup_validation(client, rows, change, field):
 
 
 async def test_signups_are_rate_limited_per_address(app, client, rows):
-    for _ in range(app.state.settings.signup_burst):
+    for _ in range(app.state.settings.signup_limit):
         assert (await client.post("/v1/pacts/noordvleugel/signups", json=SIGNUP)).status_code == 202
     refused = await client.post("/v1/pacts/noordvleugel/signups", json=SIGNUP)
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
-    assert int(refused.headers["retry-after"]) >= 1
-    assert await rows("signups") == app.state.settings.signup_burst
+    assert 1 <= int(refused.headers["retry-after"]) <= app.state.settings.signup_window_seconds
+    assert await rows("signups") == app.state.settings.signup_limit
+    # The count is in the database, one row for this address, so every replica sees it.
+    assert await rows("signup_rate_limits") == 1
 
 
-def test_token_bucket_refills_and_keeps_addresses_apart():
-    buckets = TokenBuckets(capacity=2, per_minute=6, max_clients=2)
-    assert buckets.take("a", now=0) == 0 and buckets.take("a", now=0) == 0
-    assert buckets.take("a", now=0) == pytest.approx(10.0)
-    assert buckets.take("b", now=0) == 0
-    assert buckets.take("a", now=10) == 0
-    buckets.take("c", now=10)
-    assert len(buckets._buckets) == 2
+async def test_a_signup_for_an_unknown_pact_is_refused_naming_the_pact(client, actions, rows):
+    response = await client.post("/v1/pacts/bestaat-niet/signups", json=SIGNUP)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "pact", "reason": "There is no pact 'bestaat-niet'.", "in": "path"}]
+    assert [call.url.path for call in actions.calls] == ["/v1/pacts/bestaat-niet"]
+    assert await rows("signups") == 0
+
+
+async def test_a_signup_while_actions_api_is_down_is_503_and_writes_nothing(client, actions, rows):
+    actions.down = True
+    response = await client.post("/v1/pacts/noordvleugel/signups", json=SIGNUP)
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("/actions-unavailable") and response.headers["retry-after"]
+    assert await rows("signups") == 0
