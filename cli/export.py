@@ -2,6 +2,11 @@
 
 Reads the same public REST lists every client reads (no token needed), page by page. CSV cells
 are flat: an action's participants become one `role: name` list per role.
+
+Names and titles come from anyone who can push or sign up, and a spreadsheet runs a cell that
+begins like a formula. As OWASP advises against CSV injection, every cell is quoted and a text
+cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, which a
+spreadsheet shows as text. Numbers are numbers, not formulas, and stay as they are.
 """
 
 import csv
@@ -50,13 +55,24 @@ def series(metrics: Service, *, measure: str, region: str, occupation: str = "to
              **{column: point.get(column) for column in SERIES_COLUMNS[3:]}} for point in found["points"]]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """The cell as a spreadsheet may safely read it: text that could start a formula is made text."""
+    if isinstance(value, list):
+        value = "; ".join(map(str, value))
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def as_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "; ".join(map(str, value)) if isinstance(value, list) else value
-                         for key, value in row.items()})
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 

@@ -4,6 +4,11 @@ Each batch is one all-or-nothing request with its own Idempotency-Key (kept acro
 batch, so a retry after a timeout cannot apply it twice). When a batch is refused as a whole
 because of bad records, the bad ones are set aside with the service's reasons and the rest of the
 batch is sent again, so one bad row does not hold back its neighbours.
+
+A CSV row is known by its number among the file's rows and the line of the file it starts on (a
+quoted cell may span lines). A row the file itself spoils (broken quoting, a cell past the CSV
+module's size limit, more cells than the header names) is set aside as rejected with that line,
+and the rest is sent; nothing in a file makes the command crash.
 """
 
 import csv
@@ -11,6 +16,8 @@ import io
 import json
 import re
 import uuid
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +64,23 @@ TARGETS = {
 }
 
 
-def read_rows(path: Path, body_key: str, encoding: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Origin:
+    """Where a row came from: its number among the file's rows (1 for the first), and its first line."""
+
+    row: int
+    line: int | None = None
+
+
+@dataclass
+class FileRows:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    # Rows the file itself spoils, rejected before anything is sent: {"row", "line", "reason", "record"}.
+    malformed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_rows(path: Path, body_key: str, encoding: str | None = None) -> FileRows:
     """Rows of a CSV (`,` or `;`) or JSON file (a list, or `{body_key: [...]}`), in UTF-8 (with or
     without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`."""
     try:
@@ -67,21 +90,56 @@ def read_rows(path: Path, body_key: str, encoding: str | None = None) -> list[di
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise ImportFailed(f"{path} is not valid JSON: {exc}") from None
         rows = data.get(body_key) if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise ImportFailed(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
-        return rows
+        return FileRows(rows, [Origin(number) for number in range(1, len(rows) + 1)])
+    return csv_rows(text)
+
+
+def csv_rows(text: str) -> FileRows:
     first_line = text.split("\n", 1)[0]
-    dialect_delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=dialect_delimiter)
-    rows = []
-    for row in reader:
-        cleaned = {key.strip(): (value.strip() if isinstance(value, str) else value)
-                   for key, value in row.items() if key is not None}
-        rows.append({key: value for key, value in cleaned.items() if value not in ("", None)})
-    return rows
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # newline="": lines end at \n, \r\n or \r only, as the file's lines do (not at U+2028 and the like).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    found = FileRows()
+    header: list[str] | None = None
+    number = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if header is None:
+                raise ImportFailed(f"the header row is not CSV: {exc}") from None
+            number += 1
+            found.malformed.append(_malformed(number, line, reader.line_num, f"not CSV: {exc}"))
+            continue
+        if header is None:
+            header = [name.strip() for name in cells]
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, as spreadsheets leave at the end
+        number += 1
+        if len(cells) > len(header):
+            found.malformed.append(_malformed(number, line, reader.line_num,
+                                              f"{len(cells)} cells where the header names {len(header)}",
+                                              dict(zip(header, cells, strict=False))))
+            continue
+        record = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
+        found.rows.append({name: value for name, value in record.items() if value != ""})
+        found.origins.append(Origin(number, line))
+    return found
+
+
+def _malformed(number: int, line: int, last_line: int, reason: str,
+               record: dict[str, Any] | None = None) -> dict[str, Any]:
+    where = f"line {line}" if last_line <= line else f"lines {line} to {last_line}"
+    return {"row": number, "line": line, "reason": f"{where}: {reason}", "record": record or {}}
 
 
 # How a CSV says yes or no; any other word ("misschien") is sent as it is, so the push refuses that
@@ -100,67 +158,93 @@ def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
     return prepared
 
 
-def bad_positions(problem: dict[str, Any]) -> dict[int, str]:
-    """Which rows of a refused batch were bad, and why, from the problem's `errors` list."""
+def bad_positions(problem: dict[str, Any], position_of_line: Callable[[int], int] | None = None) -> dict[int, str]:
+    """Which rows of a refused batch were bad, and why, from the problem's `errors` list.
+
+    The feed names CSV rows by the line they start on in the CSV it was sent; `position_of_line`
+    turns that back into the row's position in the batch."""
     reasons: dict[int, list[str]] = {}
     for error in problem.get("errors") or []:
         position = error.get("index")
         field_name = error.get("field", "")
-        if position is None and error.get("line") is not None:
-            position = int(error["line"]) - 2  # line 1 is the header of the CSV the service saw
+        if position is None and isinstance(error.get("line"), int):
+            line = error["line"]
+            position = position_of_line(line) if position_of_line else line - 2  # line 1 is the header
         if match := _INDEX_IN_FIELD.match(str(field_name)):
             # "records.3.kind": the index is the position; the rest names the field
             position, field_name = int(match.group(1)) if position is None else position, match.group(2) or ""
-        if position is None:
+        if not isinstance(position, int):
             continue
-        reasons.setdefault(int(position), []).append(f"{field_name}: {error.get('reason', 'invalid')}".strip(": "))
+        reasons.setdefault(position, []).append(f"{field_name}: {error.get('reason', 'invalid')}".strip(": "))
     return {position: "; ".join(texts) for position, texts in reasons.items()}
 
 
 class Importer:
     """Sends batches of rows over a client of cli.api (it carries the token)."""
 
-    def __init__(self, client: httpx.Client, target: Target, source: str, send_csv: bool = False) -> None:
+    def __init__(self, client: httpx.Client, target: Target, source: str, send_csv: bool = False,
+                 origins: list[Origin] | None = None) -> None:
         self.client = client
         self.target = target
         self.send_csv = send_csv
         self.path = target.path.format(source=source)
+        self.origins = origins
 
-    def _send(self, rows: list[dict[str, Any]]) -> httpx.Response:
+    def _send(self, rows: list[dict[str, Any]]) -> tuple[httpx.Response, Callable[[int], int] | None]:
+        """The answer, and for a CSV body how to find a row by the line the service names."""
         # One key per attempt at these rows, kept by the retries of cli.api: a retry cannot apply them twice.
         headers = {"Idempotency-Key": uuid.uuid4().hex}
         if self.send_csv:
-            return send(self.client, self.target.method, self.path, content=as_csv(rows),
-                        headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
-        return send(self.client, self.target.method, self.path, json={self.target.body_key: rows}, headers=headers)
+            text, starts = as_csv(rows)
+            response = send(self.client, self.target.method, self.path, content=text,
+                            headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+            return response, lambda line: bisect_right(starts, line) - 1
+        return send(self.client, self.target.method, self.path, json={self.target.body_key: rows},
+                    headers=headers), None
+
+    def _origin(self, position: int) -> Origin:
+        return self.origins[position] if self.origins is not None else Origin(position + 1)
 
     def send_batch(self, start: int, rows: list[dict[str, Any]], summary: Summary) -> None:
         pending = list(enumerate(rows))
         while pending:
-            response = self._send([row for _, row in pending])
+            response, position_of_line = self._send([row for _, row in pending])
             if retryable(response):
-                raise ImportFailed(f"the service stayed unavailable (HTTP {response.status_code}) at row {start + 1}")
+                raise ImportFailed(f"the service stayed unavailable (HTTP {response.status_code}) at row "
+                                   f"{self._origin(start).row}")
             if response.is_success:
                 summary.add(response.json(), self.target.count_keys)
                 return
-            bad = bad_positions(problem_of(response)) if response.status_code == 422 else {}
+            bad = bad_positions(problem_of(response), position_of_line) if response.status_code == 422 else {}
+            # Positions the batch does not have would be the service's mistake; they must not stop the import.
+            bad = {position: reason for position, reason in bad.items() if 0 <= position < len(pending)}
             if not bad:
-                raise ImportFailed(f"the service refused the batch at row {start + 1}: "
+                raise ImportFailed(f"the service refused the batch at row {self._origin(start).row}: "
                                    f"HTTP {response.status_code} {refusal_detail(response)}")
             for position, reason in sorted(bad.items()):
                 original, row = pending[position]
-                summary.rejected.append({"row": start + original + 1, "reason": reason, "record": row})
+                origin = self._origin(start + original)
+                where = {"line": origin.line} if origin.line is not None else {}
+                summary.rejected.append({"row": origin.row, **where, "reason": reason, "record": row})
             pending = [item for position, item in enumerate(pending) if position not in bad]
 
 
-def as_csv(rows: list[dict[str, Any]]) -> str:
-    """Rows back to CSV as the feed reads it: `;`-separated, so decimal commas pass unchanged."""
+def as_csv(rows: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    """Rows back to CSV as the feed reads it (`;`-separated, so decimal commas pass unchanged), and the
+    line each row starts on (a cell holding a line break spans lines; line 1 is the header)."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    out, piece = io.StringIO(), io.StringIO()
+    csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writeheader()
+    writer = csv.DictWriter(piece, fieldnames=columns, delimiter=";", lineterminator="\n")
+    starts, line = [], 2
+    for row in rows:
+        piece.seek(0)
+        piece.truncate()
+        writer.writerow(row)
+        starts.append(line)
+        line += piece.getvalue().count("\n")
+        out.write(piece.getvalue())
+    return out.getvalue(), starts
 
 
 def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:

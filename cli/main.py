@@ -323,16 +323,15 @@ def import_file(
     base_url = _service_url(target.service, url)
     bearer = token_ or _development_token([target.scope], [source])
     try:
-        rows = read_rows(file, target.body_key, encoding)
+        found = read_rows(file, target.body_key, encoding)
     except ImportFailed as exc:
         fail(str(exc))
-    if kind == "partners":
-        rows = [prepare_partner_row(row) for row in rows]
-    summary = Summary()
+    rows = [prepare_partner_row(row) for row in found.rows] if kind == "partners" else found.rows
+    summary = Summary(rejected=list(found.malformed))
     console = Console(stderr=True)
     send_csv = kind == "observations" and file.suffix.lower() != ".json"
     with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
-        importer = Importer(client, target, source, send_csv=send_csv)
+        importer = Importer(client, target, source, send_csv=send_csv, origins=found.origins)
         task = progress.add_task(f"{kind} → {base_url}", total=len(rows))
         try:
             for start, batch in api.batches(rows, batch_size):
@@ -341,14 +340,14 @@ def import_file(
         except (ImportFailed, api.ServiceError) as exc:
             fail(str(exc))
 
-    table = Table(title=f"{file.name}: {len(rows)} rows")
+    table = Table(title=f"{file.name}: {len(rows) + len(found.malformed)} rows")
     for key in (*target.count_keys, "rejected"):
         table.add_column(key, justify="right")
     table.add_row(*(str(summary.counts.get(key, 0)) for key in target.count_keys), str(len(summary.rejected)))
     Console().print(table)
     if summary.rejected:
         destination = rejected_file or file.with_name(file.stem + ".rejected.jsonl")
-        write_rejected(destination, summary.rejected)
+        write_rejected(destination, sorted(summary.rejected, key=lambda rejected: rejected["row"]))
         typer.echo(f"{len(summary.rejected)} rejected rows written to {destination}", err=True)
         raise typer.Exit(1)
 
