@@ -54,6 +54,7 @@ class Loaders:
     milestones_by_action: DataLoader[str, list[MilestoneRecord]]
     results_by_action: DataLoader[str, list[ResultRecord]]
     reports_by_action: DataLoader[str, list[ReportRecord]]
+    reports_by_subject: DataLoader[str, list[ReportRecord]]
     memberships_by_organisation: DataLoader[str, list[MembershipRecord]]
     participations_by_organisation: DataLoader[str, list[ParticipationRecord]]
     contacts_by_organisation: DataLoader[str, list[ContactRecord]]
@@ -99,6 +100,7 @@ def create_loaders(clients: ServiceClients) -> Loaders:
         milestones_by_action=grouped(actions.milestones_of_actions, "action_id"),
         results_by_action=grouped(actions.results_of_actions, "action_id"),
         reports_by_action=grouped(actions.reports_of_actions, "action_id"),
+        reports_by_subject=grouped(actions.reports_of_subjects, "subject_id"),
         memberships_by_organisation=grouped(partners.memberships_of_organisations, "organisation_id"),
         participations_by_organisation=grouped(actions.participations_of_organisations, "organisation_id"),
         contacts_by_organisation=grouped(partners.contacts_of_organisations, "organisation_id"),

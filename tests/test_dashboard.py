@@ -875,6 +875,39 @@ def test_trekkers_and_participants_are_edited_with_the_registry_and_the_plans_wo
 
 
 @needs_chromium
+def test_a_value_reported_on_a_goal_is_reviewed_and_then_counts_for_it(dashboard, token):
+    tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+    tab.locator("section.line tbody tr").first.get_by_role("link").first.click()
+    action_1 = re.compile(r"^Actie 1: ")
+    dashboard.ready(action_1)
+    sign_in(dashboard, "Trekker", "Tessa Trekker", action_1)
+    tab.get_by_label("Waarover?").select_option(
+        label="Doel: Van 25% naar 40% leerlingen die kiezen voor techniek op alle niveaus in 2020")
+    tab.get_by_label("Periode van de meting").fill("2015")
+    tab.get_by_label("Gemeten waarde (%)").fill("28")
+    tab.get_by_label("Toelichting").fill("Schoolkeuzemonitor 2015: 28% kiest techniek.")
+    tab.get_by_role("button", name="Opslaan en indienen").click()
+    expect(tab.locator("#status")).to_contain_text("opgeslagen en ingediend")
+    reported = _report(tab, "Schoolkeuzemonitor 2015")
+    expect(reported).to_contain_text("Doel: Van 25% naar 40%")
+    expect(reported).to_contain_text("Gemeten: 2015: 28")
+    tab.get_by_role("button", name="Afmelden").click()
+
+    sign_in(dashboard, "Beoordelaar", "Bea Oordelaar", action_1)
+    tab.goto(f"/#/beoordelen/{NOORDVLEUGEL}")
+    dashboard.ready("Beoordelen: Techniekpact Noordvleugel")
+    queued = tab.locator("#queue-submitted > li").filter(has_text="Schoolkeuzemonitor 2015")
+    expect(queued.get_by_role("heading")).to_have_text(re.compile("^Actielijn 1: Van 25% naar 40%"))
+    queued.get_by_role("button", name="Goedkeuren").click()
+    expect(tab.locator("#status")).to_contain_text("goedgekeurd")
+
+    tab.goto(f"/#/doelen/{NOORDVLEUGEL}")
+    dashboard.ready("Doelen over de tijd: Techniekpact Noordvleugel")
+    goal = tab.locator("section.over-time").filter(has_text="Van 25% naar 40% leerlingen")
+    expect(goal.locator("tbody tr").filter(has_text="2015")).to_contain_text("28%")
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)

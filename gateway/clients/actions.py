@@ -53,6 +53,10 @@ class ActionsClient(ServiceClient):
     async def reports_of_actions(self, ids: Iterable[str]) -> list[ReportRecord]:
         return await self._many("/v1/progress-reports", "action_ids", ids)
 
+    async def reports_of_subjects(self, ids: Iterable[str]) -> list[ReportRecord]:
+        """Reports on given milestones, results or goals; a goal's have no action."""
+        return await self._many("/v1/progress-reports", "subject_ids", ids)
+
     async def participations_of_organisations(self, ids: Iterable[str]) -> list[ParticipationRecord]:
         return await self._many("/v1/participations", "organisation_ids", ids)
 

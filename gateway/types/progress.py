@@ -140,6 +140,12 @@ class Goal:
             return None
         return await metrics_types.Series.load(info, ref.measure, ref.region, ref.occupation)
 
+    @strawberry.field(description="Progress reports on the goal (drafts only for writers and reviewers); only "
+                                  "approved ones count in `reported` and `actual`.")
+    async def progress_reports(self, info: Info) -> list["ProgressReport"]:
+        found = await info.context.loaders.reports_by_subject.load(str(self.id))
+        return [ProgressReport.of(item) for item in found]
+
 
 @strawberry.type
 class Due:

@@ -15,7 +15,7 @@ export const QUERY = `query ActionPage($id: ID!) {
   action(id: $id) {
     id number title description aim ambition status progress allowedStatuses version
     pact { slug name }
-    line { number name }
+    line { number name goals { id name unit progressReports { ${REPORT} } } }
     participants { role organisationKind label organisation { id name } }
     leads { role organisationKind label organisation { id name } }
     milestones { id version title dueBy due { label } targetCount reachedCount status metOn overdue }
@@ -60,6 +60,10 @@ export async function render(view, { id }) {
   if (!action) return;
   const participants = nodes(action.participants);
   const editors = actionEditors({ ...action, milestones: nodes(action.milestones), participants });
+  // The line's goals are reported on from each of its actions' pages: their reports show here too.
+  const goals = action.line?.goals || [];
+  const withGoals = { ...action, goals };
+  const reports = [...nodes(action.progressReports), ...goals.flatMap((goal) => goal.progressReports || [])];
   const pactLink = action.pact
     ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
   add(view,
@@ -81,6 +85,6 @@ export async function render(view, { id }) {
     section("Resultaten", "resultaten", results(nodes(action.results))),
     section("Voortgangsrapportages", "rapportages",
       getToken() ? null : h("p", { class: "help" }, "Concepten zijn zichtbaar voor wie is aangemeld als trekker, coördinator of beoordelaar."),
-      reportList(nodes(action.progressReports), action), reportForm(action)),
+      reportList(reports, withGoals), reportForm(withGoals)),
   );
 }

@@ -1,7 +1,7 @@
 // The form to draft a progress report, and to submit it at once. It reports on the action itself (a
-// status move its state machine allows), on one of its milestones (the count reached, its status) or
-// on one of its results (a measured value for a period), so every value typed counts somewhere once a
-// reviewer approves it.
+// status move its state machine allows), on one of its milestones (the count reached, its status), on
+// one of its results or on one of its line's goals (a measured value for a period), so every value
+// typed counts somewhere once a reviewer approves it.
 
 import { clear, h, notice } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
@@ -10,6 +10,9 @@ import { mutate, REPORT, reload } from "./reports.js";
 
 const ADD = `mutation AddProgressReport($action: ID!, $input: ProgressReportInput!) {
   addProgressReport(action: $action, input: $input) { ${REPORT} }
+}`;
+const ADD_GOAL = `mutation AddGoalProgressReport($goal: ID!, $input: GoalReportInput!) {
+  addGoalProgressReport(goal: $goal, input: $input) { ${REPORT} }
 }`;
 const SUBMIT = `mutation SubmitNewReport($id: ID!) { submitProgressReport(id: $id) { ${REPORT} } }`;
 const MILESTONE_STATUSES = ["open", "met", "dropped"];
@@ -24,6 +27,7 @@ function subjects(action) {
     { value: "action", label: "De actie zelf" },
     ...(action.milestones || []).map((m) => ({ value: `milestone:${m.id}`, label: `Mijlpaal: ${m.title}`, milestone: m })),
     ...(action.results || []).map((r) => ({ value: `result:${r.id}`, label: `Resultaat: ${r.description}`, result: r })),
+    ...(action.goals || []).map((g) => ({ value: `goal:${g.id}`, label: `Doel: ${g.name}`, goal: g })),
   ];
 }
 
@@ -44,11 +48,13 @@ function subjectFields(choice, action) {
         statusSelect("report-milestone-status", m.status, MILESTONE_STATUSES.filter((s) => s !== m.status))),
     ];
   }
-  if (choice.result) {
+  const measured = choice.result || choice.goal;
+  if (measured) {
+    const unit = choice.result ? choice.result.indicator?.unit : choice.goal.unit;
     return [
       field("report-period", "Periode van de meting", h("input", { id: "report-period", name: "period",
         placeholder: "2014 of 2014-Q3", "aria-describedby": "report-period-help" }), "Een jaar, kwartaal of maand."),
-      field("report-value", `Gemeten waarde${choice.result.indicator?.unit ? ` (${choice.result.indicator.unit})` : ""}`,
+      field("report-value", `Gemeten waarde${unit ? ` (${unit})` : ""}`,
         h("input", { id: "report-value", name: "value", inputmode: "decimal" })),
     ];
   }
@@ -75,9 +81,11 @@ function readInput(form, choice) {
       if (count === null || !Number.isInteger(count) || count < 0) return { error: "Het bereikte aantal is een heel getal.", focus: "count" };
       input.values = [{ period: String(input.reportedOn).slice(0, 4), value: count }];
     }
-  } else if (choice.result) {
-    input.subject = "result";
-    input.subjectId = choice.result.id;
+  } else if (choice.result || choice.goal) {
+    if (choice.result) {
+      input.subject = "result";
+      input.subjectId = choice.result.id;
+    }
     const period = String(fields.get("period") || "").trim();
     const value = fmt.parseNumber(fields.get("value"));
     if (value === null) return { error: "Vul de gemeten waarde in als getal.", focus: "value" };
@@ -131,7 +139,9 @@ export function reportForm(action) {
     }
     draft.disabled = submit.disabled = true;
     try {
-      const report = await mutate(ADD, { action: action.id, input });
+      const report = current().goal
+        ? await mutate(ADD_GOAL, { goal: current().goal.id, input })
+        : await mutate(ADD, { action: action.id, input });
       if (then === "submit") await mutate(SUBMIT, { id: report.id });
       reload(then === "submit" ? `Rapportage van ${fmt.date(report.reportedOn)} opgeslagen en ingediend.`
         : `Rapportage van ${fmt.date(report.reportedOn)} opgeslagen als concept.`);

@@ -49,7 +49,10 @@ export function subjectLabel(report, action) {
     const result = (action.results || []).find((r) => r.id === report.subjectId);
     return `Resultaat: ${result ? result.description : "onbekend"}`;
   }
-  if (report.subject === "goal") return "Doel";
+  if (report.subject === "goal") {
+    const goal = (action.goals || []).find((g) => g.id === report.subjectId);
+    return `Doel: ${goal ? goal.name : "onbekend"}`;
+  }
   return "De actie";
 }
 

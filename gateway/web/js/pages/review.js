@@ -11,6 +11,7 @@ import { REPORT, reportItem } from "./reports.js";
 export const QUERY = `query ReviewQueue($slug: String!) {
   pact(slug: $slug) {
     slug name
+    actionLines { number goals { id name unit progressReports { ${REPORT} } } }
     actions(first: 100) {
       nodes {
         id number title status
@@ -22,13 +23,19 @@ export const QUERY = `query ReviewQueue($slug: String!) {
   }
 }`;
 
-function queue(actions, state) {
-  const items = actions.flatMap((action) => nodes(action.progressReports)
+/** The reports in `state`: each action's, then each line goal's (reported from any action of the line). */
+function queue(pact, state) {
+  const onActions = nodes(pact.actions).flatMap((action) => nodes(action.progressReports)
     .filter((report) => report.state === state)
     .map((report) => reportItem(report, action, {
       heading: h("h3", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` },
         `Actie ${action.number}: ${action.title}`)),
     })));
+  const onGoals = nodes(pact.actionLines).flatMap((line) => (line.goals || []).flatMap((goal) =>
+    (goal.progressReports || []).filter((report) => report.state === state)
+      .map((report) => reportItem(report, { goals: [goal] },
+        { heading: h("h3", {}, `Actielijn ${line.number}: ${goal.name}`) }))));
+  const items = [...onActions, ...onGoals];
   return items.length ? h("ol", { class: "reports", id: `queue-${state}` }, items) : null;
 }
 
@@ -41,14 +48,13 @@ export async function render(view, { slug }) {
   const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
     { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
   if (!pact) return;
-  const actions = nodes(pact.actions);
   const me = currentPrincipal();
   add(view,
     recordHeader([h("a", { href: "#/beoordelen" }, "Beoordelen"), pact.name], `Beoordelen: ${pact.name}`, errors),
     me?.scopes.has("actions:approve") ? null
       : notice("Goedkeuren en terugsturen kan wie is aangemeld als beoordelaar (actions:approve)."),
     h("section", { "aria-labelledby": "ingediend" }, h("h2", { id: "ingediend" }, "Ingediend, te beoordelen"),
-      queue(actions, "submitted") || h("p", {}, "Er wacht niets op een beoordeling.")),
+      queue(pact, "submitted") || h("p", {}, "Er wacht niets op een beoordeling.")),
     h("section", { "aria-labelledby": "teruggestuurd" }, h("h2", { id: "teruggestuurd" }, "Teruggestuurd, bij de auteur"),
-      queue(actions, "returned") || h("p", {}, "Geen teruggestuurde rapportages.")));
+      queue(pact, "returned") || h("p", {}, "Geen teruggestuurde rapportages.")));
 }
