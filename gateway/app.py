@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
@@ -26,6 +28,7 @@ from common.observability import (
 from common.problems import install_problem_handlers
 from gateway.context import GatewayContext
 from gateway.downstream import Downstream
+from gateway.refusals import Code, Refusal, decode_request_json, is_refusal, refusal_body
 from gateway.schema import create_schema
 from gateway.settings import GatewaySettings
 from gateway.sign_in import install_sign_in
@@ -39,16 +42,25 @@ GRAPHIQL_HTML = (Path(__file__).parent / "graphiql.html").read_text(encoding="ut
 class GraphQLEndpoint(GraphQLRouter):
     """GraphQL over HTTP: POST JSON, GET for queries, GraphiQL for a browser, and
     `application/graphql-response+json` when the client asks for it, with 400 and no `data` entry
-    for a request that fails before execution (parse, validation, variables)."""
+    for a request that fails before execution (parse, validation, variables). A refusal by the
+    gateway's limits (gateway/refusals.py) is 400 whatever the client accepts."""
 
     @property
     def graphql_ide_html(self) -> str:
         return GRAPHIQL_HTML
 
+    def __init__(self, *args: Any, max_json_depth: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_json_depth = max_json_depth
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data, self.max_json_depth)
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
         if result.data is None and result.errors:
             request.state.graphql_request_error = True
+            request.state.graphql_refused = is_refusal(result.errors)
             if _wants_graphql_response(request):
                 processed.pop("data", None)
         return processed
@@ -56,20 +68,32 @@ class GraphQLEndpoint(GraphQLRouter):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             response = await super().run(request, context, root_value)
-        except Exception as exc:
-            # Strawberry's HTTP exception (from its cross-web dependency) says 400 for a mutation
-            # over GET; GraphQL over HTTP says 405 Method Not Allowed.
-            reason = getattr(exc, "reason", "")
-            if isinstance(request, Request) and request.method == "GET" and "are not allowed" in str(reason):
-                raise type(exc)(405, reason) from exc
+        except Refusal as refusal:
+            return _refused(request, refusal)
+        except HTTPException as exc:
+            # Strawberry's own 400s (batches, a body that is no GraphQL request) get a code too.
+            # It says 400 for a mutation over GET; GraphQL over HTTP says 405 Method Not Allowed.
+            if isinstance(request, Request) and request.method == "GET" and "are not allowed" in exc.reason:
+                raise HTTPException(405, exc.reason) from exc
+            if exc.status_code == 400:
+                return _refused(request, Refusal(exc.reason, Code.BAD_REQUEST))
             raise
-        if (isinstance(request, Request) and isinstance(response, Response) and _wants_graphql_response(request)
-                and response.media_type == "application/json"):
+        if not (isinstance(request, Request) and isinstance(response, Response)):
+            return response
+        if getattr(request.state, "graphql_refused", False):
+            response.status_code = 400
+        if _wants_graphql_response(request) and response.media_type == "application/json":
             status = 400 if getattr(request.state, "graphql_request_error", False) else response.status_code
             headers = {key: value for key, value in response.headers.items() if key.lower() not in
                        ("content-length", "content-type")}
             return Response(response.body, status_code=status, headers=headers, media_type=GRAPHQL_RESPONSE_MEDIA_TYPE)
         return response
+
+
+def _refused(request: Any, refusal: Refusal) -> Response:
+    media_type = GRAPHQL_RESPONSE_MEDIA_TYPE if isinstance(request, Request) and _wants_graphql_response(request) \
+        else "application/json"
+    return JSONResponse(refusal_body(refusal), status_code=400, media_type=media_type)
 
 
 def _wants_graphql_response(request: Request) -> bool:
@@ -114,14 +138,18 @@ def create_app(settings: GatewaySettings | None = None,
         return True
 
     async def context(request: Request) -> GatewayContext:
-        calls = downstream.session(request.headers.get("authorization"), current_request_id())
+        # The visitor's address as uvicorn resolved it: from X-Forwarded-For only when the peer is a
+        # proxy FORWARDED_ALLOW_IPS trusts, else the peer itself. The services see it as
+        # X-Forwarded-For (partners_api limits public sign-ups per visitor).
+        client = request.client.host if request.client else None
+        calls = downstream.session(request.headers.get("authorization"), current_request_id(), client)
         return GatewayContext(calls, settings)
 
     app.include_router(health_router({"services": services_ready}))
     install_sign_in(app, settings)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.include_router(GraphQLEndpoint(create_schema(settings), graphql_ide="graphiql", context_getter=context),
-                       prefix="/graphql")
+    app.include_router(GraphQLEndpoint(create_schema(settings), graphql_ide="graphiql", context_getter=context,
+                                       max_json_depth=settings.max_json_depth), prefix="/graphql")
     # The dashboard (gateway/web): static files that talk only to /graphql. Mounted last, so every
     # route above keeps its path.
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

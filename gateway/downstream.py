@@ -26,6 +26,7 @@ from common.observability import REQUEST_ID_HEADER
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
 
 # GraphQL error codes for the services' 4xx answers, in the spirit of Apollo's common codes.
 CODES_BY_STATUS = {
@@ -53,6 +54,15 @@ class ServiceUnavailable(DownstreamError):
         super().__init__(f"The {service} service is unavailable ({reason}); this field could not be resolved.")
         self.service = service
         self.extensions = {"code": "SERVICE_UNAVAILABLE", "service": service}
+
+
+class UnsendableRequest(DownstreamError):
+    """A value that cannot go into a request to the service at all (httpx refuses a URL component
+    over 64 KB): the caller's input, refused before it is sent."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"A value is too long or malformed to be sent to the {service} service.")
+        self.extensions = {"code": "BAD_USER_INPUT", "service": service}
 
 
 class ServiceRefused(DownstreamError):
@@ -99,12 +109,16 @@ class Downstream:
         self.retry_backoff_seconds = retry_backoff_seconds
         self.metrics = DownstreamMetrics(registry)
 
-    def session(self, authorization: str | None, request_id: str | None) -> "DownstreamSession":
+    def session(self, authorization: str | None, request_id: str | None,
+                client: str | None = None) -> "DownstreamSession":
+        """`client`: the visitor's address, passed on as X-Forwarded-For."""
         headers = {"Accept": "application/json"}
         if authorization:
             headers["Authorization"] = authorization
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        if client:
+            headers[FORWARDED_FOR_HEADER] = client
         return DownstreamSession(self, headers)
 
 
@@ -138,10 +152,15 @@ class DownstreamSession:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + downstream.timeout_seconds
         attempts = 2 if idempotent else 1
+        try:
+            request = downstream.client.build_request(method, url, params=query, json=body,
+                                                      headers={**self.headers, **(headers or {})})
+        except (httpx.InvalidURL, UnicodeEncodeError):
+            raise UnsendableRequest(service) from None
         for attempt in range(1, attempts + 1):
             try:
                 async with asyncio.timeout_at(deadline):
-                    response = await self._send(service, method, url, query, body, headers)
+                    response = await self._send(service, method, request)
             except TimeoutError:
                 # The budget is spent: no time is left for a retry.
                 log.warning("downstream timeout", extra={"service": service, "path": path})
@@ -164,8 +183,7 @@ class DownstreamSession:
         await asyncio.sleep(pause)
         return True
 
-    async def _send(self, service: str, method: str, url: str, query: Mapping[str, Any], body: Any,
-                    headers: Mapping[str, str] | None) -> httpx.Response:
+    async def _send(self, service: str, method: str, request: httpx.Request) -> httpx.Response:
         metrics = self.downstream.metrics
         self.requests += 1
         if self._in_flight == 0:
@@ -174,9 +192,7 @@ class DownstreamSession:
         started = time.perf_counter()
         outcome = "error"
         try:
-            response = await self.downstream.client.request(
-                method, url, params=query, json=body, headers={**self.headers, **(headers or {})},
-            )
+            response = await self.downstream.client.send(request)
             outcome = str(response.status_code)
             return response
         except (TimeoutError, asyncio.CancelledError):

@@ -10,12 +10,17 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
 from gateway.context import Info
 from gateway.errors import ServiceErrorsPass, log_errors
-from gateway.limits import CostLimiter, DownstreamReport, ValidateWithoutSuggestions
+from gateway.extensions import (
+    DownstreamReport,
+    ErrorCodes,
+    OperationLimits,
+    ValidateWithoutSuggestions,
+)
 from gateway.mutations import Mutation
 from gateway.paging import Connection, fetch_page
 from gateway.settings import GatewaySettings
@@ -115,11 +120,12 @@ class GatewaySchema(strawberry.federation.Schema):
 
 def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
     settings = settings or GatewaySettings()
+    # Depth and aliases are measured with the cost (gateway/limits.py), fragments once each:
+    # Strawberry's QueryDepthLimiter and MaxAliasesLimiter walk a fragment again at every spread.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        lambda: CostLimiter(max_cost=settings.graphql_max_cost, max_page_size=settings.graphql_max_page_size),
+        ErrorCodes,
+        lambda: OperationLimits(settings),
     ]
     if not settings.suggestions:
         extensions.append(ValidateWithoutSuggestions)

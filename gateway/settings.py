@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from common.json_depth import MAX_JSON_DEPTH
 from gateway.sign_in_settings import SignInSettings
 
 
@@ -23,7 +24,16 @@ class GatewaySettings(SignInSettings):
     graphql_max_tokens: int = 15_000
     graphql_max_cost: int = 10_000
     graphql_max_page_size: int = 100
+    # Hostile documents (gateway/limits.py): fields once fragments are spread, the work of merging
+    # fields selected more than once in a selection set, fragments per document.
+    graphql_max_expanded_fields: int = 2_000
+    graphql_max_merge_checks: int = 2_000
+    graphql_max_fragments: int = 100
+    graphql_max_entities: int = 100  # `_entities` representations per request
+    # The longest text a service takes is 20,000 characters; every string may end up in a URL.
+    graphql_max_string_length: int = 20_000
     max_body_bytes: int = 2 * 1024 * 1024
+    max_json_depth: int = MAX_JSON_DEPTH  # request bodies and GET parameters, before they are parsed
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

@@ -142,18 +142,21 @@ async def test_the_dashboard_costs_the_same_requests_for_3_and_300_actions(platf
     assert by_gateway + 1 == by_services and by_gateway <= 12
 
 
-@pytest.mark.parametrize("query", [
-    "{ pact(slug: \"x\") { " + "parent { " * 11 + "name" + " }" * 11 + " } }",
-    "{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }",
-    "{ pacts { " + "name " * 15_000 + "} }",
-    "{ actions(first: 101) { nodes { id } } }",
-    """{ a: actions(first: 100) { nodes { participants { organisation { actions { milestones { title } } } } } }
+@pytest.mark.parametrize(("query", "code"), [
+    ("{ pact(slug: \"x\") { " + "parent { " * 11 + "name" + " }" * 11 + " } }", "QUERY_TOO_DEEP"),
+    ("{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }", "TOO_MANY_ALIASES"),
+    ("{ pacts { " + "name " * 15_000 + "} }", "QUERY_TOO_LARGE"),
+    ("{ actions(first: 101) { nodes { id } } }", "BAD_USER_INPUT"),
+    ("""{ a: actions(first: 100) { nodes { participants { organisation { actions { milestones { title } } } } } }
          b: actions(first: 100) { nodes { participants { organisation { memberships { pact { name } } } } } } }""",
+     "QUERY_TOO_COSTLY"),
 ])
-async def test_limits_are_applied_before_any_service_is_called(platform, gateway, query):
+async def test_limits_are_applied_before_any_service_is_called(platform, gateway, query, code):
     before = await service_requests(platform)
-    answer = await ask(gateway, query)
-    assert answer["data"] is None and answer["errors"]
+    response = await gateway.post("/graphql", json={"query": query})
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["data"] is None and [error["extensions"]["code"] for error in answer["errors"]] == [code]
     assert await service_requests(platform) == before
 
 

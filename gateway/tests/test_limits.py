@@ -1,5 +1,7 @@
-"""Limits apply before any service is called: each refused query makes zero downstream requests."""
+"""Limits apply before any service is called: each refused query is a 400 with a code and makes zero
+downstream requests. (gateway/tests/test_document_limits.py has the hostile documents.)"""
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -8,26 +10,37 @@ from gateway.tests.support import graphql
 
 
 def deep_query(depth: int) -> str:
-    """pact > parent > ... > name, as deep as Strawberry's QueryDepthLimiter counts (the root field is 0)."""
+    """pact > parent > ... > name, as deep as Strawberry's QueryDepthLimiter counted (the root field is 0)."""
     return "{ pact(slug: \"noordvleugel\") { " + "parent { " * (depth - 1) + "name" + " }" * (depth - 1) + " } }"
 
 
-@pytest.mark.parametrize(("query", "code_or_text"), [
-    (deep_query(11), "exceeds maximum operation depth of 10"),
-    (deep_query(30), "exceeds maximum operation depth of 10"),
-    ("{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }", "Allowed: 30"),
-    ("{ pacts { " + "name " * 15_000 + "} }", "15000 tokens"),
-    ('{ actions(first: 101) { nodes { id } } }', "between 1 and 100"),
-    ('{ actions(first: 0) { nodes { id } } }', "between 1 and 100"),
+async def refused(client: httpx.AsyncClient, query: str, variables: dict | None = None) -> dict:
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["data"] is None and answer["errors"], answer
+    return answer
+
+
+@pytest.mark.parametrize(("query", "code", "text"), [
+    (deep_query(11), "QUERY_TOO_DEEP", "nests 11 levels deep; at most 10"),
+    (deep_query(30), "QUERY_TOO_DEEP", "nests 30 levels deep; at most 10"),
+    ("{ " + " ".join(f"a{i}: pact(slug: \"x\") {{ name }}" for i in range(31)) + " }", "TOO_MANY_ALIASES",
+     "more than 30 aliases"),
+    ("{ pacts { " + "name " * 15_000 + "} }", "QUERY_TOO_LARGE", "15000 tokens"),
+    ('{ actions(first: 101) { nodes { id } } }', "BAD_USER_INPUT", "between 1 and 100; got 101"),
+    ('{ actions(first: 0) { nodes { id } } }', "BAD_USER_INPUT", "between 1 and 100; got 0"),
     ("""{ a: actions(first: 100) { nodes { milestones { title } participants { organisation { name
           memberships { pact { name } } actions { title milestones { title } } } } } }
-        b: actions(first: 100) { nodes { lead { actions { pact { name } } } } } }""", "QUERY_TOO_COSTLY"),
+        b: actions(first: 100) { nodes { lead { actions { pact { name } } } } } }""", "QUERY_TOO_COSTLY",
+     "exceeds the limit of 10000"),
 ])
-async def test_limits_refuse_before_any_service_is_called(gateway, services, query, code_or_text):
+async def test_limits_refuse_before_any_service_is_called(gateway, services, query, code, text):
     async with gateway() as client:
-        answer = await graphql(client, query)
-    assert answer["data"] is None
-    assert code_or_text in str(answer["errors"])
+        answer = await refused(client, query)
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == code and text in error["message"], error
+    assert answer["extensions"]["downstream"] == {"requests": 0, "seconds": 0.0}
     assert services.count() == 0
 
 
@@ -41,18 +54,17 @@ async def test_queries_within_the_limits_run(gateway, services):
 
 async def test_page_size_from_a_variable_is_limited_too(gateway, services):
     async with gateway() as client:
-        answer = await graphql(client, "query($n: Int!) { actions(first: $n) { nodes { id } } }", {"n": 500})
-    assert "between 1 and 100" in answer["errors"][0]["message"]
+        answer = await refused(client, "query($n: Int!) { actions(first: $n) { nodes { id } } }", {"n": 500})
+    assert "between 1 and 100; got 500" in answer["errors"][0]["message"]
     assert services.count() == 0
 
 
 async def test_cost_ceiling_is_configurable_and_reported(gateway, services):
     query = "{ actions(first: 50) { nodes { milestones { title } } } }"
     async with gateway(graphql_max_cost=100) as client:
-        refused = await graphql(client, query)
+        too_costly = await refused(client, query)
         accepted = await graphql(client, "{ actions(first: 5) { nodes { title } } }")
-    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert refused["errors"][0]["extensions"]["limit"] == 100
+    assert too_costly["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 301, "limit": 100}
     assert accepted["extensions"]["cost"] == {"estimated": 6, "limit": 100}
 
 

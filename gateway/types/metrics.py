@@ -1,13 +1,15 @@
 """Types of metrics_api's data: regions and the series of figures measured in them."""
 
+from collections.abc import Callable
+from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.clients.metrics import RegionRecord, SeriesQuery, SeriesRecord
 from gateway.context import Info
-from gateway.types.fields import as_float, load_one
+from gateway.types.fields import as_decimal, float_in_range, load_one
 
 
 @strawberry.enum
@@ -19,16 +21,30 @@ class RegionKind(Enum):
     AGGREGATE = "aggregate"
 
 
+def _exact_as_float(name: str) -> Callable[..., float | None]:
+    def resolve(root: strawberry.Parent["SeriesPoint"]) -> float | None:
+        return float_in_range(root.amounts[name])
+    return resolve
+
+
 @strawberry.type
 class SeriesPoint:
     period: str
-    value: float | None
+    value: float | None = strawberry.field(resolver=_exact_as_float("value"))
     status: str | None
     revision: int | None
     derived: bool
-    share: float | None
-    change: float | None
+    share: float | None = strawberry.field(resolver=_exact_as_float("share"))
+    change: float | None = strawberry.field(resolver=_exact_as_float("change"))
     missing_reason: str | None
+    # Exact, as metrics_api sent them: a sum over regions may pass what a Float holds.
+    amounts: strawberry.Private[dict[str, Decimal | None]]
+
+    @classmethod
+    def of(cls, point: dict[str, Any]) -> "SeriesPoint":
+        return cls(period=str(point["period"]), status=point.get("status"), revision=point.get("revision"),
+                   derived=bool(point.get("derived", False)), missing_reason=point.get("missing_reason"),
+                   amounts={name: as_decimal(point.get(name)) for name in ("value", "share", "change")})
 
 
 @strawberry.type(description="Figures of one measure for one region and occupation class over periods.")
@@ -44,11 +60,7 @@ class Series:
 
     @classmethod
     def of(cls, data: SeriesRecord) -> "Series":
-        points = [SeriesPoint(period=str(point["period"]), value=as_float(point.get("value")),
-                              status=point.get("status"), revision=point.get("revision"),
-                              derived=bool(point.get("derived", False)), share=as_float(point.get("share")),
-                              change=as_float(point.get("change")), missing_reason=point.get("missing_reason"))
-                  for point in data.get("points") or []]
+        points = [SeriesPoint.of(point) for point in data.get("points") or []]
         return cls(measure=data["measure"], occupation=data.get("occupation") or "total", unit=data.get("unit"),
                    unit_multiplier=int(data.get("unit_multiplier") or 0), kind=data.get("kind"),
                    derived=bool(data.get("derived", False)), points=points, region_code=data["region"])
