@@ -24,6 +24,8 @@ from common.settings import DEVELOPMENT_JWT_SECRET
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 SECONDS = os.environ.get("FUZZ_SECONDS")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Hostile documents (fragment chains, `_entities` calls) mixed into the gateway's cases.
+GRAPHQL_HOOKS = Path(__file__).with_name("fuzz_graphql_hooks.py")
 ALL_SCOPES = ["actions:write", "actions:approve", "partners:write", "metrics:write", "metrics:admin", "contacts:read"]
 
 
@@ -45,7 +47,7 @@ def fuzz_stack(database_server_url: str, tmp_path_factory: pytest.TempPathFactor
         asyncio.run(drop_database(url))
 
 
-def schemathesis(location: str, report_dir: Path, *arguments: str) -> subprocess.CompletedProcess:
+def schemathesis(location: str, report_dir: Path, *arguments: str, hooks: Path | None = None) -> subprocess.CompletedProcess:
     token = issue_token(DEVELOPMENT_JWT_SECRET, subject="fuzzer", scopes=ALL_SCOPES,
                         sources=["hilversum", "uwv", "cbs"], ttl_seconds=3 * 3600)
     # One worker: hypothesis' lambda descriptions call ast.parse, which CPython 3.11.7 breaks on
@@ -59,7 +61,8 @@ def schemathesis(location: str, report_dir: Path, *arguments: str) -> subprocess
     ]
     if SECONDS:
         command += ["--max-time", SECONDS]
-    return subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(hooks)} if hooks else None
+    return subprocess.run(command, capture_output=True, text=True, timeout=3600, env=env)
 
 
 def assert_clean(run: subprocess.CompletedProcess, logs: Path) -> None:
@@ -77,5 +80,6 @@ def test_service_survives_schemathesis_with_all_checks(service, fuzz_stack, tmp_
 
 @pytest.mark.e2e
 def test_gateway_survives_schemathesis(fuzz_stack, tmp_path):
-    run = schemathesis(f"{fuzz_stack.url('gateway')}/graphql", tmp_path, "--checks", "not_a_server_error")
+    run = schemathesis(f"{fuzz_stack.url('gateway')}/graphql", tmp_path, "--checks", "not_a_server_error",
+                       hooks=GRAPHQL_HOOKS)
     assert_clean(run, fuzz_stack.log_dir)
