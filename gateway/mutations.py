@@ -16,7 +16,7 @@ import strawberry
 from gateway.context import Info
 from gateway.types.actions import Action
 from gateway.types.partners import OrganisationKind, SignUp
-from gateway.types.progress import Milestone, ProgressReport
+from gateway.types.progress import Goal, Milestone, ProgressReport
 
 
 def body_of(value: Any) -> Any:
@@ -99,6 +99,36 @@ class MilestonePatch:
 
 
 @strawberry.input
+class BaselineInput:
+    value: float
+    year: int | None = strawberry.field(default=None, description="Null when the plan gives no year")
+
+
+@strawberry.input
+class TargetInput:
+    period: str | None = strawberry.field(description="2020, 2020-Q4 ...; null when the plan names no year")
+    value: float
+    kind: str = strawberry.field(default="level", description="level, change or relative_change")
+
+
+@strawberry.input(description="The metrics series a goal is measured by.")
+class SeriesReferenceInput:
+    measure: str
+    region: str
+    occupation: str = "total"
+    scale: float = strawberry.field(default=1.0, description="100 for a share (0..1) read as a percentage")
+
+
+@strawberry.input(description="Only the fields given are changed; `series: null` unlinks the series.")
+class GoalPatch:
+    name: str | None = strawberry.UNSET
+    unit: str | None = strawberry.UNSET
+    baseline: BaselineInput | None = strawberry.UNSET
+    targets: list[TargetInput] | None = strawberry.UNSET
+    series: SeriesReferenceInput | None = strawberry.UNSET
+
+
+@strawberry.input
 class PeriodValueInput:
     period: str = strawberry.field(description="2014, 2014-Q3 or 2014-07")
     value: float
@@ -163,6 +193,11 @@ class Mutation:
                                      "allowed ones.")
     async def set_action_status(self, info: Info, id: strawberry.ID, status: str) -> Action:
         return Action.of(await info.context.clients.actions.set_action_status(id, status))
+
+    @strawberry.mutation(description="Change a goal: its name, unit, baseline, targets per period or series link; "
+                                     "`version` is the one you read (a stale one fails).")
+    async def update_goal(self, info: Info, id: strawberry.ID, version: int, input: GoalPatch) -> Goal:
+        return Goal.of(await info.context.clients.actions.update_goal(id, version, body_of(input)))
 
     @strawberry.mutation
     async def add_milestone(self, info: Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:

@@ -908,6 +908,35 @@ def test_a_value_reported_on_a_goal_is_reviewed_and_then_counts_for_it(dashboard
 
 
 @needs_chromium
+def test_a_goal_is_edited_baseline_targets_per_period_and_series_link(dashboard, token):
+    tab = dashboard.open(f"#/doelen/{NOORDVLEUGEL}", "Doelen over de tijd: Techniekpact Noordvleugel")
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready("Doelen over de tijd: Techniekpact Noordvleugel")
+    goal = tab.locator("section.over-time").filter(has_text="van 50% naar 75%")
+    expect(goal).to_contain_text("Doel zonder jaartal: 75%")
+    goal.locator("summary", has_text="Doel bewerken").click()
+    targets = goal.get_by_label("Streefwaarden, één per regel")
+    expect(targets).to_have_value("= 75")
+    targets.fill("in 2020 veel")
+    goal.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(goal.locator(".notice.error")).to_contain_text('Streefwaarden: schrijf "2020 = 40"')
+    targets.fill("2020 = 75")
+    goal.get_by_label("Jaar van de nulmeting").fill("2013")
+    goal.get_by_label("Meetreeks (maatstaf:regio:beroepsklasse").fill("vacancies_new:noordvleugel:technical_industry")
+    goal.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(tab.locator("#status")).to_contain_text("Het doel is opgeslagen.")
+    dashboard.ready("Doelen over de tijd: Techniekpact Noordvleugel")
+    goal = tab.locator("section.over-time").filter(has_text="van 50% naar 75%")
+    expect(goal.locator("tbody tr").first).to_have_text(re.compile(r"^Nulmeting \(2013\)\s*–\s*50%$"))
+    expect(goal.locator("tbody tr").filter(has_text="2020")).to_contain_text("75%")
+    goal.locator("summary", has_text="Doel bewerken").click()
+    expect(goal.get_by_label("Meetreeks (maatstaf:regio:beroepsklasse")).to_have_value(
+        "vacancies_new:noordvleugel:technical_industry")
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)

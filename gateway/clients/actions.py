@@ -74,6 +74,9 @@ class ActionsClient(ServiceClient):
     async def add_milestone(self, action_id: str, body: Json) -> MilestoneRecord:
         return await self._write("POST", f"/v1/actions/{segment(action_id)}/milestones", body)
 
+    async def update_goal(self, goal_id: str, version: int, body: Json) -> GoalRecord:
+        return await self._write("PATCH", f"/v1/goals/{segment(goal_id)}", body, if_match(version))
+
     async def update_milestone(self, milestone_id: str, version: int, body: Json) -> MilestoneRecord:
         return await self._write("PATCH", f"/v1/milestones/{segment(milestone_id)}", body, if_match(version))
 

@@ -115,6 +115,7 @@ class Goal:
     actual: GoalActual | None
     progress: float | None = strawberry.field(description=PROGRESS_DESCRIPTION)
     progress_note: str | None = strawberry.field(description=PROGRESS_NOTE_DESCRIPTION)
+    version: int | None = strawberry.field(description="Send it with updateGoal: a stale one fails.")
 
     @classmethod
     def of(cls, data: GoalRecord) -> "Goal":
@@ -130,7 +131,7 @@ class Goal:
                                              scale=float(series.get("scale") or 1))
             if isinstance(series, dict) else None,
             actual=GoalActual.of(data.get("actual")), progress=as_float(data.get("progress")),
-            progress_note=data.get("progress_note"),
+            progress_note=data.get("progress_note"), version=data.get("version"),
         )
 
     @strawberry.field(description="The metrics series the goal is measured by, if any, in the series' own unit.")

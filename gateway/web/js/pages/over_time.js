@@ -5,6 +5,7 @@ import { add, h, notice, table } from "../dom.js";
 import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
 import { choosePact } from "./choose_pact.js";
+import { goalEditor } from "./goal_edit.js";
 import { loadRecord, nodes, recordHeader } from "./common.js";
 
 const INDICATOR = `unit baseline { value year } targets { period value kind }`;
@@ -12,7 +13,8 @@ const INDICATOR = `unit baseline { value year } targets { period value kind }`;
 export const QUERY = `query OverTime($slug: String!) {
   pact(slug: $slug) {
     slug name
-    actionLines { number name goals { id name ${INDICATOR} reported { period value } actual { value period source } } }
+    actionLines { number name goals { id version name ${INDICATOR} reported { period value } actual { value period source }
+      seriesReference { measure region occupation scale } } }
     actions(first: 100) {
       nodes { id number title results { id description indicator { measureKind ${INDICATOR} } reported { period value } } }
     }
@@ -39,7 +41,7 @@ function periods(indicator, reported, actual) {
   return [...rows.values()].sort((a, b) => String(a.period).localeCompare(String(b.period)));
 }
 
-function overTime(id, title, indicator, reported, actual, charts) {
+function overTime(id, title, indicator, reported, actual, charts, editor = null) {
   const unit = indicator.unit;
   const rows = periods(indicator, reported, actual);
   const undated = (indicator.targets || []).filter((t) => !t.period);
@@ -59,7 +61,7 @@ function overTime(id, title, indicator, reported, actual, charts) {
     undated.length ? h("p", { class: "help" }, `Doel zonder jaartal: ${undated.map((t) => fmt.target(t, unit)).join("; ")}`) : null,
     body.length ? table(null, ["Periode", "Streefwaarde", "Gemeten"], body, { numeric: [2], label: `${title} per periode` })
       : h("p", {}, "Nog geen streefwaarden per periode en geen metingen."),
-    canvas ? h("div", { class: "chart-box small" }, canvas) : null);
+    canvas ? h("div", { class: "chart-box small" }, canvas) : null, editor);
 }
 
 function draw(Chart, { canvas, rows, baseline, unit }) {
@@ -92,7 +94,8 @@ export async function render(view, { slug }) {
   if (!pact) return;
   const charts = [];
   const goals = nodes(pact.actionLines).flatMap((line) => (line.goals || []).map((goal, i) =>
-    overTime(`goal-${line.number}-${i}`, `Actielijn ${line.number}: ${goal.name}`, goal, goal.reported, goal.actual, charts)));
+    overTime(`goal-${line.number}-${i}`, `Actielijn ${line.number}: ${goal.name}`, goal, goal.reported, goal.actual, charts,
+      goalEditor(goal, pact.slug, `${line.number}-${i}`))));
   const results = nodes(pact.actions).flatMap((action) => (action.results || [])
     .filter((r) => r.indicator && r.indicator.measureKind !== "qualitative")
     .map((r, i) => overTime(`result-${action.number}-${i}`, `Actie ${action.number}: ${r.description}`, r.indicator,

@@ -17,7 +17,8 @@ function shown(value) {
 
 /**
  * `fields`: [{ name, label, multiline, read(record) -> text, write(text) -> value, or throws a Dutch
- * reason }]. `save(version, changes)` stores; `current()` reads the record as it is stored now.
+ * reason }]. `save(version, changes, form)` stores (the form, for fields that go to the API together);
+ * `current()` reads the record as it is stored now.
  */
 export function versionedEditor({ id, summary, record, fields, save, current, extra = [], extraChanged = () => false }) {
   const feedback = h("div", { class: "feedback", "aria-live": "polite" });
@@ -58,7 +59,7 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
     apply.addEventListener("click", async () => {
       apply.disabled = true;
       try {
-        await save(now.version, mine);
+        await save(now.version, mine, form);
       } catch (again) {
         clear(feedback).append(notice(`Niet opgeslagen: ${again.message}`, "error"));
       }
@@ -86,7 +87,7 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
     }
     button.disabled = true;
     try {
-      await save(record.version, mine);
+      await save(record.version, mine, form);
     } catch (error) {
       button.disabled = false;
       if (!stale(error)) {
