@@ -1,5 +1,7 @@
 """Merging duplicates: everything moves to the survivor, the duplicate's id redirects to it, and the
-participations in actions_api follow through actions_api's own endpoint (a real actions app here)."""
+participations in actions_api follow through actions_api's own endpoint (a real actions app here).
+
+It runs two services together, so it lives beside the other cross-service tests, not inside one service."""
 
 import uuid
 
@@ -47,6 +49,22 @@ async def actions_client(apps):
 async def client(app):
     async with service_client(app) as client:
         yield client
+
+
+@pytest.fixture
+def writer(token):
+    """Headers of a coordinator (partners:admin) whose token also pushes for `hilversum` and `huizen`."""
+    return bearer(token("partners:write", "partners:admin", sources=["hilversum", "huizen"],
+                        subject="coordinator@gooi"))
+
+
+@pytest.fixture
+def pusher(token):
+    """Headers of a municipal system: pushes for one source, nothing else."""
+    def headers(source: str, **extra: str) -> dict[str, str]:
+        return {**bearer(token("partners:write", sources=[source], subject=f"system-{source}")), **extra}
+
+    return headers
 
 
 async def _action_with(actions_client, token, *organisation_ids: str) -> dict:
