@@ -2,6 +2,8 @@
 code before any service is called, and the figures the limits use are those of the expanded
 document (tests/hostile/ sends the same to the real processes)."""
 
+import gc
+
 import httpx
 import pytest
 from graphql import parse, validate
@@ -263,3 +265,11 @@ async def test_an_aborted_validation_is_refused_with_a_code(gateway, services, m
         error = await refused(client, {"query": "{ pacts { name } pacts { slug } }"}, "QUERY_TOO_COMPLEX")
     assert error["message"] == "Validation aborted."
     assert services.count() == 0
+
+
+async def test_the_objects_alive_at_start_up_are_out_of_the_collectors_full_passes(services):
+    # Full collections over the schema stopped the gateway for hundreds of milliseconds under attack.
+    gc.unfreeze()
+    async with open_gateway(services):
+        assert gc.get_freeze_count() > 100_000
+    assert gc.get_freeze_count() == 0
