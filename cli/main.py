@@ -355,7 +355,7 @@ def import_file(
 @app.command()
 def export(
     kind: Annotated[str, typer.Argument(help="actions, partners or series")],
-    format_: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    format_: Annotated[str, typer.Option("--format", help="csv, csv-nl (Dutch Excel), xlsx or json")] = "csv",
     output: Annotated[Path | None, typer.Option(
         help="File to write (default: standard output)", dir_okay=False)] = None,
     pact: Annotated[str | None, typer.Option(help="actions, partners: only this pact's (slug)")] = None,
@@ -367,38 +367,26 @@ def export(
     start: Annotated[str | None, typer.Option("--from", help="series: first period, e.g. 2012")] = None,
     end: Annotated[str | None, typer.Option("--to", help="series: last period")] = None,
 ) -> None:
-    """Write actions, partners or a series as CSV or JSON, read from the services' public lists."""
+    """Write actions, partners or a series as CSV, CSV for Dutch Excel, .xlsx or JSON, from the public lists."""
     from cli import export as exporting
     from cli.api import Service, ServiceError
 
-    if format_ not in ("csv", "json"):
-        fail(f"unknown format '{format_}'; choose csv or json")
+    if format_ not in exporting.FORMATS:
+        fail(f"unknown format '{format_}'; choose {', '.join(exporting.FORMATS)}")
     services = {name: Service(_service_url(name, None)) for name in SERVICES}
     try:
-        if kind == "actions":
-            rows = exporting.actions(services["actions_api"], services["partners_api"], pact=pact)
-            columns = exporting.ACTION_COLUMNS
-        elif kind == "partners":
-            rows = exporting.organisations(services["partners_api"], kind=kind_of, municipality=municipality, pact=pact)
-            columns = exporting.ORGANISATION_COLUMNS
-        elif kind == "series":
-            if not measure or not region:
-                fail("series needs --measure and --region")
-            rows = exporting.series(services["metrics_api"], measure=measure, region=region, occupation=occupation,
-                                    start=start, end=end)
-            columns = exporting.SERIES_COLUMNS
-        else:
-            fail(f"unknown kind '{kind}'; choose actions, partners or series")
-    except ServiceError as exc:
+        rows, columns = exporting.rows_of(kind, services, pact=pact, kind_of=kind_of, municipality=municipality,
+                                          series=exporting.SeriesQuery(measure, region, occupation, start, end))
+    except (ServiceError, exporting.ExportRefused) as exc:
         fail(str(exc))
     finally:
         for service in services.values():
             service.close()
-    text = exporting.as_csv(rows, columns) if format_ == "csv" else exporting.as_json(rows)
+    data = exporting.render(rows, columns, format_, kind)
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
     else:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
         typer.echo(f"{len(rows)} {kind} written to {output}", err=True)
 
 

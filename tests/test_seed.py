@@ -15,6 +15,7 @@ import uuid
 
 import asyncpg
 import httpx
+import openpyxl
 import pytest
 
 from cli.processes import Stack, free_port
@@ -415,8 +416,12 @@ def test_export_actions_partners_and_a_series(empty_stack, seeded, tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [row["number"] for row in rows] == [str(n) for n in range(1, 9)]
-    assert "Campusinitiatief maritiem (Den Helder)" in rows[3]["lead"].split("; ")
-    assert rows[6]["lead"] == "Gemeente Utrecht; Provincie Utrecht"
+    # every trekker: nine campus initiatives for action 4, two for actions 2, 5 and 7
+    assert "Campusinitiatief maritiem (Den Helder)" in rows[3]["leads"].split("; ")
+    assert len(rows[3]["leads"].split("; ")) == 9
+    assert rows[1]["leads"] == "Economic Board Utrecht; Techniekraad Noord-Holland"
+    assert rows[4]["leads"] == "Economic Board Utrecht; Gemeente Amsterdam"
+    assert rows[6]["leads"] == "Gemeente Utrecht; Provincie Utrecht"
 
     result = techniekpact(empty_stack, "export", "partners", "--pact", "techniekpact-gooi-vechtstreek",
                           "--format", "json", "--output", str(tmp_path / "members.json"))
@@ -430,6 +435,42 @@ def test_export_actions_partners_and_a_series(empty_stack, seeded, tmp_path):
 
     result = techniekpact(empty_stack, "export", "series", "--measure", "vacancies_new")
     assert (result.returncode, result.stderr.strip()) == (1, "error: series needs --measure and --region")
+    result = techniekpact(empty_stack, "export", "actions", "--format", "csv-en")
+    assert (result.returncode, result.stderr.strip()) == (1, "error: unknown format 'csv-en'; choose csv, csv-nl, xlsx, json")
+
+
+@pytest.mark.e2e
+def test_export_for_dutch_excel_and_as_a_workbook(empty_stack, seeded, tmp_path):
+    """The plan's figures as Dutch Excel shows them: 35.587 of 81.024 new vacancies, a share of 44%."""
+    series = ["export", "series", "--measure", "vacancies_new", "--region", "noordvleugel",
+              "--occupation", "technical_industry_ict", "--from", "2012", "--to", "2012"]
+    result = techniekpact(empty_stack, *series, "--format", "csv-nl", "--output", str(tmp_path / "nl.csv"))
+    assert result.returncode == 0, result.stderr
+    data = (tmp_path / "nl.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    [point] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert (point["period"], point["value"], point["derived"]) == ("2012", "35587", "ja")
+    assert point["share"].startswith("0,439") and round(100 * float(point["share"].replace(",", "."))) == 44
+
+    result = techniekpact(empty_stack, *series, "--format", "xlsx", "--output", str(tmp_path / "reeks.xlsx"))
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "reeks.xlsx")["series"]
+    header = [cell.value for cell in sheet[1]]
+    values = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert (values["value"], values["derived"], round(100 * values["share"])) == (35587, True, 44)
+
+    result = techniekpact(empty_stack, "export", "partners", "--pact", "techniekpact-gooi-vechtstreek",
+                          "--format", "csv-nl", "--output", str(tmp_path / "leden.csv"))
+    members = list(csv.DictReader(io.StringIO((tmp_path / "leden.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert len(members) == 32 and {member["active"] for member in members} == {"ja"}
+    assert "Uneto-VNI, afd. G&V" in {member["name"] for member in members}
+
+    result = techniekpact(empty_stack, "export", "actions", "--pact", "techniekpact-noordvleugel", "--format", "xlsx",
+                          "--output", str(tmp_path / "acties.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "acties.xlsx")["actions"]
+    header = [cell.value for cell in sheet[1]]
+    leads = {row[header.index("number")]: row[header.index("leads")] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert leads[7] == "Gemeente Utrecht; Provincie Utrecht" and len(leads[8].split("; ")) == 9
 
 
 @pytest.mark.e2e
