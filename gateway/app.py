@@ -28,6 +28,7 @@ from common.observability import (
 )
 from common.problems import install_problem_handlers
 from gateway.context import GatewayContext
+from gateway.downloads import install_downloads
 from gateway.downstream import Downstream
 from gateway.refusals import Code, Refusal, decode_request_json, is_refusal, refusal_body
 from gateway.schema import create_schema
@@ -153,6 +154,7 @@ def create_app(settings: GatewaySettings | None = None,
 
     app.include_router(health_router({"services": services_ready}))
     install_sign_in(app, settings)
+    install_downloads(app, settings)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(GraphQLEndpoint(create_schema(settings), graphql_ide="graphiql", context_getter=context,
                                        max_json_depth=settings.max_json_depth), prefix="/graphql")

@@ -1,5 +1,7 @@
 """The pact dashboard (gateway/web): served by the gateway at `/`, beside its API routes."""
 
+import csv
+import io
 import re
 import subprocess
 import sys
@@ -934,6 +936,41 @@ def test_a_goal_is_edited_baseline_targets_per_period_and_series_link(dashboard,
     goal.locator("summary", has_text="Doel bewerken").click()
     expect(goal.get_by_label("Meetreeks (maatstaf:regio:beroepsklasse")).to_have_value(
         "vacancies_new:noordvleugel:technical_industry")
+
+
+def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack):
+    from cli import export as exporting
+
+    gateway = seeded_stack.url("gateway")
+    for kind, command, columns in (("acties", "actions", exporting.ACTION_COLUMNS),
+                                   ("partners", "partners", exporting.ORGANISATION_COLUMNS)):
+        answer = httpx.get(f"{gateway}/downloads/{kind}.csv", params={"pact": NOORDVLEUGEL}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/csv")
+        assert answer.headers["content-disposition"] == f'attachment; filename="{kind}-{NOORDVLEUGEL}.csv"'
+        exported = subprocess.run([sys.executable, "-m", "cli.main", "export", command, "--pact", NOORDVLEUGEL],
+                                  env=seeded_stack.environment(), capture_output=True, text=True, timeout=120)
+        assert exported.returncode == 0, exported.stderr
+        assert answer.text == exported.stdout
+        rows = list(csv.reader(io.StringIO(answer.text)))
+        assert rows[0] == columns
+        if kind == "acties":
+            assert sorted(int(row[columns.index("number")]) for row in rows[1:]) == list(range(1, 9))
+    for path, params in (("/downloads/acties.csv", {"pact": "no-such-pact"}), ("/downloads/geheim.csv", {"pact": NOORDVLEUGEL}),
+                         ("/downloads/acties.csv", {"pact": 'x"; evil'})):
+        refused = httpx.get(f"{gateway}{path}", params=params, timeout=30)
+        assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json", path
+
+
+@needs_chromium
+def test_a_pacts_actions_download_from_the_follow_up_page(dashboard):
+    tab = dashboard.open(f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel")
+    with tab.expect_download() as download:
+        tab.get_by_role("link", name="alle acties (CSV)").click()
+    assert download.value.suggested_filename == f"acties-{NOORDVLEUGEL}.csv"
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert saved.splitlines()[0].startswith('"id","pact"') or saved.splitlines()[0].startswith("id,pact")
+    assert len(list(csv.reader(io.StringIO(saved)))) == 9
 
 
 @needs_chromium
