@@ -974,6 +974,21 @@ def test_a_pacts_actions_download_from_the_follow_up_page(dashboard):
 
 
 @needs_chromium
+def test_search_across_every_pacts_actions_and_the_partners(dashboard):
+    tab = dashboard.open("#/zoeken", "Zoeken")
+    tab.get_by_label("Zoek in acties en partners").fill("campus")
+    tab.get_by_role("button", name="Zoeken").click()
+    dashboard.ready("Zoeken: campus")
+    actions = tab.locator("main table").first.locator("tbody tr")
+    expect(actions.filter(has_text="Campusvorming")).to_contain_text("Techniekpact Noordvleugel")
+    for title in actions.locator("td:first-child").all_text_contents():
+        assert title.startswith("Actie "), title
+    expect(tab.locator("#found-partners")).to_have_text(re.compile(r"^Partners \([1-9]\d*\)$"))
+    expect(tab.locator("main table").nth(1)).to_contain_text("Campusinitiatief")
+    dashboard.shot("30-zoeken")
+
+
+@needs_chromium
 def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
     phone = Page(browser, seeded_stack.url("gateway"), viewport={"width": 375, "height": 740}, is_mobile=True,
                  has_touch=True)

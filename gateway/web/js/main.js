@@ -12,6 +12,7 @@ import * as review from "./pages/review.js";
 import * as followup from "./pages/followup.js";
 import * as signups from "./pages/signups.js";
 import * as overTime from "./pages/over_time.js";
+import * as search from "./pages/search.js";
 
 const ROUTES = [
   { pattern: /^\/?$/, page: pacts, nav: "pacten" },
@@ -26,6 +27,7 @@ const ROUTES = [
   { pattern: /^\/opvolging\/([^/]+)$/, page: followup, nav: "opvolging", keys: ["slug"] },
   { pattern: /^\/aanmeldingen$/, page: signups, nav: "aanmeldingen" },
   { pattern: /^\/doelen$/, page: overTime, nav: "doelen" },
+  { pattern: /^\/zoeken$/, page: search, nav: "zoeken" },
   { pattern: /^\/doelen\/([^/]+)$/, page: overTime, nav: "doelen", keys: ["slug"] },
 ];
 
