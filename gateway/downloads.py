@@ -1,7 +1,8 @@
 """Downloads of the dashboard's lists: a pact's actions (with trekkers, participants, status and
-progress) and partners, as files. They are made by the same code as `techniekpact export`
-(cli/export.py), which reads the services' public lists page by page; so a file from the page and one
-from the command are the same file.
+progress) and partners, as CSV for Dutch Excel (`;`, decimal comma, a BOM) or as an `.xlsx` workbook.
+They are made by the same code as `techniekpact export --format csv-nl|xlsx` (cli/export.py), which
+reads the services' public lists page by page; so a file from the page and one from the command are
+the same file.
 """
 
 import re
@@ -17,6 +18,11 @@ from common.problems import Problem, not_found
 from gateway.settings import GatewaySettings
 
 KINDS = ("acties", "partners")
+# The file's extension: the export's format and the media type it is served with.
+FORMATS = {
+    "csv": ("csv-nl", "text/csv; charset=utf-8"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 def _rows(kind: str, urls: dict[str, str], pact: str) -> tuple[list[dict[str, Any]], list[str]] | None:
@@ -32,10 +38,11 @@ def _rows(kind: str, urls: dict[str, str], pact: str) -> tuple[list[dict[str, An
 def install_downloads(app: FastAPI, settings: GatewaySettings) -> None:
     urls = settings.service_urls()
 
-    @app.get("/downloads/{kind}.csv", include_in_schema=False)
-    async def download(kind: str, pact: str) -> Response:
-        if kind not in KINDS:
-            raise not_found("download", kind)
+    @app.get("/downloads/{name}", include_in_schema=False)
+    async def download(name: str, pact: str) -> Response:
+        kind, _, extension = name.partition(".")
+        if kind not in KINDS or extension not in FORMATS:
+            raise not_found("download", name)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", pact):
             raise not_found("pact", pact)
         try:
@@ -46,5 +53,6 @@ def install_downloads(app: FastAPI, settings: GatewaySettings) -> None:
         if found is None:
             raise not_found("pact", pact)
         rows, columns = found
-        return Response(exporting.as_csv(rows, columns), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{kind}-{pact}.csv"'})
+        format_, media_type = FORMATS[extension]
+        return Response(exporting.render(rows, columns, format_, kind), media_type=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{kind}-{pact}.{extension}"'})

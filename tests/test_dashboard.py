@@ -938,39 +938,57 @@ def test_a_goal_is_edited_baseline_targets_per_period_and_series_link(dashboard,
         "vacancies_new:noordvleugel:technical_industry")
 
 
-def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack):
+def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tmp_path):
     from cli import export as exporting
 
     gateway = seeded_stack.url("gateway")
     for kind, command, columns in (("acties", "actions", exporting.ACTION_COLUMNS),
                                    ("partners", "partners", exporting.ORGANISATION_COLUMNS)):
-        answer = httpx.get(f"{gateway}/downloads/{kind}.csv", params={"pact": NOORDVLEUGEL}, timeout=30)
-        assert answer.status_code == 200, answer.text
-        assert answer.headers["content-type"].startswith("text/csv")
-        assert answer.headers["content-disposition"] == f'attachment; filename="{kind}-{NOORDVLEUGEL}.csv"'
-        exported = subprocess.run([sys.executable, "-m", "cli.main", "export", command, "--pact", NOORDVLEUGEL],
-                                  env=seeded_stack.environment(), capture_output=True, text=True, timeout=120)
-        assert exported.returncode == 0, exported.stderr
-        assert answer.text == exported.stdout
-        rows = list(csv.reader(io.StringIO(answer.text)))
-        assert rows[0] == columns
-        if kind == "acties":
-            assert sorted(int(row[columns.index("number")]) for row in rows[1:]) == list(range(1, 9))
+        for extension, format_, media_type in (
+                ("csv", "csv-nl", "text/csv"),
+                ("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+            answer = httpx.get(f"{gateway}/downloads/{kind}.{extension}", params={"pact": NOORDVLEUGEL}, timeout=30)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"].startswith(media_type)
+            assert answer.headers["content-disposition"] == f'attachment; filename="{kind}-{NOORDVLEUGEL}.{extension}"'
+            written = tmp_path / f"{kind}.{extension}"
+            exported = subprocess.run([sys.executable, "-m", "cli.main", "export", command, "--pact", NOORDVLEUGEL,
+                                       "--format", format_, "--output", str(written)],
+                                      env=seeded_stack.environment(), capture_output=True, text=True, timeout=120)
+            assert exported.returncode == 0, exported.stderr
+            if extension == "csv":
+                # Byte for byte: Dutch Excel's dialect with its BOM, as the command writes it.
+                assert answer.content == written.read_bytes()
+                rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
+                assert rows[0] == columns
+            else:
+                rows = [list(row) for row in _workbook_rows(answer.content)]
+                assert rows == [list(row) for row in _workbook_rows(written.read_bytes())]
+                assert rows[0] == columns
+            if kind == "acties":
+                assert sorted(int(row[columns.index("number")]) for row in rows[1:]) == list(range(1, 9))
     for path, params in (("/downloads/acties.csv", {"pact": "no-such-pact"}), ("/downloads/geheim.csv", {"pact": NOORDVLEUGEL}),
-                         ("/downloads/acties.csv", {"pact": 'x"; evil'})):
+                         ("/downloads/acties.pdf", {"pact": NOORDVLEUGEL}), ("/downloads/acties.xlsx", {"pact": 'x"; evil'})):
         refused = httpx.get(f"{gateway}{path}", params=params, timeout=30)
         assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json", path
 
 
+def _workbook_rows(content: bytes) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    return list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+
+
 @needs_chromium
-def test_a_pacts_actions_download_from_the_follow_up_page(dashboard):
+def test_a_pacts_actions_download_from_the_follow_up_page_as_xlsx_and_read_back(dashboard):
     tab = dashboard.open(f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel")
     with tab.expect_download() as download:
-        tab.get_by_role("link", name="alle acties (CSV)").click()
-    assert download.value.suggested_filename == f"acties-{NOORDVLEUGEL}.csv"
-    saved = Path(download.value.path()).read_text(encoding="utf-8")
-    assert saved.splitlines()[0].startswith('"id","pact"') or saved.splitlines()[0].startswith("id,pact")
-    assert len(list(csv.reader(io.StringIO(saved)))) == 9
+        tab.get_by_role("link", name="alle acties (Excel)").click()
+    assert download.value.suggested_filename == f"acties-{NOORDVLEUGEL}.xlsx"
+    rows = _workbook_rows(Path(download.value.path()).read_bytes())
+    assert rows[0][:2] == ("id", "pact") and len(rows) == 9
+    titles = [row[rows[0].index("title")] for row in rows[1:]]
+    assert any(title.startswith("Campusvorming") for title in titles)
 
 
 @needs_chromium

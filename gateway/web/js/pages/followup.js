@@ -128,11 +128,11 @@ export async function render(view, { slug, query }) {
     filterForm(slug, pact, rows, filters),
     h("p", { id: "followup-summary", role: "status" },
       `${late} ${late === 1 ? "mijlpaal" : "mijlpalen"} te laat, ${soon} binnen ${SOON_DAYS} dagen.`),
-    // The same files as `techniekpact export actions|partners --pact` writes (gateway/downloads.py).
-    h("p", { class: "downloads" }, "Downloaden: ",
-      h("a", { href: `downloads/acties.csv?pact=${encodeURIComponent(pact.slug)}`, download: "" }, "alle acties (CSV)"),
-      " · ",
-      h("a", { href: `downloads/partners.csv?pact=${encodeURIComponent(pact.slug)}`, download: "" }, "partners (CSV)")),
+    // The same files as `techniekpact export actions|partners --pact --format csv-nl|xlsx` writes.
+    h("p", { class: "downloads" }, "Downloaden: ", [["acties", "alle acties"], ["partners", "partners"]].flatMap(
+      ([kind, label], i) => [i ? " · " : null, ...["xlsx", "csv"].flatMap((extension, j) => [j ? ", " : null,
+        h("a", { href: `downloads/${kind}.${extension}?pact=${encodeURIComponent(pact.slug)}`, download: "" },
+          `${label} (${extension === "xlsx" ? "Excel" : "CSV"})`)])])),
     shown.length ? byTrekker(shown).map(([trekker, group], i) => trekkerSection(trekker, group, i))
       : h("p", {}, "Niets te laat en niets binnen 30 dagen, met deze filters."));
 }
