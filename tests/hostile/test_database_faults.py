@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlalchemy.engine import make_url
 
 from common.app import create_service_app
 from common.database import SessionDep, asyncpg_dsn, driver_connection
-from common.postgres_server import with_database
 from common.testing import service_client
 from services.partners_api.settings import PartnersSettings
 
@@ -230,7 +230,8 @@ async def role_without_connections(database_url):
 
 
 async def test_connections_refused_by_postgresql_are_503_with_retry_after(database_url, role_without_connections):
-    url = with_database(database_url, database_url.rsplit("/", 1)[-1]).replace("postgres@", f"{role_without_connections}@")
+    # Only the user changes: the embedded server's URL names a socket, not a host.
+    url = make_url(database_url).set(username=role_without_connections).render_as_string(hide_password=False)
     probe = Probe(url)
     transport = httpx.ASGITransport(app=probe.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
