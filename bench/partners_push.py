@@ -1,8 +1,13 @@
-"""Records/s of the municipal push: 100,000 organisations in batches of 5,000, pushed twice.
+"""Records/s of the municipal push: 100,000 organisations in batches of 5,000, pushed twice, then
+the same organisations pushed by a second source.
 
 The first push creates everything; the second, identical, must write nothing (the script checks
-that the history did not grow) and should be much faster. partners_api runs as a real uvicorn
-process on a fresh database, migrated with alembic, and is dropped afterwards.
+that the history did not grow) and should be much faster. Then a second source pushes the same
+organisations under its own external ids, found by KvK number: each links the organisation it
+finds, fills nothing (the first source has every field), and disagrees on the name, which a
+source of higher precedence holds (one history row each); the script checks that no organisation
+was created and none changed. partners_api runs as a real uvicorn process on a fresh database,
+migrated with alembic, and is dropped afterwards.
 
     .venv/bin/python bench/partners_push.py                       # the embedded PostgreSQL
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/partners_push.py
@@ -41,21 +46,27 @@ def organisation(n: int) -> dict:
         "external_id": f"HV-{n:07d}", "name": f"Organisatie {n} B.V.", "kind": kind,
         "sectors": [SECTORS[n % 7], SECTORS[(n * 3) % 7]], "municipality_code": f"GM{(n % 400) + 1:04d}",
         "website": f"https://www.organisatie-{n}.nl", "email": f"info@organisatie-{n}.nl", "active": True,
+        # Schools and municipalities are in the trade register too: every record can be found by it.
+        "kvk_number": f"{10_000_000 + n:08d}",
     }
-    if kind == "company":
-        record["kvk_number"] = f"{10_000_000 + n:08d}"
-    elif kind in ("mbo", "vmbo", "primary_school"):
+    if kind in ("mbo", "vmbo", "primary_school"):
         record["brin_code"] = f"{n % 100:02d}{chr(65 + n % 26)}{chr(65 + (n // 26) % 26)}"
     elif kind == "municipality":
         record["oin"] = f"{n:020d}"
     return record
 
 
-def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, run: str) -> tuple[float, dict]:
+def as_second_source(record: dict) -> dict:
+    """The same organisation as another system keeps it: its own id, the name written otherwise, no website."""
+    return {**record, "external_id": f"KVK-{record['kvk_number']}", "name": record["name"].upper(), "website": None}
+
+
+def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, run: str,
+             source: str = "bench") -> tuple[float, dict]:
     totals = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
     started = time.perf_counter()
     for start in range(0, len(records), batch):
-        response = client.put("/v1/sources/bench/organisations", json={"records": records[start:start + batch]},
+        response = client.put(f"/v1/sources/{source}/organisations", json={"records": records[start:start + batch]},
                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{start}"})
         response.raise_for_status()
         answer = response.json()
@@ -64,10 +75,10 @@ def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, 
     return time.perf_counter() - started, totals
 
 
-async def count(url: str, table: str) -> int:
+async def count(url: str, table: str, where: str = "true") -> int:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        return await connection.fetchval(f"SELECT count(*) FROM partners.{table}")
+        return await connection.fetchval(f"SELECT count(*) FROM partners.{table} WHERE {where}")
     finally:
         await connection.close()
 
@@ -96,7 +107,7 @@ def main() -> None:
             cwd=REPO, env=env)
         records = [organisation(n) for n in range(args.records)]
         token = issue_token(os.environ.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET), subject="bench",
-                            scopes=["partners:write"], sources=["bench"])
+                            scopes=["partners:write"], sources=["bench", "bench-kvk"])
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
             for _ in range(100):
                 try:
@@ -113,6 +124,17 @@ def main() -> None:
             print(f"second push: {second:6.1f} s  {args.records / second:8.0f} records/s  {second_totals}")
             grew = asyncio.run(count(url, "organisation_changes")) - history
             print(f"history rows written by the second push: {grew}")
+            second_source = [as_second_source(record) for record in records]
+            organisations = asyncio.run(count(url, "organisations"))
+            versions = asyncio.run(count(url, "organisations", "version > 1"))
+            third, third_totals = push_all(client, second_source, args.batch, token, "third", "bench-kvk")
+            print(f"second source, same organisations by KvK number: {third:6.1f} s  "
+                  f"{args.records / third:8.0f} records/s  {third_totals}")
+            print(f"organisations created / changed by it: {asyncio.run(count(url, 'organisations')) - organisations}"
+                  f" / {asyncio.run(count(url, 'organisations', 'version > 1')) - versions}")
+            fourth, fourth_totals = push_all(client, second_source, args.batch, token, "fourth", "bench-kvk")
+            print(f"second source again, unchanged: {fourth:6.1f} s  {args.records / fourth:8.0f} records/s  "
+                  f"{fourth_totals}")
     finally:
         if service is not None:
             service.terminate()

@@ -66,7 +66,8 @@ class Organisation(Versioned, Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"), default=True)
     # Fields a coordinator set by hand: pushes leave them alone and say so (`kept_fields`).
     locked_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"), default=list)
-    # Set when a coordinator merged this organisation into another: it is a redirect from then on.
+    # Set when a coordinator merged this organisation into another: it is a redirect from then on, and
+    # its KvK number leads pushes to the survivor until the survivor serves that number itself.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
     # Versioned's column, with the database default the push's set-based INSERT relies on.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default=text("1"))
@@ -117,10 +118,6 @@ class SourceRecord(Base):
         CheckConstraint("precedence >= 1", name="precedence"),
         Index("uq_source_records_source_external_id", "source", "external_id", unique=True),
         Index("ix_source_records_organisation_id_precedence", "organisation_id", "precedence"),
-        # A KvK number a source sent links another source's record to the same organisation, even
-        # when the organisation serves another one (after a merge).
-        Index("ix_source_records_kvk_number", text("(record ->> 'kvk_number')"),
-              postgresql_where=text("withdrawn_at IS NULL AND (record ->> 'kvk_number') IS NOT NULL")),
     )
 
 

@@ -61,14 +61,10 @@ def upgrade() -> None:
     op.drop_index("ix_source_records_organisation_id", table_name="source_records", schema=SCHEMA)
     op.create_index("ix_source_records_organisation_id_precedence", "source_records",
                     ["organisation_id", "precedence"], schema=SCHEMA)
-    op.create_index("ix_source_records_kvk_number", "source_records", [sa.text("(record ->> 'kvk_number')")],
-                    schema=SCHEMA,
-                    postgresql_where=sa.text("withdrawn_at IS NULL AND (record ->> 'kvk_number') IS NOT NULL"))
 
 
 def downgrade() -> None:
     op.execute("DROP AGGREGATE partners.jsonb_merge(jsonb)")
-    op.drop_index("ix_source_records_kvk_number", table_name="source_records", schema=SCHEMA)
     op.drop_index("ix_source_records_organisation_id_precedence", table_name="source_records", schema=SCHEMA)
     op.create_index("ix_source_records_organisation_id", "source_records", ["organisation_id"], schema=SCHEMA)
     op.drop_constraint(op.f("ck_source_records_precedence"), "source_records", schema=SCHEMA)

@@ -3,8 +3,9 @@
 Everything that hangs off the duplicate moves to the survivor: its source records (after the
 survivor's own in precedence), memberships, contacts, sign-ups, and, through actions_api, the
 action participations. The duplicate stays as a redirect (`merged_into`): reads by its id answer
-with the survivor. Its KvK number is released to the survivor, which is merged again from all
-its source records. Both histories say so.
+with the survivor, and a push with its KvK number lands on the survivor. The survivor is merged
+again from all its source records (should it come to serve the duplicate's KvK number, the
+redirect hands it over). Both histories say so.
 
 The participations move last, over HTTP, before the commit: if actions_api does not answer, the
 merge is refused whole (503) and can simply be retried.
@@ -49,10 +50,7 @@ async def merge(session: AsyncSession, actions: ActionsClient, survivor_id: uuid
     await repository.move_everything(session, duplicate.id, survivor.id)
     organisation_rows.record_change(session, survivor.id, who, "merged", field="merged_from", new=str(duplicate.id))
     organisation_rows.record_change(session, duplicate.id, who, "merged", field="merged_into", new=str(survivor.id))
-    if duplicate.kvk_number is not None:
-        organisation_rows.record_change(session, duplicate.id, who, "merged", field="kvk_number",
-                                        old=duplicate.kvk_number, new=None)
-    duplicate.merged_into, duplicate.kvk_number, duplicate.active = survivor.id, None, False
+    duplicate.merged_into, duplicate.active = survivor.id, False
     await organisation_rows.flush(session)
     await survivorship.merge_again(session, [survivor.id], who, None, "merged")
     await actions.move_participations(duplicate.id, survivor.id, principal.token)

@@ -140,20 +140,7 @@ async def _refuse_shared_identifier_changes(session: AsyncSession, source: str) 
                     for row in changed for name in row.fields])
 
 
-async def push(session: AsyncSession, *, source: str, records: Sequence[PushRecord], who: str,
-               full_sync: FullSync | None) -> PushOutcome:
-    await take_kvk_lock(session)
-    await repository.stage_and_plan(session, source, records)
-    if full_sync is not None:
-        await _refuse_mass_withdrawal(session, source, full_sync)
-    await _refuse_shared_identifier_changes(session, source)
-    same = await repository.records_of_one_organisation(session)
-    if same:
-        raise _refused([_record_error(position, "external_id",
-                                      f"Records {', '.join(map(str, positions))} describe the same organisation.")
-                        for positions in same for position in positions[1:]])
-
-    await repository.store_records(session, source, who)
+async def _merge_changed_again(session: AsyncSession, source: str, who: str) -> None:
     taken = await repository.resolve_changed(session)
     if taken:
         positions = await repository.record_indexes(session, [row.organisation_id for row in taken])
@@ -162,8 +149,27 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushReco
                                       "a coordinator must merge them first.") for row in taken])
     await merged.apply(session, who, source, "updated")
 
+
+async def push(session: AsyncSession, *, source: str, records: Sequence[PushRecord], who: str,
+               full_sync: FullSync | None) -> PushOutcome:
+    await take_kvk_lock(session)
+    summary = await repository.stage_and_plan(session, source, records)
+    if full_sync is not None:
+        await _refuse_mass_withdrawal(session, source, full_sync)
+    if summary.changed:
+        await _refuse_shared_identifier_changes(session, source)
+    same = await repository.records_of_one_organisation(session) if summary.existing > 1 else []
+    if same:
+        raise _refused([_record_error(position, "external_id",
+                                      f"Records {', '.join(map(str, positions))} describe the same organisation.")
+                        for positions in same for position in positions[1:]])
+
+    await repository.store_records(session, source, who)
+    if summary.changed:
+        await _merge_changed_again(session, source, who)
+
     outcome = PushOutcome()
-    for planned in await repository.outcomes(session, source, who):
+    for planned in await repository.outcomes(session, source, who, summary):
         outcome.count(_outcome_of(planned), planned.external_id, planned.organisation_id, planned.kept_fields,
                       planned.outranked_fields)
 

@@ -95,7 +95,11 @@ async def organisations_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> l
 
 
 async def organisation_with_kvk_number(session: AsyncSession, kvk_number: str) -> Organisation | None:
-    return await session.scalar(select(Organisation).where(Organisation.kvk_number == kvk_number))
+    """The organisation that serves the KvK number, or the survivor of the merged duplicate that has it."""
+    found = await session.scalar(select(Organisation).where(Organisation.kvk_number == kvk_number))
+    if found is not None and found.merged_into is not None:
+        return await _one(session, found.merged_into, False)
+    return found
 
 
 async def sources_holding(session: AsyncSession, organisation_id: uuid.UUID) -> list[str]:

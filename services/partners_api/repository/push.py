@@ -44,30 +44,71 @@ CREATE TEMP TABLE push_plan ({_RECORD_COLUMNS},
     created boolean NOT NULL,
     linked boolean NOT NULL,
     record_changed boolean NOT NULL,
-    identifier_changes text[] NOT NULL
+    identifier_changes text[] NOT NULL,
+    kept_fields text[] NOT NULL,
+    outranked_fields text[] NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMP TABLE push_outcomes (
     idx integer NOT NULL,
     kept_fields text[] NOT NULL,
     outranked_fields text[] NOT NULL,
-    disputed_fields text[] NOT NULL
+    disputed jsonb NOT NULL
 ) ON COMMIT DROP
 """
 
 _RECORD = "jsonb_build_object(" + ", ".join(f"'{name}', s.{name}" for name in ORGANISATION_FIELDS) + ")"
-# The value the organisation serves for the field `f.field`.
-_SERVED_VALUE = "CASE f.field " + " ".join(
-    f"WHEN '{name}' THEN to_jsonb(o.{name})" for name in ORGANISATION_FIELDS) + " END"
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
+
+
+def _served_column(name: str) -> str:
+    return f"o.{name}::text[]" if name == "sectors" else f"o.{name}"
+
+
+def _has_value(name: str, record: str) -> str:
+    return f"cardinality({record}.sectors) > 0" if name == "sectors" else f"{record}.{name} IS NOT NULL"
+
+
+def _row(record: str) -> str:
+    return "(" + ", ".join(f"{record}.{name}" for name in ORGANISATION_FIELDS) + ")"
+
+
+_SERVED_ROW = "(" + ", ".join(_served_column(name) for name in ORGANISATION_FIELDS) + ")"
+
+
+def _holds(condition: str, name: str, record: str) -> str:
+    """`condition` (a template over `{name}`, `{served}`, `{sent}`, `{has_value}`) for one field."""
+    return condition.format(name=name, served=_served_column(name), sent=f"{record}.{name}",
+                            has_value=_has_value(name, record))
+
+
+def _fields_where(condition: str, record: str) -> str:
+    """The fields for which `condition` holds, in their order: plain expressions, no joins or sorts."""
+    cases = ", ".join(f"CASE WHEN {_holds(condition, name, record)} THEN '{name}' END" for name in ORGANISATION_FIELDS)
+    return f"array_remove(ARRAY[{cases}]::text[], NULL)"
+
+
+# What a record was not served: fields a coordinator locked (kept), values a source of higher
+# precedence outranked, and of those the ones sent anew (disagreements, kept with the served value).
+_KEPT = "{served} IS DISTINCT FROM {sent} AND '{name}' = ANY(o.locked_fields)"
+_OUTRANKED = "{served} IS DISTINCT FROM {sent} AND '{name}' <> ALL(o.locked_fields) AND {has_value}"
+_DISPUTED = _OUTRANKED + " AND (p.previous IS NULL OR p.previous -> '{name}' IS DISTINCT FROM p.record -> '{name}')"
+_DISPUTED_VALUES = "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
+    f"'{name}', CASE WHEN {_holds(_DISPUTED, name, 'p')} THEN to_jsonb(o.{name}) END" for name in ORGANISATION_FIELDS
+) + "))"
+# An unchanged record leaves its organisation as it is, so the plan can say what it was not served.
+_UNCHANGED = f"sr.withdrawn_at IS NULL AND sr.record = r.record AND {_SERVED_ROW} IS DISTINCT FROM {_row('s')}"
+
 # The identifiers this record changes: what differs from the source's own last record and from
 # what the organisation serves (taking up the value everyone else sent is no change).
 _IDENTIFIER_CHANGES = "ARRAY(SELECT i.field FROM (VALUES " + ", ".join(
     f"('{name}', s.{name}, o.{name}, sr.record ->> '{name}')" for name in IDENTIFIER_FIELDS
 ) + ") AS i(field, sent, served, before) WHERE i.sent IS DISTINCT FROM i.before AND i.sent IS DISTINCT FROM i.served)"
 
-# One pass matches every record: by this source's external_id, else by a KvK number an organisation
-# serves, else by one another source's record holds (the organisation may serve another after a
-# merge), else a new organisation.
+# One pass matches every record: by this source's external_id, else by the KvK number an
+# organisation serves (a merged duplicate's leads to its survivor), else a new organisation. Each
+# lookup is a probe of an index, made only where the one before found nothing; `OFFSET 0` keeps
+# the planner from turning them into joins that read every record of the source (the temporary
+# table has no statistics), and has the record's JSON built once, not once per use.
 _PLAN = f"""
 INSERT INTO push_plan
 SELECT s.*,
@@ -79,17 +120,17 @@ SELECT s.*,
        o.id IS NULL,
        sr.id IS NULL AND o.id IS NOT NULL,
        sr.id IS NULL OR sr.withdrawn_at IS NOT NULL OR sr.record IS DISTINCT FROM r.record,
-       CASE WHEN sr.id IS NULL OR sr.record = r.record THEN '{{}}'::text[] ELSE {_IDENTIFIER_CHANGES} END
+       CASE WHEN sr.id IS NULL OR sr.record = r.record THEN '{{}}'::text[] ELSE {_IDENTIFIER_CHANGES} END,
+       CASE WHEN {_UNCHANGED} THEN {_fields_where(_KEPT, "s")} ELSE '{{}}'::text[] END,
+       CASE WHEN {_UNCHANGED} THEN {_fields_where(_OUTRANKED, "s")} ELSE '{{}}'::text[] END
   FROM push_records s
- CROSS JOIN LATERAL (SELECT {_RECORD} AS record) r
-  LEFT JOIN source_records sr ON sr.source = $1::text AND sr.external_id = s.external_id
-  LEFT JOIN organisations k ON sr.id IS NULL AND k.kvk_number = s.kvk_number
-  LEFT JOIN LATERAL (
-      SELECT x.organisation_id FROM source_records x
-       WHERE sr.id IS NULL AND k.id IS NULL AND s.kvk_number IS NOT NULL
-         AND x.record ->> 'kvk_number' = s.kvk_number AND x.withdrawn_at IS NULL
-       ORDER BY x.id LIMIT 1) held ON true
-  LEFT JOIN organisations o ON o.id = coalesce(sr.organisation_id, k.id, held.organisation_id)
+ CROSS JOIN LATERAL (SELECT {_RECORD} AS record OFFSET 0) r
+  LEFT JOIN LATERAL (SELECT * FROM source_records x
+                      WHERE x.source = $1::text AND x.external_id = s.external_id OFFSET 0) sr ON true
+  LEFT JOIN LATERAL (SELECT coalesce(k.merged_into, k.id) AS organisation_id FROM organisations k
+                      WHERE sr.id IS NULL AND k.kvk_number = s.kvk_number OFFSET 0) known ON true
+  LEFT JOIN LATERAL (SELECT * FROM organisations o
+                      WHERE o.id = coalesce(sr.organisation_id, known.organisation_id) OFFSET 0) o ON true
 """
 # Identifiers of an organisation other sources hold are not one source's to change.
 _SHARED_IDENTIFIERS_CHANGED = """
@@ -141,56 +182,27 @@ UPDATE source_records sr SET record = p.record, withdrawn_at = NULL, updated_at 
 """
 _CHANGED_ORGANISATIONS = "SELECT organisation_id FROM push_plan WHERE record_changed AND NOT created"
 
-
-def _served_column(name: str) -> str:
-    return f"o.{name}::text[]" if name == "sectors" else f"o.{name}"
-
-
-_SERVED_ROW = "(" + ", ".join(_served_column(name) for name in ORGANISATION_FIELDS) + ")"
-_SENT_ROW = "(" + ", ".join(f"p.{name}" for name in ORGANISATION_FIELDS) + ")"
-
-
-def _has_value(name: str) -> str:
-    return "cardinality(p.sectors) > 0" if name == "sectors" else f"p.{name} IS NOT NULL"
-
-
-def _fields_where(condition: str) -> str:
-    """The fields for which `condition` holds (a template over `{name}`, `{served}`, `{has_value}`), in
-    their order: plain expressions per record, no joins or sorts, so 100,000 records pass quickly."""
-    cases = ", ".join(
-        f"CASE WHEN {condition.format(name=name, served=_served_column(name), has_value=_has_value(name))} "
-        f"THEN '{name}' END" for name in ORGANISATION_FIELDS)
-    return f"array_remove(ARRAY[{cases}]::text[], NULL)"
-
-
-_KEPT = "{served} IS DISTINCT FROM p.{name} AND '{name}' = ANY(o.locked_fields)"
-_OUTRANKED = "{served} IS DISTINCT FROM p.{name} AND '{name}' <> ALL(o.locked_fields) AND {has_value}"
-# Only a changed record is compared with the one before, field by field.
-_DISPUTED = _OUTRANKED + (" AND p.record_changed"
-                          " AND (p.previous IS NULL OR p.previous -> '{name}' IS DISTINCT FROM p.record -> '{name}')")
-# After the merge, what each record did not get served: fields a coordinator locked (kept), and
-# values a source of higher precedence outranked; those sent anew are disagreements for the history.
-# A record served as sent (the usual case) is passed over by one row comparison.
+# After the merge, what each changed record was not served, and its disagreements (unchanged
+# records had theirs from the plan). One probe of the organisation each.
 _OUTCOMES_OF_FIELDS = f"""
 INSERT INTO push_outcomes
-SELECT p.idx, {_fields_where(_KEPT)}, {_fields_where(_OUTRANKED)}, {_fields_where(_DISPUTED)}
+SELECT p.idx, {_fields_where(_KEPT, "p")}, {_fields_where(_OUTRANKED, "p")}, {_DISPUTED_VALUES}
   FROM push_plan p
-  JOIN organisations o ON o.id = p.organisation_id
- WHERE NOT p.created AND {_SERVED_ROW} IS DISTINCT FROM {_SENT_ROW}
+ CROSS JOIN LATERAL (SELECT * FROM organisations o WHERE o.id = p.organisation_id OFFSET 0) o
+ WHERE p.record_changed AND NOT p.created AND {_SERVED_ROW} IS DISTINCT FROM {_row("p")}
 """
 _HISTORY_DISAGREED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
-SELECT p.organisation_id, $1::text, $2::text, 'disagreed', f.field, {_SERVED_VALUE}, p.record -> f.field
+SELECT p.organisation_id, $1::text, $2::text, 'disagreed', f.key, f.value, p.record -> f.key
   FROM push_outcomes d
   JOIN push_plan p ON p.idx = d.idx
-  JOIN organisations o ON o.id = p.organisation_id
- CROSS JOIN LATERAL unnest(d.disputed_fields) WITH ORDINALITY AS f(field, position)
- WHERE cardinality(d.disputed_fields) > 0
- ORDER BY p.idx, f.position
+ CROSS JOIN LATERAL jsonb_each(d.disputed) AS f
+ ORDER BY p.idx, array_position(ARRAY[{", ".join(f"'{name}'" for name in ORGANISATION_FIELDS)}], f.key)
 """
 _OUTCOMES = """
 SELECT p.external_id, p.organisation_id, p.created, p.linked, p.withdrawn, p.record_changed,
-       coalesce(d.kept_fields, '{}') AS kept_fields, coalesce(d.outranked_fields, '{}') AS outranked_fields
+       coalesce(d.kept_fields, p.kept_fields) AS kept_fields,
+       coalesce(d.outranked_fields, p.outranked_fields) AS outranked_fields
   FROM push_plan p LEFT JOIN push_outcomes d ON d.idx = p.idx
  ORDER BY p.idx
 """
@@ -234,12 +246,21 @@ class WithdrawnRecord:
 
 
 @dataclass(frozen=True)
+class PlanSummary:
+    """How many records found an organisation that exists, and how many of those changed their record:
+    the steps that only such records need are skipped when there are none (a first push, an unchanged one)."""
+
+    existing: int
+    changed: int
+
+
+@dataclass(frozen=True)
 class WithdrawalShare:
     holding: int
     missing: int
 
 
-async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[PushRecord]) -> None:
+async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[PushRecord]) -> PlanSummary:
     db = await driver_connection(session)
     await db.execute(_CREATE_TABLES)
     await db.copy_records_to_table(
@@ -248,6 +269,9 @@ async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[P
                  for index, record in enumerate(records)],
     )
     await db.execute(_PLAN, source)
+    row = await db.fetchrow("SELECT count(*) FILTER (WHERE NOT created) AS existing, "
+                            "count(*) FILTER (WHERE NOT created AND record_changed) AS changed FROM push_plan")
+    return PlanSummary(row["existing"], row["changed"])
 
 
 async def withdrawal_share(session: AsyncSession, source: str) -> WithdrawalShare:
@@ -289,11 +313,12 @@ async def record_indexes(session: AsyncSession, organisation_ids: list[uuid.UUID
     return {row["organisation_id"]: row["idx"] for row in rows}
 
 
-async def outcomes(session: AsyncSession, source: str, who: str) -> list[PlannedRecord]:
+async def outcomes(session: AsyncSession, source: str, who: str, summary: PlanSummary) -> list[PlannedRecord]:
     """Each record's plan, in order, with what it was not served; disagreements go into the history."""
     db = await driver_connection(session)
-    await db.execute(_OUTCOMES_OF_FIELDS)
-    await db.execute(_HISTORY_DISAGREED, who, source)
+    if summary.changed:
+        await db.execute(_OUTCOMES_OF_FIELDS)
+        await db.execute(_HISTORY_DISAGREED, who, source)
     return [PlannedRecord(row["external_id"], row["organisation_id"], row["created"], row["linked"], row["withdrawn"],
                           row["record_changed"], list(row["kept_fields"]), list(row["outranked_fields"]))
             for row in await db.fetch(_OUTCOMES)]

@@ -69,10 +69,12 @@ def _resolve(organisation_ids: str) -> str:
     """Fill `resolved` with each organisation's changed fields: old and new values."""
     return f"""
 WITH candidates AS (
-    SELECT sr.organisation_id, bool_or(sr.withdrawn_at IS NULL) AS held, {_SERVED} AS served
-      FROM source_records sr
-     WHERE sr.organisation_id IN ({organisation_ids})
-     GROUP BY sr.organisation_id
+    SELECT t.organisation_id, c.held, c.served
+      FROM (SELECT DISTINCT organisation_id FROM ({organisation_ids}) AS ids(organisation_id)) t
+     -- One probe of the organisation's records each (a join would read every record of the table).
+     CROSS JOIN LATERAL (SELECT bool_or(sr.withdrawn_at IS NULL) AS held, {_SERVED} AS served
+                           FROM source_records sr WHERE sr.organisation_id = t.organisation_id OFFSET 0) c
+     WHERE c.held IS NOT NULL
 )
 INSERT INTO resolved (organisation_id, old, new)
 SELECT o.id, jsonb_object_agg(f.field, f.current), jsonb_object_agg(f.field, f.target)
@@ -86,12 +88,14 @@ SELECT o.id, jsonb_object_agg(f.field, f.current), jsonb_object_agg(f.field, f.t
 """
 
 
-# A KvK number the merge would serve that another organisation serves already, or that two
-# organisations would both serve: a coordinator must merge them first.
+# A KvK number the merge would serve that another organisation serves already (not a duplicate
+# merged into this one: that hands it over), or that two organisations would both serve: a
+# coordinator must merge them first.
 _KVK_TAKEN = """
 SELECT r.organisation_id, r.new ->> 'kvk_number' AS kvk_number, other.id AS holder
   FROM resolved r
   JOIN organisations other ON other.kvk_number = r.new ->> 'kvk_number' AND other.id <> r.organisation_id
+                          AND other.merged_into IS DISTINCT FROM r.organisation_id
  WHERE r.new ->> 'kvk_number' IS NOT NULL
 UNION ALL
 SELECT r.organisation_id, r.new ->> 'kvk_number', other.organisation_id
@@ -107,6 +111,11 @@ SELECT r.organisation_id, $1::text, $2::text, $3::text, f.field, r.old -> f.fiel
        WITH ORDINALITY AS f(field, position)
  WHERE r.new ? f.field
  ORDER BY r.organisation_id, f.position
+"""
+_HAND_OVER_KVK = """
+UPDATE organisations d SET kvk_number = NULL, version = d.version + 1, updated_at = now()
+  FROM resolved r
+ WHERE d.merged_into = r.organisation_id AND d.kvk_number = r.new ->> 'kvk_number'
 """
 _APPLY = f"""
 UPDATE organisations o SET {", ".join(_assign(field) for field in ORGANISATION_FIELDS)},
@@ -139,6 +148,7 @@ async def apply(session: AsyncSession, who: str, source: str | None, action: str
     """Write what `resolve` computed (bulk SQL bypasses the ORM, so it raises `version` itself)."""
     db = await driver_connection(session)
     await db.execute(_HISTORY, who, source, action)
+    await db.execute(_HAND_OVER_KVK)
     await db.execute(_APPLY)
 
 
