@@ -42,16 +42,19 @@ class Refusal:
         self.close = close  # the rest of the body is never read: the connection cannot be reused
 
     async def send(self, scope: Scope, send: Send) -> None:
+        """As problem+json."""
         problem: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + self.type, "title": self.title, "status": self.status,
                                    "detail": self.detail, "instance": scope.get("path"),
                                    "request_id": current_request_id()}
         if self.errors is not None:
             problem["errors"] = self.errors
-        body = json.dumps(problem).encode()
-        headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+        await self.send_body(send, self.status, json.dumps(problem).encode(), PROBLEM_MEDIA_TYPE)
+
+    async def send_body(self, send: Send, status: int, body: bytes, media_type: str) -> None:
+        headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
         if self.close:
             headers.append((b"connection", b"close"))
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -79,6 +82,8 @@ def is_json(scope: Scope) -> bool:
 
 
 class RequestBodyLimitMiddleware:
+    """Subclasses answer a refusal in their own protocol by overriding `respond`."""
+
     def __init__(self, app: ASGIApp, max_bytes: int, *, read_timeout_seconds: float | None = None,
                  max_json_depth: int | None = None) -> None:
         self.app = app
@@ -92,7 +97,7 @@ class RequestBodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await too_large(self.max_bytes).send(scope, send)
+            await self.respond(too_large(self.max_bytes), scope, send)
             return
 
         loop = asyncio.get_running_loop()
@@ -147,8 +152,7 @@ class RequestBodyLimitMiddleware:
                 raise
             log.debug("the app failed after its request body was refused", exc_info=True)
         if refusal is not None and not response_started:
-            await refusal.send(scope, send)
+            await self.respond(refusal, scope, send)
 
-
-# The gateway's name for it (it limits only the size there).
-BodySizeLimitMiddleware = RequestBodyLimitMiddleware
+    async def respond(self, refusal: Refusal, scope: Scope, send: Send) -> None:
+        await refusal.send(scope, send)

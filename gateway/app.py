@@ -17,7 +17,6 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from common.health import health_router
-from common.limits import BodySizeLimitMiddleware
 from common.observability import (
     Metrics,
     MetricsMiddleware,
@@ -30,7 +29,7 @@ from common.problems import install_problem_handlers
 from gateway.context import GatewayContext
 from gateway.downloads import install_downloads
 from gateway.downstream import Downstream
-from gateway.refusals import Code, Refusal, decode_request_json, is_refusal, refusal_body
+from gateway.refusals import BodyLimitMiddleware, Code, Refusal, decode_request_json, is_refusal, refusal_body
 from gateway.schema import create_schema
 from gateway.settings import GatewaySettings
 from gateway.sign_in import install_sign_in
@@ -131,7 +130,7 @@ def create_app(settings: GatewaySettings | None = None,
     app.state.metrics = metrics
     app.state.downstream = downstream
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
 

@@ -15,7 +15,9 @@ from enum import StrEnum
 from typing import Any
 
 from graphql import GraphQLError, Node
+from starlette.types import Scope, Send
 
+from common import limits
 from common.json_depth import JsonTooDeep, check_json_depth
 
 
@@ -23,6 +25,7 @@ class Code(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"  # not a GraphQL request: not JSON, not an object, batched
     BAD_USER_INPUT = "BAD_USER_INPUT"  # a value the gateway cannot pass on (a page size, a string, an entity)
     BODY_TOO_DEEP = "BODY_TOO_DEEP"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"  # more bytes than GATEWAY_MAX_BODY_BYTES
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE"  # more tokens than GRAPHQL_MAX_TOKENS
     QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"  # too many fields once fragments are expanded, or repeated
@@ -91,3 +94,14 @@ def check_strings(value: Any, max_length: int, where: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_strings(item, max_length, f"{where}.{index}")
+
+
+class BodyLimitMiddleware(limits.RequestBodyLimitMiddleware):
+    """The services' body limit, answering a body too large as the gateway refuses everything else."""
+
+    async def respond(self, refusal: limits.Refusal, scope: Scope, send: Send) -> None:
+        if refusal.type != "body-too-large":
+            await super().respond(refusal, scope, send)
+            return
+        graphql_refusal = Refusal(refusal.detail, Code.BODY_TOO_LARGE, limit=self.max_bytes)
+        await refusal.send_body(send, 400, json.dumps(refusal_body(graphql_refusal)).encode(), "application/json")

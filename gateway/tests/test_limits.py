@@ -78,9 +78,20 @@ async def test_batched_bodies_are_refused(gateway, services):
 async def test_bodies_over_2_mb_are_refused(gateway, services):
     async with gateway() as client:
         body = b'{"query": "' + b" " * (2 * 1024 * 1024) + b'{ pacts { name } }"}'
-        response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
-    assert response.status_code == 413
+        declared = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
+        streamed = await client.post("/graphql", content=_chunks(body), headers={"content-type": "application/json"})
+    for response in (declared, streamed):
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["extensions"] == {"code": "BODY_TOO_LARGE", "limit": 2 * 1024 * 1024}
+        assert "2097152 bytes" in error["message"]
     assert services.count() == 0
+
+
+async def _chunks(body: bytes):
+    """A body without Content-Length, so the limit is found while it arrives."""
+    for start in range(0, len(body), 65_536):
+        yield body[start:start + 65_536]
 
 
 async def test_introspection_and_suggestions_off_for_production(gateway, services):
