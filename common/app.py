@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from common.auth import TokenVerifier
+from common.changes import ChangeFeed, changes_router
 from common.database import Database
 from common.docs import install_swagger_ui
 from common.etags import stale
@@ -33,7 +34,9 @@ def create_service_app(
     description: str,
     settings: BaseServiceSettings,
     routers: Sequence[APIRouter],
+    change_feed: ChangeFeed | None = None,
 ) -> FastAPI:
+    """`change_feed`: record a change event in every write's transaction, listed at `GET /v1/changes`."""
     if not settings.database_url:
         raise ValueError("DATABASE_URL is not set")
     configure_logging(settings.process_name, settings.log_level, settings.log_json)
@@ -81,6 +84,10 @@ def create_service_app(
 
     app.include_router(health_router({"database": database_ready}))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if change_feed is not None:
+        change_feed.install(database)
+        app.state.change_feed = change_feed
+        app.include_router(changes_router(change_feed))
     for router in routers:
         app.include_router(router)
     return app

@@ -5,7 +5,7 @@ error. Domain code only flushes (the unit of work belongs to the request, not to
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Annotated, cast
 
@@ -73,6 +73,8 @@ class Database:
         application_name: str = "techniekpact",
     ) -> None:
         self.schema = schema
+        self.url = url
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.engine = create_async_engine(
             async_database_url(url),
             pool_size=pool_size,
@@ -99,7 +101,13 @@ class Database:
             return False
         return True
 
+    def on_dispose(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run `closer` when the database is disposed (a connection kept beside the pool, say)."""
+        self._closers.append(closer)
+
     async def dispose(self) -> None:
+        for closer in self._closers:
+            await closer()
         await self.engine.dispose()
 
 

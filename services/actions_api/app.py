@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.changes import ChangeFeed
 from services.actions_api.metrics_client import MetricsClient
 from services.actions_api.partners_client import PartnersClient
 from services.actions_api.routes import router
@@ -20,6 +21,7 @@ def create_app(settings: ActionsSettings | None = None,
         description="Pacts, action lines, goals, actions, milestones, results and progress reports of Techniekpacten.",
         settings=settings,
         routers=[router],
+        change_feed=ChangeFeed(),
     )
     app.state.partners = PartnersClient(settings.partners_api_url, settings.partners_timeout_seconds,
                                         transport=partners_transport)

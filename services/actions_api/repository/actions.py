@@ -8,6 +8,7 @@ from typing import cast
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import Operation, record_changes
 from common.pagination import Keyset, page_of
 from services.actions_api.domain import MilestoneStatus
 from services.actions_api.models import Action, ActionLine, Milestone, Pact, Participation
@@ -43,8 +44,10 @@ async def rows_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[A
 
 async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[str] | None, line: int | None,
                organisation: uuid.UUID | None, roles: Sequence[str] | None, overdue_on: date | None,
-               overdue: bool | None, cursor: str | None, limit: int) -> tuple[list[ActionRow], str | None]:
-    """A page of actions by pact and number; `overdue` compares open milestones' due dates with `overdue_on`."""
+               overdue: bool | None, due_before: date | None, cursor: str | None,
+               limit: int) -> tuple[list[ActionRow], str | None]:
+    """A page of actions by pact and number; `overdue` compares open milestones' due dates with `overdue_on`,
+    `due_before` with that day."""
     statement = _with_pact_and_line()
     if pact is not None:
         statement = statement.where(Action.pact_id == select(Pact.id).where(Pact.slug == pact).scalar_subquery())
@@ -61,6 +64,10 @@ async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[st
         late = exists().where(Milestone.action_id == Action.id, Milestone.status == MilestoneStatus.open,
                               Milestone.due_by < overdue_on)
         statement = statement.where(late if overdue else ~late)
+    if due_before is not None:
+        statement = statement.where(exists().where(Milestone.action_id == Action.id,
+                                                   Milestone.status == MilestoneStatus.open,
+                                                   Milestone.due_by < due_before))
     found = (await session.execute(BY_PACT_AND_NUMBER.paged(statement, cursor, limit))).all()
     return page_of(found, limit, key=lambda row: [row[0].pact_id, row[0].number])
 
@@ -80,7 +87,9 @@ async def participants_of(session: AsyncSession, action_ids: Sequence[uuid.UUID]
 
 async def replace_participations(session: AsyncSession, action_id: uuid.UUID,
                                  participations: Sequence[Participation]) -> None:
-    await session.execute(delete(Participation).where(Participation.action_id == action_id))
+    removed = (await session.execute(delete(Participation).where(Participation.action_id == action_id)
+                                     .returning(Participation.id))).scalars().all()
+    record_changes(session, Participation.__tablename__, removed, Operation.deleted)
     session.add_all(participations)
 
 
@@ -103,8 +112,11 @@ async def move_participations(session: AsyncSession, from_id: uuid.UUID, to_id: 
     """Re-point one organisation's participations to another; the actions they are in get a new version."""
     moved = (await session.execute(
         update(Participation).where(Participation.organisation_id == from_id).values(organisation_id=to_id)
-        .returning(Participation.action_id).execution_options(synchronize_session=False))).scalars().all()
+        .returning(Participation.id, Participation.action_id).execution_options(synchronize_session=False))).all()
     if moved:
-        await session.execute(update(Action).where(Action.id.in_(set(moved))).values(version=Action.version + 1)
+        actions = {action_id for _, action_id in moved}
+        await session.execute(update(Action).where(Action.id.in_(actions)).values(version=Action.version + 1)
                               .execution_options(synchronize_session=False))
+        record_changes(session, Participation.__tablename__, [one for one, _ in moved], Operation.updated)
+        record_changes(session, Action.__tablename__, actions, Operation.updated)
     return len(moved)
