@@ -5,6 +5,7 @@ committed file and the code disagree.
 """
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from gateway.mutations import Mutation
 from gateway.paging import Connection, fetch_page
 from gateway.settings import GatewaySettings
 from gateway.types.actions import ACTION_FILTERS, Action, Pact
-from gateway.types.metrics import Region, RegionKind, Series
+from gateway.types.metrics import Region, RegionKind, Series, SourceArgument
 from gateway.types.partners import Organisation, OrganisationKind, SignUp
 from gateway.types.reference import Measure, OccupationClass
 
@@ -48,9 +49,10 @@ class Query:
 
     @strawberry.field(description=f"Actions across pacts, or of one (`pact`, its slug). {ACTION_FILTERS}")
     async def actions(self, info: Info, pact: str | None = None, status: str | None = None, line: int | None = None,
-                      overdue: bool | None = None, lead: strawberry.ID | None = None,
+                      overdue: bool | None = None, due_before: date | None = None, lead: strawberry.ID | None = None,
                       first: int = 20, after: str | None = None) -> Connection[Action]:
-        filters = {"pact": pact, "status": status, "line": line, "overdue": overdue, "lead": lead}
+        filters = {"pact": pact, "status": status, "line": line, "overdue": overdue, "due_before": due_before,
+                   "lead": lead}
         return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
     @strawberry.field
@@ -90,8 +92,9 @@ class Query:
     async def series(
         self, info: Info, measure: str, region: str, occupation: str = "total",
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
+        source: SourceArgument = None,
     ) -> Series | None:
-        return await Series.load(info, measure, region, occupation, from_, to)
+        return await Series.load(info, measure, region, occupation, from_, to, source)
 
     @strawberry.field(description="Sign-up requests, for a partner administrator (a token with partners:admin); "
                                   "their contact fields need contacts:read too.")

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -710,9 +711,11 @@ def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edit
     assert other.problems == []
 
 
-FILTERED = """query($pact: String!, $line: Int, $overdue: Boolean, $lead: ID) {
-  actions(pact: $pact, line: $line, overdue: $overdue, lead: $lead, first: 50) { nodes { number } }
-  pact(slug: $pact) { actions(line: $line, overdue: $overdue, lead: $lead, first: 50) { nodes { number } } }
+FILTERED = """query($pact: String!, $line: Int, $overdue: Boolean, $dueBefore: Date, $lead: ID) {
+  actions(pact: $pact, line: $line, overdue: $overdue, dueBefore: $dueBefore, lead: $lead, first: 50) {
+    nodes { number } }
+  pact(slug: $pact) { actions(line: $line, overdue: $overdue, dueBefore: $dueBefore, lead: $lead, first: 50) {
+    nodes { number } } }
 }"""
 
 
@@ -734,6 +737,10 @@ def test_graphql_filters_a_pacts_actions_by_line_overdue_and_lead(seeded_stack):
     assert line_1 and numbers(line=1) == line_1
     late, on_time = numbers(overdue=True), numbers(overdue=False)
     assert late and sorted(late + on_time) == everything
+    # Due within 30 days includes what is late already; before the plans were written, nothing was due.
+    assert numbers(dueBefore=(date.today() + timedelta(days=30)).isoformat(), overdue=False) == []
+    assert numbers(dueBefore=(date.today() + timedelta(days=30)).isoformat()) == late
+    assert numbers(dueBefore="2000-01-01") == []
     university = httpx.post(f"{gateway}/graphql", timeout=10, json={"query": """{ organisations(search: "Hogeschool Utrecht",
         first: 1) { nodes { id name } } }"""}).json()["data"]["organisations"]["nodes"][0]
     assert university["name"] == "Hogeschool Utrecht"

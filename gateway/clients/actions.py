@@ -1,6 +1,7 @@
 """Every call the gateway makes to actions_api: pacts, lines, agenda, actions and their parts, writes."""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, NewType
 
 from gateway.clients.base import WHOLE_LIST_LIMIT, Json, Page, ServiceClient, if_match, items_of, segment
@@ -37,9 +38,10 @@ class ActionsClient(ServiceClient):
         return await self._many("/v1/actions", "ids", ids)
 
     async def actions(self, *, pact: str | None = None, line: int | None = None, status: str | None = None,
-                      overdue: bool | None = None, lead: str | None = None,
+                      overdue: bool | None = None, due_before: date | None = None, lead: str | None = None,
                       limit: int, cursor: str | None) -> Page[ActionRecord]:
-        filters = {"pact": pact, "line": line, "status": status, "overdue": overdue}
+        filters = {"pact": pact, "line": line, "status": status, "overdue": overdue,
+                   "due_before": due_before.isoformat() if due_before else None}
         if lead is not None:
             filters |= {"organisation": lead, "role": "lead"}
         return await self._page("/v1/actions", filters, limit, cursor)

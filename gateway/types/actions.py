@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 
 ACTION_FILTERS = ("Filters, all optional and combined: `status` (comma-separated), `line` (its number), `overdue` "
-                  "(an open milestone past due, or with false none), `lead` (an organisation's id: the actions it "
-                  "is trekker of). One downstream request per page, whatever the filters.")
+                  "(an open milestone past due, or with false none), `dueBefore` (an open milestone due before "
+                  "that day, overdue ones included), `lead` (an organisation's id: the actions it is trekker of). "
+                  "One downstream request per page, whatever the filters.")
 
 
 @strawberry.type(description="An action line (actielijn), e.g. 'Kiezen voor techniek'.")
@@ -39,12 +40,13 @@ class ActionLine:
                    aim=data.get("aim"), progress=as_float(data.get("progress")),
                    goals=[Goal.of(goal) for goal in data.get("goals") or []], pact_slug=data["pact"])
 
-    @strawberry.field(description="The line's actions, filtered by `status`, `overdue` and `lead` as `Pact.actions` "
-                                  "is.")
+    @strawberry.field(description="The line's actions, filtered by `status`, `overdue`, `dueBefore` and `lead` as "
+                                  "`Pact.actions` is.")
     async def actions(self, info: Info, status: str | None = None, overdue: bool | None = None,
-                      lead: strawberry.ID | None = None, first: int = 20,
+                      due_before: date | None = None, lead: strawberry.ID | None = None, first: int = 20,
                       after: str | None = None) -> Connection["Action"]:
-        filters = {"pact": self.pact_slug, "line": self.number, "status": status, "overdue": overdue, "lead": lead}
+        filters = {"pact": self.pact_slug, "line": self.number, "status": status, "overdue": overdue,
+                   "due_before": due_before, "lead": lead}
         return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
 
@@ -218,9 +220,10 @@ class Pact:
 
     @strawberry.field(description=f"The pact's actions. {ACTION_FILTERS}")
     async def actions(self, info: Info, status: str | None = None, line: int | None = None,
-                      overdue: bool | None = None, lead: strawberry.ID | None = None, first: int = 20,
-                      after: str | None = None) -> Connection[Action]:
-        filters = {"pact": self.slug, "status": status, "line": line, "overdue": overdue, "lead": lead}
+                      overdue: bool | None = None, due_before: date | None = None, lead: strawberry.ID | None = None,
+                      first: int = 20, after: str | None = None) -> Connection[Action]:
+        filters = {"pact": self.slug, "status": status, "line": line, "overdue": overdue, "due_before": due_before,
+                   "lead": lead}
         return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
 
     @strawberry.field(description="The organisations that joined the pact, from partners.")

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -233,12 +234,15 @@ async def list_actions(
     role: Annotated[str | None, Query(
         description="With organisation: only these roles (lead, participant, coordination)")] = None,
     overdue: Annotated[bool | None, Query(description="Actions with (or without) an open milestone past due")] = None,
+    due_before: Annotated[date | None, Query(
+        description="Actions with an open milestone due before this day (overdue ones included)")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
 ) -> Response:
     return _json(await actions.list_actions(
         session, ids=optional_uuid_list(ids, "ids"), pact=pact,
         statuses=optional_choice_list(status, "status", ActionStatus), line=line, organisation=organisation,
-        roles=optional_choice_list(role, "role", ParticipationRole), overdue=overdue, limit=limit, cursor=cursor,
+        roles=optional_choice_list(role, "role", ParticipationRole), overdue=overdue, due_before=due_before,
+        limit=limit, cursor=cursor,
     ))
 
 

@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,12 +101,13 @@ async def get_action(session: AsyncSession, action_id: uuid.UUID) -> ActionOut:
 async def list_actions(session: AsyncSession, *, ids: list[uuid.UUID] | None = None, pact: str | None = None,
                        statuses: list[str] | None = None, line: int | None = None,
                        organisation: uuid.UUID | None = None, roles: list[str] | None = None,
-                       overdue: bool | None = None, limit: int = 50, cursor: str | None = None) -> Page[ActionOut]:
+                       overdue: bool | None = None, due_before: date | None = None, limit: int = 50,
+                       cursor: str | None = None) -> Page[ActionOut]:
     if ids is not None:
         return Page(items=await _actions_out(session, await action_rows.rows_of(session, ids)))
     page, next_cursor = await action_rows.page(
         session, pact=pact, statuses=statuses, line=line, organisation=organisation, roles=roles,
-        overdue_on=today(), overdue=overdue, cursor=cursor, limit=limit)
+        overdue_on=today(), overdue=overdue, due_before=due_before, cursor=cursor, limit=limit)
     return Page(items=await _actions_out(session, page), next_cursor=next_cursor)
 
 

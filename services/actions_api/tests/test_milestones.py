@@ -132,3 +132,27 @@ async def test_actions_filter_on_overdue(client, writer):
     assert [a["title"] for a in not_overdue] == ["Campussen", "Overleg"]
     assert not_overdue[1]["next_milestone"] is None
     assert_problem(await client.get("/v1/actions", params={"overdue": "misschien"}), 422, "overdue")
+
+
+async def test_actions_due_before_a_day_are_those_with_an_open_milestone_due_earlier(client, writer):
+    await make_pact(client, writer)
+    late = await make_action(client, writer, title="Te laat")
+    soon = await make_action(client, writer, title="Binnenkort")
+    done = await make_action(client, writer, title="Gehaald")
+    await make_action(client, writer, title="Zonder mijlpalen")
+    await milestone(client, writer, late["id"], title="Plan", due="oktober 2013")
+    await milestone(client, writer, soon["id"], title="Evaluatie", due={"kind": "date", "value": "2199-01-15"})
+    await milestone(client, writer, soon["id"], title="Later", due="2199")
+    await milestone(client, writer, done["id"], title="Gehaald", due="oktober 2013", status="met", met_on="2013-10-01")
+
+    def titles(answer) -> list[str]:
+        assert answer.status_code == 200, answer.text
+        return [action["title"] for action in answer.json()["items"]]
+
+    listed = await client.get("/v1/actions", params={"pact": "noordvleugel", "due_before": "2199-01-31"})
+    assert titles(listed) == ["Te laat", "Binnenkort"]
+    # The day itself is not before it; with `overdue=false` only what is due but not yet late remains.
+    assert titles(await client.get("/v1/actions", params={"due_before": "2199-01-15"})) == ["Te laat"]
+    assert titles(await client.get("/v1/actions", params={"due_before": "2199-01-31", "overdue": "false"})) == [
+        "Binnenkort"]
+    assert_problem(await client.get("/v1/actions", params={"due_before": "eind januari"}), 422, "due_before")

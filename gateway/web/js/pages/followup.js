@@ -3,6 +3,7 @@
 // filters live in the address (#/opvolging/<slug>?lijn=2&telaat=1), so a view can be shared as a link.
 
 import { add, h, table } from "../dom.js";
+import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { choosePact } from "./choose_pact.js";
 import { dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
@@ -10,20 +11,40 @@ import { dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } 
 const SOON_DAYS = 30;
 const NO_LEAD = "Geen trekker genoemd";
 
-// One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
-export const QUERY = `query FollowUp($slug: String!) {
-  pact(slug: $slug) {
-    slug name
-    actionLines { number name }
-    actions(first: 100) {
+// Only the actions with an open milestone due before the horizon come back (`dueBefore`), a page of
+// 100 at a time, the gateway's largest; at most MAX_PAGES of them.
+const MAX_PAGES = 20;
+const ACTIONS = `
+    actions(first: 100, dueBefore: $horizon, after: $after) {
       nodes {
         id number title status line { number }
         leads { role organisationKind label organisation { id name } }
         milestones { id title dueBy due { label } status metOn overdue targetCount reachedCount }
       }
-    }
+      pageInfo { hasNextPage endCursor }
+    }`;
+export const QUERY = `query FollowUp($slug: String!, $horizon: Date!, $after: String) {
+  pact(slug: $slug) {
+    slug name
+    actionLines { number name }${ACTIONS}
   }
 }`;
+const MORE = `query FollowUpMore($slug: String!, $horizon: Date!, $after: String) {
+  pact(slug: $slug) {${ACTIONS}
+  }
+}`;
+
+/** The first page came with the pact; the rest follow, one request each. */
+async function remainingActions(pact, variables) {
+  const found = [...nodes(pact.actions)];
+  let { pageInfo } = pact.actions;
+  for (let page = 1; page < MAX_PAGES && pageInfo.hasNextPage; page += 1) {
+    const { data } = await gql(MORE, { ...variables, after: pageInfo.endCursor });
+    found.push(...nodes(data.pact.actions));
+    pageInfo = data.pact.actions.pageInfo;
+  }
+  return found;
+}
 
 function leadName(participant) {
   return participant.organisation?.name || participant.label || fmt.kind(participant.organisationKind);
@@ -33,9 +54,13 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
+function horizonOf(today) {
+  return isoDay(new Date(Date.parse(`${today}T00:00:00Z`) + SOON_DAYS * 86400000));
+}
+
 /** Every open milestone that is overdue or due within SOON_DAYS, one row per trekker it falls to. */
 function followUps(actions, today) {
-  const horizon = isoDay(new Date(Date.parse(`${today}T00:00:00Z`) + SOON_DAYS * 86400000));
+  const horizon = horizonOf(today);
   const rows = [];
   for (const action of actions) {
     const leads = nodes(action.leads);
@@ -114,11 +139,14 @@ export async function render(view, { slug, query }) {
       "opvolging");
     return;
   }
-  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
+  const today = isoDay(new Date());
+  // The horizon's day itself is due within SOON_DAYS too: the gateway's `dueBefore` is exclusive.
+  const variables = { slug, horizon: isoDay(new Date(Date.parse(`${horizonOf(today)}T00:00:00Z`) + 86400000)) };
+  const { record: pact, errors } = await loadRecord(view, QUERY, variables, "pact",
     { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
   if (!pact) return;
   const filters = Object.fromEntries(["zoek", "lijn", "status", "trekker", "telaat"].map((k) => [k, query.get(k) || ""]));
-  const rows = followUps(nodes(pact.actions), isoDay(new Date()));
+  const rows = followUps(await remainingActions(pact, variables), today);
   const shown = rows.filter((row) => matches(row, filters));
   const late = new Set(shown.filter((r) => r.overdue).map((r) => r.milestone.id)).size;
   const soon = new Set(shown.filter((r) => !r.overdue).map((r) => r.milestone.id)).size;
