@@ -44,8 +44,10 @@ async def rows_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[A
 
 async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[str] | None, line: int | None,
                organisation: uuid.UUID | None, roles: Sequence[str] | None, overdue_on: date | None,
-               overdue: bool | None, cursor: str | None, limit: int) -> tuple[list[ActionRow], str | None]:
-    """A page of actions by pact and number; `overdue` compares open milestones' due dates with `overdue_on`."""
+               overdue: bool | None, due_before: date | None, cursor: str | None,
+               limit: int) -> tuple[list[ActionRow], str | None]:
+    """A page of actions by pact and number; `overdue` compares open milestones' due dates with `overdue_on`,
+    `due_before` with that day."""
     statement = _with_pact_and_line()
     if pact is not None:
         statement = statement.where(Action.pact_id == select(Pact.id).where(Pact.slug == pact).scalar_subquery())
@@ -62,6 +64,10 @@ async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[st
         late = exists().where(Milestone.action_id == Action.id, Milestone.status == MilestoneStatus.open,
                               Milestone.due_by < overdue_on)
         statement = statement.where(late if overdue else ~late)
+    if due_before is not None:
+        statement = statement.where(exists().where(Milestone.action_id == Action.id,
+                                                   Milestone.status == MilestoneStatus.open,
+                                                   Milestone.due_by < due_before))
     found = (await session.execute(BY_PACT_AND_NUMBER.paged(statement, cursor, limit))).all()
     return page_of(found, limit, key=lambda row: [row[0].pact_id, row[0].number])
 
