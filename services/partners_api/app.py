@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.changes import ChangeFeed
 from common.ratelimit import FixedWindowLimiter
 from services.partners_api.actions_client import ActionsClient
 from services.partners_api.models import signup_rate_limits
@@ -21,6 +22,8 @@ def create_app(settings: PartnersSettings | None = None,
                     "municipal pushes and sign-ups.",
         settings=settings,
         routers=[router],
+        # Contacts and sign-ups are personal data: their events are listed only for contacts:read.
+        change_feed=ChangeFeed(personal=frozenset({"contacts", "signups"})),
     )
     app.state.signup_limiter = FixedWindowLimiter(signup_rate_limits, limit=settings.signup_limit,
                                                   window_seconds=settings.signup_window_seconds)
