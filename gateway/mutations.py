@@ -1,4 +1,4 @@
-"""The coordinator's edits: actions, milestones, progress reports and their review, sign-ups.
+"""The coordinator's edits: actions, goals, milestones, results, progress reports and their review, sign-ups.
 
 Each mutation is one write to the service that owns the data, with the caller's token: the
 service decides whether the caller may make it, and its refusal (401, 403, 409, 412, 422 ...)
@@ -16,7 +16,7 @@ import strawberry
 from gateway.context import Info
 from gateway.types.actions import Action
 from gateway.types.partners import OrganisationKind, SignUp
-from gateway.types.progress import Goal, Milestone, ProgressReport
+from gateway.types.progress import Goal, Milestone, ProgressReport, Result
 
 
 def body_of(value: Any) -> Any:
@@ -128,6 +128,25 @@ class GoalPatch:
     series: SeriesReferenceInput | None = strawberry.UNSET
 
 
+@strawberry.input(description="How a result is measured; it replaces the whole indicator, so send every part "
+                              "you keep.")
+class ResultIndicatorInput:
+    name: str | None = strawberry.UNSET
+    unit: str | None = strawberry.UNSET
+    measure_kind: str = strawberry.field(default="number", description="number, percentage, amount or qualitative")
+    ascending: bool = True
+    baseline: BaselineInput | None = strawberry.UNSET
+    targets: list[TargetInput] | None = strawberry.UNSET
+    aggregation: str = strawberry.field(default="latest", description="latest or sum")
+    series: SeriesReferenceInput | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields given are changed.")
+class ResultPatch:
+    description: str | None = strawberry.UNSET
+    indicator: ResultIndicatorInput | None = strawberry.UNSET
+
+
 @strawberry.input
 class PeriodValueInput:
     period: str = strawberry.field(description="2014, 2014-Q3 or 2014-07")
@@ -198,6 +217,11 @@ class Mutation:
                                      "`version` is the one you read (a stale one fails).")
     async def update_goal(self, info: Info, id: strawberry.ID, version: int, input: GoalPatch) -> Goal:
         return Goal.of(await info.context.clients.actions.update_goal(id, version, body_of(input)))
+
+    @strawberry.mutation(description="Change a result: its description or its whole indicator; `version` is the one "
+                                     "you read (a stale one fails).")
+    async def update_result(self, info: Info, id: strawberry.ID, version: int, input: ResultPatch) -> Result:
+        return Result.of(await info.context.clients.actions.update_result(id, version, body_of(input)))
 
     @strawberry.mutation
     async def add_milestone(self, info: Info, action: strawberry.ID, input: MilestoneInput) -> Milestone:

@@ -402,6 +402,7 @@ MUTATIONS = {
     "updateAction": (f'updateAction(id: "{_NO_SUCH}", version: 1, input: {{title: "x"}}) {{ id }}', "actions:write"),
     "setActionStatus": (f'setActionStatus(id: "{_NO_SUCH}", status: "achieved") {{ id }}', "actions:write"),
     "updateGoal": (f'updateGoal(id: "{_NO_SUCH}", version: 1, input: {{name: "x"}}) {{ id }}', "actions:write"),
+    "updateResult": (f'updateResult(id: "{_NO_SUCH}", version: 1, input: {{description: "x"}}) {{ id }}', "actions:write"),
     "addMilestone": (f'addMilestone(action: "{_NO_SUCH}", input: {{title: "x", due: {{text: "2015"}}}}) {{ id }}',
                      "actions:write"),
     "updateMilestone": (f'updateMilestone(id: "{_NO_SUCH}", version: 1, input: {{title: "x"}}) {{ id }}',

@@ -773,6 +773,34 @@ def test_a_milestone_is_edited_with_its_due_moment_as_the_plan_writes_it_and_its
     expect(first).to_contain_text("1 van 3")
 
 
+@needs_chromium
+def test_a_result_is_edited_with_its_targets_and_keeps_what_the_form_does_not_show(dashboard, seeded_stack, token):
+    tab = dashboard.open("#/pact/techniekpact-gooi-vechtstreek", "Actieplan Techniekpact Gooi & Vechtstreek 2020")
+    tab.locator("section.line tbody tr").first.get_by_role("link").first.click()
+    dashboard.ready(re.compile(r"^Actie 1: "))
+    tab.locator("#token-box summary").click()
+    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
+    tab.get_by_role("button", name="Token gebruiken").click()
+    dashboard.ready(re.compile(r"^Actie 1: "))
+    editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Resultaat bewerken")).first
+    editor.locator("summary").click()
+    editor.get_by_label(re.compile("^Streefwaarden")).fill("2020 = zes")
+    editor.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(editor.locator(".notice.error")).to_contain_text("Streefwaarden")
+    editor.get_by_label(re.compile("^Streefwaarden")).fill("2020 = 7")
+    editor.get_by_role("button", name="Wijzigingen opslaan").click()
+    expect(tab.locator("#status")).to_contain_text("Het resultaat is opgeslagen.")
+    dashboard.ready(re.compile(r"^Actie 1: "))
+    expect(tab.locator("#resultaten + ul li").first).to_contain_text("Doel: 7 basisscholen (2020)")
+    # The indicator is replaced whole: what the form does not show comes back as it was.
+    [result] = _graphql(seeded_stack.url("gateway"), """{ actions(pact: "techniekpact-gooi-vechtstreek", first: 1) {
+        nodes { results { version indicator { unit measureKind ascending aggregation targets { period value } } } } } }""",
+                        {}, token())["actions"]["nodes"][0]["results"][:1]
+    assert result["version"] == 2 and result["indicator"] == {
+        "unit": "basisscholen", "measureKind": "number", "ascending": True, "aggregation": "latest",
+        "targets": [{"period": "2020", "value": 7.0}]}
+
+
 def _graphql(gateway: str, query: str, variables: dict, bearer: str) -> dict:
     answer = httpx.post(f"{gateway}/graphql", timeout=10, headers={"Authorization": f"Bearer {bearer}"},
                         json={"query": query, "variables": variables}).json()

@@ -79,6 +79,9 @@ class ActionsClient(ServiceClient):
     async def update_goal(self, goal_id: str, version: int, body: Json) -> GoalRecord:
         return await self._write("PATCH", f"/v1/goals/{segment(goal_id)}", body, if_match(version))
 
+    async def update_result(self, result_id: str, version: int, body: Json) -> ResultRecord:
+        return await self._write("PATCH", f"/v1/results/{segment(result_id)}", body, if_match(version))
+
     async def update_milestone(self, milestone_id: str, version: int, body: Json) -> MilestoneRecord:
         return await self._write("PATCH", f"/v1/milestones/{segment(milestone_id)}", body, if_match(version))
 

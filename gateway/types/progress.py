@@ -98,6 +98,13 @@ class SeriesReference:
                                                 "(100 for a share read as a percentage)")
 
 
+def _series_reference(value: Any) -> SeriesReference | None:
+    if not isinstance(value, dict):
+        return None
+    return SeriesReference(measure=value["measure"], region=value["region"],
+                           occupation=value.get("occupation") or "total", scale=float(value.get("scale") or 1))
+
+
 @strawberry.type(description="An indicator with a baseline and targets, e.g. 25% > 40% of pupils choose technology.")
 class Goal:
     id: strawberry.ID
@@ -119,17 +126,13 @@ class Goal:
 
     @classmethod
     def of(cls, data: GoalRecord) -> "Goal":
-        series = data.get("series")
         return cls(
             id=strawberry.ID(str(data["id"])), name=data["name"], unit=data.get("unit"),
             measure_kind=data.get("measure_kind"), ascending=bool(data.get("ascending", True)),
             scope=data.get("scope"), aggregation=data.get("aggregation"), baseline=_baseline(data.get("baseline")),
             targets=_targets(data.get("targets")), window=_window(data.get("window")),
             reported=_period_values(data.get("reported")),
-            series_reference=SeriesReference(measure=series["measure"], region=series["region"],
-                                             occupation=series.get("occupation") or "total",
-                                             scale=float(series.get("scale") or 1))
-            if isinstance(series, dict) else None,
+            series_reference=_series_reference(data.get("series")),
             actual=GoalActual.of(data.get("actual")), progress=as_float(data.get("progress")),
             progress_note=data.get("progress_note"), version=data.get("version"),
         )
@@ -185,6 +188,7 @@ class Milestone:
 
 @strawberry.type
 class Indicator:
+    name: str | None
     unit: str | None
     measure_kind: str | None
     ascending: bool | None
@@ -192,6 +196,7 @@ class Indicator:
     targets: list[Target]
     window: Window
     aggregation: str | None
+    series: SeriesReference | None = strawberry.field(description="The metrics series it is measured by, if any.")
 
 
 @strawberry.type(description="An expected measurable effect of an action.")
@@ -203,6 +208,7 @@ class Result:
     measured: GoalActual | None = strawberry.field(description="The actual with its period and source.")
     progress: float | None = strawberry.field(description=PROGRESS_DESCRIPTION)
     progress_note: str | None = strawberry.field(description=PROGRESS_NOTE_DESCRIPTION)
+    version: int | None = strawberry.field(default=None, description="Send it with updateResult: a stale one fails.")
 
     @strawberry.field(description="The actual's value, in the indicator's unit (see measured).")
     def actual(self) -> float | None:
@@ -213,13 +219,16 @@ class Result:
         indicator = data.get("indicator")
         return cls(
             id=strawberry.ID(str(data["id"])), description=data.get("description") or "",
-            indicator=Indicator(unit=indicator.get("unit"), measure_kind=indicator.get("measure_kind"),
+            indicator=Indicator(name=indicator.get("name"), unit=indicator.get("unit"),
+                                measure_kind=indicator.get("measure_kind"),
                                 ascending=indicator.get("ascending"), baseline=_baseline(indicator.get("baseline")),
                                 targets=_targets(indicator.get("targets")), window=_window(indicator.get("window")),
-                                aggregation=indicator.get("aggregation"))
+                                aggregation=indicator.get("aggregation"),
+                                series=_series_reference(indicator.get("series")))
             if isinstance(indicator, dict) else None,
             reported=_period_values(data.get("reported")), measured=GoalActual.of(data.get("actual")),
             progress=as_float(data.get("progress")), progress_note=data.get("progress_note"),
+            version=data.get("version"),
         )
 
 

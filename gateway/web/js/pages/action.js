@@ -1,6 +1,7 @@
 // One action: what it is, who takes part, its milestones on a timeline, results and progress reports
 // (pages/reports.js), and for a trekker or coordinator the form to draft one (pages/report_form.js).
 
+import { currentPrincipal } from "../auth.js";
 import { add, h } from "../dom.js";
 import { getToken } from "../graphql.js";
 import * as fmt from "../format.js";
@@ -10,6 +11,7 @@ import {
 import { actionEditors } from "./action_edit.js";
 import { REPORT, reportList } from "./reports.js";
 import { reportForm } from "./report_form.js";
+import { RESULT, resultEditor } from "./result_edit.js";
 
 export const QUERY = `query ActionPage($id: ID!) {
   action(id: $id) {
@@ -19,7 +21,7 @@ export const QUERY = `query ActionPage($id: ID!) {
     participants { role organisationKind label organisation { id name } }
     leads { role organisationKind label organisation { id name } }
     milestones { id version title dueBy due { label } targetCount reachedCount status metOn overdue }
-    results { id description actual progress progressNote indicator { unit targets { period value kind } } }
+    results { ${RESULT} actual progress progressNote }
     progressReports { ${REPORT} }
   }
 }`;
@@ -54,6 +56,12 @@ function results(list) {
       ? progressBar(r.progress, `Voortgang van ${r.description}`, fmt.progressNote(r.progressNote)) : null)));
 }
 
+function resultEditors(action) {
+  if (!currentPrincipal()?.scopes.has("actions:write")) return null;
+  const editors = nodes(action.results).map((result, i) => resultEditor(action, result, i));
+  return editors.length ? h("div", { class: "result-edits" }, editors) : null;
+}
+
 export async function render(view, { id }) {
   const { record: action, errors } = await loadRecord(view, QUERY, { id }, "action",
     { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
@@ -82,7 +90,7 @@ export async function render(view, { id }) {
         h("strong", {}, fmt.role(p.role)), ": ", organisationName(p))))
       : h("p", {}, "Nog geen deelnemers vastgelegd."), editors.participants),
     section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones)), editors.milestones),
-    section("Resultaten", "resultaten", results(nodes(action.results))),
+    section("Resultaten", "resultaten", results(nodes(action.results)), resultEditors(action)),
     section("Voortgangsrapportages", "rapportages",
       getToken() ? null : h("p", { class: "help" }, "Concepten zijn zichtbaar voor wie is aangemeld als trekker, coördinator of beoordelaar."),
       reportList(reports, withGoals), reportForm(withGoals)),

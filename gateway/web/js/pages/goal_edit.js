@@ -16,7 +16,7 @@ const CURRENT = `query CurrentGoal($slug: String!) { pact(slug: $slug) { actionL
 // "2020 = 40" a level to reach, "2016 = +10" added to the baseline, "2016 = +10%" in percent of it.
 const TARGET_LINE = /^\s*(\S*)\s*=\s*([+-]?)\s*([\d.,]+)\s*(%?)\s*$/;
 
-function number(label, integer = false) {
+export function number(label, integer = false) {
   return (text) => {
     if (!text) return null;
     const value = fmt.parseNumber(text);
@@ -25,7 +25,7 @@ function number(label, integer = false) {
   };
 }
 
-function targetText(goal) {
+export function targetText(goal) {
   return (goal.targets || []).map((t) => {
     const sign = t.kind === "level" ? "" : Number(t.value) >= 0 ? "+" : "-";
     const size = t.kind === "level" ? t.value : Math.abs(Number(t.value));
@@ -33,7 +33,7 @@ function targetText(goal) {
   }).join("\n");
 }
 
-function parseTargets(text) {
+export function parseTargets(text) {
   return text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
     const found = line.match(TARGET_LINE);
     if (!found) throw new Error(`Streefwaarden: schrijf "2020 = 40", "2016 = +10" of "2016 = +10%" (niet "${line}").`);
