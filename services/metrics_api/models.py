@@ -2,8 +2,10 @@
 
 Reference data (regions, measures, occupation classes) is small and edited by hand. The fact
 table `observations` keeps every revision of every figure; the latest revision of a key is the
-one served. Its primary key (measure, region, occupation, period, revision) is the index every
-read walks: a series is one range scan of it.
+one served. A figure belongs to the source that posted it: its key is (measure, region,
+occupation, period, source), and two providers' figures for the same cell are both kept. The
+primary key (measure, region, occupation, period, source, revision) is the index every read
+walks: a series is one range scan of it.
 """
 
 import uuid
@@ -11,7 +13,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Uuid, false, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Uuid,
+    false,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from common.database import one_of, schema_metadata
@@ -98,6 +113,10 @@ class Measure(ReferenceRow, Base):
     value_type: Mapped[str] = mapped_column(String(10), default=ValueType.COUNT.value)
     # Periods after the end of next year are refused unless the measure takes forecasts.
     forecasts_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The source whose figures a series serves when the reader names none: the one a metrics:admin
+    # chose, else the first source that posted figures of the measure (set by that feed, kept).
+    primary_source: Mapped[str | None] = mapped_column(String(100))
+    first_source: Mapped[str | None] = mapped_column(String(100))
 
 
 class Occupation(ReferenceRow, Base):
@@ -145,17 +164,20 @@ class Observation(Base):
 
     __tablename__ = "observations"
     __table_args__ = (
+        # The figure's key with its source, then the revision: a source's figure is one range of it.
+        PrimaryKeyConstraint("measure", "region", "occupation", "period", "source", "revision"),
         CheckConstraint(one_of("status", ObservationStatus), name="status"),
         CheckConstraint(f"missing_reason IS NULL OR {one_of('missing_reason', MissingReason)}",
                         name="missing_reason"),
         CheckConstraint("withdrawn OR (value IS NULL) <> (missing_reason IS NULL)", name="value_or_reason"),
     )
 
-    measure: Mapped[str] = mapped_column(String(60), primary_key=True)
-    region: Mapped[str] = mapped_column(String(40), primary_key=True)
-    occupation: Mapped[str] = mapped_column(String(60), primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
-    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(60))
+    region: Mapped[str] = mapped_column(String(40))
+    occupation: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(7))
+    # Numbered per source: 1 is the source's first figure for the key, each revision one more.
+    revision: Mapped[int] = mapped_column(Integer)
     frequency: Mapped[str] = mapped_column(String(1))
     value: Mapped[Decimal | None] = mapped_column(Numeric)
     status: Mapped[str] = mapped_column(String(12))

@@ -39,7 +39,7 @@ from services.metrics_api.domain.series import SeriesRequest
 router = APIRouter(prefix="/v1")
 Admin = Annotated[Principal, Depends(require_scope("metrics:admin"))]
 Writer = Annotated[Principal, Depends(require_scope("metrics:write"))]
-Source = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$", description="The feeding system, e.g. uwv")]
+Source = Annotated[str, Path(pattern=schemas.SOURCE_PATTERN, description="The feeding system, e.g. uwv")]
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Created"}, 412: {"description": "Stale If-Match"},
     428: {"description": "A change without If-Match"},
@@ -210,18 +210,22 @@ FrequencyQuery = Annotated[SeriesFrequency | None, Query(
     description="The points' frequency; without it the finest that has figures (never mixed in one series)")]
 AsOf = Annotated[JsonDateTime | None, Query(
     description="Answer as the API did at this moment (revisions recorded by then)")]
+SeriesSource = Annotated[str | None, Query(pattern=schemas.SOURCE_PATTERN, description=(
+    "The provider whose figures to serve (uwv, cbs); without it the measure's primary source. The answer names it"))]
 
 
 @router.get("/series", tags=["series"])
 async def get_series(session: SessionDep, measure: str, region: str, occupation: str = "total",
                      from_: FromQuery = None, to: PeriodQuery = None, frequency: FrequencyQuery = None,
-                     as_of: AsOf = None) -> schemas.Series:
+                     as_of: AsOf = None, source: SeriesSource = None) -> schemas.Series:
     """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change.
 
     One frequency per series: `frequency`, else the one `from`/`to` are written in, else the finest with figures.
+    One source per series: `source`, else the measure's primary source; sums and shares stay within it.
     """
     return await series.read_series(session, SeriesRequest(
-        measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of, frequency=frequency))
+        measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of, frequency=frequency,
+        source=source))
 
 
 @router.post("/series/query", tags=["series"])
@@ -229,17 +233,17 @@ async def query_series(body: schemas.SeriesQuery, session: SessionDep) -> schema
     """Many series in one call (the gateway's batching); answered in the order asked. A public read."""
     return schemas.SeriesList(series=await series.read_many(session, [SeriesRequest(
         measure=spec.measure, region=spec.region, occupation=spec.occupation, from_=spec.from_, to=spec.to,
-        as_of=spec.as_of, frequency=spec.frequency) for spec in body.series]))
+        as_of=spec.as_of, frequency=spec.frequency, source=spec.source) for spec in body.series]))
 
 
 @router.get("/observations", tags=["series"])
 async def get_observations(
     session: SessionDep, measure: str | None = None, region: str | None = None, occupation: str | None = None,
-    from_: FromQuery = None, to: PeriodQuery = None, source: str | None = None, as_of: AsOf = None,
+    from_: FromQuery = None, to: PeriodQuery = None, source: SeriesSource = None, as_of: AsOf = None,
     history: Annotated[bool, Query(description="Every revision, withdrawals included, not only the latest")] = False,
     limit: Limit = 100, cursor: Cursor = None,
 ) -> Page[schemas.ObservationOut]:
-    """Figures as the feeds posted them (nothing derived)."""
+    """Figures as the feeds posted them (nothing derived): every source's own, or one source's with `source`."""
     items, next_cursor = await observations.list_observations(
         session, measure=measure, region=region, occupation=occupation, from_=from_, to=to, source=source,
         as_of=as_of, history=history, limit=limit, cursor=cursor)

@@ -18,6 +18,8 @@ from services.metrics_api.domain import (
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,99}$"
+SourceCode = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -61,6 +63,9 @@ class MeasureIn(Strict):
         ValueType.COUNT, description="count: whole numbers >= 0, adds up; amount: adds up; share: 0-1, never summed")
     forecasts_allowed: bool = Field(
         False, description="Whether feeds may post periods after the end of next year (forecasts) for this measure")
+    primary_source: SourceCode | None = Field(
+        None, description="The source whose figures a series serves when the reader names none (a source that has "
+                          "posted figures); without it, the first source that posted figures of the measure")
 
 
 class MeasureOut(BaseModel):
@@ -71,6 +76,10 @@ class MeasureOut(BaseModel):
     kind: MeasureKind
     value_type: ValueType
     forecasts_allowed: bool
+    primary_source: str | None = Field(description="As a metrics:admin set it; null: the first source serves")
+    first_source: str | None = Field(description="The first source that posted figures of the measure")
+    serving_source: str | None = Field(
+        description="The source a series serves without `source=`: primary_source, else first_source")
     version: int
 
 
@@ -143,6 +152,9 @@ class Series(BaseModel):
     measure: str
     region: str
     occupation: str
+    source: str | None = Field(
+        description="The source whose figures these are: the one asked for, else the measure's primary source "
+                    "(null while no source has posted figures of the measure)")
     unit: str
     unit_multiplier: int
     kind: MeasureKind
@@ -160,6 +172,7 @@ class SeriesSpec(Strict):
     to: Code | None = None
     frequency: SeriesFrequency | None = None
     as_of: JsonDateTime | None = None
+    source: SourceCode | None = Field(None, description="The provider whose figures to serve; else the primary one")
 
 
 class SeriesQuery(Strict):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.problems import field_error, invalid
 from services.metrics_api.domain.series import as_utc, period_bounds, served_number
 from services.metrics_api.repository import series as repository
 from services.metrics_api.schemas import ObservationOut
@@ -14,6 +15,9 @@ async def list_observations(session: AsyncSession, *, measure: str | None, regio
                             as_of: datetime | None, history: bool, limit: int,
                             cursor: str | None) -> tuple[list[ObservationOut], str | None]:
     start, end = period_bounds(from_, to)
+    if source is not None and not await repository.known_codes(session, (), (), [source]):
+        raise invalid([field_error("source", f"Unknown source '{source}': no feed has posted figures for it.",
+                                   **{"in": "query"})])
     bound = start or end
     rows, next_cursor = await repository.observations(
         session, measure=measure, region=region, occupation=occupation,

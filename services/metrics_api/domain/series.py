@@ -9,6 +9,10 @@ at that moment: only revisions recorded by then count.
 
 A series has one frequency, never months between years on one axis: the one asked for (or that
 `from` and `to` are written in), else the finest for which the series has a figure.
+
+A series is the figures of one source: the one asked for (`source`), else the measure's primary
+source (a metrics:admin's choice, else the first source that posted figures of the measure). Sums
+and shares are taken within that source, never across providers; the answer names it.
 """
 
 from collections import defaultdict
@@ -58,6 +62,7 @@ class SeriesRequest(NamedTuple):
     to: str | None = None
     as_of: datetime | None = None
     frequency: SeriesFrequency | None = None
+    source: str | None = None
 
 
 def served_number(value: Decimal | None) -> int | float | None:
@@ -122,15 +127,22 @@ class SeriesReader:
         self.measures: dict[str, Measure] = {}
         self.regions: set[str] = set()
         self.occupations: set[str] = set()
+        self.sources: set[str] = set()
 
     async def learn(self, requests: Iterable[SeriesRequest]) -> None:
         """Which of the codes these requests name exist: two queries, however many requests."""
         requests = list(requests)
         measures = await repository.measures(self.session, {r.measure for r in requests})
         self.measures.update({m.code: m for m in measures})
-        for kind, code in await repository.known_codes(self.session, {r.region for r in requests},
-                                                       {r.occupation for r in requests} | {TOTAL}):
-            (self.regions if kind == "region" else self.occupations).add(code)
+        for kind, code in await repository.known_codes(
+                self.session, {r.region for r in requests}, {r.occupation for r in requests} | {TOTAL},
+                {r.source for r in requests if r.source is not None}):
+            {"region": self.regions, "occupation": self.occupations, "source": self.sources}[kind].add(code)
+
+    def _unknown(self, request: SeriesRequest) -> bool:
+        return (request.measure not in self.measures or request.region not in self.regions
+                or request.occupation not in self.occupations
+                or (request.source is not None and request.source not in self.sources))
 
     def check(self, request: SeriesRequest, prefix: str = "") -> tuple[Period | None, Period | None]:
         where = {"in": "query"} if not prefix else {}
@@ -142,6 +154,9 @@ class SeriesReader:
         if request.occupation not in self.occupations:
             errors.append(field_error(prefix + "occupation", f"Unknown occupation class '{request.occupation}'.",
                                       **where))
+        if request.source is not None and request.source not in self.sources:
+            errors.append(field_error(prefix + "source", f"Unknown source '{request.source}': no feed has posted "
+                                      "figures for it.", **where))
         try:
             bounds = period_bounds(request.from_, request.to, prefix)
         except Problem as exc:
@@ -156,11 +171,11 @@ class SeriesReader:
         return bounds
 
     async def read(self, request: SeriesRequest, prefix: str = "") -> Series:
-        if (request.measure not in self.measures or request.region not in self.regions
-                or request.occupation not in self.occupations):
+        if self._unknown(request):
             await self.learn([request])
         start, end = self.check(request, prefix)
         measure = self.measures[request.measure]
+        source = request.source or measure.primary_source or measure.first_source
         additive = measure.value_type != ValueType.SHARE
         occupations = {request.occupation, TOTAL} if TOTAL in self.occupations else {request.occupation}
         region_members: dict[str, list[str]] = defaultdict(list)
@@ -172,8 +187,8 @@ class SeriesReader:
         bound = start or end
         asked = bound.frequency if bound is not None else request.frequency.frequency if request.frequency else None
         frequency = asked.value if asked is not None else None
-        rows = await repository.latest(
-            self.session, request.measure, regions, classes, frequency=frequency,
+        rows = [] if source is None else await repository.latest(
+            self.session, request.measure, source, regions, classes, frequency=frequency,
             start=str(start.previous()) if start is not None else None, end=str(end) if end is not None else None,
             as_of=as_utc(request.as_of))
 
@@ -225,7 +240,8 @@ class SeriesReader:
                 derived=current.derived, share=share, change=change, missing_reason=current.missing_reason))
         chosen = _one_frequency(points)
         served = points.get(chosen, []) if chosen is not None else []
-        return Series(measure=measure.code, region=request.region, occupation=request.occupation, unit=measure.unit,
+        return Series(measure=measure.code, region=request.region, occupation=request.occupation, source=source,
+                      unit=measure.unit,
                       unit_multiplier=measure.unit_multiplier, kind=measure.kind,
                       frequency=SeriesFrequency(chosen.name) if chosen is not None else None,
                       derived=any(point.derived for point in served), points=served)

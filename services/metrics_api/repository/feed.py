@@ -36,6 +36,7 @@ CLASSIFY = """
         SELECT o.revision, o.value, o.status, o.missing_reason, o.withdrawn
         FROM observations o
         WHERE o.measure = s.measure AND o.region = s.region AND o.occupation = s.occupation AND o.period = s.period
+              AND o.source = $1
         ORDER BY o.revision DESC
         LIMIT 1
     ) latest ON true
@@ -43,15 +44,20 @@ CLASSIFY = """
 
 # The changes are settled in a temporary table before the insert starts, so the lookups never
 # walk rows the insert adds (and a plain table feeds an INSERT faster than a materialized CTE).
+CHANGES_TABLE = """
+    CREATE TEMP TABLE feed_changes (measure text, region text, occupation text, period text, revision integer,
+                                    frequency text, value numeric, status text, missing_reason text, withdraw boolean)
+    ON COMMIT DROP
+"""
 CHANGES = f"""
-    CREATE TEMP TABLE feed_changes ON COMMIT DROP AS
+    INSERT INTO feed_changes
     SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1 AS revision, frequency, value,
            status, missing_reason, withdraw
     FROM ({CLASSIFY}) classified
     WHERE outcome <> 'unchanged'
 """
 
-# Revision 1 is a new figure, a higher one a revision; the rest of the batch is unchanged.
+# Revision 1 is the source's new figure, a higher one its revision; the rest of the batch is unchanged.
 MERGE = """
     INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
                               missing_reason, withdrawn, source, batch_id, recorded_at)
@@ -122,20 +128,36 @@ async def duplicate_lines(session: AsyncSession) -> list[tuple[int, int]]:
     return [(line, first_line) for line, first_line in await driver.fetch(DUPLICATES)]
 
 
-async def dry_run_counts(session: AsyncSession) -> dict[str, int]:
+async def dry_run_counts(session: AsyncSession, source: str) -> dict[str, int]:
     driver = await driver_connection(session)
-    return dict(await driver.fetch(DRY_RUN))
+    return dict(await driver.fetch(DRY_RUN, source))
 
 
 async def merge(session: AsyncSession, source: str, batch_id: uuid.UUID) -> dict[str, int]:
-    """Write a revision of every staged figure that changes; the counts of inserted and revised ones."""
-    # One feed at a time decides revision numbers: two concurrent posts of the same key would
-    # otherwise both write revision n+1.
-    await advisory_xact_lock(session, "metrics.observations")
+    """Write a revision of every staged figure of `source` that changes; the counts of inserted and revised ones.
+
+    Only the source's own figures are compared, revised or withdrawn: another source's figure for
+    the same cell is neither read nor touched.
+    """
+    # One feed of a source at a time decides its revision numbers: two concurrent posts of the same
+    # key would otherwise both write revision n+1. Other sources' feeds have other keys.
+    await advisory_xact_lock(session, f"metrics.observations:{source}")
     driver = await driver_connection(session)
-    await driver.execute(CHANGES)
+    await driver.execute(CHANGES_TABLE)
+    await driver.execute(CHANGES, source)
     await driver.execute(MERGE, source, batch_id)
     return dict(await driver.fetch(COUNT_CHANGES))
+
+
+async def claim_first_source(session: AsyncSession, source: str, measures: list[str]) -> None:
+    """Record `source` as the first source of the measures no source posted figures of before."""
+    driver = await driver_connection(session)
+    # Rows locked in code order, so two first feeds of overlapping measures wait rather than deadlock.
+    await driver.execute("""
+        UPDATE measures SET first_source = $1
+        WHERE code IN (SELECT code FROM measures WHERE code = ANY($2::text[]) AND first_source IS NULL
+                       ORDER BY code FOR UPDATE)
+    """, source, measures)
 
 
 async def add_batch(session: AsyncSession, batch: Batch) -> None:

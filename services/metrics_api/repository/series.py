@@ -30,20 +30,22 @@ CLOSURES = text("""
 """)
 
 KNOWN_CODES = text("SELECT 'region', code FROM regions WHERE code = ANY(:regions)"
-                   " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY(:occupations)")
+                   " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY(:occupations)"
+                   " UNION ALL SELECT DISTINCT 'source', source FROM batches WHERE source = ANY(:sources)")
 
 OBSERVATION_ORDER = Keyset(Observation.measure, Observation.region, Observation.occupation, Observation.period,
-                           Observation.revision)
+                           Observation.source, Observation.revision)
 
 
 async def measures(session: AsyncSession, codes: Iterable[str]) -> list[Measure]:
     return list(await session.scalars(select(Measure).where(Measure.code.in_(list(codes)))))
 
 
-async def known_codes(session: AsyncSession, regions: Iterable[str],
-                      occupations: Iterable[str]) -> list[tuple[str, str]]:
-    """('region' or 'occupation', code) for each of these codes that exists."""
-    rows = await session.execute(KNOWN_CODES, {"regions": list(regions), "occupations": list(occupations)})
+async def known_codes(session: AsyncSession, regions: Iterable[str], occupations: Iterable[str],
+                      sources: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """('region', 'occupation' or 'source', code) for each of these codes that exists (a source that fed a batch)."""
+    rows = await session.execute(KNOWN_CODES, {"regions": list(regions), "occupations": list(occupations),
+                                               "sources": list(sources)})
     return [(kind, code) for kind, code in rows]
 
 
@@ -53,12 +55,14 @@ async def closures(session: AsyncSession, region: str, occupations: Iterable[str
     return [(kind, parent, member) for kind, parent, member in rows]
 
 
-async def latest(session: AsyncSession, measure: str, regions: Iterable[str], occupations: Iterable[str], *,
-                 frequency: str | None, start: str | None, end: str | None,
+async def latest(session: AsyncSession, measure: str, source: str, regions: Iterable[str],
+                 occupations: Iterable[str], *, frequency: str | None, start: str | None, end: str | None,
                  as_of: datetime | None) -> list[Row[Any]]:
-    """The latest revision of each (region, occupation, period) of the measure, withdrawals included."""
-    conditions = ["measure = :measure", "region = ANY(:regions)", "occupation = ANY(:occupations)"]
-    params: dict[str, Any] = {"measure": measure, "regions": list(regions), "occupations": list(occupations)}
+    """The source's latest revision of each (region, occupation, period) of the measure, withdrawals included."""
+    conditions = ["measure = :measure", "region = ANY(:regions)", "occupation = ANY(:occupations)",
+                  "source = :source"]
+    params: dict[str, Any] = {"measure": measure, "regions": list(regions), "occupations": list(occupations),
+                              "source": source}
     for condition, name, value in (("frequency = :frequency", "frequency", frequency),
                                    ("period >= :start", "start", start), ("period <= :end", "end", end),
                                    ("recorded_at <= :as_of", "as_of", as_of)):
@@ -77,11 +81,11 @@ async def observations(session: AsyncSession, *, measure: str | None, region: st
                        frequency: str | None, start: str | None, end: str | None, source: str | None,
                        as_of: datetime | None, history: bool, limit: int,
                        cursor: str | None) -> tuple[list[Observation], str | None]:
-    """One page of figures as posted: the latest revision of each, or every revision with `history`."""
+    """One page of figures as posted: each source's latest revision of each, or every revision with `history`."""
     o = Observation
     filters = [column == value for column, value in (
-        (o.measure, measure), (o.region, region), (o.occupation, occupation), (o.frequency, frequency))
-        if value is not None]
+        (o.measure, measure), (o.region, region), (o.occupation, occupation), (o.frequency, frequency),
+        (o.source, source)) if value is not None]
     if start is not None:
         filters.append(o.period >= start)
     if end is not None:
@@ -90,14 +94,13 @@ async def observations(session: AsyncSession, *, measure: str | None, region: st
         filters.append(o.recorded_at <= as_of)
     query = select(o).where(*filters)
     if not history:
-        latest_revisions = (select(o.measure, o.region, o.occupation, o.period, o.revision).where(*filters)
-                            .ext(distinct_on(o.measure, o.region, o.occupation, o.period))
-                            .order_by(o.measure, o.region, o.occupation, o.period, o.revision.desc()).subquery())
+        key = (o.measure, o.region, o.occupation, o.period, o.source)
+        latest_revisions = (select(*key, o.revision).where(*filters).ext(distinct_on(*key))
+                            .order_by(*key, o.revision.desc()).subquery())
         query = query.join(latest_revisions, (o.measure == latest_revisions.c.measure)
                            & (o.region == latest_revisions.c.region)
                            & (o.occupation == latest_revisions.c.occupation) & (o.period == latest_revisions.c.period)
+                           & (o.source == latest_revisions.c.source)
                            & (o.revision == latest_revisions.c.revision)).where(o.withdrawn.is_(False))
-    if source is not None:
-        query = query.where(o.source == source)
     rows = (await session.scalars(OBSERVATION_ORDER.paged(query, cursor, limit))).all()
-    return page_of(rows, limit, key=lambda r: [r.measure, r.region, r.occupation, r.period, r.revision])
+    return page_of(rows, limit, key=lambda r: [r.measure, r.region, r.occupation, r.period, r.source, r.revision])

@@ -38,7 +38,7 @@ async def test_measures_and_occupations(client, reference):
     measure = (await client.get("/v1/measures/vacancies_open")).json()
     assert measure == {"code": "vacancies_open", "name": "Openstaande vacatures", "unit": "vacancies",
                        "unit_multiplier": 0, "kind": "stock", "value_type": "count", "forecasts_allowed": False,
-                       "version": 1}
+                       "primary_source": None, "first_source": None, "serving_source": None, "version": 1}
     assert len((await client.get("/v1/measures")).json()["items"]) == 3
     occupation = (await client.get("/v1/occupations/technical_industry_ict")).json()
     assert occupation["parent"] == "total" and occupation["members"] == ["ict", "technical_industry"]

@@ -210,7 +210,7 @@ async def test_a_series_keeps_one_frequency_the_finest_with_figures_or_the_one_a
 async def test_an_empty_series_has_no_frequency(client, reference):
     assert (await series(client, region="PV24")) | {} == {
         "measure": "vacancies_new", "region": "PV24", "occupation": "total", "unit": "vacancies", "unit_multiplier": 0,
-        "kind": "flow", "frequency": None, "derived": False, "points": []}
+        "kind": "flow", "frequency": None, "derived": False, "points": [], "source": None}
 
 
 async def test_a_share_above_one_is_never_computed_or_shown(client, reference, writer):

@@ -53,6 +53,8 @@ class Checker:
     # for duplicate keys exactly (the check is a sort of the whole batch; most batches skip it).
     _keys: set[int] = field(default_factory=set)
     suspect_duplicates: bool = False
+    # The measures of the good rows (a feed's first figures of a measure make its source the first).
+    measures: set[str] = field(default_factory=set)
     # period as written -> (served form, frequency, year, last day)
     _periods: dict[str, tuple[str, str, int, date]] = field(default_factory=dict)
 
@@ -94,6 +96,7 @@ class Checker:
         return (position, measure, region, occupation, canonical[0], canonical[1], value, status_code, None, False)
 
     def _remember(self, measure: str, region: str, occupation: str, period: str) -> None:
+        self.measures.add(measure)
         keys = self._keys
         before = len(keys)
         keys.add(hash((measure, region, occupation, period)))

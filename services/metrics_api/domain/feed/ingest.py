@@ -64,10 +64,13 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
     _refuse_bad_rows(checker)
 
     if feed.dry_run:
-        return FeedResult(200, _answer(None, checker.rows, await repository.dry_run_counts(session), dry_run=True))
+        return FeedResult(200, _answer(None, checker.rows, await repository.dry_run_counts(session, feed.source),
+                                           dry_run=True))
 
     batch_id = uuid.uuid4()
     counts = await repository.merge(session, feed.source, batch_id)
+    if counts["inserted"]:
+        await repository.claim_first_source(session, feed.source, sorted(checker.measures))
     counts["unchanged"] = checker.rows - counts["inserted"] - counts["revised"]
     answer = _answer(batch_id, checker.rows, counts)
     await repository.add_batch(session, Batch(
