@@ -21,10 +21,11 @@ class SeriesQuery(NamedTuple):
     occupation: str
     start: str | None = None
     end: str | None = None
+    source: str | None = None  # the provider; None: the measure's primary source
 
     def spec(self) -> Json:
         asked = (("measure", self.measure), ("region", self.region), ("occupation", self.occupation),
-                 ("from", self.start), ("to", self.end))
+                 ("from", self.start), ("to", self.end), ("source", self.source))
         return {name: value for name, value in asked if value is not None}
 
 

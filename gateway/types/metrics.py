@@ -11,6 +11,9 @@ from gateway.clients.metrics import RegionRecord, SeriesQuery, SeriesRecord
 from gateway.context import Info
 from gateway.types.fields import as_decimal, float_in_range, load_one
 
+SourceArgument = Annotated[str | None, strawberry.argument(
+    description="The provider whose figures to serve (uwv, cbs); without it the measure's primary source.")]
+
 
 @strawberry.enum
 class RegionKind(Enum):
@@ -51,6 +54,10 @@ class SeriesPoint:
 class Series:
     measure: str
     occupation: str
+    source: str | None = strawberry.field(
+        description="The provider whose figures these are: the one asked for, else the measure's primary source.")
+    frequency: str | None = strawberry.field(
+        description="year, quarter or month: the frequency of every point (null for a series without points).")
     unit: str | None
     unit_multiplier: int = strawberry.field(description="Values are in units of 10 to this power.")
     kind: str | None = strawberry.field(description="flow (arose in the period) or stock (at the period's end)")
@@ -61,14 +68,16 @@ class Series:
     @classmethod
     def of(cls, data: SeriesRecord) -> "Series":
         points = [SeriesPoint.of(point) for point in data.get("points") or []]
-        return cls(measure=data["measure"], occupation=data.get("occupation") or "total", unit=data.get("unit"),
+        return cls(measure=data["measure"], occupation=data.get("occupation") or "total", source=data.get("source"),
+                   frequency=data.get("frequency"), unit=data.get("unit"),
                    unit_multiplier=int(data.get("unit_multiplier") or 0), kind=data.get("kind"),
                    derived=bool(data.get("derived", False)), points=points, region_code=data["region"])
 
     @classmethod
     async def load(cls, info: Info, measure: str, region: str, occupation: str | None = None,
-                   start: str | None = None, end: str | None = None) -> "Series | None":
-        found = await info.context.loaders.series.load(SeriesQuery(measure, region, occupation or "total", start, end))
+                   start: str | None = None, end: str | None = None, source: str | None = None) -> "Series | None":
+        found = await info.context.loaders.series.load(
+            SeriesQuery(measure, region, occupation or "total", start, end, source))
         return cls.of(found) if found else None
 
     @strawberry.field
@@ -116,5 +125,6 @@ class Region:
     async def series(
         self, info: Info, measure: str, occupation: str = "total",
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
+        source: SourceArgument = None,
     ) -> Series | None:
-        return await Series.load(info, measure, self.code, occupation, from_, to)
+        return await Series.load(info, measure, self.code, occupation, from_, to, source)
