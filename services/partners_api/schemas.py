@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
@@ -66,7 +67,16 @@ def _plain_text(value: str) -> str:
     return value
 
 
+# Plain http(s) addresses of lower-case ASCII host names, without port, user or fragment: each is one
+# AnyHttpUrl accepts (tests/test_push_rows.py checks it). Parsing a URL costs about 15 microseconds,
+# most of the push's validation; other addresses are parsed.
+_PLAIN_URL = re.compile(r"https?://(?:(?!xn--)[a-z0-9]+(?:-+[a-z0-9]+)*\.)+(?!xn--)[a-z][a-z0-9]*(?:-+[a-z0-9]+)*"
+                        r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(?:\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?")
+
+
 def _website(value: str) -> str:
+    if _PLAIN_URL.fullmatch(value):
+        return value
     try:
         url = _URL.validate_python(value)
     except ValueError:
@@ -209,6 +219,77 @@ class PushRecord(OrganisationFields):
 
 class PushBody(Strict):
     records: Annotated[list[PushRecord], Field(max_length=MAX_PUSH_RECORDS)]
+
+
+# A pushed record as the push stages it: external_id, then ORGANISATION_FIELDS in their order, normalised.
+PushRow = tuple[Any, ...]
+
+
+def push_row(record: PushRecord) -> PushRow:
+    return (record.external_id, *(getattr(record, name) for name in ORGANISATION_FIELDS))
+
+
+_KINDS = frozenset(kind.value for kind in OrganisationKind)
+_PUSH_KEYS = frozenset(PushRecord.model_fields)
+_OPTIONAL_TEXT: tuple[tuple[str, int, Callable[[str], str]], ...] = (
+    ("kvk_number", 8, _matching(_KVK, "")), ("brin_code", 4, _matching(_BRIN, "", upper=True)),
+    ("oin", 20, _matching(_OIN, "")), ("municipality_code", 6, _matching(_MUNICIPALITY, "", upper=True)),
+    ("website", 500, _website), ("email", 320, _email),
+)
+
+
+def _plain(value: Any, most: int) -> bool:
+    """Text that the schema keeps as it is: no whitespace to strip, 1 to `most` characters, no control characters."""
+    return type(value) is str and 0 < len(value) <= most and value == value.strip() and not _CONTROL.search(value)
+
+
+def _fast_row(raw: Any) -> PushRow | None:
+    if type(raw) is not dict or not raw.keys() <= _PUSH_KEYS:
+        return None
+    external_id, name, kind = raw.get("external_id"), raw.get("name"), raw.get("kind")
+    if not (_plain(external_id, 200) and _plain(name, 200) and type(kind) is str and kind in _KINDS):
+        return None
+    sectors = raw.get("sectors", [])
+    if type(sectors) is not list or len(sectors) > 20 or not all(_plain(sector, 50) for sector in sectors):
+        return None
+    active = raw.get("active", True)
+    if type(active) is not bool:
+        return None
+    values: list[Any] = [external_id, name, kind, _sectors(sectors)]
+    for key, most, check in _OPTIONAL_TEXT:
+        value = raw.get(key)
+        if value is None or value == "":
+            values.append(None)
+        elif _plain(value, most):
+            values.append(check(value))
+        else:
+            return None
+    values.append(active)
+    return tuple(values)
+
+
+def push_rows(body: bytes) -> list[PushRow] | None:
+    """The records of a push body when every one is plainly valid, read without the models (they cost
+    about 20 microseconds a record, most of a push); None when anything is unusual or wrong, and
+    then `PushBody` reads the body and names what is wrong. Both give the same rows for a valid body
+    (tests/test_push_rows.py)."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if type(data) is not dict or data.keys() != {"records"} or type(data["records"]) is not list \
+            or len(data["records"]) > MAX_PUSH_RECORDS:
+        return None
+    rows = []
+    try:
+        for raw in data["records"]:
+            row = _fast_row(raw)
+            if row is None:
+                return None
+            rows.append(row)
+    except ValueError:
+        return None
+    return rows
 
 
 class SourceRecord(BaseModel):

@@ -3,11 +3,12 @@
 A push is validated whole before anything is written (every bad record is listed), then runs in
 the request's one transaction:
 
-1. the records are COPYed into a temporary table (asyncpg's fast path, not the ORM);
-2. one INSERT..SELECT plans every record: its organisation, by (source, external_id), else by KvK
-   number (the same company pushed by two systems is one organisation with two source records),
-   else a new one; and whether the source's record differs from the one it sent last. A record
-   that differs in nothing writes nothing at all, not even its `updated_at`;
+1. the records are COPYed into a temporary table (asyncpg's fast path, not the ORM), each with its
+   JSON as the source record keeps it;
+2. one read finds the records that differ in nothing from what the source sent last: they write
+   nothing at all, not even their `updated_at`, so an unchanged push costs a read. One INSERT..SELECT
+   plans the others: each one's organisation, by (source, external_id), else by KvK number (the
+   same company pushed by two systems is one organisation with two source records), else a new one;
 3. refusals: an identifier (KvK, BRIN, OIN) of an organisation other sources hold changed (409,
    naming the holders), two records on one organisation, a full sync that would withdraw more
    than the allowed share without `confirm_withdraw`;
@@ -37,7 +38,7 @@ from services.partners_api.domain import RecordOutcome, survivorship
 from services.partners_api.repository import push as repository
 from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
-from services.partners_api.schemas import PushBody, PushRecord
+from services.partners_api.schemas import PushBody, PushRow, push_row, push_rows
 
 _NOTHING_WRITTEN = "Some records are invalid; nothing was written."
 
@@ -63,26 +64,29 @@ def _errors(exc: ValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def parse(body: bytes) -> list[PushRecord]:
+# Where the push's row (schemas.PushRow) holds the values that must be unique in one push.
+_UNIQUE_IN_PUSH = (("external_id", 0), ("kvk_number", 4))
+
+
+def parse(body: bytes) -> list[PushRow]:
     """The records, or 422 listing every bad one (index, field, reason) and nothing written."""
-    try:
-        records = PushBody.model_validate_json(body).records
-    except ValidationError as exc:
-        raise _refused(_errors(exc)) from None
+    rows = push_rows(body)
+    if rows is None:
+        try:
+            rows = [push_row(record) for record in PushBody.model_validate_json(body).records]
+        except ValidationError as exc:
+            raise _refused(_errors(exc)) from None
     errors = []
-    first_with: dict[tuple[str, str], int] = {}
-    for index, record in enumerate(records):
-        for key in ("external_id", "kvk_number"):
-            value = getattr(record, key)
-            if value is None:
-                continue
-            earlier = first_with.setdefault((key, value), index)
-            if earlier != index:
+    for key, position in _UNIQUE_IN_PUSH:
+        first_with: dict[str, int] = {}
+        for index, row in enumerate(rows):
+            value = row[position]
+            if value is not None and (earlier := first_with.setdefault(value, index)) != index:
                 errors.append(_record_error(index, key,
                                             f"The same {key} as record {earlier}: one push holds each once."))
     if errors:
-        raise _refused(errors)
-    return records
+        raise _refused(sorted(errors, key=lambda error: error["index"]))
+    return rows
 
 
 @dataclass
@@ -90,7 +94,7 @@ class PushOutcome:
     counts: Counter[RecordOutcome] = field(default_factory=Counter)
     results: list[dict[str, Any]] = field(default_factory=list)
 
-    def count(self, outcome: RecordOutcome, external_id: str, organisation_id: uuid.UUID,
+    def count(self, outcome: RecordOutcome, external_id: str, organisation_id: uuid.UUID | str,
               kept_fields: list[str], outranked_fields: list[str]) -> None:
         self.counts[outcome] += 1
         self.results.append({"external_id": external_id, "id": str(organisation_id), "outcome": outcome.value,
@@ -100,10 +104,20 @@ class PushOutcome:
         return {**{outcome.value: self.counts[outcome] for outcome in RecordOutcome}, "results": self.results}
 
 
-def _outcome_of(planned: repository.PlannedRecord) -> RecordOutcome:
-    if planned.created:
+def _outcome_of(record: repository.RecordOutcome) -> RecordOutcome:
+    if record.created:
         return RecordOutcome.CREATED
-    return RecordOutcome.UPDATED if planned.record_changed else RecordOutcome.UNCHANGED
+    return RecordOutcome.UPDATED if record.changed else RecordOutcome.UNCHANGED
+
+
+def _records_of_one_organisation(staged: repository.Staged) -> list[list[int]]:
+    """Groups of record positions on the same existing organisation: one push holds each organisation once."""
+    positions: dict[str, list[int]] = {}
+    for index, record in staged.unchanged.items():
+        positions.setdefault(record.organisation_id, []).append(index)
+    for index, organisation_id in staged.existing.items():
+        positions.setdefault(organisation_id, []).append(index)
+    return sorted(sorted(group) for group in positions.values() if len(group) > 1)
 
 
 @dataclass(frozen=True)
@@ -150,28 +164,31 @@ async def _merge_changed_again(session: AsyncSession, source: str, who: str) -> 
     await merged.apply(session, who, source, "updated")
 
 
-async def push(session: AsyncSession, *, source: str, records: Sequence[PushRecord], who: str,
+async def push(session: AsyncSession, *, source: str, records: Sequence[PushRow], who: str,
                full_sync: FullSync | None) -> PushOutcome:
     await take_kvk_lock(session)
-    summary = await repository.stage_and_plan(session, source, records)
+    staged = await repository.stage_and_plan(session, source, records)
     if full_sync is not None:
         await _refuse_mass_withdrawal(session, source, full_sync)
-    if summary.changed:
+    if staged.changed:
         await _refuse_shared_identifier_changes(session, source)
-    same = await repository.records_of_one_organisation(session) if summary.existing > 1 else []
+    same = _records_of_one_organisation(staged)
     if same:
         raise _refused([_record_error(position, "external_id",
                                       f"Records {', '.join(map(str, positions))} describe the same organisation.")
                         for positions in same for position in positions[1:]])
 
-    await repository.store_records(session, source, who)
-    if summary.changed:
-        await _merge_changed_again(session, source, who)
+    planned: dict[int, repository.RecordOutcome] = {}
+    if len(staged.unchanged) < len(records):
+        await repository.store_records(session, source, who)
+        if staged.changed:
+            await _merge_changed_again(session, source, who)
+        planned = {record.index: record for record in await repository.planned_outcomes(session, source, who, staged)}
 
     outcome = PushOutcome()
-    for planned in await repository.outcomes(session, source, who, summary):
-        outcome.count(_outcome_of(planned), planned.external_id, planned.organisation_id, planned.kept_fields,
-                      planned.outranked_fields)
+    for index, row in enumerate(records):
+        done = staged.unchanged.get(index) or planned[index]
+        outcome.count(_outcome_of(done), row[0], done.organisation_id, done.kept_fields, done.outranked_fields)
 
     if full_sync is not None:
         gone = await repository.withdraw_missing(session, source, who)

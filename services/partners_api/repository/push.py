@@ -1,21 +1,24 @@
-"""The municipal push's SQL: records COPYed into a staging table, planned and applied set-based.
+"""The municipal push's SQL: records COPYed into a staging table, compared, planned and applied set-based.
 
 The steps and their order are the domain's (domain/push.py); every statement is here. They run
-on the asyncpg connection under the request's session, in its one transaction.
+on the asyncpg connection under the request's session, in its one transaction. Each record is
+staged with its JSON as the source record keeps it, so one read finds the records the source sent
+before exactly so; only the others are planned and written.
 """
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.database import driver_connection
 from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
 from services.partners_api.repository import survivorship
-from services.partners_api.schemas import PushRecord
+from services.partners_api.schemas import PushRow
 
-_COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS)
+_COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS, "record")
 
 _RECORD_COLUMNS = """
     idx integer NOT NULL,
@@ -29,24 +32,22 @@ _RECORD_COLUMNS = """
     municipality_code text,
     website text,
     email text,
-    active boolean NOT NULL"""
+    active boolean NOT NULL,
+    record jsonb NOT NULL"""
 # The temporary tables have no statistics, so the planner overestimates and would JIT-compile
 # queries that run in milliseconds (hundreds of milliseconds of compiling per statement, measured).
 _CREATE_TABLES = f"""
 SET LOCAL jit = off;
 CREATE TEMP TABLE push_records ({_RECORD_COLUMNS}) ON COMMIT DROP;
+-- The records that are new or differ from what the source sent last, and what becomes of each.
 CREATE TEMP TABLE push_plan ({_RECORD_COLUMNS},
     organisation_id uuid NOT NULL,
     source_record_id bigint,
-    record jsonb NOT NULL,
     previous jsonb,
     withdrawn boolean NOT NULL,
     created boolean NOT NULL,
     linked boolean NOT NULL,
-    record_changed boolean NOT NULL,
-    identifier_changes text[] NOT NULL,
-    kept_fields text[] NOT NULL,
-    outranked_fields text[] NOT NULL
+    identifier_changes text[] NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMP TABLE push_outcomes (
     idx integer NOT NULL,
@@ -56,7 +57,6 @@ CREATE TEMP TABLE push_outcomes (
 ) ON COMMIT DROP
 """
 
-_RECORD = "jsonb_build_object(" + ", ".join(f"'{name}', s.{name}" for name in ORGANISATION_FIELDS) + ")"
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
 
 
@@ -95,8 +95,6 @@ _DISPUTED = _OUTRANKED + " AND (p.previous IS NULL OR p.previous -> '{name}' IS 
 _DISPUTED_VALUES = "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
     f"'{name}', CASE WHEN {_holds(_DISPUTED, name, 'p')} THEN to_jsonb(o.{name}) END" for name in ORGANISATION_FIELDS
 ) + "))"
-# An unchanged record leaves its organisation as it is, so the plan can say what it was not served.
-_UNCHANGED = f"sr.withdrawn_at IS NULL AND sr.record = r.record AND {_SERVED_ROW} IS DISTINCT FROM {_row('s')}"
 
 # The identifiers this record changes: what differs from the source's own last record and from
 # what the organisation serves (taking up the value everyone else sent is no change).
@@ -104,33 +102,47 @@ _IDENTIFIER_CHANGES = "ARRAY(SELECT i.field FROM (VALUES " + ", ".join(
     f"('{name}', s.{name}, o.{name}, sr.record ->> '{name}')" for name in IDENTIFIER_FIELDS
 ) + ") AS i(field, sent, served, before) WHERE i.sent IS DISTINCT FROM i.before AND i.sent IS DISTINCT FROM i.served)"
 
-# One pass matches every record: by this source's external_id, else by the KvK number an
-# organisation serves (a merged duplicate's leads to its survivor), else a new organisation. Each
-# lookup is a probe of an index, made only where the one before found nothing; `OFFSET 0` keeps
-# the planner from turning them into joins that read every record of the source (the temporary
-# table has no statistics), and has the record's JSON built once, not once per use.
-_PLAN = f"""
-INSERT INTO push_plan
-SELECT s.*,
-       coalesce(o.id, gen_random_uuid()),
-       sr.id,
-       r.record,
-       sr.record,
-       coalesce(sr.withdrawn_at IS NOT NULL, false),
-       o.id IS NULL,
-       sr.id IS NULL AND o.id IS NOT NULL,
-       sr.id IS NULL OR sr.withdrawn_at IS NOT NULL OR sr.record IS DISTINCT FROM r.record,
-       CASE WHEN sr.id IS NULL OR sr.record = r.record THEN '{{}}'::text[] ELSE {_IDENTIFIER_CHANGES} END,
-       CASE WHEN {_UNCHANGED} THEN {_fields_where(_KEPT, "s")} ELSE '{{}}'::text[] END,
-       CASE WHEN {_UNCHANGED} THEN {_fields_where(_OUTRANKED, "s")} ELSE '{{}}'::text[] END
+# The records the source sent before exactly so, still holding: they write nothing. Each is one
+# probe of the source's records and one of its organisation, to say what it is not served (what a
+# coordinator locked or a higher source holds otherwise). `OFFSET 0` keeps the planner from turning
+# the probes into joins that read every record of the source (the temporary table has no statistics).
+_UNCHANGED = f"""
+SELECT s.idx, o.id::text AS organisation_id,
+       CASE WHEN {_SERVED_ROW} IS DISTINCT FROM {_row("s")} THEN {_fields_where(_KEPT, "s")} END AS kept_fields,
+       CASE WHEN {_SERVED_ROW} IS DISTINCT FROM {_row("s")} THEN {_fields_where(_OUTRANKED, "s")} END
+           AS outranked_fields
   FROM push_records s
- CROSS JOIN LATERAL (SELECT {_RECORD} AS record OFFSET 0) r
-  LEFT JOIN LATERAL (SELECT * FROM source_records x
-                      WHERE x.source = $1::text AND x.external_id = s.external_id OFFSET 0) sr ON true
-  LEFT JOIN LATERAL (SELECT coalesce(k.merged_into, k.id) AS organisation_id FROM organisations k
-                      WHERE sr.id IS NULL AND k.kvk_number = s.kvk_number OFFSET 0) known ON true
-  LEFT JOIN LATERAL (SELECT * FROM organisations o
-                      WHERE o.id = coalesce(sr.organisation_id, known.organisation_id) OFFSET 0) o ON true
+ CROSS JOIN LATERAL (SELECT x.organisation_id FROM source_records x
+                      WHERE x.source = $1::text AND x.external_id = s.external_id AND x.withdrawn_at IS NULL
+                        AND x.record = s.record OFFSET 0) sr
+ CROSS JOIN LATERAL (SELECT * FROM organisations o WHERE o.id = sr.organisation_id OFFSET 0) o
+"""
+# The other records are planned: matched by this source's external_id, else by the KvK number an
+# organisation serves (a merged duplicate's leads to its survivor), else a new organisation. Each
+# lookup is a probe of an index, made only where the one before found nothing. The plan answers
+# where the records that found an organisation went (two on one are refused).
+_PLAN = f"""
+WITH planned AS (
+    INSERT INTO push_plan
+    SELECT s.*,
+           coalesce(o.id, gen_random_uuid()),
+           sr.id,
+           sr.record,
+           coalesce(sr.withdrawn_at IS NOT NULL, false),
+           o.id IS NULL,
+           sr.id IS NULL AND o.id IS NOT NULL,
+           CASE WHEN sr.id IS NULL OR sr.record = s.record THEN '{{}}'::text[] ELSE {_IDENTIFIER_CHANGES} END
+      FROM push_records s
+      LEFT JOIN LATERAL (SELECT * FROM source_records x
+                          WHERE x.source = $1::text AND x.external_id = s.external_id OFFSET 0) sr ON true
+      LEFT JOIN LATERAL (SELECT coalesce(k.merged_into, k.id) AS organisation_id FROM organisations k
+                          WHERE sr.id IS NULL AND k.kvk_number = s.kvk_number OFFSET 0) known ON true
+      LEFT JOIN LATERAL (SELECT * FROM organisations o
+                          WHERE o.id = coalesce(sr.organisation_id, known.organisation_id) OFFSET 0) o ON true
+     WHERE sr.id IS NULL OR sr.withdrawn_at IS NOT NULL OR sr.record <> s.record
+    RETURNING idx, organisation_id, created
+)
+SELECT idx, organisation_id::text AS organisation_id FROM planned WHERE NOT created
 """
 # Identifiers of an organisation other sources hold are not one source's to change.
 _SHARED_IDENTIFIERS_CHANGED = """
@@ -141,11 +153,6 @@ SELECT p.idx, p.identifier_changes, holders.sources
       WHERE h.organisation_id = p.organisation_id AND h.source <> $1::text AND h.withdrawn_at IS NULL) holders
  WHERE cardinality(p.identifier_changes) > 0 AND holders.sources IS NOT NULL
  ORDER BY p.idx
-"""
-_SAME_ORGANISATION = """
-SELECT array_agg(idx ORDER BY idx) AS positions
-  FROM push_plan WHERE NOT created
- GROUP BY organisation_id HAVING count(*) > 1
 """
 _WITHDRAWAL_SHARE = """
 SELECT count(*) AS holding,
@@ -178,9 +185,9 @@ SELECT $1::text, p.external_id, p.organisation_id, p.record,
 _UPDATE_SOURCE_RECORDS = """
 UPDATE source_records sr SET record = p.record, withdrawn_at = NULL, updated_at = now()
   FROM push_plan p
- WHERE sr.id = p.source_record_id AND p.record_changed
+ WHERE sr.id = p.source_record_id
 """
-_CHANGED_ORGANISATIONS = "SELECT organisation_id FROM push_plan WHERE record_changed AND NOT created"
+_CHANGED_ORGANISATIONS = "SELECT organisation_id FROM push_plan WHERE NOT created"
 
 # After the merge, what each changed record was not served, and its disagreements (unchanged
 # records had theirs from the plan). One probe of the organisation each.
@@ -189,7 +196,7 @@ INSERT INTO push_outcomes
 SELECT p.idx, {_fields_where(_KEPT, "p")}, {_fields_where(_OUTRANKED, "p")}, {_DISPUTED_VALUES}
   FROM push_plan p
  CROSS JOIN LATERAL (SELECT * FROM organisations o WHERE o.id = p.organisation_id OFFSET 0) o
- WHERE p.record_changed AND NOT p.created AND {_SERVED_ROW} IS DISTINCT FROM {_row("p")}
+ WHERE NOT p.created AND {_SERVED_ROW} IS DISTINCT FROM {_row("p")}
 """
 _HISTORY_DISAGREED = f"""
 INSERT INTO organisation_changes (organisation_id, changed_by, source, action, field, old_value, new_value)
@@ -200,16 +207,13 @@ SELECT p.organisation_id, $1::text, $2::text, 'disagreed', f.key, f.value, p.rec
  ORDER BY p.idx, array_position(ARRAY[{", ".join(f"'{name}'" for name in ORGANISATION_FIELDS)}], f.key)
 """
 _OUTCOMES = """
-SELECT p.external_id, p.organisation_id, p.created, p.linked, p.withdrawn, p.record_changed,
-       coalesce(d.kept_fields, p.kept_fields) AS kept_fields,
-       coalesce(d.outranked_fields, p.outranked_fields) AS outranked_fields
+SELECT p.idx, p.organisation_id::text AS organisation_id, p.created, d.kept_fields, d.outranked_fields
   FROM push_plan p LEFT JOIN push_outcomes d ON d.idx = p.idx
- ORDER BY p.idx
 """
 _WITHDRAW_MISSING = """
 UPDATE source_records sr SET withdrawn_at = now(), updated_at = now()
  WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM push_plan s WHERE s.external_id = sr.external_id)
+   AND NOT EXISTS (SELECT 1 FROM push_records s WHERE s.external_id = sr.external_id)
 RETURNING sr.organisation_id, sr.external_id
 """
 _HISTORY_WITHDRAWN_RECORDS = """
@@ -227,14 +231,15 @@ class SharedIdentifierChanged:
     holders: list[str]
 
 
-@dataclass(frozen=True)
-class PlannedRecord:
-    external_id: str
-    organisation_id: uuid.UUID
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """What became of the record at `index`: its organisation, whether it changed or was created, and
+    what it was not served (fields a coordinator locked; values a source of higher precedence holds)."""
+
+    index: int
+    organisation_id: str
     created: bool
-    linked: bool
-    withdrawn: bool
-    record_changed: bool
+    changed: bool
     kept_fields: list[str]
     outranked_fields: list[str]
 
@@ -245,13 +250,18 @@ class WithdrawnRecord:
     organisation_id: uuid.UUID
 
 
-@dataclass(frozen=True)
-class PlanSummary:
-    """How many records found an organisation that exists, and how many of those changed their record:
-    the steps that only such records need are skipped when there are none (a first push, an unchanged one)."""
+@dataclass
+class Staged:
+    """The records that differ in nothing from what the source holds (by position), and where each
+    planned record that found an existing organisation goes: the steps only those need are skipped
+    when there are none (a first push, an unchanged one)."""
 
-    existing: int
-    changed: int
+    unchanged: dict[int, RecordOutcome]
+    existing: dict[int, str]
+
+    @property
+    def changed(self) -> int:
+        return len(self.existing)
 
 
 @dataclass(frozen=True)
@@ -260,18 +270,24 @@ class WithdrawalShare:
     missing: int
 
 
-async def stage_and_plan(session: AsyncSession, source: str, records: Sequence[PushRecord]) -> PlanSummary:
+def _fields(value: list[str] | None) -> list[str]:
+    return list(value) if value else []
+
+
+async def stage_and_plan(session: AsyncSession, source: str, rows: Sequence[PushRow]) -> Staged:
     db = await driver_connection(session)
     await db.execute(_CREATE_TABLES)
     await db.copy_records_to_table(
         "push_records", columns=_COPY_COLUMNS,
-        records=[(index, record.external_id, *(getattr(record, name) for name in ORGANISATION_FIELDS))
-                 for index, record in enumerate(records)],
+        records=[(index, *row, orjson.dumps(dict(zip(ORGANISATION_FIELDS, row[1:], strict=True))).decode())
+                 for index, row in enumerate(rows)],
     )
-    await db.execute(_PLAN, source)
-    row = await db.fetchrow("SELECT count(*) FILTER (WHERE NOT created) AS existing, "
-                            "count(*) FILTER (WHERE NOT created AND record_changed) AS changed FROM push_plan")
-    return PlanSummary(row["existing"], row["changed"])
+    unchanged = {row["idx"]: RecordOutcome(row["idx"], row["organisation_id"], False, False,
+                                           _fields(row["kept_fields"]), _fields(row["outranked_fields"]))
+                 for row in await db.fetch(_UNCHANGED, source)}
+    existing = {} if len(unchanged) == len(rows) else {
+        row["idx"]: row["organisation_id"] for row in await db.fetch(_PLAN, source)}
+    return Staged(unchanged, existing)
 
 
 async def withdrawal_share(session: AsyncSession, source: str) -> WithdrawalShare:
@@ -283,11 +299,6 @@ async def withdrawal_share(session: AsyncSession, source: str) -> WithdrawalShar
 async def shared_identifiers_changed(session: AsyncSession, source: str) -> list[SharedIdentifierChanged]:
     rows = await (await driver_connection(session)).fetch(_SHARED_IDENTIFIERS_CHANGED, source)
     return [SharedIdentifierChanged(row["idx"], list(row["identifier_changes"]), list(row["sources"])) for row in rows]
-
-
-async def records_of_one_organisation(session: AsyncSession) -> list[list[int]]:
-    """Groups of record positions that the plan put on the same existing organisation."""
-    return [list(row["positions"]) for row in await (await driver_connection(session)).fetch(_SAME_ORGANISATION)]
 
 
 async def store_records(session: AsyncSession, source: str, who: str) -> None:
@@ -313,17 +324,15 @@ async def record_indexes(session: AsyncSession, organisation_ids: list[uuid.UUID
     return {row["organisation_id"]: row["idx"] for row in rows}
 
 
-async def outcomes(session: AsyncSession, source: str, who: str, summary: PlanSummary) -> list[PlannedRecord]:
-    """Each record's plan, in order, with what it was not served; disagreements go into the history."""
+async def planned_outcomes(session: AsyncSession, source: str, who: str, staged: Staged) -> list[RecordOutcome]:
+    """What became of each planned record, with what it was not served; disagreements go into the history."""
     db = await driver_connection(session)
-    if summary.changed:
+    if staged.changed:
         await db.execute(_OUTCOMES_OF_FIELDS)
         await db.execute(_HISTORY_DISAGREED, who, source)
-    return [PlannedRecord(row["external_id"], row["organisation_id"], row["created"], row["linked"], row["withdrawn"],
-                          row["record_changed"], list(row["kept_fields"]), list(row["outranked_fields"]))
+    return [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True, _fields(row["kept_fields"]),
+                          _fields(row["outranked_fields"]))
             for row in await db.fetch(_OUTCOMES)]
-
-
 async def withdraw_missing(session: AsyncSession, source: str, who: str) -> list[WithdrawnRecord]:
     """Withdraw the source's records this push did not hold, with their history."""
     db = await driver_connection(session)
