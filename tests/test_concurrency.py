@@ -72,7 +72,7 @@ async def test_one_feed_batch_sent_100_times_at_once_has_one_effect(stack, token
     async with httpx.AsyncClient(base_url=stack.url("metrics_api")) as client:
         series = (await client.get("/v1/series", params={"measure": MEASURE, "region": REGION,
                                                         "occupation": OCCUPATION, "from": period, "to": period})).json()
-        batch = (await client.get(f"/v1/batches/{answer['batch_id']}")).json()
+        batch = (await client.get(f"/v1/batches/{answer['batch_id']}", headers=headers)).json()
     assert [(p["period"], p["value"], p["revision"]) for p in series["points"]] == [(period, 1234, 1)]
     assert batch["inserted"] + batch["revised"] + batch["unchanged"] == 1
 

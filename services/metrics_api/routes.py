@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
-from common.auth import Principal, require_scope, require_source
+from common.auth import AuthenticatedPrincipal, Principal, forbidden, require_scope, require_source
 from common.database import SessionDep
 from common.etags import IfMatch, check_if_match, etag
 from common.idempotency import IdempotencyKeyHeader, validate_key
@@ -199,9 +199,17 @@ async def post_observations(
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
-@router.get("/batches/{batch_id}", tags=["feeds"])
-async def get_batch(batch_id: uuid.UUID, session: SessionDep) -> schemas.BatchOut:
-    return await find_batch(session, batch_id)
+@router.get("/batches/{batch_id}", tags=["feeds"], responses={403: {"description": "No metrics:write or admin"}})
+async def get_batch(batch_id: uuid.UUID, session: SessionDep, principal: AuthenticatedPrincipal) -> schemas.BatchOut:
+    """A feed's batch, for its own source's feed token (metrics:write with the source) or a metrics:admin.
+
+    A batch of another source answers 404, as one that does not exist: a feed learns nothing of others.
+    """
+    if principal.has("metrics:admin"):
+        return await find_batch(session, batch_id, sources=None)
+    if not principal.has("metrics:write"):
+        raise forbidden("Reading a batch needs metrics:write for its source, or metrics:admin.")
+    return await find_batch(session, batch_id, sources=principal.sources)
 
 
 PeriodQuery = Annotated[str | None, Query(max_length=10, description="2012, 2012-Q3, 2012-07 or a CBS code")]

@@ -31,11 +31,11 @@ async def test_json_feed_inserts_then_an_identical_repost_changes_nothing(client
     assert (again["inserted"], again["revised"], again["unchanged"]) == (0, 0, 12)
     assert await written(app) == (12, 2)
 
-    batch = (await client.get(f"/v1/batches/{answer['batch_id']}")).json()
+    batch = (await client.get(f"/v1/batches/{answer['batch_id']}", headers=writer)).json()
     assert batch["source"] == "uwv" and batch["subject"] == "uwv-feed" and batch["content_type"] == "json"
     assert (batch["received"], batch["inserted"], batch["revised"], batch["unchanged"]) == (12, 12, 0, 0)
     assert batch["received_at"]
-    assert (await client.get("/v1/batches/6f1e0c56-0000-4000-8000-000000000000")).status_code == 404
+    assert (await client.get("/v1/batches/6f1e0c56-0000-4000-8000-000000000000", headers=writer)).status_code == 404
 
 
 @pytest.mark.parametrize("variant", [
@@ -51,7 +51,8 @@ async def test_csv_variants_read_the_same_figures(client, reference, writer, app
     # The JSON of the same table is then unchanged: the CSV was read exactly (CBS period codes included).
     again = (await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)).json()
     assert again["unchanged"] == 12
-    assert (await client.get(f"/v1/batches/{response.json()['batch_id']}")).json()["content_type"] == "csv"
+    batch = (await client.get(f"/v1/batches/{response.json()['batch_id']}", headers=writer)).json()
+    assert batch["content_type"] == "csv"
 
 
 async def test_decimal_comma_with_thousands_dots_and_shares(client, reference, writer, app):

@@ -95,8 +95,8 @@ async def test_as_of_returns_what_was_served_then(client, reference, writer):
     revised = uwv_observations()
     revised[3]["value"] = 9_000  # PV24 total
     second = (await client.post(FEED, json={"observations": revised}, headers=writer)).json()
-    first_at = (await client.get(f"/v1/batches/{first['batch_id']}")).json()["received_at"]
-    second_at = (await client.get(f"/v1/batches/{second['batch_id']}")).json()["received_at"]
+    first_at = (await client.get(f"/v1/batches/{first['batch_id']}", headers=writer)).json()["received_at"]
+    second_at = (await client.get(f"/v1/batches/{second['batch_id']}", headers=writer)).json()["received_at"]
     assert first_at < second_at
 
     assert (await series(client, region="noordvleugel"))["points"][0]["value"] == 81_024 - 8_740 + 9_000

@@ -173,3 +173,19 @@ async def test_an_unknown_source_is_refused_naming_source(client, uwv, admin, ap
     assert [e["field"] for e in refused.json()["errors"]] == ["primary_source"]
     assert (await client.get("/v1/measures/vacancies_new")).json() == measure
     assert await rows_by_source(app) == {"uwv": 12}
+
+
+async def test_a_batch_is_read_by_its_own_sources_feed_or_an_admin(client, reference, uwv_writer, cbs_writer, admin,
+                                                                   token):
+    answer = await client.post(UWV_FEED, json={"observations": uwv_observations()}, headers=uwv_writer)
+    path = f"/v1/batches/{answer.json()['batch_id']}"
+    assert (await client.get(path, headers=uwv_writer)).json()["subject"] == "uwv-feed"
+    assert (await client.get(path, headers=admin)).json()["source"] == "uwv"
+    # Another source's feed learns nothing of it, not even that it exists.
+    other = await client.get(path, headers=cbs_writer)
+    assert other.status_code == 404
+    assert other.json()["type"].endswith("/not-found") and "source" not in other.json()
+    for headers in ({}, bearer(token("actions:write")), bearer(token("partners:write", sources=["uwv"]))):
+        refused = await client.get(path, headers=headers)
+        assert refused.status_code in (401, 403), refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")

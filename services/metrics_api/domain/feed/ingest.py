@@ -124,8 +124,9 @@ def _answer(batch_id: uuid.UUID | None, received: int, counts: dict[str, int], d
             "unchanged": counts.get("unchanged", 0), "dry_run": dry_run}
 
 
-async def get_batch(session: AsyncSession, batch_id: uuid.UUID) -> BatchOut:
+async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, sources: frozenset[str] | None) -> BatchOut:
+    """The batch, if it is of one of `sources` (None: of any source); else 404, as for no batch."""
     batch = await repository.find_batch(session, batch_id)
-    if batch is None:
+    if batch is None or (sources is not None and batch.source not in sources):
         raise not_found("batch", batch_id)
     return BatchOut.model_validate(batch, from_attributes=True)
