@@ -1,4 +1,4 @@
-"""`techniekpact export`: actions, partners or a series out of the services, as CSV, CSV for Dutch
+"""`techniekpact export`: actions, goals, partners or a series out of the services, as CSV, CSV for Dutch
 Excel, an Excel workbook (.xlsx) or JSON rows.
 
 Reads the same public REST lists every client reads (no token needed), page by page. Cells are
@@ -34,6 +34,8 @@ ORGANISATION_COLUMNS = ["id", "name", "kind", "sectors", "kvk_number", "brin_cod
 ACTION_COLUMNS = ["id", "pact", "line_number", "number", "title", "status", "progress", "leads", "participants",
                   "coordination", "description", "ambition"]
 SERIES_COLUMNS = ["measure", "region", "occupation", "period", "value", "status", "derived", "share", "revision"]
+GOAL_COLUMNS = ["id", "pact", "line_number", "line", "name", "unit", "baseline", "baseline_year", "targets",
+                "actual", "actual_period", "progress", "progress_note", "series"]
 
 
 def organisations(partners: Service, *, kind: str | None = None, municipality: str | None = None,
@@ -60,6 +62,35 @@ def actions(actions_api: Service, partners: Service, *, pact: str | None = None)
     return rows
 
 
+def _target(target: dict[str, Any]) -> str:
+    """A target as the plans write it: `2020: 40`, `2016: +10` added, `2016: +10%` of the baseline."""
+    value = str(target["value"])
+    if target.get("kind") == "relative_change":
+        value = f"{'' if value.startswith('-') else '+'}{value}%"
+    elif target.get("kind") == "change":
+        value = f"{'' if value.startswith('-') else '+'}{value}"
+    return f"{target['period']}: {value}" if target.get("period") else value
+
+
+def goals(actions_api: Service, *, pact: str | None = None) -> list[dict[str, Any]]:
+    """Every goal of the pact's (or every pact's) action lines, measured as actions_api measures it."""
+    slugs = [pact] if pact else [item["slug"] for item in actions_api.items("/v1/pacts")]
+    rows = []
+    for slug_list in id_lists(slugs):
+        for line in actions_api.get("/v1/lines", pacts=slug_list)["items"]:
+            for goal in line["goals"]:
+                baseline, actual, series = goal.get("baseline") or {}, goal.get("actual") or {}, goal.get("series")
+                rows.append({
+                    "id": goal["id"], "pact": line["pact"], "line_number": line["number"], "line": line["name"],
+                    "name": goal["name"], "unit": goal.get("unit"), "baseline": baseline.get("value"),
+                    "baseline_year": baseline.get("year"), "targets": [_target(t) for t in goal.get("targets") or []],
+                    "actual": actual.get("value"), "actual_period": actual.get("period"),
+                    "progress": goal.get("progress"), "progress_note": goal.get("progress_note"),
+                    "series": ":".join((series["measure"], series["region"], series["occupation"])) if series else None,
+                })
+    return rows
+
+
 class ExportRefused(ValueError):
     """The command names no such kind, or leaves out what it needs; one line for the operator."""
 
@@ -77,6 +108,8 @@ def rows_of(kind: str, services: dict[str, Service], *, pact: str | None, kind_o
     """The rows and columns of `techniekpact export KIND`."""
     if kind == "actions":
         return actions(services["actions_api"], services["partners_api"], pact=pact), ACTION_COLUMNS
+    if kind == "goals":
+        return goals(services["actions_api"], pact=pact), GOAL_COLUMNS
     if kind == "partners":
         return (organisations(services["partners_api"], kind=kind_of, municipality=municipality, pact=pact),
                 ORGANISATION_COLUMNS)
@@ -85,15 +118,19 @@ def rows_of(kind: str, services: dict[str, Service], *, pact: str | None, kind_o
             raise ExportRefused("series needs --measure and --region")
         return (series_rows(services["metrics_api"], measure=series.measure, region=series.region,
                             occupation=series.occupation, start=series.start, end=series.end), SERIES_COLUMNS)
-    raise ExportRefused(f"unknown kind '{kind}'; choose actions, partners or series")
+    raise ExportRefused(f"unknown kind '{kind}'; choose actions, goals, partners or series")
 
 
 def series_rows(metrics: Service, *, measure: str, region: str, occupation: str = "total",
            start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
-    found = metrics.get("/v1/series", measure=measure, region=region, occupation=occupation,
-                        **{"from": start, "to": end})
-    return [{"measure": found["measure"], "region": found["region"], "occupation": found["occupation"],
-             **{column: point.get(column) for column in SERIES_COLUMNS[3:]}} for point in found["points"]]
+    return series_rows_of(metrics.get("/v1/series", measure=measure, region=region, occupation=occupation,
+                                      **{"from": start, "to": end}))
+
+
+def series_rows_of(series: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per point of a series as metrics_api answers it."""
+    return [{"measure": series["measure"], "region": series["region"], "occupation": series["occupation"],
+             **{column: point.get(column) for column in SERIES_COLUMNS[3:]}} for point in series["points"]]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -354,11 +354,11 @@ def import_file(
 
 @app.command()
 def export(
-    kind: Annotated[str, typer.Argument(help="actions, partners or series")],
+    kind: Annotated[str, typer.Argument(help="actions, goals, partners or series")],
     format_: Annotated[str, typer.Option("--format", help="csv, csv-nl (Dutch Excel), xlsx or json")] = "csv",
     output: Annotated[Path | None, typer.Option(
         help="File to write (default: standard output)", dir_okay=False)] = None,
-    pact: Annotated[str | None, typer.Option(help="actions, partners: only this pact's (slug)")] = None,
+    pact: Annotated[str | None, typer.Option(help="actions, goals, partners: only this pact's (slug)")] = None,
     kind_of: Annotated[str | None, typer.Option("--kind", help="partners: only this kind (e.g. mbo)")] = None,
     municipality: Annotated[str | None, typer.Option(help="partners: only this municipality (GM code)")] = None,
     measure: Annotated[str | None, typer.Option(help="series: the measure, e.g. vacancies_new")] = None,
@@ -367,7 +367,7 @@ def export(
     start: Annotated[str | None, typer.Option("--from", help="series: first period, e.g. 2012")] = None,
     end: Annotated[str | None, typer.Option("--to", help="series: last period")] = None,
 ) -> None:
-    """Write actions, partners or a series as CSV, CSV for Dutch Excel, .xlsx or JSON, from the public lists."""
+    """Write actions, goals, partners or a series as CSV, CSV for Dutch Excel, .xlsx or JSON, from the public lists."""
     from cli import export as exporting
     from cli.api import Service, ServiceError
 

@@ -328,6 +328,12 @@ def test_labour_market_chart_and_figures_for_noordvleugel_and_a_province(dashboa
     dashboard.ready("Arbeidsmarkt: Flevoland")
     expect(tab.locator("#stat-total")).to_have_text("8.740")
     expect(tab.locator("#stat-share")).to_have_text("45,4%")
+    # The figures shown, as the files `techniekpact export series` writes.
+    with tab.expect_download() as download:
+        tab.get_by_role("link", name="informaticaberoepen (Excel)").click()
+    assert download.value.suggested_filename == "cijfers-vacancies_new-PV24-ict.xlsx"
+    rows = _workbook_rows(Path(download.value.path()).read_bytes())
+    assert [row[3:5] for row in rows[1:]] == [("2012", 542)]
 
 
 @needs_chromium
@@ -977,17 +983,26 @@ def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tm
     from cli import export as exporting
 
     gateway = seeded_stack.url("gateway")
-    for kind, command, columns in (("acties", "actions", exporting.ACTION_COLUMNS),
-                                   ("partners", "partners", exporting.ORGANISATION_COLUMNS)):
+    figures = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "ict", "from": "2012"}
+    for kind, command, columns, params, arguments, filename in (
+            ("acties", "actions", exporting.ACTION_COLUMNS, {"pact": NOORDVLEUGEL}, ["--pact", NOORDVLEUGEL],
+             f"acties-{NOORDVLEUGEL}"),
+            ("doelen", "goals", exporting.GOAL_COLUMNS, {"pact": NOORDVLEUGEL}, ["--pact", NOORDVLEUGEL],
+             f"doelen-{NOORDVLEUGEL}"),
+            ("partners", "partners", exporting.ORGANISATION_COLUMNS, {"pact": NOORDVLEUGEL}, ["--pact", NOORDVLEUGEL],
+             f"partners-{NOORDVLEUGEL}"),
+            ("cijfers", "series", exporting.SERIES_COLUMNS, figures,
+             ["--measure", "vacancies_new", "--region", "noordvleugel", "--occupation", "ict", "--from", "2012"],
+             "cijfers-vacancies_new-noordvleugel-ict")):
         for extension, format_, media_type in (
                 ("csv", "csv-nl", "text/csv"),
                 ("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
-            answer = httpx.get(f"{gateway}/downloads/{kind}.{extension}", params={"pact": NOORDVLEUGEL}, timeout=30)
+            answer = httpx.get(f"{gateway}/downloads/{kind}.{extension}", params=params, timeout=30)
             assert answer.status_code == 200, answer.text
             assert answer.headers["content-type"].startswith(media_type)
-            assert answer.headers["content-disposition"] == f'attachment; filename="{kind}-{NOORDVLEUGEL}.{extension}"'
+            assert answer.headers["content-disposition"] == f'attachment; filename="{filename}.{extension}"'
             written = tmp_path / f"{kind}.{extension}"
-            exported = subprocess.run([sys.executable, "-m", "cli.main", "export", command, "--pact", NOORDVLEUGEL,
+            exported = subprocess.run([sys.executable, "-m", "cli.main", "export", command, *arguments,
                                        "--format", format_, "--output", str(written)],
                                       env=seeded_stack.environment(), capture_output=True, text=True, timeout=120)
             assert exported.returncode == 0, exported.stderr
@@ -1002,10 +1017,25 @@ def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tm
                 assert rows[0] == columns
             if kind == "acties":
                 assert sorted(int(row[columns.index("number")]) for row in rows[1:]) == list(range(1, 9))
+            if kind == "doelen" and extension == "xlsx":
+                goal = next(row for row in rows[1:] if "25%" in str(row[columns.index("name")]))
+                assert goal[columns.index("baseline")] == 25 and "2020: 40" in goal[columns.index("targets")]
+            if kind == "cijfers":
+                # The Noordvleugel's ICT vacancies of 2012, summed from its provinces as the plan prints them.
+                assert [(row[columns.index("period")], row[columns.index("value")]) for row in rows[1:]] == [
+                    ("2012", 3988 if extension == "xlsx" else "3988")]
     for path, params in (("/downloads/acties.csv", {"pact": "no-such-pact"}), ("/downloads/geheim.csv", {"pact": NOORDVLEUGEL}),
                          ("/downloads/acties.pdf", {"pact": NOORDVLEUGEL}), ("/downloads/acties.xlsx", {"pact": 'x"; evil'})):
         refused = httpx.get(f"{gateway}{path}", params=params, timeout=30)
         assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json", path
+    for path, params, fields in (("/downloads/doelen.csv", {}, ["pact"]),
+                                 ("/downloads/cijfers.xlsx", {"region": "noordvleugel"}, ["measure"]),
+                                 ("/downloads/cijfers.csv", {**figures, "from": "ooit", "occupation": "a b"},
+                                  ["occupation", "from"]),
+                                 ("/downloads/cijfers.csv", {**figures, "measure": "no_such_measure"}, ["measure"])):
+        refused = httpx.get(f"{gateway}{path}", params=params, timeout=30)
+        assert refused.status_code == 422, refused.text
+        assert [error["field"] for error in refused.json()["errors"]] == fields
 
 
 def _workbook_rows(content: bytes) -> list[tuple]:

@@ -80,3 +80,14 @@ export function dueLabel(milestone) {
   if (!milestone) return fmt.DASH;
   return milestone.due?.label || fmt.date(milestone.dueBy);
 }
+
+/**
+ * Links to the files `techniekpact export --format xlsx|csv-nl` writes, one Excel and one CSV per
+ * `[kind, label, params]` (gateway/downloads.py).
+ */
+export function downloadLinks(files) {
+  return h("p", { class: "downloads" }, "Downloaden: ", files.flatMap(([kind, label, params], i) =>
+    [i ? " · " : null, ...["xlsx", "csv"].flatMap((extension, j) => [j ? ", " : null,
+      h("a", { href: `downloads/${kind}.${extension}?${new URLSearchParams(params)}`, download: "" },
+        `${label} (${extension === "xlsx" ? "Excel" : "CSV"})`)])]));
+}

@@ -6,7 +6,7 @@ import { add, h, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { choosePact } from "./choose_pact.js";
-import { dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
+import { downloadLinks, dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
 
 const SOON_DAYS = 30;
 const NO_LEAD = "Geen trekker genoemd";
@@ -156,11 +156,7 @@ export async function render(view, { slug, query }) {
     filterForm(slug, pact, rows, filters),
     h("p", { id: "followup-summary", role: "status" },
       `${late} ${late === 1 ? "mijlpaal" : "mijlpalen"} te laat, ${soon} binnen ${SOON_DAYS} dagen.`),
-    // The same files as `techniekpact export actions|partners --pact --format csv-nl|xlsx` writes.
-    h("p", { class: "downloads" }, "Downloaden: ", [["acties", "alle acties"], ["partners", "partners"]].flatMap(
-      ([kind, label], i) => [i ? " · " : null, ...["xlsx", "csv"].flatMap((extension, j) => [j ? ", " : null,
-        h("a", { href: `downloads/${kind}.${extension}?pact=${encodeURIComponent(pact.slug)}`, download: "" },
-          `${label} (${extension === "xlsx" ? "Excel" : "CSV"})`)])])),
+    downloadLinks([["acties", "alle acties", { pact: pact.slug }], ["partners", "partners", { pact: pact.slug }]]),
     shown.length ? byTrekker(shown).map(([trekker, group], i) => trekkerSection(trekker, group, i))
       : h("p", {}, "Niets te laat en niets binnen 30 dagen, met deze filters."));
 }

@@ -5,7 +5,7 @@ import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
-import { partialNotice } from "./common.js";
+import { downloadLinks, partialNotice } from "./common.js";
 
 const MEASURE = "vacancies_new";
 const DEFAULT_REGION = "noordvleugel";
@@ -185,6 +185,9 @@ export async function render(view, { query }) {
     provisional ? h("p", { class: "help", id: "provisional-note" }, "* voorlopig cijfer: het kan nog worden herzien.") : null,
     h("p", { class: "help" }, "Technisch aandeel: technische en industrieberoepen plus informaticaberoepen, gedeeld door het totaal. Bron: UWV."),
     h("p", { class: "help" }, h("a", { href: location.hash, id: "permalink" }, "Link naar deze weergave")),
+    downloadLinks(CLASSES.map((c) => ["cijfers", fmt.occupation(c.code).toLowerCase(), {
+      measure: choice.measure, region: choice.region, occupation: c.code,
+      ...(choice.from ? { from: choice.from } : {}), ...(choice.to ? { to: choice.to } : {}) }])),
   );
   // Chart.js sizes itself from its container, so it draws once the page is in the document.
   return () => drawChart(Chart, canvas, periods, lookups, shares, measureName);

@@ -6,7 +6,7 @@ import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
 import { choosePact } from "./choose_pact.js";
 import { goalEditor } from "./goal_edit.js";
-import { loadRecord, nodes, recordHeader } from "./common.js";
+import { downloadLinks, loadRecord, nodes, recordHeader } from "./common.js";
 
 const INDICATOR = `unit baseline { value year } targets { period value kind }`;
 // One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
@@ -104,6 +104,7 @@ export async function render(view, { slug }) {
     recordHeader([h("a", { href: "#/doelen" }, "Doelen over de tijd"),
       h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], `Doelen over de tijd: ${pact.name}`, errors),
     h("p", { class: "help" }, "Gemeten telt alleen goedgekeurde rapportages, of de meetreeks van het doel."),
+    downloadLinks([["doelen", "doelen", { pact: pact.slug }]]),
     h("h2", {}, "Doelen"), goals.length ? goals : h("p", {}, "Dit pact heeft geen doelen vastgelegd."),
     h("h2", {}, "Resultaten van de acties"), results.length ? results : h("p", {}, "Geen meetbare resultaten vastgelegd."));
   if (!charts.length) return null;
