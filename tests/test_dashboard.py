@@ -302,6 +302,12 @@ def test_partner_directory_search_filters_and_a_partners_actions(dashboard):
         expect(row).to_contain_text("Hogeschool")
         expect(row.locator("td").nth(2)).to_have_text("Utrecht")
     dashboard.shot("05-partners")
+    # The filtered list as the file `techniekpact export partners --kind hbo --municipality GM0344` writes.
+    with tab.expect_download() as download:
+        tab.get_by_role("link", name="deze partners (Excel)").click()
+    assert download.value.suggested_filename == "partners-hbo-GM0344.xlsx"
+    rows = _workbook_rows(Path(download.value.path()).read_bytes())
+    assert sorted(row[rows[0].index("name")] for row in rows[1:]) == ["Hogeschool Utrecht", "Marnix"]
 
     tab.get_by_role("link", name="Hogeschool Utrecht").click()
     dashboard.ready("Hogeschool Utrecht")
@@ -991,6 +997,9 @@ def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tm
              f"doelen-{NOORDVLEUGEL}"),
             ("partners", "partners", exporting.ORGANISATION_COLUMNS, {"pact": NOORDVLEUGEL}, ["--pact", NOORDVLEUGEL],
              f"partners-{NOORDVLEUGEL}"),
+            # The partner directory's filtered list, without a pact.
+            ("partners", "partners", exporting.ORGANISATION_COLUMNS, {"kind": "hbo", "municipality": "GM0344"},
+             ["--kind", "hbo", "--municipality", "GM0344"], "partners-hbo-GM0344"),
             ("cijfers", "series", exporting.SERIES_COLUMNS, figures,
              ["--measure", "vacancies_new", "--region", "noordvleugel", "--occupation", "ict", "--from", "2012"],
              "cijfers-vacancies_new-noordvleugel-ict")):
@@ -1017,6 +1026,10 @@ def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tm
                 assert rows[0] == columns
             if kind == "acties":
                 assert sorted(int(row[columns.index("number")]) for row in rows[1:]) == list(range(1, 9))
+            if kind == "partners" and "kind" in params:
+                assert sorted(row[columns.index("name")] for row in rows[1:]) == ["Hogeschool Utrecht", "Marnix"]
+                assert {(row[columns.index("kind")], row[columns.index("municipality_code")]) for row in rows[1:]} == {
+                    ("hbo", "GM0344")}
             if kind == "doelen" and extension == "xlsx":
                 goal = next(row for row in rows[1:] if "25%" in str(row[columns.index("name")]))
                 assert goal[columns.index("baseline")] == 25 and "2020: 40" in goal[columns.index("targets")]
@@ -1032,7 +1045,12 @@ def test_the_downloads_are_the_files_techniekpact_export_writes(seeded_stack, tm
                                  ("/downloads/cijfers.xlsx", {"region": "noordvleugel"}, ["measure"]),
                                  ("/downloads/cijfers.csv", {**figures, "from": "ooit", "occupation": "a b"},
                                   ["occupation", "from"]),
-                                 ("/downloads/cijfers.csv", {**figures, "measure": "no_such_measure"}, ["measure"])):
+                                 ("/downloads/cijfers.csv", {**figures, "measure": "no_such_measure"}, ["measure"]),
+                                 ("/downloads/partners.xlsx", {"kind": "hogeschool", "municipality": "Utrecht"},
+                                  ["kind", "municipality"]),
+                                 ("/downloads/partners.csv", {"municipality": "GM03441"}, ["municipality"]),
+                                 ("/downloads/acties.csv", {"pact": NOORDVLEUGEL, "kind": "hbo"}, ["kind"]),
+                                 ("/downloads/cijfers.csv", {**figures, "municipality": "GM0344"}, ["municipality"])):
         refused = httpx.get(f"{gateway}{path}", params=params, timeout=30)
         assert refused.status_code == 422, refused.text
         assert [error["field"] for error in refused.json()["errors"]] == fields

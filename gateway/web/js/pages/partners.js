@@ -3,7 +3,7 @@
 import { add, h, notice, scrollBox } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
-import { partialNotice } from "./common.js";
+import { downloadLinks, partialNotice } from "./common.js";
 
 const PAGE_SIZE = 25;
 export const QUERY = `query Partners($search: String, $kind: OrganisationKind, $municipality: String, $first: Int!, $after: String) {
@@ -81,6 +81,11 @@ export async function render(view, { query }) {
     h("p", {}, "Scholen, bedrijven, overheden en andere organisaties die aan een techniekpact meedoen."),
     filterForm(query, regions.data.regions || []),
     partialNotice(errors),
+    // The files `techniekpact export partners --kind --municipality` writes: the filters, not the name search.
+    downloadLinks([["partners", "deze partners", {
+      ...(query.get("soort") ? { kind: query.get("soort") } : {}),
+      ...(query.get("gemeente") ? { municipality: query.get("gemeente") } : {}) }]]),
+    query.get("zoek") ? h("p", { class: "help" }, "De downloads volgen soort en gemeente, niet de zoekterm op naam.") : null,
   );
   const found = show(data.organisations);
   add(view, found
