@@ -9,6 +9,10 @@ source of higher precedence holds (one history row each); the script checks that
 was created and none changed. partners_api runs as a real uvicorn process on a fresh database,
 migrated with alembic, and is dropped afterwards.
 
+Besides records/s, each run prints the CPU time the service process and the database's backends
+spent per batch: on a busy machine (other work on the same two cores) wall time varies by a
+factor of two, CPU time much less.
+
     .venv/bin/python bench/partners_push.py                       # the embedded PostgreSQL
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/partners_push.py
     .venv/bin/python bench/partners_push.py --records 20000 --batch 2000
@@ -16,6 +20,7 @@ migrated with alembic, and is dropped afterwards.
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -61,9 +67,49 @@ def as_second_source(record: dict) -> dict:
     return {**record, "external_id": f"KVK-{record['kvk_number']}", "name": record["name"].upper(), "website": None}
 
 
+class CpuClock:
+    """CPU seconds (user + system) of the service process and of the database's backends."""
+
+    def __init__(self, service_pid: int, url: str) -> None:
+        self.service = psutil.Process(service_pid)
+        self.url = url
+
+    def backends(self) -> list[psutil.Process]:
+        async def pids() -> list[int]:
+            connection = await asyncpg.connect(asyncpg_dsn(self.url))
+            try:
+                return [row["pid"] for row in await connection.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+            finally:
+                await connection.close()
+        found = []
+        for pid in asyncio.run(pids()):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                found.append(psutil.Process(pid))
+        return found
+
+    @staticmethod
+    def seconds(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        return float(times.user + times.system)
+
+    def read(self) -> dict[int, float]:
+        return {process.pid: self.seconds(process) for process in [self.service, *self.backends()]}
+
+    def spent(self, before: dict[int, float]) -> tuple[float, float]:
+        after = self.read()
+        service = after[self.service.pid] - before[self.service.pid]
+        database = sum(value - before.get(pid, 0.0) for pid, value in after.items() if pid != self.service.pid)
+        return service, database
+
+
 def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, run: str,
-             source: str = "bench") -> tuple[float, dict]:
+             source: str = "bench", clock: CpuClock | None = None) -> tuple[float, dict, str]:
     totals = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+    before = clock.read() if clock else {}
     started = time.perf_counter()
     for start in range(0, len(records), batch):
         response = client.put(f"/v1/sources/{source}/organisations", json={"records": records[start:start + batch]},
@@ -72,7 +118,14 @@ def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, 
         answer = response.json()
         for key in totals:
             totals[key] += answer[key]
-    return time.perf_counter() - started, totals
+    elapsed = time.perf_counter() - started
+    cpu = ""
+    if clock:
+        batches = -(-len(records) // batch)
+        service, database = clock.spent(before)
+        cpu = (f"  CPU per batch: service {service / batches * 1000:.0f} ms, "
+               f"PostgreSQL {database / batches * 1000:.0f} ms")
+    return elapsed, totals, cpu
 
 
 async def count(url: str, table: str, where: str = "true") -> int:
@@ -116,25 +169,27 @@ def main() -> None:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.2)
+            clock = CpuClock(service.pid, url)
             print(f"{args.records} records in batches of {args.batch} to PUT /v1/sources/bench/organisations")
-            first, first_totals = push_all(client, records, args.batch, token, "first")
-            print(f"first push:  {first:6.1f} s  {args.records / first:8.0f} records/s  {first_totals}")
+            first, first_totals, cpu = push_all(client, records, args.batch, token, "first", clock=clock)
+            print(f"first push:  {first:6.1f} s  {args.records / first:8.0f} records/s  {first_totals}{cpu}")
             history = asyncio.run(count(url, "organisation_changes"))
-            second, second_totals = push_all(client, records, args.batch, token, "second")
-            print(f"second push: {second:6.1f} s  {args.records / second:8.0f} records/s  {second_totals}")
+            second, second_totals, cpu = push_all(client, records, args.batch, token, "second", clock=clock)
+            print(f"second push: {second:6.1f} s  {args.records / second:8.0f} records/s  {second_totals}{cpu}")
             grew = asyncio.run(count(url, "organisation_changes")) - history
             print(f"history rows written by the second push: {grew}")
             second_source = [as_second_source(record) for record in records]
             organisations = asyncio.run(count(url, "organisations"))
             versions = asyncio.run(count(url, "organisations", "version > 1"))
-            third, third_totals = push_all(client, second_source, args.batch, token, "third", "bench-kvk")
+            third, third_totals, cpu = push_all(client, second_source, args.batch, token, "third", "bench-kvk", clock)
             print(f"second source, same organisations by KvK number: {third:6.1f} s  "
-                  f"{args.records / third:8.0f} records/s  {third_totals}")
+                  f"{args.records / third:8.0f} records/s  {third_totals}{cpu}")
             print(f"organisations created / changed by it: {asyncio.run(count(url, 'organisations')) - organisations}"
                   f" / {asyncio.run(count(url, 'organisations', 'version > 1')) - versions}")
-            fourth, fourth_totals = push_all(client, second_source, args.batch, token, "fourth", "bench-kvk")
+            fourth, fourth_totals, cpu = push_all(client, second_source, args.batch, token, "fourth", "bench-kvk",
+                                                  clock)
             print(f"second source again, unchanged: {fourth:6.1f} s  {args.records / fourth:8.0f} records/s  "
-                  f"{fourth_totals}")
+                  f"{fourth_totals}{cpu}")
     finally:
         if service is not None:
             service.terminate()

@@ -4,6 +4,7 @@ import math
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -208,7 +209,7 @@ async def push_organisations(
         description="With withdraw_missing: allow withdrawing more than the configured share of the source's records")
     ] = False,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
-) -> JSONResponse:
+) -> Response:
     """Upsert the source's records by `external_id`; each organisation is the merge of its sources'
     records. With `withdraw_missing=true` it is a full sync, ending this source's claim on what is
     missing. All or nothing; `Idempotency-Key` makes a retry safe."""
@@ -229,7 +230,7 @@ async def push_organisations(
     count_batch("organisations", source, len(records))
     if claim is not None:
         await claim.remember(session, request_fingerprint, 200, answer)
-    return JSONResponse(answer)
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 # --- memberships -------------------------------------------------------------------------------
