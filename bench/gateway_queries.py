@@ -1,22 +1,31 @@
-"""Throughput and latency of the gateway's pact dashboard query, and what the gateway itself adds.
+"""The pact dashboard query through the gateway: throughput, latency, CPU per query in every process.
 
-    .venv/bin/python bench/gateway_queries.py [--actions 100] [--first 20] [--seconds 15] [--clients 1 10 50]
+    .venv/bin/python bench/gateway_queries.py [--actions 100] [--first 20] [--seconds 10] [--clients 1 10 50]
+                                              [--cpu-queries 200] [--transport default|aiohttp]
 
 Starts the gateway and the three services as processes (as `techniekpact run` does) on a database
 of its own (`techniekpact_bench_gateway` on the server BENCH_DATABASE_URL or TEST_DATABASE_URL names,
-else the local one), fills it through the services' REST APIs (a pact with `--actions` actions,
-each with a lead, a partner, a kind of partner and a milestone; goals measured by a metrics series
-summed over three provinces), then runs the dashboard query (gateway/tests/support.py DASHBOARD:
-pact, lines, goals with actuals, a page of actions with lead, participants and milestones) from
-1, 10 and 50 concurrent clients for `--seconds` each and prints requests/s, p50/p95/p99, the
-downstream requests per query, the gateway's overhead (its latency divided by the time the query
-spent waiting on services, `extensions.downstream.seconds`, in the same run) and how many answers
-were partial (a service overran the gateway's time budget).
+else the local one), loads the seed pacts (`techniekpact seed`) and fills a pact with `--actions`
+actions through the services' REST APIs (each with a lead, a partner, a kind of partner and a
+milestone; goals measured by a metrics series summed over three provinces). Then, all in one run,
+for the seeded Noordvleugel pact and the filled pact, with the dashboard query
+(gateway/tests/support.py DASHBOARD):
+
+- CPU per query: `--cpu-queries` queries one after another; the CPU time (user + system, from
+  /proc through psutil) each of the four processes and the database's backends spent, per query;
+- requests/s and p50/p95/p99 at 1, 10 and 50 concurrent clients, with the downstream requests per
+  query and how many answers were partial (a service overran the gateway's time budget);
+- beside them, a plain FastAPI endpoint answering the same bytes: the ceiling of a Python HTTP
+  stack on this machine.
+
+The load generator runs on the same machine and competes for its cores.
 """
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,15 +33,29 @@ import uuid
 from pathlib import Path
 
 import httpx
+import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-from bench._support import fresh_database, running_stack
-from cli.processes import PROCESSES, Stack
-from gateway.tests.platform_data import make_pact, ok, put_reference_data, register_organisations
-from gateway.tests.support import DASHBOARD
+from bench._support import fresh_database, running_stack  # noqa: E402
+from cli.processes import PROCESSES, Stack, free_port  # noqa: E402
+from gateway.tests.platform_data import make_pact, ok, put_reference_data, register_organisations  # noqa: E402
+from gateway.tests.support import DASHBOARD  # noqa: E402
 
 DATABASE = "techniekpact_bench_gateway"
+SEEDED = "techniekpact-noordvleugel"
+
+PLAIN_APP = '''
+import sys
+from fastapi import FastAPI, Response
+body = open(sys.argv[1], "rb").read()
+app = FastAPI()
+
+@app.post("/graphql")
+async def graphql() -> Response:
+    return Response(body, media_type="application/json")
+'''
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -54,69 +77,155 @@ async def fill(stack: Stack, actions: int) -> str:
     return slug
 
 
-async def run(url: str, slug: str, first: int, clients: int, seconds: float) -> dict[str, float]:
+def body_of(slug: str, first: int) -> dict:
+    return {"query": DASHBOARD, "variables": {"slug": slug, "first": first}}
+
+
+async def load(url: str, body: dict, clients: int, seconds: float, headers: dict[str, str]) -> dict[str, float]:
     latencies: list[float] = []
-    failed = 0
-    downstream_requests: list[int] = []
-    downstream_seconds: list[float] = []
+    partial = 0
+    downstream: list[int] = []
     deadline = time.perf_counter() + seconds
-    body = {"query": DASHBOARD, "variables": {"slug": slug, "first": first}}
 
     async def client_loop(client: httpx.AsyncClient) -> None:
-        nonlocal failed
+        nonlocal partial
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            answer = ok(await client.post("/graphql", json=body))
+            answer = ok(await client.post("/graphql", json=body, headers=headers))
             latencies.append(time.perf_counter() - started)
             # Overloaded services time out: the answer is partial, with SERVICE_UNAVAILABLE errors.
-            failed += "errors" in answer
-            downstream_requests.append(answer["extensions"]["downstream"]["requests"])
-            downstream_seconds.append(answer["extensions"]["downstream"]["seconds"])
+            partial += "errors" in answer
+            downstream.append((answer.get("extensions") or {}).get("downstream", {}).get("requests", 0))
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        await client_loop_once(client, body)
+        for _ in range(5):  # warm the connection pools and the services' caches
+            ok(await client.post("/graphql", json=body, headers=headers))
         started = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
         elapsed = time.perf_counter() - started
-    overheads = [latency / waited for latency, waited in zip(latencies, downstream_seconds, strict=True) if waited]
-    return {
-        "clients": clients, "queries": len(latencies), "rps": len(latencies) / elapsed,
-        "p50": percentile(latencies, 0.50) * 1000, "p95": percentile(latencies, 0.95) * 1000,
-        "p99": percentile(latencies, 0.99) * 1000,
-        "downstream": statistics.mean(downstream_requests),
-        "downstream_ms": statistics.median(downstream_seconds) * 1000,
-        "overhead": statistics.median(overheads), "partial": failed,
-    }
+    return {"clients": clients, "queries": len(latencies), "rps": len(latencies) / elapsed,
+            "p50": percentile(latencies, 0.50) * 1000, "p95": percentile(latencies, 0.95) * 1000,
+            "p99": percentile(latencies, 0.99) * 1000, "downstream": statistics.mean(downstream),
+            "partial": partial}
 
 
-async def client_loop_once(client: httpx.AsyncClient, body: dict) -> None:
-    """Warm the connection pools and the services' caches before timing."""
-    for _ in range(5):
-        ok(await client.post("/graphql", json=body))
+def cpu_seconds(pid: int) -> float:
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return times.user + times.system
+
+
+async def backend_pids(database_url: str) -> list[int]:
+    import asyncpg
+
+    from common.database import asyncpg_dsn
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await connection.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND pid <> pg_backend_pid()")
+    finally:
+        await connection.close()
+    return [row["pid"] for row in rows]
+
+
+async def cpu_per_query(stack: Stack, body: dict, queries: int, headers: dict[str, str]) -> dict[str, float]:
+    """CPU milliseconds per query of each process and of PostgreSQL's backends, queries one at a time."""
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=60) as client:
+        for _ in range(10):
+            ok(await client.post("/graphql", json=body, headers=headers))
+        pids = {name: child.pid for name, child in stack.children.items()}
+        backends_before = {pid: cpu_seconds(pid) for pid in await backend_pids(stack.database_url)}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        for _ in range(queries):
+            ok(await client.post("/graphql", json=body, headers=headers))
+        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        backends_after = {pid: cpu_seconds(pid) for pid in await backend_pids(stack.database_url)}
+    spent = {name: (after[name] - before[name]) * 1000 / queries for name in pids}
+    spent["postgresql"] = sum(seconds - backends_before.get(pid, 0.0)
+                              for pid, seconds in backends_after.items()) * 1000 / queries
+    return spent
+
+
+def print_cpu(label: str, spent: dict[str, float]) -> None:
+    python = sum(spent[name] for name in PROCESSES)
+    print(f"  CPU ms per uncached query ({label}): " + ", ".join(f"{name} {spent[name]:.1f}" for name in
+                                                                  (*PROCESSES, "postgresql"))
+          + f"; four Python processes {python:.1f} = {python / max(spent['postgresql'], 0.01):.1f} x PostgreSQL")
+
+
+def print_load_header() -> None:
+    print(f"  {'what':<22} {'clients':>7} {'queries':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'downstream/query':>16} {'partial':>7}")
+
+
+def print_load(what: str, row: dict[str, float]) -> None:
+    print(f"  {what:<22} {row['clients']:>7} {row['queries']:>7} {row['rps']:>7.1f} {row['p50']:>7.1f} "
+          f"{row['p95']:>7.1f} {row['p99']:>7.1f} {row['downstream']:>16.1f} {row['partial']:>7}")
+
+
+def start_plain(answer: bytes, logs: Path) -> tuple[subprocess.Popen, str]:
+    (logs / "plain_answer.json").write_bytes(answer)
+    (logs / "plain_app.py").write_text(PLAIN_APP)
+    port = free_port()
+    child = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "plain_app:app",
+                              "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                             env={**os.environ, "PYTHONPATH": str(logs)}, cwd=logs,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.post(f"{url}/graphql", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return child, url
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--actions", type=int, default=100, help="actions in the pact (default 100)")
+    parser.add_argument("--actions", type=int, default=100, help="actions in the filled pact (default 100)")
     parser.add_argument("--first", type=int, default=20, help="actions on the dashboard page (default 20)")
-    parser.add_argument("--seconds", type=float, default=15, help="per concurrency level (default 15)")
+    parser.add_argument("--seconds", type=float, default=10, help="per concurrency level (default 10)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--cpu-queries", type=int, default=200, help="queries for the CPU figures (default 200)")
+    parser.add_argument("--no-load", action="store_true", help="CPU figures only")
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    with fresh_database(DATABASE) as database_url, running_stack(
-            database_url, extra_env={"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}, log_dir=logs) as stack:
+    env = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
+    with fresh_database(DATABASE) as database_url, running_stack(database_url, extra_env=env, log_dir=logs,
+                                                                 ready_within=90) as stack:
+        seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=stack.environment(),
+                                capture_output=True, text=True, cwd=REPO)
+        if seeded.returncode != 0:
+            sys.exit(f"techniekpact seed failed:\n{seeded.stdout}{seeded.stderr}")
         slug = asyncio.run(fill(stack, args.actions))
-        print(f"pact with {args.actions} actions; dashboard page first={args.first}; {args.seconds:.0f} s per level; "
+        print(f"{psutil.cpu_count()} cores; dashboard page first={args.first}; {args.seconds:.0f} s per level; "
               f"logs in {logs}")
-        print(f"{'clients':>7} {'queries':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'downstream/query':>16} {'waiting ms (p50)':>16} {'latency/waiting':>15} {'partial':>7}")
-        for clients in args.clients:
-            row = asyncio.run(run(stack.url("gateway"), slug, args.first, clients, args.seconds))
-            print(f"{row['clients']:>7} {row['queries']:>7} {row['rps']:>7.1f} {row['p50']:>7.1f} {row['p95']:>7.1f} "
-                  f"{row['p99']:>7.1f} {row['downstream']:>16.1f} {row['downstream_ms']:>16.1f} "
-                  f"{row['overhead']:>15.2f} {row['partial']:>7}")
+        uncached = {"Cache-Control": "no-cache"}
+        for label, pact in [("seeded Noordvleugel", SEEDED), (f"{args.actions}-action pact", slug)]:
+            body = body_of(pact, args.first)
+            print(f"{label}:")
+            print_cpu(label, asyncio.run(cpu_per_query(stack, body, args.cpu_queries, uncached)))
+            if args.no_load:
+                continue
+            answer = httpx.post(f"{stack.url('gateway')}/graphql", json=body, timeout=60).content
+            plain, plain_url = start_plain(answer, logs)
+            try:
+                print_load_header()
+                for clients in args.clients:
+                    print_load("gateway, uncached", asyncio.run(
+                        load(stack.url("gateway"), body, clients, args.seconds, uncached)))
+                    print_load("gateway, cached", asyncio.run(
+                        load(stack.url("gateway"), body, clients, args.seconds, {})))
+                    print_load("plain FastAPI, same bytes", asyncio.run(
+                        load(plain_url, body, clients, args.seconds, {})))
+            finally:
+                plain.terminate()
+                plain.wait()
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from httpx_aiohttp import AiohttpTransport
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -56,6 +58,9 @@ class GraphQLEndpoint(GraphQLRouter):
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_request_json(data, self.max_json_depth)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
@@ -106,10 +111,11 @@ def create_app(settings: GatewaySettings | None = None,
     """`transport` replaces the network in tests that fake the services (httpx.MockTransport)."""
     settings = settings or GatewaySettings()
     configure_logging(settings.process_name, settings.log_level, settings.log_json)
-    client = httpx.AsyncClient(
-        transport=transport, timeout=settings.downstream_timeout_seconds,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-    )
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+    # OpenTelemetry instruments httpx's own transport: a traced gateway keeps it, so its calls join the trace.
+    if transport is None and settings.downstream_transport == "aiohttp" and not settings.otel_exporter_otlp_endpoint:
+        transport = AiohttpTransport(limits=limits)
+    client = httpx.AsyncClient(transport=transport, timeout=settings.downstream_timeout_seconds, limits=limits)
     metrics = Metrics(settings.process_name)
     downstream = Downstream(client, settings.service_urls(), timeout_seconds=settings.downstream_timeout_seconds,
                             retry_backoff_seconds=settings.downstream_retry_backoff_seconds,

@@ -12,6 +12,7 @@ problem details when it refuses a request (4xx).
 """
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from common.observability import REQUEST_ID_HEADER
@@ -41,6 +43,15 @@ CODES_BY_STATUS = {
     428: "PRECONDITION_REQUIRED",
     429: "RATE_LIMITED",
 }
+
+
+def _loads(content: bytes) -> Any:
+    """orjson, several times faster than json on the services' answers; json for what orjson refuses
+    and json reads (a number beyond the float range becomes infinity, which the types then refuse)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 class DownstreamError(Exception):
@@ -153,8 +164,12 @@ class DownstreamSession:
         deadline = loop.time() + downstream.timeout_seconds
         attempts = 2 if idempotent else 1
         try:
-            request = downstream.client.build_request(method, url, params=query, json=body,
-                                                      headers={**self.headers, **(headers or {})})
+            sent = {**self.headers, **(headers or {})}
+            content = None
+            if body is not None:
+                content = orjson.dumps(body)
+                sent["Content-Type"] = "application/json"
+            request = downstream.client.build_request(method, url, params=query, content=content, headers=sent)
         except (httpx.InvalidURL, UnicodeEncodeError):
             raise UnsendableRequest(service) from None
         for attempt in range(1, attempts + 1):
@@ -214,7 +229,7 @@ class DownstreamSession:
             raise ServiceUnavailable(service, f"HTTP {status}")
         if status >= 400:
             try:
-                problem = response.json()
+                problem = _loads(response.content)
             except ValueError:
                 problem = None
             if not isinstance(problem, dict):
@@ -223,6 +238,6 @@ class DownstreamSession:
         if status == 204 or not response.content:
             return None
         try:
-            return response.json()
+            return _loads(response.content)
         except ValueError:
             raise ServiceUnavailable(service, "unreadable answer") from None

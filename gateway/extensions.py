@@ -6,7 +6,8 @@ in repeated fields); Strawberry skips its validation once errors are set.
 """
 
 import functools
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from graphql import (
@@ -130,6 +131,61 @@ class OperationLimits(SchemaExtension):
         if self.cost is None:
             return {}
         return {"cost": {"estimated": self.cost, "limit": self.settings.graphql_max_cost}}
+
+
+class _Lru:
+    """A small LRU map: bounded, so a stream of distinct documents cannot grow the memory."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable) -> Any:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.entries[key] = value
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+class DocumentCache(SchemaExtension):
+    """Parse and validate a document text once: the front ends send the same few documents again and
+    again. Only documents that parsed and validated are kept (a refused one is checked again each time,
+    as before), keyed by their text with the parser's token limit and the validation rules in force.
+    The cost and the variables are still checked at every request (OperationLimits): they depend on
+    the variables. Runs after OperationLimits' check and before the validation it saves."""
+
+    parsed = _Lru(512)
+    validated = _Lru(512)
+
+    def __init__(self, hide_suggestions: bool) -> None:
+        self.hide_suggestions = hide_suggestions
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        key = (context.query, context.parse_options.get("max_tokens"))
+        cached = self.parsed.get(key) if context.query is not None else None
+        if cached is not None:
+            context.graphql_document = cached
+        yield
+        if cached is None and context.query is not None and context.graphql_document is not None \
+                and not context.pre_execution_errors:
+            self.parsed.put(key, context.graphql_document)
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        key = (context.query, tuple(context.validation_rules), self.hide_suggestions)
+        known = context.pre_execution_errors is None and context.query is not None and self.validated.get(key)
+        if known:
+            context.pre_execution_errors = []  # valid: Strawberry and ValidateWithoutSuggestions skip theirs
+        yield
+        if not known and context.query is not None and context.pre_execution_errors == []:
+            self.validated.put(key, True)
 
 
 class ValidateWithoutSuggestions(SchemaExtension):

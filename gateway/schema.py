@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from gateway.context import Info
 from gateway.errors import ServiceErrorsPass, log_errors
 from gateway.extensions import (
+    DocumentCache,
     DownstreamReport,
     ErrorCodes,
     OperationLimits,
@@ -129,6 +130,7 @@ def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         ErrorCodes,
         lambda: OperationLimits(settings),
+        lambda: DocumentCache(hide_suggestions=not settings.suggestions),
     ]
     if not settings.suggestions:
         extensions.append(ValidateWithoutSuggestions)
