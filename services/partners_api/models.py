@@ -121,6 +121,42 @@ class SourceRecord(Base):
     )
 
 
+class SyncSession(Base):
+    """A full sync sent in as many pushes as it takes: the external ids pushed into it are noted, and
+    only closing it withdraws the source's records that none of its pushes held. One never closed
+    withdraws nothing; it expires `SYNC_SESSION_TTL_SECONDS` after its last push."""
+
+    __tablename__ = "sync_sessions"
+    # A source's own machinery, not registry data: no change events.
+    __change_entity__ = ""
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    source: Mapped[str] = mapped_column(String(100))
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pushes: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    # Once closed: how many external ids its pushes held, and how many records closing it withdrew.
+    records: Mapped[int | None] = mapped_column(Integer)
+    withdrawn: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_sync_sessions_source_opened_at", "source", "opened_at"),
+                      Index("ix_sync_sessions_expires_at", "expires_at", postgresql_where=text("closed_at IS NULL")))
+
+
+class SyncSessionRecord(Base):
+    """An external id pushed into an open sync session (deleted when the session closes or expires)."""
+
+    __tablename__ = "sync_session_records"
+    __change_entity__ = ""
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sync_sessions.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 class OrganisationChange(Base):
     """One row per changed field (or one per creation, linking, archiving): who, when, old, new."""
 

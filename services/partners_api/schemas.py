@@ -376,6 +376,27 @@ class PushAnswer(BaseModel):
     results: list[PushResult]
 
 
+class SyncSessionState(BaseModel):
+    """A full sync sent in as many pushes as it takes: open until closed, or until it expires."""
+
+    id: uuid.UUID
+    source: str
+    status: Literal["open", "closed", "expired"] = Field(
+        description="open: push into it, then close it; expired: nobody closed it in time, it withdrew nothing")
+    opened_by: str
+    opened_at: datetime
+    expires_at: datetime = Field(description="SYNC_SESSION_TTL_SECONDS after it was opened or last pushed into")
+    pushes: int
+    records: int = Field(description="External ids its pushes held, each once")
+    closed_at: datetime | None
+    closed_by: str | None
+    withdrawn: int | None = Field(description="Once closed: the source's records it withdrew")
+
+
+class SyncSessionClosed(SyncSessionState):
+    results: list[PushResult] = Field(description="The records closing it withdrew, by external id")
+
+
 # --- memberships, contacts, sign-ups -----------------------------------------------------------
 
 class MembershipCreate(Strict):

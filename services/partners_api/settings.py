@@ -1,5 +1,7 @@
 from typing import ClassVar
 
+from pydantic import Field
+
 from common.settings import BaseServiceSettings
 
 
@@ -20,3 +22,7 @@ class PartnersSettings(BaseServiceSettings):
     # A full sync (withdraw_missing) that would withdraw more than this share of the source's records is
     # refused unless it says confirm_withdraw=true: an empty or truncated body is the usual accident.
     max_withdraw_share: float = 0.5
+
+    # A sync session (a full sync in many pushes) that is not closed expires this long after it was
+    # opened or last pushed into, and withdraws nothing.
+    sync_session_ttl_seconds: int = Field(default=86_400, gt=0)

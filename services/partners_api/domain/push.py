@@ -129,8 +129,11 @@ class FullSync:
     max_share: float
 
 
-async def _refuse_mass_withdrawal(session: AsyncSession, source: str, sync: FullSync) -> None:
-    share = await repository.withdrawal_share(session, source)
+async def refuse_mass_withdrawal(session: AsyncSession, source: str, sync: FullSync,
+                                 sync_session: uuid.UUID | None = None) -> None:
+    """422 naming `confirm_withdraw`, before anything is written, when the full sync would withdraw
+    more than the allowed share of the source's records."""
+    share = await repository.withdrawal_share(session, source, sync_session)
     if sync.confirmed or share.missing <= share.holding * sync.max_share:
         return
     raise Problem(422, "Validation failed",
@@ -169,7 +172,7 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushRow]
     await take_kvk_lock(session)
     staged = await repository.stage_and_plan(session, source, records)
     if full_sync is not None:
-        await _refuse_mass_withdrawal(session, source, full_sync)
+        await refuse_mass_withdrawal(session, source, full_sync)
     if staged.changed:
         await _refuse_shared_identifier_changes(session, source)
     same = _records_of_one_organisation(staged)
@@ -191,9 +194,20 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushRow]
         outcome.count(_outcome_of(done), row[0], done.organisation_id, done.kept_fields, done.outranked_fields)
 
     if full_sync is not None:
-        gone = await repository.withdraw_missing(session, source, who)
-        await survivorship.merge_again(session, sorted({record.organisation_id for record in gone}, key=str),
-                                       who, source, "withdrawn")
-        for record in sorted(gone, key=lambda record: record.external_id):
-            outcome.count(RecordOutcome.WITHDRAWN, record.external_id, record.organisation_id, [], [])
+        count_withdrawn(outcome, await end_missing_claims(session, source, who))
     return outcome
+
+
+async def end_missing_claims(session: AsyncSession, source: str, who: str,
+                             sync_session: uuid.UUID | None = None) -> list[repository.WithdrawnRecord]:
+    """Withdraw the source's records the full sync did not hold (this push's body, or every push into
+    `sync_session`), and merge their organisations again without them; by external id."""
+    gone = await repository.withdraw_missing(session, source, who, sync_session)
+    await survivorship.merge_again(session, sorted({record.organisation_id for record in gone}, key=str),
+                                   who, source, "withdrawn")
+    return sorted(gone, key=lambda record: record.external_id)
+
+
+def count_withdrawn(outcome: PushOutcome, gone: list[repository.WithdrawnRecord]) -> None:
+    for record in gone:
+        outcome.count(RecordOutcome.WITHDRAWN, record.external_id, record.organisation_id, [], [])

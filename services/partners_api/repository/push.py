@@ -154,9 +154,12 @@ SELECT p.idx, p.identifier_changes, holders.sources
  WHERE cardinality(p.identifier_changes) > 0 AND holders.sources IS NOT NULL
  ORDER BY p.idx
 """
+# What a full sync holds: the records of this push, or those pushed into a sync session ($2).
+_IN_PUSH = "SELECT 1 FROM push_records s WHERE s.external_id = sr.external_id"
+_IN_SYNC_SESSION = ("SELECT 1 FROM sync_session_records s "
+                    "WHERE s.session_id = $2::uuid AND s.external_id = sr.external_id")
 _WITHDRAWAL_SHARE = """
-SELECT count(*) AS holding,
-       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM push_records s WHERE s.external_id = sr.external_id)) AS missing
+SELECT count(*) AS holding, count(*) FILTER (WHERE NOT EXISTS ({held})) AS missing
   FROM source_records sr
  WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
 """
@@ -213,7 +216,7 @@ SELECT p.idx, p.organisation_id::text AS organisation_id, p.created, d.kept_fiel
 _WITHDRAW_MISSING = """
 UPDATE source_records sr SET withdrawn_at = now(), updated_at = now()
  WHERE sr.source = $1::text AND sr.withdrawn_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM push_records s WHERE s.external_id = sr.external_id)
+   AND NOT EXISTS ({held})
 RETURNING sr.organisation_id, sr.external_id
 """
 _HISTORY_WITHDRAWN_RECORDS = """
@@ -290,9 +293,16 @@ async def stage_and_plan(session: AsyncSession, source: str, rows: Sequence[Push
     return Staged(unchanged, existing)
 
 
-async def withdrawal_share(session: AsyncSession, source: str) -> WithdrawalShare:
-    """How many records the source holds, and how many of them a full sync of the staged body would withdraw."""
-    row = await (await driver_connection(session)).fetchrow(_WITHDRAWAL_SHARE, source)
+def _held(sync_session: uuid.UUID | None) -> tuple[str, tuple[uuid.UUID, ...]]:
+    return (_IN_PUSH, ()) if sync_session is None else (_IN_SYNC_SESSION, (sync_session,))
+
+
+async def withdrawal_share(session: AsyncSession, source: str,
+                           sync_session: uuid.UUID | None = None) -> WithdrawalShare:
+    """How many records the source holds, and how many of them a full sync would withdraw: of the
+    staged body, or of the records pushed into `sync_session`."""
+    held, params = _held(sync_session)
+    row = await (await driver_connection(session)).fetchrow(_WITHDRAWAL_SHARE.format(held=held), source, *params)
     return WithdrawalShare(row["holding"], row["missing"])
 
 
@@ -333,11 +343,13 @@ async def planned_outcomes(session: AsyncSession, source: str, who: str, staged:
     return [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True, _fields(row["kept_fields"]),
                           _fields(row["outranked_fields"]))
             for row in await db.fetch(_OUTCOMES)]
-async def withdraw_missing(session: AsyncSession, source: str, who: str) -> list[WithdrawnRecord]:
-    """Withdraw the source's records this push did not hold, with their history."""
+async def withdraw_missing(session: AsyncSession, source: str, who: str,
+                           sync_session: uuid.UUID | None = None) -> list[WithdrawnRecord]:
+    """Withdraw the source's records this push (or the pushes into `sync_session`) did not hold, with their history."""
     db = await driver_connection(session)
+    held, params = _held(sync_session)
     gone = [WithdrawnRecord(row["external_id"], row["organisation_id"])
-            for row in await db.fetch(_WITHDRAW_MISSING, source)]
+            for row in await db.fetch(_WITHDRAW_MISSING.format(held=held), source, *params)]
     if gone:
         await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, [record.organisation_id for record in gone],
                          [record.external_id for record in gone])
