@@ -87,9 +87,11 @@ def _import(metrics_url: str, path, source: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "METRICS_API_URL": metrics_url, "COLUMNS": "120"})
 
 
-def _points(metrics_url: str, region: str) -> dict[str, float]:
+def _points(metrics_url: str, region: str, source: str) -> dict[str, float]:
+    """The source's own figures: each test imports as a source of its own, and only the first is the measure's primary."""
     series = httpx.get(f"{metrics_url}/v1/series", timeout=30, params={
-        "measure": MEASURE, "region": region, "occupation": OCCUPATION, "from": "1900", "to": "2099"}).json()
+        "measure": MEASURE, "region": region, "occupation": OCCUPATION, "from": "1900", "to": "2099",
+        "source": source}).json()
     return {point["period"]: point["value"] for point in series["points"]}
 
 
@@ -98,13 +100,14 @@ def test_a_cell_spanning_two_lines_is_a_rejected_row_with_its_line(metrics, tmp_
     file = tmp_path / "uwv.csv"
     file.write_text(HEADER + _row(GOOD, "2013", "11") + f'{MEASURE};"{OTHER}\nX";2013;{OCCUPATION};12;final\n'
                     + _row(OTHER, "2014", "13") + _row(OTHER, "2015", "1e400000"), encoding="utf-8")
-    result = _import(metrics, file, f"uwv-{uuid.uuid4().hex[:6]}")
+    source = f"uwv-{uuid.uuid4().hex[:6]}"
+    result = _import(metrics, file, source)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     rejected = [json.loads(line) for line in (tmp_path / "uwv.rejected.jsonl").read_text().splitlines()]
     assert [(item["row"], item["line"], item["reason"].split(":")[0]) for item in rejected] == [
         (2, 3, "region"), (4, 6, "value")]
-    assert _points(metrics, GOOD)["2013"] == 11 and _points(metrics, OTHER) == {"2014": 13}
+    assert _points(metrics, GOOD, source)["2013"] == 11 and _points(metrics, OTHER, source) == {"2014": 13}
 
 
 @pytest.mark.e2e
@@ -113,10 +116,11 @@ def test_a_stray_quote_and_a_long_cell_are_rejected_rows_and_the_rest_goes_in(me
     file.write_text(HEADER + _row(GOOD, "2020", "21") + f"{MEASURE};{GOOD};2021;{OCCUPATION};{'9' * 200_000};final\n"
                     + f"{MEASURE};{GOOD};2022;{OCCUPATION};22;final;extra\n" + _row(GOOD, "2023", "23")
                     + f'{MEASURE};{GOOD};"2024;{OCCUPATION};24;final\n' + _row(GOOD, "2025", "25"), encoding="utf-8")
-    result = _import(metrics, file, f"uwv-{uuid.uuid4().hex[:6]}")
+    source = f"uwv-{uuid.uuid4().hex[:6]}"
+    result = _import(metrics, file, source)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     rejected = [json.loads(line) for line in (tmp_path / "kapot.rejected.jsonl").read_text().splitlines()]
     assert [(item["row"], item["line"]) for item in rejected] == [(2, 3), (3, 4), (5, 6)]
     assert rejected[2]["reason"] == "lines 6 to 7: not CSV: unexpected end of data"
-    points = _points(metrics, GOOD)
+    points = _points(metrics, GOOD, source)
     assert (points["2020"], points["2023"]) == (21, 23) and "2025" not in points  # inside the unterminated cell
