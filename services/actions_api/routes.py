@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
 from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import OptionalPrincipal, Principal, require_scope
 from common.database import SessionDep
 from common.etags import IfMatch, check_if_match, etag
+from common.json_types import JsonDate
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
 from common.problems import field_error, invalid
 from common.query_lists import optional_choice_list, optional_split_list, optional_uuid_list, split_list, uuid_list
@@ -234,7 +234,7 @@ async def list_actions(
     role: Annotated[str | None, Query(
         description="With organisation: only these roles (lead, participant, coordination)")] = None,
     overdue: Annotated[bool | None, Query(description="Actions with (or without) an open milestone past due")] = None,
-    due_before: Annotated[date | None, Query(
+    due_before: Annotated[JsonDate | None, Query(
         description="Actions with an open milestone due before this day (overdue ones included)")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
 ) -> Response:

@@ -155,4 +155,5 @@ async def test_actions_due_before_a_day_are_those_with_an_open_milestone_due_ear
     assert titles(await client.get("/v1/actions", params={"due_before": "2199-01-15"})) == ["Te laat"]
     assert titles(await client.get("/v1/actions", params={"due_before": "2199-01-31", "overdue": "false"})) == [
         "Binnenkort"]
-    assert_problem(await client.get("/v1/actions", params={"due_before": "eind januari"}), 422, "due_before")
+    for not_a_day in ("eind januari", "0", "2199-02-30"):
+        assert_problem(await client.get("/v1/actions", params={"due_before": not_a_day}), 422, "due_before")
