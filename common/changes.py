@@ -231,6 +231,7 @@ class ChangesPage(BaseModel):
     items: list[ChangeOut]
     next_after: int = Field(description="Pass as `after` for the next page (the last seq listed, or `after`).")
     has_more: bool = Field(description="More events follow at once; otherwise wait for new ones.")
+    head: int = Field(description="The highest seq committed: a new consumer starts from it after a full read.")
 
 
 @dataclass
@@ -256,9 +257,12 @@ class ChangeFeed:
                      "WHERE seq > :after AND entity <> ALL(CAST(:hidden AS text[])) ORDER BY seq LIMIT :limit"),
                 {"after": after, "hidden": hidden, "limit": limit + 1},
             )).all()
+            head = (await connection.execute(text(f'SELECT coalesce(max(seq), 0) FROM "{database.schema}".{TABLE}'))
+                    ).scalar_one()
         items = [ChangeOut(seq=r.seq, entity=r.entity, operation=r.operation, ids=r.ids,
                            committed_at=r.committed_at) for r in rows[:limit]]
-        return ChangesPage(items=items, next_after=items[-1].seq if items else after, has_more=len(rows) > limit)
+        return ChangesPage(items=items, next_after=items[-1].seq if items else after, has_more=len(rows) > limit,
+                           head=head)
 
     async def wait_page(self, database: Database, after: int, limit: int, personal: bool,
                         wait: float) -> ChangesPage:

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from common.app import create_service_app
+from common.changes import ChangeFeed
 from services.metrics_api.routes import router
 from services.metrics_api.settings import MetricsSettings
 
@@ -14,4 +15,5 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
                     "and derived series.",
         settings=settings or MetricsSettings(),
         routers=[router],
+        change_feed=ChangeFeed(),
     )

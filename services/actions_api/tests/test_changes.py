@@ -156,7 +156,8 @@ async def test_pages_follow_the_cursor(client, writer):
     assert [item["seq"] for item in last["items"]] == [5] and last["has_more"] is False
     assert last["next_after"] == 5
     empty = (await client.get("/v1/changes", params={"after": 5})).json()
-    assert empty == {"items": [], "next_after": 5, "has_more": False}
+    assert empty == {"items": [], "next_after": 5, "has_more": False, "head": 5}
+    assert first["head"] == 5
     item = first["items"][0]
     assert set(item) == {"seq", "entity", "operation", "ids", "committed_at"}  # never field values
 
@@ -175,7 +176,7 @@ async def test_a_long_poll_wakes_when_a_write_commits(client, writer):
 
 async def test_a_long_poll_with_nothing_new_answers_empty_when_the_wait_ends(client):
     answer = await client.get("/v1/changes", params={"after": 0, "wait": 0.3})
-    assert answer.status_code == 200 and answer.json() == {"items": [], "next_after": 0, "has_more": False}
+    assert answer.status_code == 200 and answer.json() == {"items": [], "next_after": 0, "has_more": False, "head": 0}
 
 
 async def test_bad_parameters_are_422_naming_them(client, db):
