@@ -73,6 +73,73 @@ def test_the_report_form_offers_the_services_milestone_statuses():
     assert listed and set(re.findall(r'"(\w+)"', listed.group(1))) == {status.value for status in MilestoneStatus}
 
 
+I18N = WEB_DIR / "js" / "i18n"
+CATALOGUE_KEY = re.compile(r'^\s*"([\w.]+)":\s*(\{[^}]*\}|"(?:[^"\\]|\\.)*")', re.MULTILINE)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`')
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    """A message catalogue's keys, each with its text (a plural entry's forms as written)."""
+    return dict(CATALOGUE_KEY.findall((I18N / f"{language}.js").read_text()))
+
+
+def _code_strings(module: Path) -> list[str]:
+    """The string literals of a module, comments left out."""
+    source = re.sub(r"/\*.*?\*/", "", module.read_text(), flags=re.DOTALL)
+    source = re.sub(r"(^|\s)//.*$", r"\1", source, flags=re.MULTILINE)
+    return [found.group(1) if found.group(1) is not None else found.group(2) for found in STRING.finditer(source)]
+
+
+def _ui_modules() -> list[Path]:
+    return [module for module in _modules() if I18N not in module.parents]
+
+
+def test_both_catalogues_have_the_same_keys_and_placeholders():
+    dutch, english = _catalogue("nl"), _catalogue("en")
+    assert len(dutch) > 300, "the catalogue's entries are read"
+    assert dutch.keys() == english.keys()
+    for key, text in dutch.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(english[key])), key
+        assert text.startswith("{") == english[key].startswith("{"), f"{key}: plural forms in one language only"
+
+
+def test_every_key_the_pages_use_is_in_both_catalogues():
+    dutch, english = _catalogue("nl"), _catalogue("en")
+    namespaces = {key.split(".")[0] for key in dutch}
+    used = set(re.findall(r'data-i18n(?:-label)?="([\w.]+)"', (WEB_DIR / "index.html").read_text()))
+    prefixes = set()
+    for module in _ui_modules():
+        for text in _code_strings(module):
+            if re.fullmatch(r"[a-z][A-Za-z]*\.[\w.]+", text) and text.split(".")[0] in namespaces:
+                used.add(text)
+            elif found := re.fullmatch(r"([a-z][A-Za-z]*\.[\w.]*)\$\{[^}]+\}", text):  # `labour.per.${f.api}`
+                prefixes.add(found.group(1))
+        # A labeller's prefix: labeller("status") reads status.<code>.
+        prefixes.update(f"{name}." for name in re.findall(r'labeller\("(\w+)"\)', module.read_text()))
+    assert len(used) > 250
+    assert sorted(used - dutch.keys()) == [] and sorted(used - english.keys()) == []
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in dutch), prefix
+    assert "labour.per.month" in used or "labour.per." in prefixes
+
+
+def test_no_page_module_holds_a_dutch_ui_text():
+    """The texts are in the catalogues: no module outside them writes a Dutch sentence, nor any text the
+    Dutch catalogue holds."""
+    dutch_word = re.compile(r"\b(de|het|een|niet|geen|van|voor|naar|zijn|bij|nog|alle|met|je|wat|wie|opslaan)\b",
+                            re.IGNORECASE)
+    texts = {PLACEHOLDER.sub("", text).strip('"') for text in _catalogue("nl").values() if not text.startswith("{")}
+    sentences = {text for text in texts if " " in text and len(text) >= 12}
+    for module in _ui_modules():
+        for text in _code_strings(module):
+            words = re.sub(r"\$\{[^}]*\}", " ", text)
+            assert not (re.search(r"[A-Za-z]\s+[A-Za-z]", words) and dutch_word.search(words)), f"{module.name}: {text!r}"
+            assert text not in sentences, f"{module.name}: {text!r} belongs in the catalogue"
+    # The page's own texts are the catalogue's too (index.html keeps the Dutch ones for the first paint).
+    assert "Naar de inhoud" in (WEB_DIR / "index.html").read_text() and "Naar de inhoud" in texts
+
+
 async def test_the_api_routes_keep_their_paths(gateway):
     assert (await gateway.get("/healthz")).status_code == 200
     assert (await gateway.get("/metrics")).status_code == 200
@@ -328,6 +395,31 @@ def test_labour_market_chart_and_figures_for_noordvleugel_and_a_province(dashboa
     drawn = tab.evaluate("() => Chart.getChart(document.querySelector('main canvas')).data.datasets.map(d => d.label)")
     assert drawn == ["Totaal", "Technische en industrieberoepen", "Informaticaberoepen", "Technisch aandeel"]
     dashboard.shot("07-arbeidsmarkt")
+    # One frequency on the axis: the finest there is, or one chosen; no "all" mixing them.
+    assert tab.get_by_label("Frequentie").locator("option").all_text_contents() == [
+        "De fijnste die er is", "Per jaar", "Per kwartaal", "Per maand"]
+    expect(tab.locator("#frequency-shown")).to_have_text("Cijfers per jaar, de fijnste die er zijn.")
+
+    # An occupation class chosen: beside the total, with the technical share kept.
+    assert "Technische, industrie- en informaticaberoepen" in tab.get_by_label("Beroepsklasse", exact=True).locator(
+        "option").all_text_contents(), "the classes come from GraphQL occupations"
+    tab.get_by_label("Beroepsklasse", exact=True).select_option(label="Informaticaberoepen")
+    tab.get_by_role("button", name="Tonen").click()
+    dashboard.ready("Arbeidsmarkt: Noordvleugel")
+    assert "beroep=ict" in tab.url
+    expect(tab.locator("main thead th")).to_have_text(["Periode", "Totaal", "Informaticaberoepen", "Technisch aandeel"])
+    expect(tab.locator("main tbody tr").first).to_have_text(re.compile(r"2012\s*81\.024\s*3\.988\s*43,9%"))
+    expect(tab.locator("#stat-ict")).to_have_text("3.988")
+    expect(tab.locator("#stat-share")).to_have_text("43,9%")
+    # A class the page does not read for the share is read beside it: the sum metrics_api derives.
+    tab.get_by_label("Beroepsklasse", exact=True).select_option("technical_industry_ict")
+    tab.get_by_role("button", name="Tonen").click()
+    dashboard.ready("Arbeidsmarkt: Noordvleugel")
+    expect(tab.locator("main tbody tr").first).to_have_text(re.compile(r"2012\s*81\.024\s*35\.587\s*43,9%"))
+    drawn = tab.evaluate("() => Chart.getChart(document.querySelector('main canvas')).data.datasets.map(d => d.label)")
+    assert drawn == ["Totaal", "Technische, industrie- en informaticaberoepen", "Technisch aandeel"]
+    tab.goto("/#/arbeidsmarkt")
+    dashboard.ready("Arbeidsmarkt: Noordvleugel")
 
     tab.get_by_label("Regio", exact=True).select_option(label="Flevoland")
     tab.get_by_role("button", name="Tonen").click()
@@ -340,6 +432,41 @@ def test_labour_market_chart_and_figures_for_noordvleugel_and_a_province(dashboa
     assert download.value.suggested_filename == "cijfers-vacancies_new-PV24-ict.xlsx"
     rows = _workbook_rows(Path(download.value.path()).read_bytes())
     assert [row[3:5] for row in rows[1:]] == [("2012", 542)]
+
+
+@needs_chromium
+def test_english_is_chosen_in_the_header_remembered_and_the_pages_follow(dashboard):
+    tab = dashboard.open("#/arbeidsmarkt", "Arbeidsmarkt: Noordvleugel")
+    expect(tab.locator("html")).to_have_attribute("lang", "nl")
+    tab.get_by_label("Taal").select_option("en")
+    dashboard.ready("Labour market: Noordvleugel")
+    expect(tab.locator("html")).to_have_attribute("lang", "en")
+    # Numbers as English writes them, the texts from the English catalogue, the frame too.
+    expect(tab.locator("#stat-total")).to_have_text("81,024")
+    expect(tab.locator("#stat-share")).to_have_text("43.9%")
+    expect(tab.locator("main thead th")).to_have_text(
+        ["Period", "Total", "Technical and industrial occupations", "ICT occupations", "Technical share"])
+    menu = tab.get_by_role("navigation", name="Main menu")
+    expect(menu.get_by_role("link", name="Labour market")).to_have_attribute("aria-current", "page")
+    expect(tab.locator(".skip-link")).to_have_text("Skip to content")
+    expect(tab.locator("#session-state")).to_have_text("Not signed in")
+    assert tab.title() == "Labour market: Noordvleugel · Techniekpact"
+    dashboard.shot("31-english-labour")
+
+    # Remembered: the next load is English too; data (pact and action names) stays as it is.
+    tab.goto(f"/#/pact/{NOORDVLEUGEL}")
+    dashboard.ready("Techniekpact Noordvleugel")
+    expect(tab.locator("html")).to_have_attribute("lang", "en")
+    expect(tab.locator("main h2").first).to_have_text("Action lines")
+    expect(tab.locator("main h3").first).to_have_text(re.compile(r"^Action line 1: "))
+    expect(tab.get_by_role("link", name=re.compile("^Campusvorming"))).to_be_visible()
+    dashboard.shot("32-english-pact")
+
+    tab.get_by_label("Language").select_option("nl")
+    dashboard.ready("Techniekpact Noordvleugel")
+    expect(tab.locator("html")).to_have_attribute("lang", "nl")
+    expect(tab.locator("main h2").first).to_have_text("Actielijnen")
+    assert tab.evaluate("() => localStorage.getItem('techniekpact.language')") == "nl"
 
 
 @needs_chromium
@@ -874,6 +1001,13 @@ def test_the_labour_page_chooses_measure_period_and_frequency_and_marks_provisio
     expect(tab.locator("#provisional-note")).to_contain_text("voorlopig cijfer")
     expect(tab.locator("main tbody")).not_to_contain_text("2012")  # the year's figure is not monthly
     dashboard.shot("25-arbeidsmarkt-voorlopig")
+
+    # Without a choice, the finest frequency there is: here months, so the year 2012 is not among them.
+    tab.goto("/#/arbeidsmarkt?regio=PV27")
+    dashboard.ready("Arbeidsmarkt: Noord-Holland")
+    expect(tab.locator("#frequency-shown")).to_have_text("Cijfers per maand, de fijnste die er zijn.")
+    expect(tab.locator("main tbody tr")).to_have_count(1)
+    expect(tab.locator("main tbody tr")).to_contain_text("januari 2013")
 
     tab.get_by_label("Frequentie").select_option(label="Per jaar")
     tab.get_by_label("Tot en met periode").fill("2012")

@@ -5,15 +5,10 @@
 // the pages fall back to what is public.
 
 import { clear } from "./dom.js";
+import { formatter } from "./format.js";
+import { has, t } from "./i18n.js";
 
 const PASTED_KEY = "techniekpact.token";
-const ROLES = {
-  coordinator: "coördinator",
-  trekker: "trekker",
-  reviewer: "beoordelaar",
-  partner_administrator: "partnerbeheerder",
-};
-const clock = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit" });
 
 let manager = null; // oidc.UserManager, once the gateway says where to sign in
 let user = null; // the signed-in user (oidc-client-ts User)
@@ -65,9 +60,7 @@ export function tokenRefused(detailOrKind) {
   if (refused === kind) return;
   refused = kind;
   show();
-  status(kind === "expired"
-    ? "Je sessie is verlopen: meld je opnieuw aan. Tot dan zie je alleen openbare gegevens."
-    : "Je token is ongeldig: meld je opnieuw aan. Tot dan zie je alleen openbare gegevens.");
+  status(t(kind === "expired" ? "session.expiredStatus" : "session.invalidStatus"));
 }
 
 function status(text) {
@@ -80,19 +73,21 @@ function changed() {
 }
 
 function describeSession() {
-  if (refused === "expired") return "Sessie verlopen";
-  if (refused === "invalid") return "Token ongeldig";
+  if (refused === "expired") return t("session.expired");
+  if (refused === "invalid") return t("session.invalid");
   const until = expiresAt();
-  const time = until ? clock.format(new Date(until * 1000)) : null;
+  const time = until ? formatter("clock").format(new Date(until * 1000)) : null;
   if (pastedToken()) {
     const subject = claimsOf(pastedToken())?.sub;
-    return `Ontwikkeltoken${subject ? ` van ${subject}` : ""}${time ? `, geldig tot ${time}` : ""}`;
+    return `${subject ? t("session.pastedOf", { subject }) : t("session.pasted")}${time ? t("session.validUntil", { time }) : ""}`;
   }
   if (user) {
-    const role = ROLES[(user.profile?.roles || [])[0]];
-    return `Aangemeld als ${user.profile?.name || user.profile?.sub}${role ? ` (${role})` : ""}, sessie tot ${time}`;
+    const roleKey = `signInRole.${(user.profile?.roles || [])[0]}`;
+    const name = user.profile?.name || user.profile?.sub;
+    return has(roleKey) ? t("session.signedInAs", { name, role: t(roleKey), time })
+      : t("session.signedIn", { name, time });
   }
-  return signInError ? `Aanmelden mislukt: ${signInError}` : "Niet aangemeld";
+  return signInError ? t("session.signInFailed", { reason: signInError }) : t("session.none");
 }
 
 function show() {
@@ -102,9 +97,10 @@ function show() {
   state.dataset.state = refused || (signedIn ? "active" : "none");
   const signIn = document.getElementById("sign-in");
   signIn.hidden = !manager || signedIn;
-  signIn.textContent = refused ? "Opnieuw aanmelden" : "Aanmelden";
+  signIn.textContent = t(refused ? "session.signInAgain" : "session.signIn");
   document.getElementById("sign-out").hidden = !(pastedToken() || user);
-  document.getElementById("token-state").textContent = pastedToken() ? (refused ? "ongeldig of verlopen" : "actief") : "geen";
+  document.getElementById("token-state").textContent = t(pastedToken()
+    ? (refused ? "token.stateRefused" : "token.stateActive") : "token.stateNone");
   document.body.classList.toggle("has-token", signedIn);
 }
 
@@ -118,7 +114,7 @@ async function signOut() {
   if (manager) await manager.removeUser();
   user = null;
   refused = null;
-  status("Afgemeld.");
+  status(t("session.signedOut"));
   changed();
 }
 
@@ -178,14 +174,14 @@ function setUpTokenBox(development) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     setPastedToken(input.value.trim());
-    status(pastedToken() ? "Token opgeslagen voor dit tabblad." : "Token gewist.");
+    status(t(pastedToken() ? "token.saved" : "token.cleared"));
     box.open = false;
     changed();
   });
   document.getElementById("token-clear").addEventListener("click", () => {
     input.value = "";
     setPastedToken("");
-    status("Token gewist.");
+    status(t("token.cleared"));
     changed();
   });
 }
@@ -211,6 +207,7 @@ export async function startSession() {
     show();
   }));
   document.getElementById("sign-out").addEventListener("click", signOut);
+  window.addEventListener("language-changed", show);
   show();
 }
 

@@ -2,6 +2,7 @@
 // sets window.Chart. Pages without charts never load it.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 let chartLibrary = null;
 
@@ -9,7 +10,7 @@ export function loadChartLibrary() {
   chartLibrary ??= new Promise((resolve, reject) => {
     const script = h("script", { src: "vendor/chart.umd.min.js" });
     script.addEventListener("load", () => resolve(window.Chart));
-    script.addEventListener("error", () => reject(new Error("De grafiekbibliotheek kon niet worden geladen.")));
+    script.addEventListener("error", () => reject(new Error(t("chart.failed"))));
     document.head.append(script);
   });
   return chartLibrary;

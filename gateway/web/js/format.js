@@ -1,17 +1,36 @@
-// Dutch labels and Dutch number formats (81.024; 43,9%), in one place.
+// Labels and number formats in the reader's language (Dutch: 81.024; 43,9% · English: 81,024; 43.9%),
+// in one place. The labels are in the message catalogues (i18n/), under the labeller's prefix.
 
-const integer = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 1 });
-const share = new Intl.NumberFormat("nl-NL", { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const longDate = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-const monthYear = new Intl.DateTimeFormat("nl-NL", { month: "long", year: "numeric", timeZone: "UTC" });
+import { has, locale, t } from "./i18n.js";
+
+const FORMATS = {
+  integer: { maximumFractionDigits: 0 },
+  decimal: { maximumFractionDigits: 1 },
+  share: { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 },
+  longDate: { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" },
+  monthYear: { month: "long", year: "numeric", timeZone: "UTC" },
+  moment: { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" },
+  clock: { hour: "2-digit", minute: "2-digit" },
+};
+const DATES = new Set(["longDate", "monthYear", "moment", "clock"]);
+const made = new Map();
+
+/** The Intl formatter of that name for the current language, made once per language. */
+export function formatter(name) {
+  const key = `${locale()} ${name}`;
+  if (!made.has(key)) {
+    made.set(key, DATES.has(name) ? new Intl.DateTimeFormat(locale(), FORMATS[name])
+      : new Intl.NumberFormat(locale(), FORMATS[name]));
+  }
+  return made.get(key);
+}
 
 export const DASH = "–";
 
 export function number(value) {
   if (value === null || value === undefined || value === "") return DASH;
   const n = Number(value);
-  return Number.isInteger(n) ? integer.format(n) : decimal.format(n);
+  return Number.isInteger(n) ? formatter("integer").format(n) : formatter("decimal").format(n);
 }
 
 /**
@@ -31,7 +50,7 @@ export function parseNumber(text) {
 /** A fraction (0.439) as a percentage: 43,9%. */
 export function percent(fraction) {
   if (fraction === null || fraction === undefined) return DASH;
-  return share.format(Number(fraction));
+  return formatter("share").format(Number(fraction));
 }
 
 const PERCENT_UNITS = new Set(["%", "percent", "procent", "percentage"]);
@@ -43,34 +62,30 @@ export function isPercentUnit(unit) {
 /** A goal's value in its unit: percentages are stored as points (25 means 25%). */
 export function quantity(value, unit) {
   if (value === null || value === undefined) return DASH;
-  if (isPercentUnit(unit)) return `${decimal.format(Number(value))}%`;
+  if (isPercentUnit(unit)) return `${formatter("decimal").format(Number(value))}%`;
   return unit ? `${number(value)} ${unit}` : number(value);
 }
 
 /** A target as the plan writes it: a level ("40% (2020)") or a change from the baseline ("+10% t.o.v. de nulmeting"). */
-export function target(t, unit) {
-  const when = t.period ? ` (${period(t.period)})` : "";
-  const signed = (text) => (Number(t.value) > 0 ? `+${text}` : text);
-  if (t.kind === "relative_change") return `${signed(`${decimal.format(Number(t.value))}%`)} t.o.v. de nulmeting${when}`;
-  if (t.kind === "change") return `${signed(quantity(t.value, unit))} t.o.v. de nulmeting${when}`;
-  return `${quantity(t.value, unit)}${when}`;
+export function target(tgt, unit) {
+  const when = tgt.period ? ` (${period(tgt.period)})` : "";
+  const signed = (text) => (Number(tgt.value) > 0 ? `+${text}` : text);
+  if (tgt.kind === "relative_change") {
+    return t("format.fromBaseline", { change: signed(`${formatter("decimal").format(Number(tgt.value))}%`), when });
+  }
+  if (tgt.kind === "change") return t("format.fromBaseline", { change: signed(quantity(tgt.value, unit)), when });
+  return `${quantity(tgt.value, unit)}${when}`;
 }
-
-/** Why a goal shows no progress, as actions_api says it (progressNote). */
-export const progressNote = labeller({
-  qualitative: "kwalitatief doel",
-  no_baseline: "geen nulmeting",
-  no_target: "geen streefcijfer",
-  not_measured: "nog niet gemeten",
-  target_is_baseline: "doel gelijk aan de nulmeting",
-  series_unknown: "meetreeks onbekend",
-  series_unavailable: "meting nu niet beschikbaar",
-});
 
 export function date(iso) {
   if (!iso) return DASH;
   const parsed = new Date(`${String(iso).slice(0, 10)}T00:00:00Z`);
-  return Number.isNaN(parsed.getTime()) ? String(iso) : longDate.format(parsed);
+  return Number.isNaN(parsed.getTime()) ? String(iso) : formatter("longDate").format(parsed);
+}
+
+/** A moment (an ISO timestamp) with its time of day. */
+export function moment(iso) {
+  return iso ? formatter("moment").format(new Date(iso)) : DASH;
 }
 
 /** Period codes as the API writes them: 2012, 2012-Q3, 2012-H1, 2012-07, 2012-07-15. */
@@ -78,66 +93,31 @@ export function period(code) {
   if (code === null || code === undefined) return DASH;
   const text = String(code);
   let match;
-  if ((match = text.match(/^(\d{4})-Q([1-4])$/))) return `${match[2]}e kwartaal ${match[1]}`;
-  if ((match = text.match(/^(\d{4})-H([12])$/))) return `${match[2]}e helft ${match[1]}`;
-  if ((match = text.match(/^(\d{4})-(\d{2})$/))) return monthYear.format(new Date(`${text}-01T00:00:00Z`));
+  if ((match = text.match(/^(\d{4})-Q([1-4])$/))) return t("format.quarter", { n: match[2], year: match[1] });
+  if ((match = text.match(/^(\d{4})-H([12])$/))) return t("format.half", { n: match[2], year: match[1] });
+  if ((match = text.match(/^(\d{4})-(\d{2})$/))) return formatter("monthYear").format(new Date(`${text}-01T00:00:00Z`));
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return date(text);
   return text;
 }
 
-function labeller(labels) {
+/** A code's label from the catalogue (`prefix.code`); a code it does not know, in words. */
+function labeller(prefix) {
   return (code) => {
     if (code === null || code === undefined) return DASH;
-    return labels[String(code).toLowerCase()] ?? String(code).replaceAll("_", " ");
+    const key = `${prefix}.${String(code).toLowerCase()}`;
+    return has(key) ? t(key) : String(code).replaceAll("_", " ");
   };
 }
 
-export const ORGANISATION_KINDS = {
-  company: "Bedrijf",
-  primary_school: "Basisschool",
-  secondary_school: "School voor voortgezet onderwijs",
-  vmbo: "Vmbo-school",
-  mbo: "Mbo-instelling",
-  hbo: "Hogeschool",
-  university: "Universiteit",
-  municipality: "Gemeente",
-  province: "Provincie",
-  economic_board: "Economic board",
-  employer_organisation: "Werkgeversorganisatie",
-  sector_fund: "Bedrijfstakfonds",
-  intermediary: "Intermediaire organisatie",
-  knowledge_institute: "Kennisinstelling",
-  training_company: "Opleidingsbedrijf",
-  other: "Overig",
-};
-export const kind = labeller(ORGANISATION_KINDS);
+/** Why a goal shows no progress, as actions_api says it (progressNote). */
+export const progressNote = labeller("progressNote");
 
-export const status = labeller({
-  planned: "Gepland",
-  not_started: "Nog niet gestart",
-  proposed: "Voorgesteld",
-  started: "Gestart",
-  active: "Loopt",
-  in_progress: "Loopt",
-  on_track: "Op schema",
-  at_risk: "Risico",
-  delayed: "Vertraagd",
-  stalled: "Stilgevallen",
-  on_hold: "Gepauzeerd",
-  achieved: "Bereikt",
-  stopped: "Gestopt",
-  dropped: "Vervallen",
-  done: "Afgerond",
-  completed: "Afgerond",
-  finished: "Afgerond",
-  cancelled: "Geannuleerd",
-  canceled: "Geannuleerd",
-  open: "Open",
-  pending: "Open",
-  met: "Gehaald",
-  reached: "Gehaald",
-  missed: "Niet gehaald",
-});
+export const ORGANISATION_KINDS = ["company", "primary_school", "secondary_school", "vmbo", "mbo", "hbo",
+  "university", "municipality", "province", "economic_board", "employer_organisation", "sector_fund",
+  "intermediary", "knowledge_institute", "training_company", "other"];
+export const kind = labeller("kind");
+
+export const status = labeller("status");
 
 /** Badge style per status, so the colour is never the only signal (the text says it too). */
 export function statusTone(code) {
@@ -148,36 +128,14 @@ export function statusTone(code) {
   return "muted";
 }
 
-export const role = labeller({ lead: "Trekker", participant: "Deelnemer", coordination: "Afstemming" });
+export const role = labeller("role");
 
-export const reportState = labeller({
-  draft: "Concept",
-  submitted: "Ingediend",
-  approved: "Goedgekeurd",
-  returned: "Teruggestuurd",
-});
+export const reportState = labeller("reportState");
 
-export const occupation = labeller({
-  total: "Totaal",
-  technical_industry: "Technische en industrieberoepen",
-  ict: "Informaticaberoepen",
-});
+export const occupation = labeller("occupation");
 
-export const regionKind = labeller({
-  country: "Land",
-  province: "Provincies",
-  labour_market_region: "Arbeidsmarktregio's",
-  municipality: "Gemeenten",
-  aggregate: "Samenwerkingsgebieden",
-});
+export const regionKind = labeller("regionKind");
 
-export const agendaKind = labeller({
-  signing: "Ondertekening",
-  meeting: "Overleg",
-  stakeholder_meeting: "Stakeholderbijeenkomst",
-  monitoring: "Monitoring",
-  deadline: "Deadline",
-  other: "Overig",
-});
+export const agendaKind = labeller("agendaKind");
 
-export const level = labeller({ national: "Landelijk", regional: "Regionaal", subregional: "Subregionaal" });
+export const level = labeller("level");

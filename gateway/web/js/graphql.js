@@ -1,6 +1,7 @@
 // The only way this app talks to the platform: POST to the gateway's /graphql.
 
 import { accessToken, tokenRefused } from "./auth.js";
+import { t } from "./i18n.js";
 
 /** The bearer token the requests carry (js/auth.js): "" when none is signed in. */
 export { accessToken as getToken } from "./auth.js";
@@ -12,29 +13,24 @@ export class GraphQLError extends Error {
   }
 }
 
-const SERVICES = {
-  actions_api: "pacten en acties",
-  partners_api: "het partnerregister",
-  metrics_api: "de arbeidsmarktcijfers",
-};
-
-/** One Dutch sentence per kind of error; the service's own detail (English) stays for specifics. */
+/** One sentence per kind of error, in the reader's language; the service's own detail (English) stays for specifics. */
 function explain(error) {
   const ext = error.extensions || {};
   const detail = ext.problem?.detail || error.message;
   switch (ext.code) {
     case "SERVICE_UNAVAILABLE":
-      return `De dienst voor ${SERVICES[ext.service] || ext.service} is nu niet bereikbaar.`;
+      return t("errors.unavailable", { service: ["actions_api", "partners_api", "metrics_api"].includes(ext.service)
+        ? t(`errors.service.${ext.service}`) : ext.service });
     case "UNAUTHENTICATED":
-      return "Hiervoor moet je aangemeld zijn: meld je (opnieuw) aan.";
+      return t("errors.unauthenticated");
     case "FORBIDDEN":
-      return `Dit token geeft daar geen recht toe (${detail}).`;
+      return t("errors.forbidden", { detail });
     case "BAD_USER_INPUT": {
       const fields = (ext.problem?.errors || []).map((e) => `${e.field}: ${e.reason || e.message || ""}`.trim());
-      return `Ongeldige invoer${fields.length ? ` (${fields.join("; ")})` : ` (${detail})`}.`;
+      return t("errors.badInput", { detail: fields.length ? fields.join("; ") : detail });
     }
     case "RATE_LIMITED":
-      return "Te veel verzoeken kort na elkaar; probeer het zo opnieuw.";
+      return t("errors.rateLimited");
     default:
       return error.message;
   }
@@ -73,12 +69,12 @@ async function post(query, variables, token) {
     // Relative, so the app also works when the gateway sits under a path prefix.
     response = await fetch("graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
   } catch (error) {
-    throw new GraphQLError(`De server is niet bereikbaar (${error.message}).`);
+    throw new GraphQLError(t("errors.unreachable", { reason: error.message }));
   }
   try {
     return { body: await response.json(), status: response.status };
   } catch {
-    throw new GraphQLError(`De server antwoordde met status ${response.status} zonder gegevens.`);
+    throw new GraphQLError(t("errors.noData", { status: String(response.status) }));
   }
 }
 

@@ -2,6 +2,7 @@
 
 import { clear, h, notice } from "./dom.js";
 import { startSession } from "./auth.js";
+import { setUpLanguageControl, t, translateDocument } from "./i18n.js";
 import * as pacts from "./pages/pacts.js";
 import * as pact from "./pages/pact.js";
 import * as action from "./pages/action.js";
@@ -55,20 +56,20 @@ async function route() {
   }
   clear(main);
   if (!match) {
-    document.title = "Niet gevonden · Techniekpact";
-    main.append(h("h1", {}, "Pagina niet gevonden"), h("p", {}, h("a", { href: "#/" }, "Naar de pacten")));
+    document.title = `${t("frame.notFoundTitle")} · Techniekpact`;
+    main.append(h("h1", {}, t("frame.notFound")), h("p", {}, h("a", { href: "#/" }, t("frame.toPacts"))));
     main.focus();
     return;
   }
   const params = Object.fromEntries((match.r.keys || []).map((key, i) => [key, decodeURIComponent(match.m[i + 1])]));
-  main.append(h("p", { class: "loading" }, "Gegevens laden…"));
+  main.append(h("p", { class: "loading" }, t("frame.loading")));
   main.setAttribute("aria-busy", "true");
   const view = h("div", { class: "page" });
   let afterAttach = null;
   try {
     afterAttach = await match.r.page.render(view, { ...params, query });
   } catch (error) {
-    clear(view).append(h("h1", {}, "Er ging iets mis"), notice(error.message, "error"));
+    clear(view).append(h("h1", {}, t("frame.failed")), notice(error.message, "error"));
     console.error(error);
   }
   if (!isCurrent(id)) return;
@@ -82,6 +83,8 @@ async function route() {
   if (id > 1) main.focus();
 }
 
+translateDocument();
+setUpLanguageControl();
 await startSession();
 // The skip link must not touch the hash: here the hash is the route.
 document.querySelector(".skip-link").addEventListener("click", (event) => {
@@ -95,4 +98,6 @@ window.addEventListener("hashchange", () => {
 window.addEventListener("token-changed", route);
 // A report submitted, approved or returned: the page loads again with what that changed.
 window.addEventListener("data-changed", route);
+// Another language: the page draws itself again in it (what was typed in its forms is not kept).
+window.addEventListener("language-changed", route);
 route();

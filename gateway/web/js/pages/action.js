@@ -5,6 +5,7 @@ import { currentPrincipal } from "../auth.js";
 import { add, h } from "../dom.js";
 import { getToken } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import {
   leads, loadRecord, nodes, organisationName, overdueBadge, progressBar, recordHeader, statusBadge,
 } from "./common.js";
@@ -31,7 +32,7 @@ function section(title, id, ...content) {
 }
 
 function timeline(milestones) {
-  if (!milestones.length) return h("p", {}, "Nog geen mijlpalen vastgelegd.");
+  if (!milestones.length) return h("p", {}, t("action.noMilestones"));
   const sorted = [...milestones].sort((a, b) => String(a.dueBy).localeCompare(String(b.dueBy)));
   return h("ol", { class: "timeline" }, sorted.map((m) => {
     const met = Boolean(m.metOn);
@@ -39,21 +40,21 @@ function timeline(milestones) {
       h("time", { datetime: m.dueBy || "" }, m.due?.label || fmt.date(m.dueBy)),
       h("div", {}, m.title),
       h("div", {},
-        met ? h("span", { class: "badge done" }, `gehaald op ${fmt.date(m.metOn)}`) : statusBadge(m.status),
+        met ? h("span", { class: "badge done" }, t("action.metOn", { date: fmt.date(m.metOn) })) : statusBadge(m.status),
         m.overdue && !met ? [" ", overdueBadge()] : null,
-        m.targetCount != null ? ` ${fmt.number(m.reachedCount ?? 0)} van ${fmt.number(m.targetCount)}` : null));
+        m.targetCount != null ? ` ${t("common.countOf", { reached: fmt.number(m.reachedCount ?? 0), target: fmt.number(m.targetCount) })}` : null));
   }));
 }
 
 function results(list) {
-  if (!list.length) return h("p", {}, "Nog geen resultaten vastgelegd.");
+  if (!list.length) return h("p", {}, t("action.noResults"));
   return h("ul", {}, list.map((r) => h("li", {},
     r.description,
-    (r.indicator?.targets || []).length ? h("div", { class: "help" }, `Doel: ${r.indicator.targets
-      .map((t) => fmt.target(t, r.indicator.unit)).join(", ")}`) : null,
-    r.actual != null ? h("div", { class: "help" }, `Gemeten: ${fmt.quantity(r.actual, r.indicator?.unit)}`) : null,
+    (r.indicator?.targets || []).length ? h("div", { class: "help" }, t("action.resultTarget", { targets: r.indicator.targets
+      .map((tgt) => fmt.target(tgt, r.indicator.unit)).join(", ") })) : null,
+    r.actual != null ? h("div", { class: "help" }, t("action.measured", { value: fmt.quantity(r.actual, r.indicator?.unit) })) : null,
     (r.indicator?.targets || []).length
-      ? progressBar(r.progress, `Voortgang van ${r.description}`, fmt.progressNote(r.progressNote)) : null)));
+      ? progressBar(r.progress, t("common.progressOf", { name: r.description }), fmt.progressNote(r.progressNote)) : null)));
 }
 
 function resultEditors(action) {
@@ -64,7 +65,7 @@ function resultEditors(action) {
 
 export async function render(view, { id }) {
   const { record: action, errors } = await loadRecord(view, QUERY, { id }, "action",
-    { title: "Actie niet gevonden", text: "Deze actie bestaat niet (meer)." });
+    { title: t("action.notFound"), text: t("action.notFoundText") });
   if (!action) return;
   const participants = nodes(action.participants);
   const editors = actionEditors({ ...action, milestones: nodes(action.milestones), participants });
@@ -73,26 +74,26 @@ export async function render(view, { id }) {
   const withGoals = { ...action, goals };
   const reports = [...nodes(action.progressReports), ...goals.flatMap((goal) => goal.progressReports || [])];
   const pactLink = action.pact
-    ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : "pact";
+    ? h("a", { href: `#/pact/${encodeURIComponent(action.pact.slug)}` }, action.pact.name) : t("action.pact");
   add(view,
-    recordHeader([h("a", { href: "#/" }, "Pacten"), pactLink, `Actie ${action.number}`],
-      `Actie ${action.number}: ${action.title}`, errors,
-      action.line ? h("li", {}, `Actielijn ${action.line.number}: ${action.line.name}`) : null,
-      h("li", {}, "Status: ", statusBadge(action.status)),
-      h("li", { class: "lead" }, "Trekker: ", h("strong", {}, leads(action)))),
-    progressBar(action.progress, "Voortgang van de actie"),
+    recordHeader([h("a", { href: "#/" }, t("nav.pacts")), pactLink, t("common.actionNumber", { number: action.number })],
+      t("common.action", { number: action.number, title: action.title }), errors,
+      action.line ? h("li", {}, t("common.line", { number: action.line.number, name: action.line.name })) : null,
+      h("li", {}, t("action.status"), " ", statusBadge(action.status)),
+      h("li", { class: "lead" }, t("action.lead"), " ", h("strong", {}, leads(action)))),
+    progressBar(action.progress, t("action.progress")),
     editors.action,
-    section("Wat is het?", "wat", h("p", { class: "prose" }, action.description || fmt.DASH)),
-    action.aim ? section("Doel", "doel", h("p", {}, action.aim)) : null,
-    section("Ambitie", "ambitie", h("p", {}, action.ambition || fmt.DASH)),
-    section("Wie doen mee?", "wie", participants.length
+    section(t("action.what"), "wat", h("p", { class: "prose" }, action.description || fmt.DASH)),
+    action.aim ? section(t("action.aim"), "doel", h("p", {}, action.aim)) : null,
+    section(t("action.ambition"), "ambitie", h("p", {}, action.ambition || fmt.DASH)),
+    section(t("action.who"), "wie", participants.length
       ? h("ul", { class: "participants" }, participants.map((p) => h("li", {},
         h("strong", {}, fmt.role(p.role)), ": ", organisationName(p))))
-      : h("p", {}, "Nog geen deelnemers vastgelegd."), editors.participants),
-    section("Mijlpalen", "mijlpalen", timeline(nodes(action.milestones)), editors.milestones),
-    section("Resultaten", "resultaten", results(nodes(action.results)), resultEditors(action)),
-    section("Voortgangsrapportages", "rapportages",
-      getToken() ? null : h("p", { class: "help" }, "Concepten zijn zichtbaar voor wie is aangemeld als trekker, coördinator of beoordelaar."),
+      : h("p", {}, t("action.noParticipants")), editors.participants),
+    section(t("action.milestones"), "mijlpalen", timeline(nodes(action.milestones)), editors.milestones),
+    section(t("action.results"), "resultaten", results(nodes(action.results)), resultEditors(action)),
+    section(t("action.reports"), "rapportages",
+      getToken() ? null : h("p", { class: "help" }, t("action.draftsVisible")),
       reportList(reports, withGoals), reportForm(withGoals)),
   );
 }

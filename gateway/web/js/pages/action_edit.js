@@ -6,6 +6,7 @@ import { h } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { mutate, reload } from "./reports.js";
 import { participantsEditor } from "./participants_edit.js";
 import { versionedEditor } from "./versioned_edit.js";
@@ -26,7 +27,7 @@ const optional = (value) => value || null;
 
 function required(label) {
   return (value) => {
-    if (!value) throw new Error(`${label} mag niet leeg zijn.`);
+    if (!value) throw new Error(t("edit.required", { label }));
     return value;
   };
 }
@@ -35,7 +36,7 @@ function count(label) {
   return (value) => {
     if (!value) return null;
     const parsed = fmt.parseNumber(value);
-    if (parsed === null || !Number.isInteger(parsed) || parsed < 0) throw new Error(`${label}: een heel getal, 0 of meer.`);
+    if (parsed === null || !Number.isInteger(parsed) || parsed < 0) throw new Error(t("edit.count", { label }));
     return parsed;
   };
 }
@@ -47,25 +48,25 @@ async function currentAction(id) {
 function actionEditor(action) {
   const moves = action.allowedStatuses || [];
   const status = h("select", { id: "edit-action-status", name: "status" },
-    h("option", { value: "" }, `Ongewijzigd (${fmt.status(action.status)})`),
+    h("option", { value: "" }, t("form.unchanged", { status: fmt.status(action.status) })),
     moves.map((s) => h("option", { value: s }, fmt.status(s))));
   return versionedEditor({
     id: "action-edit",
-    summary: "Actie bewerken",
+    summary: t("edit.action"),
     record: action,
     fields: [
-      { name: "title", label: "Titel", read: text("title"), write: required("De titel") },
-      { name: "description", label: "Wat is het?", multiline: true, read: text("description"), write: optional },
-      { name: "aim", label: "Doel", multiline: true, read: text("aim"), write: optional },
-      { name: "ambition", label: "Ambitie", multiline: true, read: text("ambition"), write: optional },
+      { name: "title", label: t("edit.title"), read: text("title"), write: required(t("edit.title")) },
+      { name: "description", label: t("action.what"), multiline: true, read: text("description"), write: optional },
+      { name: "aim", label: t("action.aim"), multiline: true, read: text("aim"), write: optional },
+      { name: "ambition", label: t("action.ambition"), multiline: true, read: text("ambition"), write: optional },
     ],
-    extra: [h("div", {}, h("label", { for: "edit-action-status" }, "Status"), status)],
+    extra: [h("div", {}, h("label", { for: "edit-action-status" }, t("pact.status")), status)],
     extraChanged: () => Boolean(status.value),
     current: () => currentAction(action.id),
     save: async (version, changes) => {
       if (Object.keys(changes).length) await mutate(UPDATE_ACTION, { id: action.id, version, input: changes });
       if (status.value) await mutate(SET_STATUS, { id: action.id, status: status.value });
-      reload("De actie is opgeslagen.");
+      reload(t("edit.actionSaved"));
     },
   });
 }
@@ -73,21 +74,21 @@ function actionEditor(action) {
 function milestoneEditor(action, milestone, index) {
   return versionedEditor({
     id: `milestone-edit-${index}`,
-    summary: `Mijlpaal bewerken: ${milestone.title}`,
+    summary: t("edit.milestone", { title: milestone.title }),
     record: milestone,
     fields: [
-      { name: "title", label: "Mijlpaal", read: text("title"), write: required("De mijlpaal") },
-      { name: "due", label: "Deadline, zoals het plan hem schrijft (\u201ceind 2014\u201d, \u201coktober 2013\u201d)",
-        read: (m) => m.due?.label || "", write: (value) => ({ text: required("De deadline")(value) }) },
-      { name: "targetCount", label: "Streefaantal", inputmode: "numeric", read: (m) => m.targetCount ?? "",
-        write: count("Streefaantal") },
-      { name: "reachedCount", label: "Bereikt aantal", inputmode: "numeric", read: (m) => m.reachedCount ?? "",
-        write: count("Bereikt aantal") },
+      { name: "title", label: t("followup.milestone"), read: text("title"), write: required(t("followup.milestone")) },
+      { name: "due", label: t("edit.due"),
+        read: (m) => m.due?.label || "", write: (value) => ({ text: required(t("followup.deadline"))(value) }) },
+      { name: "targetCount", label: t("edit.targetCount"), inputmode: "numeric", read: (m) => m.targetCount ?? "",
+        write: count(t("edit.targetCount")) },
+      { name: "reachedCount", label: t("reports.reachedCount"), inputmode: "numeric", read: (m) => m.reachedCount ?? "",
+        write: count(t("reports.reachedCount")) },
     ],
     current: async () => (await currentAction(action.id)).milestones.find((m) => m.id === milestone.id),
     save: async (version, changes) => {
       await mutate(UPDATE_MILESTONE, { id: milestone.id, version, input: changes });
-      reload("De mijlpaal is opgeslagen.");
+      reload(t("edit.milestoneSaved"));
     },
   });
 }

@@ -3,6 +3,7 @@
 import { add, h, notice } from "../dom.js";
 import { describeErrors, gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 
 /** Lists may come as plain lists or as Relay connections. */
 export function nodes(list) {
@@ -16,7 +17,7 @@ export function nodes(list) {
 /** Partial data: say which part is missing, show the rest. */
 export function partialNotice(errors) {
   if (!errors || !errors.length) return null;
-  return notice(`Niet alle gegevens zijn beschikbaar: ${describeErrors(errors)}`, "error");
+  return notice(t("common.partial", { errors: describeErrors(errors) }), "error");
 }
 
 /**
@@ -45,14 +46,14 @@ export function statusBadge(code, label = fmt.status(code)) {
 }
 
 export function overdueBadge() {
-  return h("span", { class: "badge late" }, "te laat");
+  return h("span", { class: "badge late" }, t("common.overdue"));
 }
 
 /**
  * A progress bar with its figure as text, so it reads without seeing the bar; without a figure, why
  * (`missing`: "geen nulmeting"). The bar stops at its ends, the text says the figure as it is (120%).
  */
-export function progressBar(fraction, label, missing = "geen meting") {
+export function progressBar(fraction, label, missing = t("common.notMeasured")) {
   const value = fraction === null || fraction === undefined ? null : Number(fraction);
   const text = value === null ? missing : fmt.percent(value);
   // Without a value a <progress> is "indeterminate" and animates as if busy: an empty bar says it better.
@@ -86,8 +87,8 @@ export function dueLabel(milestone) {
  * `[kind, label, params]` (gateway/downloads.py).
  */
 export function downloadLinks(files) {
-  return h("p", { class: "downloads" }, "Downloaden: ", files.flatMap(([kind, label, params], i) =>
+  return h("p", { class: "downloads" }, t("common.download"), " ", files.flatMap(([kind, label, params], i) =>
     [i ? " · " : null, ...["xlsx", "csv"].flatMap((extension, j) => [j ? ", " : null,
       h("a", { href: `downloads/${kind}.${extension}?${new URLSearchParams(params)}`, download: "" },
-        `${label} (${extension === "xlsx" ? "Excel" : "CSV"})`)])]));
+        t("common.downloadFile", { label, format: extension === "xlsx" ? "Excel" : "CSV" }))])]));
 }

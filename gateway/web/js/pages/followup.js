@@ -5,11 +5,12 @@
 import { add, h, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { choosePact } from "./choose_pact.js";
 import { downloadLinks, dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
 
 const SOON_DAYS = 30;
-const NO_LEAD = "Geen trekker genoemd";
+// A row's trekker: a name from the registry or the plan, or null (none named).
 
 // Only the actions with an open milestone due before the horizon come back (`dueBefore`), a page of
 // 100 at a time, the gateway's largest; at most MAX_PAGES of them.
@@ -69,7 +70,7 @@ function followUps(actions, today) {
       const soon = !milestone.overdue && milestone.dueBy && milestone.dueBy >= today && milestone.dueBy <= horizon;
       if (!milestone.overdue && !soon) continue;
       for (const lead of leads.length ? leads : [null]) {
-        rows.push({ action, milestone, trekker: lead ? leadName(lead) : NO_LEAD, overdue: milestone.overdue });
+        rows.push({ action, milestone, trekker: lead ? leadName(lead) : t("followup.noLead"), overdue: milestone.overdue });
       }
     }
   }
@@ -88,19 +89,19 @@ function matches(row, filters) {
 
 function filterForm(slug, pact, rows, filters) {
   const select = (id, name, label, options) => h("div", {}, h("label", { for: id }, label),
-    h("select", { id, name }, h("option", { value: "" }, "Alle"),
+    h("select", { id, name }, h("option", { value: "" }, t("common.all")),
       options.map(([value, text]) => h("option", { value, selected: value === (filters[name] || "") }, text))));
   const trekkers = [...new Set(rows.map((row) => row.trekker))].sort((a, b) => a.localeCompare(b, "nl"));
   const statuses = [...new Set(nodes(pact.actions).map((a) => a.status))];
-  const form = h("form", { class: "filters", role: "search", "aria-label": "Opvolging filteren" },
-    h("div", {}, h("label", { for: "followup-search" }, "Zoeken in acties"),
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("followup.formLabel") },
+    h("div", {}, h("label", { for: "followup-search" }, t("followup.search")),
       h("input", { id: "followup-search", name: "zoek", type: "search", value: filters.zoek || "" })),
-    select("followup-line", "lijn", "Actielijn", nodes(pact.actionLines).map((l) => [String(l.number), `${l.number}: ${l.name}`])),
-    select("followup-status", "status", "Status van de actie", statuses.map((s) => [s, fmt.status(s)])),
-    select("followup-lead", "trekker", "Trekker", trekkers.map((t) => [t, t])),
+    select("followup-line", "lijn", t("followup.line"), nodes(pact.actionLines).map((l) => [String(l.number), `${l.number}: ${l.name}`])),
+    select("followup-status", "status", t("followup.status"), statuses.map((s) => [s, fmt.status(s)])),
+    select("followup-lead", "trekker", t("pact.lead"), trekkers.map((name) => [name, name])),
     h("div", { class: "check" }, h("input", { id: "followup-overdue", name: "telaat", type: "checkbox", value: "1",
-      checked: Boolean(filters.telaat) }), h("label", { for: "followup-overdue" }, "Alleen wat te laat is")),
-    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Filteren")));
+      checked: Boolean(filters.telaat) }), h("label", { for: "followup-overdue" }, t("followup.onlyOverdue"))),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, t("followup.filter"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const params = new URLSearchParams();
@@ -122,28 +123,27 @@ function trekkerSection(trekker, rows, index) {
   const id = `trekker-${index}`;
   const sorted = [...rows].sort((a, b) => String(a.milestone.dueBy).localeCompare(String(b.milestone.dueBy)));
   return h("section", { class: "followup", "aria-labelledby": id },
-    h("h2", { id }, trekker, h("span", { class: "help" }, ` · ${late} te laat, ${rows.length - late} binnen ${SOON_DAYS} dagen`)),
-    table(null, ["Actie", "Mijlpaal", "Deadline", "Stand"], sorted.map(({ action, milestone }) => h("tr", {},
-      h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`),
+    h("h2", { id }, trekker, h("span", { class: "help" }, ` · ${t("followup.groupCounts", { late, soon: rows.length - late, days: SOON_DAYS })}`)),
+    table(null, [t("pact.action"), t("followup.milestone"), t("followup.deadline"), t("followup.state")], sorted.map(({ action, milestone }) => h("tr", {},
+      h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, t("common.action", { number: action.number, title: action.title })),
         " ", statusBadge(action.status)),
       h("td", {}, milestone.title, milestone.targetCount != null
-        ? h("span", { class: "help" }, ` (${fmt.number(milestone.reachedCount ?? 0)} van ${fmt.number(milestone.targetCount)})`) : null),
+        ? h("span", { class: "help" }, ` (${t("common.countOf", { reached: fmt.number(milestone.reachedCount ?? 0), target: fmt.number(milestone.targetCount) })})`) : null),
       h("td", {}, h("time", { datetime: milestone.dueBy || "" }, dueLabel(milestone))),
-      h("td", {}, milestone.overdue ? overdueBadge() : h("span", { class: "badge active" }, "binnenkort")))),
-    { label: `Opvolging van ${trekker}`, stack: true }));
+      h("td", {}, milestone.overdue ? overdueBadge() : h("span", { class: "badge active" }, t("followup.soon"))))),
+    { label: t("followup.of", { name: trekker }), stack: true }));
 }
 
 export async function render(view, { slug, query }) {
   if (!slug) {
-    await choosePact(view, "Opvolging", "Kies het pact waarvan je wilt zien wat te laat is of binnenkort moet.",
-      "opvolging");
+    await choosePact(view, t("nav.followup"), t("followup.choose"), "opvolging");
     return;
   }
   const today = isoDay(new Date());
   // The horizon's day itself is due within SOON_DAYS too: the gateway's `dueBefore` is exclusive.
   const variables = { slug, horizon: isoDay(new Date(Date.parse(`${horizonOf(today)}T00:00:00Z`) + 86400000)) };
   const { record: pact, errors } = await loadRecord(view, QUERY, variables, "pact",
-    { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
+    { title: t("pact.notFound"), text: t("pact.notFoundText") });
   if (!pact) return;
   const filters = Object.fromEntries(["zoek", "lijn", "status", "trekker", "telaat"].map((k) => [k, query.get(k) || ""]));
   const rows = followUps(await remainingActions(pact, variables), today);
@@ -151,12 +151,13 @@ export async function render(view, { slug, query }) {
   const late = new Set(shown.filter((r) => r.overdue).map((r) => r.milestone.id)).size;
   const soon = new Set(shown.filter((r) => !r.overdue).map((r) => r.milestone.id)).size;
   add(view,
-    recordHeader([h("a", { href: "#/opvolging" }, "Opvolging"),
-      h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], `Opvolging: ${pact.name}`, errors),
+    recordHeader([h("a", { href: "#/opvolging" }, t("nav.followup")),
+      h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], t("followup.title", { name: pact.name }), errors),
     filterForm(slug, pact, rows, filters),
     h("p", { id: "followup-summary", role: "status" },
-      `${late} ${late === 1 ? "mijlpaal" : "mijlpalen"} te laat, ${soon} binnen ${SOON_DAYS} dagen.`),
-    downloadLinks([["acties", "alle acties", { pact: pact.slug }], ["partners", "partners", { pact: pact.slug }]]),
+      t("followup.summary", { count: late, soon, days: SOON_DAYS })),
+    downloadLinks([["acties", t("followup.allActions"), { pact: pact.slug }],
+      ["partners", t("followup.partners"), { pact: pact.slug }]]),
     shown.length ? byTrekker(shown).map(([trekker, group], i) => trekkerSection(trekker, group, i))
-      : h("p", {}, "Niets te laat en niets binnen 30 dagen, met deze filters."));
+      : h("p", {}, t("followup.nothing", { days: SOON_DAYS })));
 }

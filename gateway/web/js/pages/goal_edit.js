@@ -4,6 +4,7 @@
 import { currentPrincipal } from "../auth.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { mutate, reload } from "./reports.js";
 import { versionedEditor } from "./versioned_edit.js";
 
@@ -20,7 +21,7 @@ export function number(label, integer = false) {
   return (text) => {
     if (!text) return null;
     const value = fmt.parseNumber(text);
-    if (value === null || (integer && !Number.isInteger(value))) throw new Error(`${label}: vul een getal in.`);
+    if (value === null || (integer && !Number.isInteger(value))) throw new Error(t("edit.number", { label }));
     return value;
   };
 }
@@ -36,10 +37,10 @@ export function targetText(goal) {
 export function parseTargets(text) {
   return text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
     const found = line.match(TARGET_LINE);
-    if (!found) throw new Error(`Streefwaarden: schrijf "2020 = 40", "2016 = +10" of "2016 = +10%" (niet "${line}").`);
+    if (!found) throw new Error(t("edit.targetLine", { line }));
     const [, period, sign, digits, percent] = found;
     const size = fmt.parseNumber(digits);
-    if (size === null) throw new Error(`Streefwaarden: "${digits}" is geen getal.`);
+    if (size === null) throw new Error(t("edit.targetNumber", { digits }));
     const kind = !sign ? "level" : percent ? "relative_change" : "change";
     return { period: period || null, value: sign === "-" ? -size : size, kind };
   });
@@ -53,7 +54,7 @@ function seriesText(goal) {
 function parseSeries(text) {
   if (!text) return null;
   const [measure, region, occupation = "total", extra] = text.split(":").map((part) => part.trim());
-  if (!measure || !region || extra !== undefined) throw new Error("Meetreeks: schrijf maatstaf:regio:beroepsklasse.");
+  if (!measure || !region || extra !== undefined) throw new Error(t("edit.seriesForm"));
   return { measure, region, occupation };
 }
 
@@ -62,22 +63,20 @@ export function goalEditor(goal, pactSlug, index) {
   const read = (name) => (form) => String(form.elements[name].value).trim();
   return versionedEditor({
     id: `goal-edit-${index}`,
-    summary: `Doel bewerken: ${goal.name}`,
+    summary: t("edit.goal", { name: goal.name }),
     record: goal,
     fields: [
-      { name: "name", label: "Naam van het doel", read: (g) => g.name || "",
-        write: (v) => { if (!v) throw new Error("Een doel heeft een naam."); return v; } },
-      { name: "unit", label: "Eenheid", read: (g) => g.unit || "", write: (v) => v || null },
-      { name: "baselineValue", label: "Nulmeting", inputmode: "decimal", read: (g) => g.baseline?.value ?? "",
-        write: number("Nulmeting") },
-      { name: "baselineYear", label: "Jaar van de nulmeting", inputmode: "numeric", read: (g) => g.baseline?.year ?? "",
-        write: number("Jaar van de nulmeting", true) },
-      { name: "targets", label: "Streefwaarden, één per regel: 2020 = 40 (te bereiken), 2016 = +10 (erbij), 2016 = +10% (procent erbij), = 75 (zonder jaar)",
-        multiline: true, read: targetText, write: parseTargets },
-      { name: "series", label: "Meetreeks (maatstaf:regio:beroepsklasse, leeg voor geen)", read: seriesText,
-        write: parseSeries },
-      { name: "scale", label: "Schaal van de meetreeks (100 voor een aandeel als percentage)", inputmode: "decimal",
-        read: (g) => g.seriesReference?.scale ?? "", write: number("Schaal") },
+      { name: "name", label: t("edit.goalName"), read: (g) => g.name || "",
+        write: (v) => { if (!v) throw new Error(t("edit.goalNeedsName")); return v; } },
+      { name: "unit", label: t("edit.unit"), read: (g) => g.unit || "", write: (v) => v || null },
+      { name: "baselineValue", label: t("pact.baseline"), inputmode: "decimal", read: (g) => g.baseline?.value ?? "",
+        write: number(t("pact.baseline")) },
+      { name: "baselineYear", label: t("edit.baselineYear"), inputmode: "numeric", read: (g) => g.baseline?.year ?? "",
+        write: number(t("edit.baselineYear"), true) },
+      { name: "targets", label: t("edit.goalTargets"), multiline: true, read: targetText, write: parseTargets },
+      { name: "series", label: t("edit.series"), read: seriesText, write: parseSeries },
+      { name: "scale", label: t("edit.scale"), inputmode: "decimal",
+        read: (g) => g.seriesReference?.scale ?? "", write: number(t("edit.scaleShort")) },
     ],
     current: async () => (await gql(CURRENT, { slug: pactSlug })).data.pact.actionLines
       .flatMap((line) => line.goals || []).find((g) => g.id === goal.id),
@@ -87,15 +86,15 @@ export function goalEditor(goal, pactSlug, index) {
       if ("unit" in changes) input.unit = changes.unit;
       if ("targets" in changes) input.targets = changes.targets;
       if ("baselineValue" in changes || "baselineYear" in changes) {
-        const value = number("Nulmeting")(read("baselineValue")(form));
-        input.baseline = value === null ? null : { value, year: number("Jaar", true)(read("baselineYear")(form)) };
+        const value = number(t("pact.baseline"))(read("baselineValue")(form));
+        input.baseline = value === null ? null : { value, year: number(t("edit.baselineYear"), true)(read("baselineYear")(form)) };
       }
       if ("series" in changes || "scale" in changes) {
         const series = parseSeries(read("series")(form));
-        input.series = series && { ...series, scale: number("Schaal")(read("scale")(form)) ?? 1 };
+        input.series = series && { ...series, scale: number(t("edit.scaleShort"))(read("scale")(form)) ?? 1 };
       }
       await mutate(UPDATE, { id: goal.id, version, input });
-      reload("Het doel is opgeslagen.");
+      reload(t("edit.goalSaved"));
     },
   });
 }

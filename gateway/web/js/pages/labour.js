@@ -1,32 +1,40 @@
-// Labour market: a measure (new vacancies unless chosen otherwise) by occupation class for one region over
-// time, and the technical share; region, measure, period range and frequency are chosen in the address.
+// Labour market: a measure (new vacancies unless chosen otherwise) for one region over time, the total
+// beside an occupation class (by default the technical and industrial and the ICT classes), and the
+// technical share; region, measure, class, period range and frequency are chosen in the address.
 
 import { add, h, notice, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
+import { has, locale, t } from "../i18n.js";
 import { downloadLinks, partialNotice } from "./common.js";
 
 const MEASURE = "vacancies_new";
 const DEFAULT_REGION = "noordvleugel";
-const CLASSES = [
-  { code: "total", alias: "total", colour: "#5f6b76" },
-  { code: "technical_industry", alias: "technical", colour: "#0b3d66" },
-  { code: "ict", alias: "ict", colour: "#1f7a70" },
-];
+// The technical share is always of these; they are also the classes shown when none is chosen.
+const TOTAL = "total";
+const TECHNICAL = ["technical_industry", "ict"];
+const COLOURS = { total: "#5f6b76", technical_industry: "#0b3d66", ict: "#1f7a70", chosen: "#6a3d9a" };
 const SHARE_COLOUR = "#a11d1d";
-const SERIES = `unit derived points { period value derived share status }`;
-export const QUERY = `query LabourMarket($region: String!, $measure: String!, $from: String, $to: String) {
+const SERIES = `frequency unit derived points { period value derived share status }`;
+const ARGS = "measure: $measure, region: $region, from: $from, to: $to";
+export const QUERY = `query LabourMarket($region: String!, $measure: String!, $from: String, $to: String,
+    $occupation: String!, $chosen: Boolean!) {
   regions { code name kind }
   measures { code name unit }
-  ${CLASSES.map((c) => `${c.alias}: series(measure: $measure, region: $region, occupation: "${c.code}", from: $from, to: $to) { ${SERIES} }`).join("\n  ")}
+  occupations { code name parent }
+  total: series(${ARGS}, occupation: "total") { ${SERIES} }
+  technical_industry: series(${ARGS}, occupation: "technical_industry") { ${SERIES} }
+  ict: series(${ARGS}, occupation: "ict") { ${SERIES} }
+  chosen: series(${ARGS}, occupation: $occupation) @include(if: $chosen) { ${SERIES} }
 }`;
-// Periods as the API writes them, by frequency: 2012, 2012-Q3, 2012-07.
+// A series has one frequency (metrics_api serves the finest it has figures for, or the one `from` and
+// `to` are written in); the classes' series may differ, so the page shows one frequency on its axis:
+// the finest of them, or the one chosen. Periods as the API writes them: 2012, 2012-Q3, 2012-07.
 const FREQUENCIES = [
-  { code: "", label: "Alle", pattern: /./ },
-  { code: "jaar", label: "Per jaar", pattern: /^\d{4}$/ },
-  { code: "kwartaal", label: "Per kwartaal", pattern: /^\d{4}-Q[1-4]$/ },
-  { code: "maand", label: "Per maand", pattern: /^\d{4}-\d{2}$/ },
+  { code: "maand", api: "month", pattern: /^\d{4}-\d{2}$/, first: "1800-01" },
+  { code: "kwartaal", api: "quarter", pattern: /^\d{4}-Q[1-4]$/, first: "1800-Q1" },
+  { code: "jaar", api: "year", pattern: /^\d{4}$/, first: "1800" },
 ];
 // Municipalities are many and UWV publishes no figures for them: they would only bury the list.
 const REGION_KINDS = ["aggregate", "country", "province", "labour_market_region"];
@@ -44,26 +52,37 @@ export function technicalShare(total, technical, ict) {
   return (technical.value + ict.value) / total.value;
 }
 
-/** Region, measure, period range and frequency; the choice goes into the address, so it is a permalink. */
-function picker(regions, measures, choice) {
+/** An occupation class by name: the catalogue's for the classes the page knows, else metrics_api's. */
+function className(code, occupations) {
+  return has(`occupation.${code}`) ? fmt.occupation(code) : occupations.find((o) => o.code === code)?.name || code;
+}
+
+/** Region, measure, class, period range and frequency; the choice goes into the address, so it is a permalink. */
+function picker(regions, measures, occupations, choice) {
   const groups = REGION_KINDS.map((kind) => [kind, regions.filter((r) => String(r.kind).toLowerCase() === kind)]).filter(([, list]) => list.length);
   const select = h("select", { id: "region", name: "regio" }, groups.map(([kind, list]) =>
     h("optgroup", { label: fmt.regionKind(kind) }, list.map((r) =>
       h("option", { value: r.code, selected: r.code === choice.region }, r.name)))));
   const measure = h("select", { id: "measure", name: "maatstaf" }, measures.map((m) =>
     h("option", { value: m.code, selected: m.code === choice.measure }, m.name)));
-  const frequency = h("select", { id: "frequency", name: "frequentie" }, FREQUENCIES.map((f) =>
-    h("option", { value: f.code, selected: f.code === choice.frequency }, f.label)));
+  const occupation = h("select", { id: "occupation", name: "beroep" },
+    h("option", { value: "" }, t("labour.technicalClasses")),
+    occupations.filter((o) => o.code !== TOTAL).map((o) =>
+      h("option", { value: o.code, selected: o.code === choice.occupation }, className(o.code, occupations))));
+  const frequency = h("select", { id: "frequency", name: "frequentie" },
+    h("option", { value: "" }, t("labour.finest")),
+    [...FREQUENCIES].reverse().map((f) => h("option", { value: f.code, selected: f.code === choice.frequency }, t(`labour.per.${f.api}`))));
   const period = (id, name, label, value) => h("div", {}, h("label", { for: id }, label),
-    h("input", { id, name, value: value || "", placeholder: "2012 of 2012-Q3", "aria-describedby": "period-help" }));
-  const form = h("form", { class: "filters", "aria-label": "Cijfers kiezen" },
-    h("div", {}, h("label", { for: "region" }, "Regio"), select),
-    h("div", {}, h("label", { for: "measure" }, "Maatstaf"), measure),
-    period("period-from", "van", "Vanaf periode", choice.from),
-    period("period-to", "tot", "Tot en met periode", choice.to),
-    h("div", {}, h("label", { for: "frequency" }, "Frequentie"), frequency),
-    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Tonen")),
-    h("p", { id: "period-help", class: "help" }, "Een jaar, kwartaal of maand; leeg is alles."));
+    h("input", { id, name, value: value || "", placeholder: t("labour.periodPlaceholder"), "aria-describedby": "period-help" }));
+  const form = h("form", { class: "filters", "aria-label": t("labour.formLabel") },
+    h("div", {}, h("label", { for: "region" }, t("labour.region")), select),
+    h("div", {}, h("label", { for: "measure" }, t("labour.measure")), measure),
+    h("div", {}, h("label", { for: "occupation" }, t("labour.occupation")), occupation),
+    period("period-from", "van", t("labour.from"), choice.from),
+    period("period-to", "tot", t("labour.to"), choice.to),
+    h("div", {}, h("label", { for: "frequency" }, t("labour.frequency")), frequency),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, t("labour.show"))),
+    h("p", { id: "period-help", class: "help" }, t("labour.periodHelp")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const params = new URLSearchParams();
@@ -77,28 +96,28 @@ function picker(regions, measures, choice) {
 function figure(point) {
   if (!point || point.value === null || point.value === undefined) return fmt.DASH;
   return point.status === "provisional"
-    ? [fmt.number(point.value), " ", h("abbr", { title: "voorlopig cijfer", class: "provisional" }, "*")]
+    ? [fmt.number(point.value), " ", h("abbr", { title: t("labour.provisional"), class: "provisional" }, "*")]
     : fmt.number(point.value);
 }
 
-function drawChart(Chart, canvas, periods, lookups, shares, measureName) {
+function drawChart(Chart, canvas, periods, columns, shares, measureName) {
   if (chart) chart.destroy();
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   chart = new Chart(canvas, {
     data: {
       labels: periods.map(fmt.period),
       datasets: [
-        ...CLASSES.map((c, i) => ({
+        ...columns.map((column) => ({
           type: "bar",
-          label: fmt.occupation(c.code),
-          data: periods.map((p) => lookups[i].get(p)?.value ?? null),
-          backgroundColor: c.colour,
+          label: column.name,
+          data: periods.map((p) => column.points.get(p)?.value ?? null),
+          backgroundColor: column.colour,
           yAxisID: "y",
           order: 2,
         })),
         {
           type: "line",
-          label: "Technisch aandeel",
+          label: t("labour.share"),
           data: shares.map((s) => (s == null ? null : s * 100)),
           borderColor: SHARE_COLOUR,
           backgroundColor: SHARE_COLOUR,
@@ -109,7 +128,7 @@ function drawChart(Chart, canvas, periods, lookups, shares, measureName) {
       ],
     },
     options: {
-      locale: "nl-NL",
+      locale: locale(),
       maintainAspectRatio: false,
       animation: reduceMotion ? false : { duration: 400 },
       interaction: { mode: "index", intersect: false },
@@ -117,7 +136,7 @@ function drawChart(Chart, canvas, periods, lookups, shares, measureName) {
         y: { beginAtZero: true, title: { display: true, text: measureName },
           ticks: { callback: (value) => fmt.number(value) } },
         share: { position: "right", beginAtZero: true, suggestedMax: 100, grid: { drawOnChartArea: false },
-          title: { display: true, text: "Technisch aandeel" }, ticks: { callback: (value) => `${fmt.number(value)}%` } },
+          title: { display: true, text: t("labour.share") }, ticks: { callback: (value) => `${fmt.number(value)}%` } },
       },
       plugins: {
         // In the order of the table, whatever order the datasets are drawn in.
@@ -135,60 +154,85 @@ function drawChart(Chart, canvas, periods, lookups, shares, measureName) {
   });
 }
 
+/**
+ * The frequency shown: the one chosen, else the finest of the series' own. A chosen frequency with no
+ * period range asks metrics_api for it from its first year, as `from` in that frequency does.
+ */
+function bounds(choice) {
+  const chosen = FREQUENCIES.find((f) => f.code === choice.frequency) || null;
+  const from = choice.from || (chosen && !choice.to ? chosen.first : null);
+  return { chosen, from, to: choice.to };
+}
+
 export async function render(view, { query }) {
   const choice = { region: query.get("regio") || DEFAULT_REGION, measure: query.get("maatstaf") || MEASURE,
-    from: query.get("van") || null, to: query.get("tot") || null, frequency: query.get("frequentie") || "" };
+    occupation: query.get("beroep") || "", from: query.get("van") || null, to: query.get("tot") || null,
+    frequency: query.get("frequentie") || "" };
   const region = choice.region;
+  const asked = bounds(choice);
+  // The technical classes are read for the share anyway: choosing one of them costs no extra series.
+  const chosenApart = Boolean(choice.occupation) && ![TOTAL, ...TECHNICAL].includes(choice.occupation);
   const [{ data, errors }, Chart] = await Promise.all([
-    gql(QUERY, { region, measure: choice.measure, from: choice.from, to: choice.to }), loadChartLibrary()]);
+    gql(QUERY, { region, measure: choice.measure, from: asked.from, to: asked.to,
+      occupation: chosenApart ? choice.occupation : TOTAL, chosen: chosenApart }), loadChartLibrary()]);
   const regions = data.regions || [];
   const regionName = regions.find((r) => r.code === region)?.name || region;
   const measures = data.measures || [];
+  const occupations = data.occupations || [];
   const measureName = measures.find((m) => m.code === choice.measure)?.name || choice.measure;
-  const series = CLASSES.map((c) => data[c.alias]);
-  const lookups = series.map(byPeriod);
-  const inFrequency = (FREQUENCIES.find((f) => f.code === choice.frequency) || FREQUENCIES[0]).pattern;
-  const periods = [...new Set(lookups.flatMap((l) => [...l.keys()]))].filter((p) => inFrequency.test(p)).sort();
-  const provisional = lookups.some((l) => periods.some((p) => l.get(p)?.status === "provisional"));
-  const shares = periods.map((p) => technicalShare(...lookups.map((l) => l.get(p))));
-  const derived = series.some((s) => s?.derived || (s?.points || []).some((p) => p.derived));
+  const seriesOf = (code) => (code === choice.occupation && chosenApart ? data.chosen : data[code]);
+  const shown = [TOTAL, ...(choice.occupation ? [choice.occupation] : TECHNICAL)];
+  const frequencies = new Set([TOTAL, ...TECHNICAL, ...shown].map((code) => seriesOf(code)?.frequency).filter(Boolean));
+  const frequency = asked.chosen || FREQUENCIES.find((f) => frequencies.has(f.api)) || null;
+  // One frequency on the axis: a point of another (a class whose series came in another) is left out.
+  const pointsOf = (code) => new Map([...byPeriod(seriesOf(code))].filter(([p]) => frequency?.pattern.test(p)));
+  const columns = shown.map((code) => ({ code, name: className(code, occupations), points: pointsOf(code),
+    colour: COLOURS[code] || COLOURS.chosen, series: seriesOf(code) }));
+  const shareParts = [TOTAL, ...TECHNICAL].map(pointsOf);
+  const periods = [...new Set(columns.flatMap((c) => [...c.points.keys()]))].sort();
+  const provisional = columns.some((c) => periods.some((p) => c.points.get(p)?.status === "provisional"));
+  const shares = periods.map((p) => technicalShare(...shareParts.map((points) => points.get(p))));
+  const derived = columns.some((c) => c.series?.derived || (c.series?.points || []).some((p) => p.derived));
   const latest = periods[periods.length - 1];
 
-  add(view, 
-    h("h1", {}, `Arbeidsmarkt: ${regionName}`),
-    h("p", {}, `${measureName} naar beroepsklasse, en het aandeel technische, industrie- en informaticaberoepen daarin.`),
-    picker(regions, measures, choice),
+  add(view,
+    h("h1", {}, t("labour.title", { region: regionName })),
+    h("p", {}, t("labour.intro", { measure: measureName })),
+    picker(regions, measures, occupations, choice),
     partialNotice(errors),
   );
   if (!periods.length) {
-    add(view, notice(`Er zijn nog geen cijfers voor ${measureName.toLowerCase()} in ${regionName}${choice.from || choice.to || choice.frequency ? " met deze keuze" : ""}.`));
+    add(view, notice(t(choice.from || choice.to || choice.frequency || choice.occupation ? "labour.noneChosen" : "labour.none",
+      { measure: measureName.toLowerCase(), region: regionName })));
     return null;
   }
-  const latestTotal = lookups[0].get(latest)?.value;
-  add(view, 
-    h("ul", { class: "stats", "aria-label": `Kerncijfers ${fmt.period(latest)}` },
-      h("li", {}, `${measureName} ${fmt.period(latest)}`, h("span", { class: "value", id: "stat-total" }, fmt.number(latestTotal))),
-      h("li", {}, `Technisch aandeel ${fmt.period(latest)}`,
+  add(view,
+    h("ul", { class: "stats", "aria-label": t("labour.keyFigures", { period: fmt.period(latest) }) },
+      columns.map((column, i) => h("li", {}, `${i ? column.name : measureName} ${fmt.period(latest)}`,
+        h("span", { class: "value", id: i ? `stat-${column.code}` : "stat-total" }, fmt.number(column.points.get(latest)?.value)))),
+      h("li", {}, `${t("labour.share")} ${fmt.period(latest)}`,
         h("span", { class: "value", id: "stat-share" }, fmt.percent(shares[shares.length - 1])))),
+    h("p", { class: "help", id: "frequency-shown" }, t(asked.chosen ? "labour.shownChosen" : "labour.shownFinest",
+      { frequency: t(`labour.per.${frequency.api}`).toLowerCase() })),
   );
-  const canvas = h("canvas", { role: "img", "aria-label": `Grafiek van ${measureName.toLowerCase()} per beroepsklasse in ${regionName}; de cijfers staan in de tabel eronder.` });
-  add(view, 
+  const canvas = h("canvas", { role: "img", "aria-label": t("labour.chartLabel", { measure: measureName.toLowerCase(), region: regionName }) });
+  add(view,
     h("div", { class: "chart-box" }, canvas),
-    table(`${measureName} in ${regionName}`,
-      ["Periode", ...CLASSES.map((c) => fmt.occupation(c.code)), "Technisch aandeel"],
+    table(t("labour.tableCaption", { measure: measureName, region: regionName }),
+      [t("overTime.period"), ...columns.map((c) => c.name), t("labour.share")],
       periods.map((p, row) => h("tr", {},
         h("th", { scope: "row" }, fmt.period(p)),
-        lookups.map((l) => h("td", { class: "num" }, figure(l.get(p)))),
+        columns.map((c) => h("td", { class: "num" }, figure(c.points.get(p)))),
         h("td", { class: "num" }, fmt.percent(shares[row])))),
-      { numeric: [1, 2, 3, 4] }),
-    derived ? h("p", { class: "help" }, "Deze cijfers zijn opgeteld uit die van de deelnemende regio's.") : null,
-    provisional ? h("p", { class: "help", id: "provisional-note" }, "* voorlopig cijfer: het kan nog worden herzien.") : null,
-    h("p", { class: "help" }, "Technisch aandeel: technische en industrieberoepen plus informaticaberoepen, gedeeld door het totaal. Bron: UWV."),
-    h("p", { class: "help" }, h("a", { href: location.hash, id: "permalink" }, "Link naar deze weergave")),
-    downloadLinks(CLASSES.map((c) => ["cijfers", fmt.occupation(c.code).toLowerCase(), {
+      { numeric: columns.map((_, i) => i + 1).concat(columns.length + 1) }),
+    derived ? h("p", { class: "help" }, t("labour.derived")) : null,
+    provisional ? h("p", { class: "help", id: "provisional-note" }, t("labour.provisionalNote")) : null,
+    h("p", { class: "help" }, t("labour.shareHelp")),
+    h("p", { class: "help" }, h("a", { href: location.hash, id: "permalink" }, t("labour.permalink"))),
+    downloadLinks(columns.map((c) => ["cijfers", c.name.toLowerCase(), {
       measure: choice.measure, region: choice.region, occupation: c.code,
-      ...(choice.from ? { from: choice.from } : {}), ...(choice.to ? { to: choice.to } : {}) }])),
+      ...(asked.from ? { from: asked.from } : {}), ...(asked.to ? { to: asked.to } : {}) }])),
   );
   // Chart.js sizes itself from its container, so it draws once the page is in the document.
-  return () => drawChart(Chart, canvas, periods, lookups, shares, measureName);
+  return () => drawChart(Chart, canvas, periods, columns, shares, measureName);
 }

@@ -4,6 +4,7 @@
 import { add, h, notice, table } from "../dom.js";
 import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
+import { locale, t } from "../i18n.js";
 import { choosePact } from "./choose_pact.js";
 import { goalEditor } from "./goal_edit.js";
 import { downloadLinks, loadRecord, nodes, recordHeader } from "./common.js";
@@ -48,19 +49,20 @@ function overTime(id, title, indicator, reported, actual, charts, editor = null)
   const baseline = indicator.baseline;
   const body = [
     baseline?.value !== null && baseline?.value !== undefined
-      ? h("tr", {}, h("td", {}, `Nulmeting${baseline.year ? ` (${baseline.year})` : ""}`), h("td", {}, fmt.DASH),
+      ? h("tr", {}, h("td", {}, `${t("pact.baseline")}${baseline.year ? ` (${baseline.year})` : ""}`), h("td", {}, fmt.DASH),
         h("td", { class: "num" }, fmt.quantity(baseline.value, unit))) : null,
     ...rows.map((r) => h("tr", {}, h("td", {}, fmt.period(r.period)),
-      h("td", {}, r.targets.length ? r.targets.map((t) => fmt.target({ ...t, period: null }, unit)).join("; ") : fmt.DASH),
+      h("td", {}, r.targets.length ? r.targets.map((tgt) => fmt.target({ ...tgt, period: null }, unit)).join("; ") : fmt.DASH),
       h("td", { class: "num" }, r.measured === null ? fmt.DASH : fmt.quantity(r.measured, unit)))),
   ].filter(Boolean);
-  const canvas = rows.length ? h("canvas", { role: "img", "aria-label": `Streefwaarde en meting van ${title} per periode` }) : null;
+  const canvas = rows.length ? h("canvas", { role: "img", "aria-label": t("overTime.chartLabel", { title }) }) : null;
   if (canvas) charts.push({ canvas, rows, baseline, unit });
   return h("section", { class: "over-time", "aria-labelledby": id },
     h("h3", { id }, title),
-    undated.length ? h("p", { class: "help" }, `Doel zonder jaartal: ${undated.map((t) => fmt.target(t, unit)).join("; ")}`) : null,
-    body.length ? table(null, ["Periode", "Streefwaarde", "Gemeten"], body, { numeric: [2], label: `${title} per periode` })
-      : h("p", {}, "Nog geen streefwaarden per periode en geen metingen."),
+    undated.length ? h("p", { class: "help" }, t("overTime.undated", { targets: undated.map((tgt) => fmt.target(tgt, unit)).join("; ") })) : null,
+    body.length ? table(null, [t("overTime.period"), t("overTime.target"), t("overTime.measured")], body,
+      { numeric: [2], label: t("overTime.perPeriod", { title }) })
+      : h("p", {}, t("overTime.nothing")),
     canvas ? h("div", { class: "chart-box small" }, canvas) : null, editor);
 }
 
@@ -72,41 +74,40 @@ function draw(Chart, { canvas, rows, baseline, unit }) {
     data: {
       labels,
       datasets: [
-        { label: "Streefwaarde", data: rows.map(level), borderColor: COLOURS.target, backgroundColor: COLOURS.target,
+        { label: t("overTime.target"), data: rows.map(level), borderColor: COLOURS.target, backgroundColor: COLOURS.target,
           spanGaps: true, pointStyle: "rectRot", pointRadius: 5 },
-        { label: "Gemeten", data: rows.map((r) => r.measured), borderColor: COLOURS.measured,
+        { label: t("overTime.measured"), data: rows.map((r) => r.measured), borderColor: COLOURS.measured,
           backgroundColor: COLOURS.measured, spanGaps: true, pointRadius: 4 },
       ],
     },
-    options: { animation: false, maintainAspectRatio: false,
+    options: { animation: false, maintainAspectRatio: false, locale: locale(),
       scales: { y: { beginAtZero: true, title: { display: Boolean(unit), text: unit || "" } } } },
   });
 }
 
 export async function render(view, { slug }) {
   if (!slug) {
-    await choosePact(view, "Doelen over de tijd", "Kies het pact waarvan je doelen en resultaten per periode wilt zien.",
-      "doelen");
+    await choosePact(view, t("overTime.titlePlain"), t("overTime.choose"), "doelen");
     return;
   }
   const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
-    { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
+    { title: t("pact.notFound"), text: t("pact.notFoundText") });
   if (!pact) return;
   const charts = [];
   const goals = nodes(pact.actionLines).flatMap((line) => (line.goals || []).map((goal, i) =>
-    overTime(`goal-${line.number}-${i}`, `Actielijn ${line.number}: ${goal.name}`, goal, goal.reported, goal.actual, charts,
+    overTime(`goal-${line.number}-${i}`, t("common.line", { number: line.number, name: goal.name }), goal, goal.reported, goal.actual, charts,
       goalEditor(goal, pact.slug, `${line.number}-${i}`))));
   const results = nodes(pact.actions).flatMap((action) => (action.results || [])
     .filter((r) => r.indicator && r.indicator.measureKind !== "qualitative")
-    .map((r, i) => overTime(`result-${action.number}-${i}`, `Actie ${action.number}: ${r.description}`, r.indicator,
+    .map((r, i) => overTime(`result-${action.number}-${i}`, t("common.action", { number: action.number, title: r.description }), r.indicator,
       r.reported, null, charts)));
   add(view,
-    recordHeader([h("a", { href: "#/doelen" }, "Doelen over de tijd"),
-      h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], `Doelen over de tijd: ${pact.name}`, errors),
-    h("p", { class: "help" }, "Gemeten telt alleen goedgekeurde rapportages, of de meetreeks van het doel."),
-    downloadLinks([["doelen", "doelen", { pact: pact.slug }]]),
-    h("h2", {}, "Doelen"), goals.length ? goals : h("p", {}, "Dit pact heeft geen doelen vastgelegd."),
-    h("h2", {}, "Resultaten van de acties"), results.length ? results : h("p", {}, "Geen meetbare resultaten vastgelegd."));
+    recordHeader([h("a", { href: "#/doelen" }, t("overTime.titlePlain")),
+      h("a", { href: `#/pact/${encodeURIComponent(pact.slug)}` }, pact.name)], t("overTime.title", { name: pact.name }), errors),
+    h("p", { class: "help" }, t("overTime.measuredHelp")),
+    downloadLinks([["doelen", t("overTime.downloadLabel"), { pact: pact.slug }]]),
+    h("h2", {}, t("pact.goals")), goals.length ? goals : h("p", {}, t("overTime.noGoals")),
+    h("h2", {}, t("overTime.results")), results.length ? results : h("p", {}, t("overTime.noResults")));
   if (!charts.length) return null;
   let Chart = null;
   try {

@@ -5,6 +5,7 @@
 import { add, clear, h, notice } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { mutate, reload } from "./reports.js";
 
 const ROLES = ["lead", "participant", "coordination"];
@@ -17,7 +18,7 @@ const CURRENT = `query CurrentParticipants($id: ID!) {
 const FIND = `query FindOrganisation($search: String!) { organisations(search: $search, first: 8) { nodes { id name } } }`;
 
 function who(p) {
-  return p.organisation ? p.organisation.name : `${p.label || fmt.kind(p.organisationKind)} (soort organisatie)`;
+  return p.organisation ? p.organisation.name : t("participants.aKind", { name: p.label || fmt.kind(p.organisationKind) });
 }
 
 function asInput(p) {
@@ -38,7 +39,7 @@ export function participantsEditor(action) {
     clear(rows).append(...list.map((p, i) => {
       const select = roleSelect(`participant-role-${i}`, p.role);
       select.addEventListener("change", () => { p.role = select.value; });
-      const remove = h("button", { type: "button", class: "secondary" }, "Verwijderen");
+      const remove = h("button", { type: "button", class: "secondary" }, t("participants.remove"));
       remove.addEventListener("click", () => { list.splice(i, 1); draw(); });
       return h("li", {}, h("label", { for: `participant-role-${i}`, class: "inline" }, who(p)), select, remove);
     }));
@@ -48,24 +49,24 @@ export function participantsEditor(action) {
   const addRole = roleSelect("participant-new-role", "participant");
   const search = h("input", { id: "participant-search", type: "search" });
   const found = h("div", { class: "matches" });
-  const find = h("button", { type: "button", class: "secondary" }, "Zoek organisatie");
+  const find = h("button", { type: "button", class: "secondary" }, t("participants.find"));
   find.addEventListener("click", async () => {
     const { data } = await gql(FIND, { search: search.value.trim() });
     const options = data.organisations?.nodes || [];
     clear(found).append(...(options.length ? options.map((org) => {
-      const choose = h("button", { type: "button", class: "secondary" }, `${org.name} toevoegen`);
+      const choose = h("button", { type: "button", class: "secondary" }, t("participants.addOrganisation", { name: org.name }));
       choose.addEventListener("click", () => {
         list.push({ role: addRole.value, organisation: org });
         clear(found);
         draw();
       });
       return choose;
-    }) : [h("p", { class: "help" }, "Geen organisatie met die naam.")]));
+    }) : [h("p", { class: "help" }, t("participants.noMatch"))]));
   });
-  const kind = h("select", { id: "participant-kind" }, Object.entries(fmt.ORGANISATION_KINDS).map(([code, label]) =>
-    h("option", { value: code }, label)));
-  const words = h("input", { id: "participant-words", placeholder: "bijv. regionale bedrijven" });
-  const addKind = h("button", { type: "button", class: "secondary" }, "Soort toevoegen");
+  const kind = h("select", { id: "participant-kind" }, fmt.ORGANISATION_KINDS.map((code) =>
+    h("option", { value: code }, fmt.kind(code))));
+  const words = h("input", { id: "participant-words", placeholder: t("participants.wordsExample") });
+  const addKind = h("button", { type: "button", class: "secondary" }, t("participants.addKind"));
   addKind.addEventListener("click", () => {
     list.push({ role: addRole.value, organisationKind: kind.value, label: words.value.trim() || null });
     words.value = "";
@@ -74,9 +75,9 @@ export function participantsEditor(action) {
 
   async function save(version) {
     await mutate(SAVE, { id: action.id, version, input: { participants: list.map(asInput) } });
-    reload("Trekkers en deelnemers zijn opgeslagen.");
+    reload(t("participants.saved"));
   }
-  const store = h("button", { type: "button" }, "Trekkers en deelnemers opslaan");
+  const store = h("button", { type: "button" }, t("participants.save"));
   store.addEventListener("click", async () => {
     store.disabled = true;
     try {
@@ -84,29 +85,29 @@ export function participantsEditor(action) {
     } catch (error) {
       store.disabled = false;
       if (!(error.errors || []).some((e) => e.extensions?.code === "PRECONDITION_FAILED")) {
-        clear(feedback).append(notice(`Niet opgeslagen: ${error.message}`, "error"));
+        clear(feedback).append(notice(t("common.notSaved", { reason: error.message }), "error"));
         return;
       }
       const now = (await gql(CURRENT, { id: action.id })).data.action;
-      const overwrite = h("button", { type: "button" }, "Mijn lijst opslaan op de nieuwe versie");
+      const overwrite = h("button", { type: "button" }, t("participants.overwrite"));
       overwrite.addEventListener("click", () => save(now.version).catch((again) =>
-        clear(feedback).append(notice(`Niet opgeslagen: ${again.message}`, "error"))));
+        clear(feedback).append(notice(t("common.notSaved", { reason: again.message }), "error"))));
       const side = (title, people) => h("div", {}, h("h4", {}, title),
         h("ul", {}, people.map((p) => h("li", {}, `${fmt.role(String(p.role).toLowerCase())}: ${who(p)}`))));
       clear(feedback).append(h("div", { class: "conflict", role: "alert" },
-        h("p", {}, h("strong", {}, "Iemand anders heeft dit intussen opgeslagen."), " Vergelijk de lijsten:"),
-        h("div", { class: "columns-2" }, side("Jouw lijst", list), side("Nu opgeslagen", now.participants || [])),
+        h("p", {}, h("strong", {}, t("edit.conflict")), " ", t("participants.compare")),
+        h("div", { class: "columns-2" }, side(t("participants.yours"), list), side(t("edit.stored"), now.participants || [])),
         h("div", { class: "buttons" }, overwrite)));
     }
   });
 
-  return add(h("details", { class: "edit-record" }, h("summary", {}, "Trekkers en deelnemers bewerken")),
+  return add(h("details", { class: "edit-record" }, h("summary", {}, t("participants.edit"))),
     rows,
-    h("fieldset", {}, h("legend", {}, "Toevoegen"),
+    h("fieldset", {}, h("legend", {}, t("participants.add")),
       h("div", { class: "form-grid" },
-        h("div", {}, h("label", { for: "participant-new-role" }, "Rol"), addRole),
-        h("div", {}, h("label", { for: "participant-search" }, "Organisatie uit het register"), search, find, found),
-        h("div", {}, h("label", { for: "participant-kind" }, "Of een soort organisatie"), kind,
-          h("label", { for: "participant-words" }, "zoals het plan het zegt"), words, addKind))),
+        h("div", {}, h("label", { for: "participant-new-role" }, t("partner.role")), addRole),
+        h("div", {}, h("label", { for: "participant-search" }, t("participants.fromRegistry")), search, find, found),
+        h("div", {}, h("label", { for: "participant-kind" }, t("participants.orKind")), kind,
+          h("label", { for: "participant-words" }, t("participants.words")), words, addKind))),
     h("div", { class: "buttons" }, store), feedback);
 }

@@ -2,6 +2,7 @@
 
 import { add, h, table } from "../dom.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { loadRecord, nodes, recordHeader, statusBadge } from "./common.js";
 
 export const QUERY = `query Partner($id: ID!) {
@@ -20,30 +21,31 @@ function rolesOf(action, organisationId) {
 
 export async function render(view, { id }) {
   const { record: org, errors } = await loadRecord(view, QUERY, { id }, "organisation",
-    { title: "Organisatie niet gevonden", text: "Deze organisatie staat niet in het register." });
+    { title: t("partner.notFound"), text: t("partner.notFoundText") });
   if (!org) return;
   const memberships = nodes(org.memberships);
   const actions = nodes(org.actions);
   add(view,
-    recordHeader([h("a", { href: "#/partners" }, "Partners"), org.name], org.name, errors,
-      h("li", {}, "Soort: ", h("strong", {}, fmt.kind(org.kind))),
-      org.municipality ? h("li", {}, "Gemeente: ", h("strong", {}, org.municipality.name || org.municipality.code)) : null,
-      org.active === false ? h("li", {}, h("span", { class: "badge muted" }, "niet actief")) : null,
-      org.website ? h("li", {}, h("a", { href: org.website, rel: "noopener" }, "Website")) : null),
-    (org.sectors || []).length ? h("p", {}, "Sectoren: ", org.sectors.join(", ")) : null,
-    h("h2", {}, "Pacten"),
+    recordHeader([h("a", { href: "#/partners" }, t("nav.partners")), org.name], org.name, errors,
+      h("li", {}, t("partner.kind"), " ", h("strong", {}, fmt.kind(org.kind))),
+      org.municipality ? h("li", {}, t("partner.municipality"), " ", h("strong", {}, org.municipality.name || org.municipality.code)) : null,
+      org.active === false ? h("li", {}, h("span", { class: "badge muted" }, t("partner.inactive"))) : null,
+      org.website ? h("li", {}, h("a", { href: org.website, rel: "noopener" }, t("partner.website"))) : null),
+    (org.sectors || []).length ? h("p", {}, t("partner.sectors"), " ", org.sectors.join(", ")) : null,
+    h("h2", {}, t("nav.pacts")),
     memberships.length
       ? h("ul", {}, memberships.map((m) => h("li", {},
-        m.pact ? h("a", { href: `#/pact/${encodeURIComponent(m.pact.slug)}` }, m.pact.name) : "pact",
-        ` · aangesloten ${fmt.date(m.joinedOn)}`, m.leftOn ? ` · vertrokken ${fmt.date(m.leftOn)}` : "")))
-      : h("p", {}, "Niet aangesloten bij een pact."),
-    h("h2", {}, "Acties"),
+        m.pact ? h("a", { href: `#/pact/${encodeURIComponent(m.pact.slug)}` }, m.pact.name) : t("action.pact"),
+        ` · ${t("partner.joined", { date: fmt.date(m.joinedOn) })}`,
+        m.leftOn ? ` · ${t("partner.left", { date: fmt.date(m.leftOn) })}` : "")))
+      : h("p", {}, t("partner.noPacts")),
+    h("h2", {}, t("pact.actions")),
     actions.length
-      ? table(null, ["Actie", "Pact", "Rol", "Status"], actions.map((action) => h("tr", {},
-        h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, `Actie ${action.number}: ${action.title}`)),
+      ? table(null, [t("pact.action"), t("partner.pact"), t("partner.role"), t("pact.status")], actions.map((action) => h("tr", {},
+        h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, t("common.action", { number: action.number, title: action.title }))),
         h("td", {}, action.pact?.name || fmt.DASH),
         h("td", {}, rolesOf(action, org.id)),
-        h("td", {}, statusBadge(action.status)))), { label: "Acties", stack: true })
-      : h("p", {}, "Neemt (nog) niet deel aan acties."),
+        h("td", {}, statusBadge(action.status)))), { label: t("pact.actions"), stack: true })
+      : h("p", {}, t("partner.noActions")),
   );
 }

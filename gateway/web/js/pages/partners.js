@@ -3,6 +3,7 @@
 import { add, h, notice, scrollBox } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { downloadLinks, partialNotice } from "./common.js";
 
 const PAGE_SIZE = 25;
@@ -24,15 +25,15 @@ function row(org) {
 function filterForm(query, municipalities) {
   const select = (id, name, label, options, current) => h("div", {},
     h("label", { for: id }, label),
-    h("select", { id, name }, h("option", { value: "" }, "Alle"),
+    h("select", { id, name }, h("option", { value: "" }, t("common.all")),
       options.map(([value, text]) => h("option", { value, selected: value === current }, text))));
-  const form = h("form", { class: "filters", role: "search", "aria-label": "Partners zoeken" },
-    h("div", {}, h("label", { for: "search" }, "Zoeken op naam"),
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("partners.formLabel") },
+    h("div", {}, h("label", { for: "search" }, t("partners.searchName")),
       h("input", { id: "search", name: "zoek", type: "search", value: query.get("zoek") || "" })),
-    select("kind", "soort", "Soort organisatie", Object.entries(fmt.ORGANISATION_KINDS), query.get("soort") || ""),
-    select("municipality", "gemeente", "Gemeente",
+    select("kind", "soort", t("partners.kind"), fmt.ORGANISATION_KINDS.map((code) => [code, fmt.kind(code)]), query.get("soort") || ""),
+    select("municipality", "gemeente", t("partners.municipality"),
       municipalities.map((m) => [m.code, m.name]).sort((a, b) => a[1].localeCompare(b[1], "nl")), query.get("gemeente") || ""),
-    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Zoeken")));
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, t("search.submit"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const params = new URLSearchParams();
@@ -57,13 +58,13 @@ export async function render(view, { query }) {
   ]);
   const body = h("tbody", {});
   const count = h("p", { role: "status", "aria-live": "polite" });
-  const more = h("button", { type: "button", class: "secondary" }, "Meer laden");
+  const more = h("button", { type: "button", class: "secondary" }, t("partners.more"));
   let shown = 0;
   const show = (connection) => {
     const orgs = (connection?.edges || []).map((edge) => edge.node);
     body.append(...orgs.map(row));
     shown += orgs.length;
-    count.textContent = shown ? `${fmt.number(shown)} organisaties getoond` : "";
+    count.textContent = shown ? t("partners.shown", { count: shown }) : "";
     more.hidden = !connection?.pageInfo?.hasNextPage;
     variables.after = connection?.pageInfo?.endCursor || null;
     return orgs.length;
@@ -77,21 +78,22 @@ export async function render(view, { query }) {
     body.children[firstNew]?.querySelector("a")?.focus();
   });
   add(view, 
-    h("h1", {}, "Partners"),
-    h("p", {}, "Scholen, bedrijven, overheden en andere organisaties die aan een techniekpact meedoen."),
+    h("h1", {}, t("nav.partners")),
+    h("p", {}, t("partners.intro")),
     filterForm(query, regions.data.regions || []),
     partialNotice(errors),
     // The files `techniekpact export partners --kind --municipality` writes: the filters, not the name search.
-    downloadLinks([["partners", "deze partners", {
+    downloadLinks([["partners", t("partners.downloadLabel"), {
       ...(query.get("soort") ? { kind: query.get("soort") } : {}),
       ...(query.get("gemeente") ? { municipality: query.get("gemeente") } : {}) }]]),
-    query.get("zoek") ? h("p", { class: "help" }, "De downloads volgen soort en gemeente, niet de zoekterm op naam.") : null,
+    query.get("zoek") ? h("p", { class: "help" }, t("partners.downloadNotSearch")) : null,
   );
   const found = show(data.organisations);
   add(view, found
-    ? h("div", {}, count, scrollBox("Organisaties", h("table", {},
-      h("caption", {}, "Organisaties"),
-      h("thead", {}, h("tr", {}, ["Naam", "Soort", "Gemeente"].map((t) => h("th", { scope: "col" }, t)))),
+    ? h("div", {}, count, scrollBox(t("partners.organisations"), h("table", {},
+      h("caption", {}, t("partners.organisations")),
+      h("thead", {}, h("tr", {}, [t("partners.name"), t("partners.kindColumn"), t("partners.municipalityColumn")]
+        .map((text) => h("th", { scope: "col" }, text)))),
       body)), more)
-    : notice("Geen organisaties gevonden met deze zoekopdracht."));
+    : notice(t("partners.none")));
 }

@@ -6,6 +6,7 @@
 import { clear, h, notice } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { mutate, REPORT, reload } from "./reports.js";
 
 const ADD = `mutation AddProgressReport($action: ID!, $input: ProgressReportInput!) {
@@ -24,16 +25,16 @@ function field(id, label, control, help = null) {
 
 function subjects(action) {
   return [
-    { value: "action", label: "De actie zelf" },
-    ...(action.milestones || []).map((m) => ({ value: `milestone:${m.id}`, label: `Mijlpaal: ${m.title}`, milestone: m })),
-    ...(action.results || []).map((r) => ({ value: `result:${r.id}`, label: `Resultaat: ${r.description}`, result: r })),
-    ...(action.goals || []).map((g) => ({ value: `goal:${g.id}`, label: `Doel: ${g.name}`, goal: g })),
+    { value: "action", label: t("form.actionItself") },
+    ...(action.milestones || []).map((m) => ({ value: `milestone:${m.id}`, label: t("reports.onMilestone", { name: m.title }), milestone: m })),
+    ...(action.results || []).map((r) => ({ value: `result:${r.id}`, label: t("reports.onResult", { name: r.description }), result: r })),
+    ...(action.goals || []).map((g) => ({ value: `goal:${g.id}`, label: t("reports.onGoal", { name: g.name }), goal: g })),
   ];
 }
 
 function statusSelect(id, current, moves) {
   return h("select", { id, name: "status" },
-    h("option", { value: "" }, `Ongewijzigd (${fmt.status(current)})`),
+    h("option", { value: "" }, t("form.unchanged", { status: fmt.status(current) })),
     moves.map((s) => h("option", { value: s }, fmt.status(s))));
 }
 
@@ -42,9 +43,9 @@ function subjectFields(choice, action) {
   if (choice.milestone) {
     const m = choice.milestone;
     return [
-      field("report-count", m.targetCount != null ? `Bereikt aantal (van ${fmt.number(m.targetCount)})` : "Bereikt aantal",
+      field("report-count", m.targetCount != null ? t("form.reachedCountOf", { target: fmt.number(m.targetCount) }) : t("reports.reachedCount"),
         h("input", { id: "report-count", name: "count", inputmode: "numeric", value: String(m.reachedCount ?? "") })),
-      field("report-milestone-status", "Status van de mijlpaal",
+      field("report-milestone-status", t("form.milestoneStatus"),
         statusSelect("report-milestone-status", m.status, MILESTONE_STATUSES.filter((s) => s !== m.status))),
     ];
   }
@@ -52,23 +53,24 @@ function subjectFields(choice, action) {
   if (measured) {
     const unit = choice.result ? choice.result.indicator?.unit : choice.goal.unit;
     return [
-      field("report-period", "Periode van de meting", h("input", { id: "report-period", name: "period",
-        placeholder: "2014 of 2014-Q3", "aria-describedby": "report-period-help" }), "Een jaar, kwartaal of maand."),
-      field("report-value", `Gemeten waarde${unit ? ` (${unit})` : ""}`,
+      field("report-period", t("form.period"), h("input", { id: "report-period", name: "period",
+        placeholder: t("form.periodPlaceholder"), "aria-describedby": "report-period-help" }), t("form.periodHelp")),
+      field("report-value", unit ? t("form.valueIn", { unit }) : t("form.value"),
         h("input", { id: "report-value", name: "value", inputmode: "decimal" })),
     ];
   }
   const moves = action.allowedStatuses || [];
-  return [field("report-status", "Nieuwe status van de actie", statusSelect("report-status", action.status, moves),
-    moves.length ? `Vanuit ${fmt.status(action.status).toLowerCase()} kan de actie naar: ${moves.map((s) => fmt.status(s).toLowerCase()).join(", ")}.`
-      : "De actie kan vanuit deze status nergens heen.")];
+  return [field("report-status", t("form.newStatus"), statusSelect("report-status", action.status, moves),
+    moves.length ? t("form.moves", { from: fmt.status(action.status).toLowerCase(),
+      to: moves.map((s) => fmt.status(s).toLowerCase()).join(", ") })
+      : t("form.noMoves"))];
 }
 
 /** The report's input from the form, or an error naming the field to fix. */
 function readInput(form, choice) {
   const fields = new FormData(form);
   const note = String(fields.get("note") || "").trim();
-  if (!note) return { error: "Vul een toelichting in.", focus: "note" };
+  if (!note) return { error: t("form.needsNote"), focus: "note" };
   const input = { reportedOn: fields.get("reportedOn"), note };
   const status = String(fields.get("status") || "");
   if (status) input.status = status;
@@ -78,7 +80,7 @@ function readInput(form, choice) {
     const raw = String(fields.get("count") || "").trim();
     if (raw) {
       const count = fmt.parseNumber(raw);
-      if (count === null || !Number.isInteger(count) || count < 0) return { error: "Het bereikte aantal is een heel getal.", focus: "count" };
+      if (count === null || !Number.isInteger(count) || count < 0) return { error: t("form.countWhole"), focus: "count" };
       input.values = [{ period: String(input.reportedOn).slice(0, 4), value: count }];
     }
   } else if (choice.result || choice.goal) {
@@ -88,8 +90,8 @@ function readInput(form, choice) {
     }
     const period = String(fields.get("period") || "").trim();
     const value = fmt.parseNumber(fields.get("value"));
-    if (value === null) return { error: "Vul de gemeten waarde in als getal.", focus: "value" };
-    if (!period) return { error: "Een gemeten waarde hoort bij een periode.", focus: "period" };
+    if (value === null) return { error: t("form.valueNumber"), focus: "value" };
+    if (!period) return { error: t("form.valueNeedsPeriod"), focus: "period" };
     input.values = [{ period, value }];
   } else {
     input.subject = "action";
@@ -110,21 +112,21 @@ export function reportForm(action) {
   subject.addEventListener("change", showFields);
   showFields();
 
-  const draft = h("button", { type: "submit", name: "then", value: "draft", disabled: !canWrite }, "Rapportage opslaan");
+  const draft = h("button", { type: "submit", name: "then", value: "draft", disabled: !canWrite }, t("form.save"));
   const submit = h("button", { type: "submit", name: "then", value: "submit", class: "secondary", disabled: !canWrite },
-    "Opslaan en indienen");
+    t("form.saveAndSubmit"));
   const form = h("form", { id: "report-form", novalidate: true },
     h("fieldset", {},
-      h("legend", {}, "Voortgang rapporteren"),
-      canWrite ? null : notice("Meld je aan als trekker of coördinator: rapporteren vraagt de rechten actions:write."),
+      h("legend", {}, t("form.legend")),
+      canWrite ? null : notice(t("form.signIn")),
       h("div", { class: "form-grid" },
-        field("report-subject", "Waarover?", subject),
-        field("report-date", "Datum", h("input", { id: "report-date", name: "reportedOn", type: "date", required: true,
+        field("report-subject", t("form.subject"), subject),
+        field("report-date", t("form.date"), h("input", { id: "report-date", name: "reportedOn", type: "date", required: true,
           value: new Date().toISOString().slice(0, 10) }))),
       specific,
-      h("div", { class: "wide" }, field("report-note", "Toelichting", h("textarea", { id: "report-note", name: "note",
-        required: true, "aria-describedby": "report-note-help" }), "Wat is er bereikt, wat loopt achter?")),
-      h("p", { class: "help" }, "Een rapportage telt mee zodra een beoordelaar hem goedkeurt."),
+      h("div", { class: "wide" }, field("report-note", t("reports.note"), h("textarea", { id: "report-note", name: "note",
+        required: true, "aria-describedby": "report-note-help" }), t("form.noteHelp"))),
+      h("p", { class: "help" }, t("form.counts")),
       h("div", { class: "buttons" }, draft, submit),
       feedback));
 
@@ -143,10 +145,9 @@ export function reportForm(action) {
         ? await mutate(ADD_GOAL, { goal: current().goal.id, input })
         : await mutate(ADD, { action: action.id, input });
       if (then === "submit") await mutate(SUBMIT, { id: report.id });
-      reload(then === "submit" ? `Rapportage van ${fmt.date(report.reportedOn)} opgeslagen en ingediend.`
-        : `Rapportage van ${fmt.date(report.reportedOn)} opgeslagen als concept.`);
+      reload(t(then === "submit" ? "form.savedSubmitted" : "form.savedDraft", { date: fmt.date(report.reportedOn) }));
     } catch (failure) {
-      clear(feedback).append(notice(`Niet opgeslagen: ${failure.message}`, "error"));
+      clear(feedback).append(notice(t("common.notSaved", { reason: failure.message }), "error"));
       draft.disabled = submit.disabled = false;
     }
   });

@@ -6,6 +6,7 @@ import { add, clear, h, notice } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
 import { describeErrors, gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { statusBadge } from "./common.js";
 
 export const REPORT = `id subject subjectId reportedOn status note state author reviewedBy reviewNote
@@ -18,18 +19,13 @@ const REVISE = `mutation ReviseReport($id: ID!, $version: Int!, $input: Progress
   updateProgressReport(id: $id, version: $version, input: $input) { ${REPORT} }
 }`;
 
-const moment = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", hour: "2-digit",
-  minute: "2-digit" });
+const when = fmt.moment;
 
-function when(iso) {
-  return iso ? moment.format(new Date(iso)) : fmt.DASH;
-}
-
-/** Runs a mutation and returns its one field, or throws with the platform's reasons in Dutch. */
+/** Runs a mutation and returns its one field, or throws with the platform's reasons in the reader's language. */
 export async function mutate(query, variables) {
   const { data, errors } = await gql(query, variables);
   const [answer] = Object.values(data || {});
-  if (!answer) throw new Error(describeErrors(errors) || "Niet gelukt.");
+  if (!answer) throw new Error(describeErrors(errors) || t("reports.failedPlain"));
   return answer;
 }
 
@@ -43,17 +39,17 @@ export function reload(message) {
 export function subjectLabel(report, action) {
   if (report.subject === "milestone") {
     const milestone = (action.milestones || []).find((m) => m.id === report.subjectId);
-    return `Mijlpaal: ${milestone ? milestone.title : "onbekend"}`;
+    return t("reports.onMilestone", { name: milestone ? milestone.title : t("reports.unknown") });
   }
   if (report.subject === "result") {
     const result = (action.results || []).find((r) => r.id === report.subjectId);
-    return `Resultaat: ${result ? result.description : "onbekend"}`;
+    return t("reports.onResult", { name: result ? result.description : t("reports.unknown") });
   }
   if (report.subject === "goal") {
     const goal = (action.goals || []).find((g) => g.id === report.subjectId);
-    return `Doel: ${goal ? goal.name : "onbekend"}`;
+    return t("reports.onGoal", { name: goal ? goal.name : t("reports.unknown") });
   }
-  return "De actie";
+  return t("reports.onAction");
 }
 
 function valuesText(report, action) {
@@ -62,16 +58,17 @@ function valuesText(report, action) {
   if (report.subject === "milestone") {
     const milestone = (action.milestones || []).find((m) => m.id === report.subjectId);
     const count = fmt.number(values[values.length - 1].value);
-    return milestone?.targetCount != null ? `Bereikt: ${count} van ${fmt.number(milestone.targetCount)}` : `Bereikt: ${count}`;
+    return milestone?.targetCount != null
+      ? t("reports.reachedOf", { count, target: fmt.number(milestone.targetCount) }) : t("reports.reached", { count });
   }
-  return `Gemeten: ${values.map((v) => `${fmt.period(v.period)}: ${fmt.number(v.value)}`).join(" · ")}`;
+  return t("action.measured", { value: values.map((v) => `${fmt.period(v.period)}: ${fmt.number(v.value)}`).join(" · ") });
 }
 
 function stamp(report) {
   if (report.state !== "approved" && report.state !== "returned") return null;
-  const verb = report.state === "approved" ? "Goedgekeurd" : "Teruggestuurd";
   return h("p", { class: `stamp ${report.state}` },
-    h("strong", {}, `${verb} door ${report.reviewedBy || "onbekend"}`), ` op ${when(report.reviewedAt)}`,
+    h("strong", {}, t(report.state === "approved" ? "reports.approvedBy" : "reports.returnedBy",
+      { name: report.reviewedBy || t("reports.unknown") })), ` ${t("reports.on", { when: when(report.reviewedAt) })}`,
     report.reviewNote ? [": ", h("q", {}, report.reviewNote)] : null);
 }
 
@@ -84,7 +81,7 @@ async function attempt(button, feedback, work) {
   try {
     await work();
   } catch (error) {
-    clear(feedback).append(notice(`Niet gelukt: ${error.message}`, "error"));
+    clear(feedback).append(notice(t("reports.failed", { reason: error.message }), "error"));
     button.disabled = false;
   }
 }
@@ -93,22 +90,21 @@ function reviewControls(report, me) {
   const feedback = feedbackBox();
   const own = me.subject === report.author;
   const noteId = `review-note-${report.id}`;
-  const approve = h("button", { type: "button", disabled: own }, "Goedkeuren");
-  const send = h("button", { type: "button", class: "secondary", disabled: own }, "Terugsturen");
+  const approve = h("button", { type: "button", disabled: own }, t("reports.approve"));
+  const send = h("button", { type: "button", class: "secondary", disabled: own }, t("reports.return"));
   const note = h("textarea", { id: noteId, rows: "2", disabled: own });
   approve.addEventListener("click", () => attempt(approve, feedback, async () => {
     await mutate(APPROVE, { id: report.id, note: note.value.trim() || null });
-    reload("Rapportage goedgekeurd: hij telt nu mee.");
+    reload(t("reports.approved"));
   }));
   send.addEventListener("click", () => attempt(send, feedback, async () => {
-    if (!note.value.trim()) throw new Error("schrijf bij het terugsturen wat er beter moet.");
+    if (!note.value.trim()) throw new Error(t("reports.returnNeedsNote"));
     await mutate(RETURN, { id: report.id, note: note.value.trim() });
-    reload("Rapportage teruggestuurd naar de auteur.");
+    reload(t("reports.returned"));
   }));
   return h("div", { class: "review" },
-    own ? notice("Je schreef deze rapportage zelf: een andere beoordelaar keurt hem goed of stuurt hem terug (vier ogen).")
-      : null,
-    h("label", { for: noteId }, "Opmerking bij de beoordeling"), note,
+    own ? notice(t("reports.ownReport")) : null,
+    h("label", { for: noteId }, t("reports.reviewNote")), note,
     h("div", { class: "buttons" }, approve, send), feedback);
 }
 
@@ -120,21 +116,22 @@ function reviseForm(report, action) {
   const last = values[values.length - 1];
   const valueId = `revise-value-${report.id}`;
   const value = values.length ? h("input", { id: valueId, inputmode: "decimal", value: String(last.value) }) : null;
-  const resubmit = h("button", { type: "button" }, "Opslaan en opnieuw indienen");
+  const resubmit = h("button", { type: "button" }, t("reports.resubmit"));
   resubmit.addEventListener("click", () => attempt(resubmit, feedback, async () => {
     const input = { note: note.value.trim() };
     if (value) {
       const parsed = fmt.parseNumber(value.value);
-      if (parsed === null) throw new Error("vul een getal in.");
+      if (parsed === null) throw new Error(t("reports.needsNumber"));
       input.values = [...values.slice(0, -1), { period: last.period, value: parsed }];
     }
     const revised = await mutate(REVISE, { id: report.id, version: report.version, input });
     await mutate(SUBMIT, { id: revised.id });
-    reload("Rapportage herzien en opnieuw ingediend.");
+    reload(t("reports.resubmitted"));
   }));
-  return h("details", { class: "revise" }, h("summary", {}, "Herzien"),
-    h("label", { for: noteId }, "Toelichting"), note,
-    value ? [h("label", { for: valueId }, report.subject === "milestone" ? "Bereikt aantal" : `Waarde (${fmt.period(last.period)})`), value]
+  return h("details", { class: "revise" }, h("summary", {}, t("reports.revise")),
+    h("label", { for: noteId }, t("reports.note")), note,
+    value ? [h("label", { for: valueId }, report.subject === "milestone" ? t("reports.reachedCount")
+      : t("reports.valueFor", { period: fmt.period(last.period) })), value]
       : null,
     h("div", { class: "buttons" }, resubmit), feedback, h("p", { class: "help" }, subjectLabel(report, action)));
 }
@@ -142,10 +139,10 @@ function reviseForm(report, action) {
 function authorControls(report, action) {
   if (report.state === "returned") return reviseForm(report, action);
   const feedback = feedbackBox();
-  const submit = h("button", { type: "button" }, "Indienen");
+  const submit = h("button", { type: "button" }, t("reports.submit"));
   submit.addEventListener("click", () => attempt(submit, feedback, async () => {
     await mutate(SUBMIT, { id: report.id });
-    reload("Rapportage ingediend: een beoordelaar keurt hem goed of stuurt hem terug.");
+    reload(t("reports.submitted"));
   }));
   return h("div", { class: "buttons" }, submit, feedback);
 }
@@ -168,17 +165,17 @@ export function reportItem(report, action, { fresh = false, heading = null } = {
   heading,
   h("div", {}, h("strong", {}, fmt.date(report.reportedOn)), " · ", h("span", { class: "state" }, fmt.reportState(report.state)),
     " · ", subjectLabel(report, action)),
-  report.status ? h("p", {}, "Voorstel: ", statusBadge(report.status)) : null,
+  report.status ? h("p", {}, t("reports.proposal"), " ", statusBadge(report.status)) : null,
   valuesText(report, action) ? h("p", { class: "values" }, valuesText(report, action)) : null,
   report.note ? h("p", { class: "note" }, report.note) : null,
-  h("p", { class: "help byline" }, `door ${report.author || "onbekend"}`,
-    report.submittedAt ? `, ingediend op ${when(report.submittedAt)}` : null),
+  h("p", { class: "help byline" }, t("reports.by", { name: report.author || t("reports.unknown") }),
+    report.submittedAt ? t("reports.submittedOn", { when: when(report.submittedAt) }) : null),
   stamp(report),
   controls(report, action));
 }
 
 export function reportList(reports, action) {
-  if (!reports.length) return h("p", { id: "reports" }, "Nog geen rapportages.");
+  if (!reports.length) return h("p", { id: "reports" }, t("reports.none"));
   const sorted = [...reports].sort((a, b) => String(b.reportedOn).localeCompare(String(a.reportedOn))
     || String(b.submittedAt || "").localeCompare(String(a.submittedAt || "")));
   return add(h("ol", { class: "reports", id: "reports" }), sorted.map((report) => reportItem(report, action)));

@@ -3,6 +3,7 @@
 // not show (its kind, direction, aggregation and series) is sent back as it was read.
 
 import { gql } from "../graphql.js";
+import { t } from "../i18n.js";
 import { number, parseTargets, targetText } from "./goal_edit.js";
 import { mutate, reload } from "./reports.js";
 import { versionedEditor } from "./versioned_edit.js";
@@ -23,8 +24,8 @@ function indicatorOf(result, changes, form) {
   if ("unit" in changes) indicator.unit = changes.unit;
   if ("targets" in changes) indicator.targets = changes.targets;
   if ("baselineValue" in changes || "baselineYear" in changes) {
-    const value = number("Nulmeting")(read("baselineValue"));
-    indicator.baseline = value === null ? null : { value, year: number("Jaar", true)(read("baselineYear")) };
+    const value = number(t("pact.baseline"))(read("baselineValue"));
+    indicator.baseline = value === null ? null : { value, year: number(t("edit.baselineYear"), true)(read("baselineYear")) };
   }
   return indicator;
 }
@@ -32,17 +33,17 @@ function indicatorOf(result, changes, form) {
 export function resultEditor(action, result, index) {
   return versionedEditor({
     id: `result-edit-${index}`,
-    summary: `Resultaat bewerken: ${result.description}`,
+    summary: t("edit.result", { description: result.description }),
     record: result,
     fields: [
-      { name: "description", label: "Resultaat", multiline: true, read: (r) => r.description || "",
-        write: (v) => { if (!v) throw new Error("Een resultaat heeft een omschrijving."); return v; } },
-      { name: "unit", label: "Eenheid", read: (r) => r.indicator?.unit || "", write: (v) => v || null },
-      { name: "baselineValue", label: "Nulmeting", inputmode: "decimal", read: (r) => r.indicator?.baseline?.value ?? "",
-        write: number("Nulmeting") },
-      { name: "baselineYear", label: "Jaar van de nulmeting", inputmode: "numeric",
-        read: (r) => r.indicator?.baseline?.year ?? "", write: number("Jaar van de nulmeting", true) },
-      { name: "targets", label: "Streefwaarden, één per regel: 2020 = 40 (te bereiken), 2016 = +10 (erbij), 2016 = +10% (procent erbij)",
+      { name: "description", label: t("edit.resultLabel"), multiline: true, read: (r) => r.description || "",
+        write: (v) => { if (!v) throw new Error(t("edit.resultNeedsDescription")); return v; } },
+      { name: "unit", label: t("edit.unit"), read: (r) => r.indicator?.unit || "", write: (v) => v || null },
+      { name: "baselineValue", label: t("pact.baseline"), inputmode: "decimal", read: (r) => r.indicator?.baseline?.value ?? "",
+        write: number(t("pact.baseline")) },
+      { name: "baselineYear", label: t("edit.baselineYear"), inputmode: "numeric",
+        read: (r) => r.indicator?.baseline?.year ?? "", write: number(t("edit.baselineYear"), true) },
+      { name: "targets", label: t("edit.resultTargets"),
         multiline: true, read: (r) => targetText(r.indicator || {}), write: parseTargets },
     ],
     current: async () => (await gql(CURRENT, { id: action.id })).data.action.results.find((r) => r.id === result.id),
@@ -53,7 +54,7 @@ export function resultEditor(action, result, index) {
         input.indicator = indicatorOf(result, changes, form);
       }
       await mutate(UPDATE, { id: result.id, version, input });
-      reload("Het resultaat is opgeslagen.");
+      reload(t("edit.resultSaved"));
     },
   });
 }

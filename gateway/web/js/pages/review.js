@@ -2,6 +2,7 @@
 // a note, and the returned ones still waiting for their author. Without a pact, the pacts to choose from.
 
 import { add, h, notice } from "../dom.js";
+import { t } from "../i18n.js";
 import { currentPrincipal } from "../auth.js";
 import { choosePact } from "./choose_pact.js";
 import { loadRecord, nodes, recordHeader } from "./common.js";
@@ -29,32 +30,30 @@ function queue(pact, state) {
     .filter((report) => report.state === state)
     .map((report) => reportItem(report, action, {
       heading: h("h3", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` },
-        `Actie ${action.number}: ${action.title}`)),
+        t("common.action", { number: action.number, title: action.title }))),
     })));
   const onGoals = nodes(pact.actionLines).flatMap((line) => (line.goals || []).flatMap((goal) =>
     (goal.progressReports || []).filter((report) => report.state === state)
       .map((report) => reportItem(report, { goals: [goal] },
-        { heading: h("h3", {}, `Actielijn ${line.number}: ${goal.name}`) }))));
+        { heading: h("h3", {}, t("common.line", { number: line.number, name: goal.name })) }))));
   const items = [...onActions, ...onGoals];
   return items.length ? h("ol", { class: "reports", id: `queue-${state}` }, items) : null;
 }
 
 export async function render(view, { slug }) {
   if (!slug) {
-    await choosePact(view, "Beoordelen", "Kies het pact waarvan je de ingediende rapportages wilt beoordelen.",
-      "beoordelen");
+    await choosePact(view, t("nav.review"), t("review.choose"), "beoordelen");
     return;
   }
   const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
-    { title: "Pact niet gevonden", text: "Dit pact bestaat niet (meer)." });
+    { title: t("pact.notFound"), text: t("pact.notFoundText") });
   if (!pact) return;
   const me = currentPrincipal();
   add(view,
-    recordHeader([h("a", { href: "#/beoordelen" }, "Beoordelen"), pact.name], `Beoordelen: ${pact.name}`, errors),
-    me?.scopes.has("actions:approve") ? null
-      : notice("Goedkeuren en terugsturen kan wie is aangemeld als beoordelaar (actions:approve)."),
-    h("section", { "aria-labelledby": "ingediend" }, h("h2", { id: "ingediend" }, "Ingediend, te beoordelen"),
-      queue(pact, "submitted") || h("p", {}, "Er wacht niets op een beoordeling.")),
-    h("section", { "aria-labelledby": "teruggestuurd" }, h("h2", { id: "teruggestuurd" }, "Teruggestuurd, bij de auteur"),
-      queue(pact, "returned") || h("p", {}, "Geen teruggestuurde rapportages.")));
+    recordHeader([h("a", { href: "#/beoordelen" }, t("nav.review")), pact.name], t("review.title", { name: pact.name }), errors),
+    me?.scopes.has("actions:approve") ? null : notice(t("review.signIn")),
+    h("section", { "aria-labelledby": "ingediend" }, h("h2", { id: "ingediend" }, t("review.submitted")),
+      queue(pact, "submitted") || h("p", {}, t("review.nothingWaiting"))),
+    h("section", { "aria-labelledby": "teruggestuurd" }, h("h2", { id: "teruggestuurd" }, t("review.returned")),
+      queue(pact, "returned") || h("p", {}, t("review.noneReturned"))));
 }

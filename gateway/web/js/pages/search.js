@@ -3,6 +3,7 @@
 import { add, h, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { partialNotice } from "./common.js";
 
 // Actions are read a page of 100 at a time, at most this many pages: the pacts hold a few hundred.
@@ -31,9 +32,9 @@ async function allActions() {
 
 function searchForm(text) {
   const input = h("input", { id: "search-all", name: "q", type: "search", value: text });
-  const form = h("form", { class: "filters", role: "search", "aria-label": "Zoeken in acties en partners" },
-    h("div", {}, h("label", { for: "search-all" }, "Zoek in acties en partners"), input),
-    h("div", { class: "buttons" }, h("button", { type: "submit" }, "Zoeken")));
+  const form = h("form", { class: "filters", role: "search", "aria-label": t("search.formLabel") },
+    h("div", {}, h("label", { for: "search-all" }, t("search.label")), input),
+    h("div", { class: "buttons" }, h("button", { type: "submit" }, t("search.submit"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     location.hash = `#/zoeken?q=${encodeURIComponent(input.value.trim())}`;
@@ -43,7 +44,7 @@ function searchForm(text) {
 
 export async function render(view, { query }) {
   const text = (query.get("q") || "").trim();
-  add(view, h("h1", {}, text ? `Zoeken: ${text}` : "Zoeken"), searchForm(text));
+  add(view, h("h1", {}, text ? t("search.titleFor", { text }) : t("search.title")), searchForm(text));
   if (!text) return;
   const words = text.toLowerCase().split(/\s+/);
   const [actions, partners] = await Promise.all([allActions(), gql(PARTNERS, { search: text })]);
@@ -53,15 +54,15 @@ export async function render(view, { query }) {
   });
   const organisations = partners.data.organisations?.nodes || [];
   add(view, partialNotice(partners.errors),
-    h("h2", { id: "found-actions" }, `Acties (${matching.length})`),
-    matching.length ? table(null, ["Actie", "Pact", "Status"], matching.map((a) => h("tr", {},
-      h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(a.id)}` }, `Actie ${a.number}: ${a.title}`)),
+    h("h2", { id: "found-actions" }, t("search.actions", { count: matching.length })),
+    matching.length ? table(null, [t("pact.action"), t("partner.pact"), t("pact.status")], matching.map((a) => h("tr", {},
+      h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(a.id)}` }, t("common.action", { number: a.number, title: a.title }))),
       h("td", {}, a.pact ? h("a", { href: `#/pact/${encodeURIComponent(a.pact.slug)}` }, a.pact.name) : fmt.DASH),
-      h("td", {}, fmt.status(a.status)))), { label: "Gevonden acties", stack: true })
-      : h("p", {}, "Geen acties gevonden."),
-    h("h2", { id: "found-partners" }, `Partners (${organisations.length})`),
-    organisations.length ? table(null, ["Naam", "Soort", "Gemeente"], organisations.map((o) => h("tr", {},
+      h("td", {}, fmt.status(a.status)))), { label: t("search.foundActions"), stack: true })
+      : h("p", {}, t("search.noActions")),
+    h("h2", { id: "found-partners" }, t("search.partners", { count: organisations.length })),
+    organisations.length ? table(null, [t("partners.name"), t("partners.kindColumn"), t("partners.municipalityColumn")], organisations.map((o) => h("tr", {},
       h("td", {}, h("a", { href: `#/partner/${encodeURIComponent(o.id)}` }, o.name)),
-      h("td", {}, fmt.kind(o.kind)), h("td", {}, o.municipality?.name || fmt.DASH))), { label: "Gevonden partners", stack: true })
-      : h("p", {}, "Geen partners gevonden."));
+      h("td", {}, fmt.kind(o.kind)), h("td", {}, o.municipality?.name || fmt.DASH))), { label: t("search.foundPartners"), stack: true })
+      : h("p", {}, t("search.noPartners")));
 }

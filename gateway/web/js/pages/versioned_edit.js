@@ -5,6 +5,7 @@
 
 import { clear, h, notice, table } from "../dom.js";
 import * as fmt from "../format.js";
+import { t } from "../i18n.js";
 import { reload } from "./reports.js";
 
 function stale(error) {
@@ -16,8 +17,8 @@ function shown(value) {
 }
 
 /**
- * `fields`: [{ name, label, multiline, read(record) -> text, write(text) -> value, or throws a Dutch
- * reason }]. `save(version, changes, form)` stores (the form, for fields that go to the API together);
+ * `fields`: [{ name, label, multiline, read(record) -> text, write(text) -> value, or throws the
+ * reason in the reader's language }]. `save(version, changes, form)` stores (the form, for fields that go to the API together);
  * `current()` reads the record as it is stored now.
  */
 export function versionedEditor({ id, summary, record, fields, save, current, extra = [], extraChanged = () => false }) {
@@ -29,7 +30,7 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
       : h("input", { id: controlId, name: field.name, value, inputmode: field.inputmode || null, class: "wide-input" });
     return h("div", { class: field.multiline ? "wide" : null }, h("label", { for: controlId }, field.label), control);
   });
-  const button = h("button", { type: "submit" }, "Wijzigingen opslaan");
+  const button = h("button", { type: "submit" }, t("edit.save"));
   const form = h("form", { id, novalidate: true }, h("div", { class: "form-grid" }, ...controls, ...extra),
     h("div", { class: "buttons" }, button), feedback);
 
@@ -52,23 +53,22 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
   function conflict(now, mine) {
     const rows = fields.filter((f) => f.name in mine || String(f.read(now)) !== String(f.read(record)))
       .map((f) => h("tr", {}, h("th", { scope: "row" }, f.label),
-        h("td", {}, f.name in mine ? shown(form.elements[f.name].value.trim()) : h("span", { class: "help" }, "niet gewijzigd")),
+        h("td", {}, f.name in mine ? shown(form.elements[f.name].value.trim()) : h("span", { class: "help" }, t("edit.unchanged"))),
         h("td", {}, shown(f.read(now)))));
-    const apply = h("button", { type: "button" }, "Mijn wijzigingen toepassen op de nieuwe versie");
-    const keep = h("button", { type: "button", class: "secondary" }, "Nieuwe versie houden");
+    const apply = h("button", { type: "button" }, t("edit.apply"));
+    const keep = h("button", { type: "button", class: "secondary" }, t("edit.keep"));
     apply.addEventListener("click", async () => {
       apply.disabled = true;
       try {
         await save(now.version, mine, form);
       } catch (again) {
-        clear(feedback).append(notice(`Niet opgeslagen: ${again.message}`, "error"));
+        clear(feedback).append(notice(t("common.notSaved", { reason: again.message }), "error"));
       }
     });
-    keep.addEventListener("click", () => reload("Je wijzigingen zijn niet opgeslagen; de nieuwe versie blijft."));
+    keep.addEventListener("click", () => reload(t("edit.kept")));
     return h("div", { class: "conflict", role: "alert" },
-      h("p", {}, h("strong", {}, "Iemand anders heeft dit intussen opgeslagen."),
-        " Je wijzigingen zijn nog niet opgeslagen. Vergelijk de versies:"),
-      table(null, ["Veld", "Jouw versie", "Nu opgeslagen"], rows, { label: `De twee versies: ${summary}`, stack: true }),
+      h("p", {}, h("strong", {}, t("edit.conflict")), " ", t("edit.compare")),
+      table(null, [t("edit.field"), t("edit.yours"), t("edit.stored")], rows, { label: t("edit.versions", { summary }), stack: true }),
       h("div", { class: "buttons" }, apply, keep));
   }
 
@@ -82,7 +82,7 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
       return;
     }
     if (!Object.keys(mine).length && !extraChanged()) {
-      clear(feedback).append(notice("Er is niets gewijzigd."));
+      clear(feedback).append(notice(t("edit.nothing")));
       return;
     }
     button.disabled = true;
@@ -91,7 +91,7 @@ export function versionedEditor({ id, summary, record, fields, save, current, ex
     } catch (error) {
       button.disabled = false;
       if (!stale(error)) {
-        clear(feedback).append(notice(`Niet opgeslagen: ${error.message}`, "error"));
+        clear(feedback).append(notice(t("common.notSaved", { reason: error.message }), "error"));
         return;
       }
       clear(feedback).append(conflict(await current(), mine));
