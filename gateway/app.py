@@ -1,6 +1,7 @@
 """The gateway process: `uvicorn --factory gateway.app:create_app`."""
 
 import gc
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,9 +13,10 @@ from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from graphql import GraphQLError
 from httpx_aiohttp import AiohttpTransport
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -28,6 +30,7 @@ from common.observability import (
     metrics_endpoint,
 )
 from common.problems import install_problem_handlers
+from gateway.cache import PersistedQueries, Policy, ResponseCache, tags_written
 from gateway.context import GatewayContext
 from gateway.downloads import install_downloads
 from gateway.downstream import Downstream
@@ -52,9 +55,51 @@ class GraphQLEndpoint(GraphQLRouter):
     def graphql_ide_html(self) -> str:
         return GRAPHIQL_HTML
 
-    def __init__(self, *args: Any, max_json_depth: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_json_depth: int, cache: ResponseCache | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_json_depth = max_json_depth
+        self.cache = cache
+        self.persisted = PersistedQueries()
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
+        """Persisted queries first; then the response cache (gateway/cache.py) around the execution."""
+        resolved = self.persisted.resolve(request_data)
+        if isinstance(resolved, GraphQLError):
+            return ExecutionResult(data=None, errors=[resolved])
+        request_data = resolved
+        cache = self.cache
+        if cache is None or request_data.query is None or not isinstance(request, Request):
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
+        policy = cache.policy(request_data.query, request_data.operation_name)
+        status, key = _cache_status(request, policy, cache), None
+        if status is None:
+            key = cache.key(policy, request_data.operation_name, request_data.variables)
+            entry = cache.lookup(key)
+            if entry is not None:
+                cache.metrics.hits.inc()
+                request.state.cache = ("HIT", policy)
+                return ExecutionResult(data=entry.data, errors=None, extensions={
+                    **entry.extensions, "downstream": {"requests": 0, "seconds": 0.0}, "cache": {"status": "HIT"}})
+            cache.metrics.misses.inc()
+            status = "MISS"
+        else:
+            cache.metrics.bypasses.labels(status.split(":")[1]).inc()
+        before = cache.snapshot()
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                              request_data)
+        calls = context.calls
+        if policy.mutation:
+            # The caller's (and everyone's) next query sees what the mutation wrote, without waiting for the feed.
+            for tag in tags_written(calls.services):
+                cache.invalidate(tag, "own mutation")
+        elif key is not None and not result.errors and result.data is not None:
+            kept = {name: value for name, value in (result.extensions or {}).items() if name == "cost"}
+            cache.store(key, policy, result.data, kept, calls.services, before)
+        request.state.cache = (status.split(":")[0], policy)
+        result.extensions = {**(result.extensions or {}), "cache": {"status": status.split(":")[0]}}
+        return result
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_request_json(data, self.max_json_depth)
@@ -88,12 +133,42 @@ class GraphQLEndpoint(GraphQLRouter):
             return response
         if getattr(request.state, "graphql_refused", False):
             response.status_code = 400
+        cached = getattr(request.state, "cache", None)
+        if cached is not None:
+            response.headers["X-Cache"] = cached[0]
+            if request.method == "GET" and cached[1].cacheable and response.status_code == 200:
+                return _conditional(request, response)
         if _wants_graphql_response(request) and response.media_type == "application/json":
             status = 400 if getattr(request.state, "graphql_request_error", False) else response.status_code
             headers = {key: value for key, value in response.headers.items() if key.lower() not in
                        ("content-length", "content-type")}
             return Response(response.body, status_code=status, headers=headers, media_type=GRAPHQL_RESPONSE_MEDIA_TYPE)
         return response
+
+
+def _cache_status(request: Request, policy: Policy, cache: ResponseCache) -> str | None:
+    """None when the shared cache may answer; else why not ("BYPASS:<reason>")."""
+    if not policy.cacheable:
+        return f"BYPASS:{policy.reason.replace(' ', '_')}"
+    if "authorization" in request.headers:
+        return "BYPASS:token"  # what a token may show is its holder's own
+    if "no-cache" in request.headers.get("cache-control", ""):
+        return "BYPASS:no_cache"
+    if not cache.serving():
+        return "BYPASS:stream_not_followed"
+    return None
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    """A cacheable query over GET: an ETag, and 304 when the client holds that answer. The browser or CDN
+    revalidates every time (max-age=0), so its copy is never older than the gateway's cache."""
+    tag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=0, must-revalidate",
+               "X-Cache": response.headers["X-Cache"]}
+    if tag in [one.strip() for one in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
 
 
 def _refused(request: Any, refusal: Refusal) -> Response:
@@ -121,13 +196,22 @@ def create_app(settings: GatewaySettings | None = None,
                             retry_backoff_seconds=settings.downstream_retry_backoff_seconds,
                             registry=metrics.registry)
 
+    schema = create_schema(settings)
+    cache = ResponseCache(schema._schema, settings.service_urls(), size=settings.gateway_cache_size,
+                          default_max_age=settings.gateway_cache_max_age, max_tokens=settings.graphql_max_tokens,
+                          registry=metrics.registry) if settings.gateway_cache == "memory" else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The schema, the app and the imported modules live as long as the process: frozen, they are
         # out of the collector's full passes, which otherwise stop every request for tens of
         # milliseconds now and then (each GraphQL document allocates thousands of objects).
         gc.freeze()
+        if cache is not None:
+            cache.start(client)
         yield
+        if cache is not None:
+            await cache.stop()
         gc.unfreeze()
         await client.aclose()
 
@@ -161,7 +245,7 @@ def create_app(settings: GatewaySettings | None = None,
     install_sign_in(app, settings)
     install_downloads(app, settings)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.include_router(GraphQLEndpoint(create_schema(settings), graphql_ide="graphiql", context_getter=context,
+    app.include_router(GraphQLEndpoint(schema, graphql_ide="graphiql", context_getter=context, cache=cache,
                                        max_json_depth=settings.max_json_depth), prefix="/graphql")
     # The dashboard (gateway/web): static files that talk only to /graphql. Mounted last, so every
     # route above keeps its path.

@@ -140,6 +140,7 @@ class DownstreamSession:
         self.downstream = downstream
         self.headers = headers
         self.requests = 0
+        self.services: set[str] = set()  # what the answer was read from (the response cache's tags)
         self._in_flight = 0
         self._busy_since = 0.0
         self.busy_seconds = 0.0
@@ -158,6 +159,7 @@ class DownstreamSession:
     async def _call(self, service: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                     body: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool) -> Any:
         downstream = self.downstream
+        self.services.add(service)
         url = downstream.urls[service] + path
         query = {key: value for key, value in (params or {}).items() if value is not None}
         loop = asyncio.get_running_loop()

@@ -17,6 +17,12 @@ class GatewaySettings(SignInSettings):
     # How the gateway's httpx client talks to the services: httpx's own transport (httpcore), or
     # aiohttp's through httpx-aiohttp, which costs a quarter less CPU per query (bench/gateway_queries.py).
     downstream_transport: Literal["httpx", "aiohttp"] = "aiohttp"
+    # The response cache (gateway/cache.py): off, or in this process. Off by default until the partners push
+    # and the metrics feed record their change events (common.changes.record_changes); before that their
+    # writes would not reach a cached answer.
+    gateway_cache: Literal["off", "memory"] = "off"
+    gateway_cache_max_age: int = 300  # seconds, when no @cacheControl hint says less
+    gateway_cache_size: int = 2000  # entries
     graphql_introspection: bool = True
     # "Did you mean ...?" in errors; unset, it follows GRAPHQL_INTROSPECTION (both reveal the schema).
     graphql_suggestions: bool | None = None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gateway.cache_control import PRIVATE
 from gateway.clients.partners import ContactRecord, MembershipRecord, OrganisationRecord, SignUpRecord
 from gateway.context import Info
 from gateway.types import actions as actions_types
@@ -37,7 +38,8 @@ class OrganisationKind(Enum):
     OTHER = "other"
 
 
-@strawberry.type(description="A contact person: personal data, shown only to callers with contacts:read.")
+@strawberry.type(description="A contact person: personal data, shown only to callers with contacts:read.",
+                 directives=[PRIVATE])
 class Contact:
     id: strawberry.ID
     name: str
@@ -129,7 +131,8 @@ class Organisation:
 
 
 @strawberry.type(description="A request to join a pact. Only a partner administrator (partners:admin) lists "
-                             "sign-ups; the contact's name and e-mail are personal data, null without contacts:read.")
+                             "sign-ups; the contact's name and e-mail are personal data, null without contacts:read.",
+                 directives=[PRIVATE])
 class SignUp:
     id: strawberry.ID
     status: str

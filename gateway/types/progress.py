@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from gateway.cache_control import PRIVATE
 from gateway.clients.actions import GoalRecord, MilestoneRecord, ReportRecord, ResultRecord
 from gateway.context import Info
 from gateway.types import metrics as metrics_types
@@ -232,7 +233,9 @@ class Result:
         )
 
 
-@strawberry.type(description="A dated status and note on an action, milestone or result; the history is kept.")
+# PRIVATE: drafts and returned reports are shown to their author and reviewers only.
+@strawberry.type(description="A dated status and note on an action, milestone or result; the history is kept.",
+                 directives=[PRIVATE])
 class ProgressReport:
     id: strawberry.ID
     action_id: strawberry.ID | None

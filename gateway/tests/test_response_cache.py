@@ -1,0 +1,209 @@
+"""The response cache over real processes: the three services and a gateway with GATEWAY_CACHE=memory,
+on a database of this module's own. Writes go through the services' REST APIs (as pushes, feeds and
+imports do) or through the gateway's mutations; reads through the gateway."""
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from cli.migrate import upgrade_all
+from cli.processes import PROCESSES, SERVICES, Stack, free_port
+from common.postgres_server import drop_database, ensure_database, with_database
+from gateway.tests.platform_data import bearer, ok
+
+pytestmark = pytest.mark.e2e
+
+PACT = "{ pact(slug: $slug) { slug name } }"
+NAME = "query Name($slug: String!) " + PACT
+CONTACTS = "query Contacts($id: ID!) { organisation(id: $id) { name contacts { name } } }"
+
+
+@pytest.fixture(scope="module")
+def cached(database_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    url = with_database(database_server_url, f"techniekpact_test_{uuid.uuid4().hex[:10]}")
+    asyncio.run(ensure_database(url))
+    upgrade_all(url)
+    running = Stack(url, {name: free_port() for name in PROCESSES},
+                    extra_env={"ENVIRONMENT": "test", "GATEWAY_CACHE": "memory"},
+                    log_dir=tmp_path_factory.mktemp("cached-stack-logs"))
+    running.start()
+    try:
+        running.wait_ready(timeout=60)
+        yield running
+    finally:
+        running.stop()
+        asyncio.run(drop_database(url))
+
+
+async def new_pact(stack: Stack) -> str:
+    slug = f"cache-{uuid.uuid4().hex[:6]}"
+    async with httpx.AsyncClient(base_url=stack.url("actions_api"), timeout=30) as actions:
+        ok(await actions.post("/v1/pacts", headers=bearer("actions:write"),
+                              json={"slug": slug, "name": "Eerste naam", "level": "regional"}))
+    return slug
+
+
+async def ask(client: httpx.AsyncClient, query: str, variables: dict, headers: dict | None = None) -> httpx.Response:
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response
+
+
+def status(response: httpx.Response) -> str:
+    assert response.json()["extensions"]["cache"]["status"] == response.headers["x-cache"]
+    return response.headers["x-cache"]
+
+
+async def until_followed(client: httpx.AsyncClient, slug: str) -> None:
+    """The gateway serves from its cache only once it follows all three feeds (just after start-up)."""
+    deadline = time.monotonic() + 30
+    while status(await ask(client, NAME, {"slug": slug})) != "HIT":
+        assert time.monotonic() < deadline, "the gateway never served from its cache"
+        await asyncio.sleep(0.1)
+
+
+async def name_becomes(client: httpx.AsyncClient, slug: str, name: str) -> httpx.Response:
+    """Ask again until the answer shows `name` (bench/gateway_queries.py measures how soon)."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = await ask(client, NAME, {"slug": slug})
+        if answer.json()["data"]["pact"]["name"] == name:
+            return answer
+        assert time.monotonic() < deadline, f"still {answer.json()['data']['pact']['name']!r}"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_query_is_served_from_the_cache_until_a_rest_write_commits(cached):
+    slug = await new_pact(cached)
+    async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
+        await until_followed(client, slug)
+        hit = await ask(client, NAME, {"slug": slug})
+        assert status(hit) == "HIT" and hit.json()["data"]["pact"]["name"] == "Eerste naam"
+        assert hit.json()["extensions"]["downstream"]["requests"] == 0
+        # The same document written otherwise, and other variables: the key is the normalised document.
+        spaced = await ask(client, "query Name($slug: String!) {\n  pact(slug: $slug) {   slug\n name } }",
+                           {"slug": slug})
+        assert status(spaced) == "HIT"
+        other = await ask(client, NAME, {"slug": "bestaat-niet"})
+        assert status(other) == "MISS" and other.json()["data"]["pact"] is None
+
+        async with httpx.AsyncClient(base_url=cached.url("actions_api"), timeout=30) as actions:
+            pact = ok(await actions.get(f"/v1/pacts/{slug}"))
+            ok(await actions.patch(f"/v1/pacts/{slug}", json={"name": "Tweede naam"},
+                                   headers={**bearer("actions:write"), "If-Match": f'"{pact["version"]}"'}))
+        fresh = await name_becomes(client, slug, "Tweede naam")
+        assert status(fresh) == "MISS"
+        assert status(await ask(client, NAME, {"slug": slug})) == "HIT"
+
+        metrics = (await client.get("/metrics")).text
+    assert "gateway_cache_hits_total" in metrics and 'gateway_cache_invalidations_total{cause="change event"' \
+        in metrics
+
+
+async def test_the_gateways_own_mutation_is_seen_at_once(cached):
+    slug = await new_pact(cached)
+    async with httpx.AsyncClient(base_url=cached.url("actions_api"), timeout=30) as actions:
+        action = ok(await actions.post(f"/v1/pacts/{slug}/actions", headers=bearer("actions:write"),
+                                       json={"title": "Oude titel"}))
+    query = "query Titles($slug: String!) { pact(slug: $slug) { actions(first: 5) { edges { node { title } } } } }"
+
+    def titles(response: httpx.Response) -> list[str]:
+        return [edge["node"]["title"] for edge in response.json()["data"]["pact"]["actions"]["edges"]]
+
+    async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
+        await until_followed(client, slug)
+        await ask(client, query, {"slug": slug})
+        assert status(cached_answer := await ask(client, query, {"slug": slug})) == "HIT"
+        assert titles(cached_answer) == ["Oude titel"]
+        changed = await ask(client, """mutation($id: ID!) { updateAction(id: $id, version: 1,
+                                       input: {title: "Nieuwe titel"}) { title } }""", {"id": action["id"]},
+                            headers=bearer("actions:write"))
+        assert "errors" not in changed.json(), changed.text
+        # No wait: the mutation dropped what it changed before it answered.
+        after = await ask(client, query, {"slug": slug})
+        assert titles(after) == ["Nieuwe titel"] and status(after) == "MISS"
+
+
+async def test_a_private_field_is_never_served_from_the_shared_cache(cached):
+    async with httpx.AsyncClient(base_url=cached.url("partners_api"), timeout=30) as partners:
+        organisation = ok(await partners.post("/v1/organisations", headers=bearer("partners:admin"), json={
+            "name": "Techniekraad", "kind": "economic_board", "municipality_code": "GM0402"}))
+        ok(await partners.post(f"/v1/organisations/{organisation['id']}/contacts",
+                               headers=bearer("partners:admin", "contacts:read"),
+                               json={"name": "Jan de Vries", "email": "jan@example.org"}))
+    allowed = bearer("contacts:read")
+    slug = await new_pact(cached)
+    async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
+        await until_followed(client, slug)
+        for _ in range(3):
+            seen = await ask(client, CONTACTS, {"id": organisation["id"]}, headers=allowed)
+            assert seen.json()["data"]["organisation"]["contacts"] == [{"name": "Jan de Vries"}]
+            assert status(seen) == "BYPASS"
+        # Another caller, without the scope, never gets them: not from the cache, not at all.
+        for _ in range(3):
+            other = await ask(client, CONTACTS, {"id": organisation["id"]})
+            assert other.json()["data"]["organisation"]["contacts"] is None and status(other) == "BYPASS"
+        # A token bypasses the shared cache even for public fields: what a token shows is its holder's.
+        assert status(await ask(client, NAME, {"slug": slug}, headers=bearer("actions:write"))) == "BYPASS"
+
+
+async def test_a_lost_change_stream_never_lets_stale_data_through(cached):
+    slug = await new_pact(cached)
+    async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
+        await until_followed(client, slug)
+        # metrics_api stops: its feed is lost, and the gateway stops serving from the cache at all.
+        child = cached.children["metrics_api"]
+        child.terminate()
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while status(await ask(client, NAME, {"slug": slug})) == "HIT":
+            assert time.monotonic() < deadline, "still served from the cache with a feed lost"
+            await asyncio.sleep(0.05)
+        # Meanwhile a write: with the stream lost, the answer is read again, so it shows it at once.
+        async with httpx.AsyncClient(base_url=cached.url("actions_api"), timeout=30) as actions:
+            pact = ok(await actions.get(f"/v1/pacts/{slug}"))
+            ok(await actions.patch(f"/v1/pacts/{slug}", json={"name": "Tijdens de storing"},
+                                   headers={**bearer("actions:write"), "If-Match": f'"{pact["version"]}"'}))
+        during = await ask(client, NAME, {"slug": slug})
+        assert during.json()["data"]["pact"]["name"] == "Tijdens de storing" and status(during) == "BYPASS"
+        cached.start_one("metrics_api")
+        cached.wait_ready(timeout=60, names=("metrics_api",))
+        await until_followed(client, slug)
+        assert (await ask(client, NAME, {"slug": slug})).json()["data"]["pact"]["name"] == "Tijdens de storing"
+
+
+async def test_persisted_queries_over_post_and_get(cached):
+    slug = await new_pact(cached)
+    digest = hashlib.sha256(NAME.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
+        unknown = await client.post("/graphql", json={"extensions": persisted, "variables": {"slug": slug}})
+        assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND", unknown.text
+        wrong = await client.post("/graphql", json={"query": PACT.replace("$slug", '"x"'), "extensions": persisted})
+        assert wrong.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_MISMATCH", wrong.text
+        registered = await client.post("/graphql", json={"query": NAME, "variables": {"slug": slug},
+                                                        "extensions": persisted})
+        assert registered.json()["data"]["pact"]["slug"] == slug
+        await until_followed(client, slug)
+        params = {"extensions": json.dumps(persisted), "variables": json.dumps({"slug": slug})}
+        got = await client.get("/graphql", params=params, headers={"Accept": "application/json"})
+        assert got.status_code == 200 and got.json()["data"]["pact"]["slug"] == slug, got.text
+        assert got.headers["cache-control"] == "public, max-age=0, must-revalidate" and got.headers["etag"]
+        again = await client.get("/graphql", params=params,
+                                 headers={"Accept": "application/json", "If-None-Match": got.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        private = await client.get("/graphql", headers={"Accept": "application/json"}, params={
+            "query": '{ organisation(id: "00000000-0000-0000-0000-000000000000") { contacts { name } } }'})
+        assert "etag" not in private.headers and private.headers["x-cache"] == "BYPASS"
+
+
+def test_the_cache_is_off_unless_asked_for(stack):
+    answer = httpx.post(f"{stack.url('gateway')}/graphql", json={"query": "{ apiVersion }"}, timeout=30)
+    assert "cache" not in answer.json().get("extensions", {}) and "x-cache" not in answer.headers
+    assert set(SERVICES) <= set(PROCESSES)
