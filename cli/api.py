@@ -17,6 +17,9 @@ from common.query_lists import MAX_LIST_ITEMS
 # Rows per bulk write (a push or a feed post), one transaction each. A request costs a few hundred ms
 # whatever its size, so fewer, larger ones win; 10,000 is the most the services take in one.
 BATCH_SIZE = 10_000
+# Bulk writes in flight at once by `techniekpact import`: enough that the service always has the next
+# batch while the client reads and encodes the one after (bench/import_concurrency.py).
+IMPORT_CONCURRENCY = 4
 # A bulk write of 10,000 rows can take a minute on a busy database; a service that is down shows at once.
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 ATTEMPTS = 5

@@ -5,6 +5,13 @@ batch, so a retry after a timeout cannot apply it twice). When a batch is refuse
 because of bad records, the bad ones are set aside with the service's reasons and the rest of the
 batch is sent again, so one bad row does not hold back its neighbours.
 
+Batches go concurrently, a bounded number in flight (`--concurrency`), each answer merged into the
+summary as it comes; when one is refused no further batch is started, the ones in flight finish,
+and the import stops naming the first refused batch's row. With `--full-sync` (partners) the
+batches go into a sync session, which is closed only when every row was accepted: then the
+source's records the file does not hold are withdrawn; with rejected rows it is left open,
+withdraws nothing, and expires.
+
 A CSV row is known by its number among the file's rows and the line of the file it starts on (a
 quoted cell may span lines). A row the file itself spoils (broken quoting, a cell past the CSV
 module's size limit, more cells than the header names) is set aside as rejected with that line,
@@ -17,14 +24,15 @@ import json
 import re
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from cli.api import problem_of, refusal_detail, retryable, send
+from cli.api import ServiceError, batches, problem_of, refusal_detail, retryable, send
 from cli.text_files import UnreadableText, read_text
 
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
@@ -42,6 +50,11 @@ class Summary:
     def add(self, answer: dict[str, Any], keys: tuple[str, ...]) -> None:
         for key in keys:
             self.counts[key] = self.counts.get(key, 0) + int(answer.get(key, 0) or 0)
+
+    def merge(self, other: "Summary") -> None:
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+        self.rejected.extend(other.rejected)
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,7 @@ class Importer:
                  origins: list[Origin] | None = None) -> None:
         self.client = client
         self.target = target
+        self.source = source
         self.send_csv = send_csv
         self.path = target.path.format(source=source)
         self.origins = origins
@@ -229,12 +243,77 @@ class Importer:
             pending = [item for position, item in enumerate(pending) if position not in bad]
 
 
+    def send_all(self, rows: Sequence[dict[str, Any]], batch_size: int, summary: Summary, *, concurrency: int = 1,
+                 advance: Callable[[int], None] = lambda _rows: None) -> None:
+        """Every batch, up to `concurrency` requests in flight (each batch is its own transaction and
+        key, so their order does not matter); `advance` is told each batch's size as it is done. A
+        refused batch stops new ones; the import then fails naming the first refused batch's row."""
+        pending: dict[Future[Summary], int] = {}
+        failures: dict[int, Exception] = {}
+        todo = iter(batches(rows, batch_size))
+
+        def one(start: int, batch: list[dict[str, Any]]) -> Summary:
+            part = Summary()
+            self.send_batch(start, batch, part)
+            return part
+
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="import") as pool:
+            def start_next() -> None:
+                if not failures and (item := next(todo, None)) is not None:
+                    pending[pool.submit(one, *item)] = item[0]
+
+            for _ in range(concurrency):
+                start_next()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    start = pending.pop(future)
+                    try:
+                        part = future.result()
+                    except (ImportFailed, ServiceError) as exc:
+                        failures[start] = exc
+                        continue
+                    summary.merge(part)
+                    advance(min(batch_size, len(rows) - start))
+                    start_next()
+        if failures:
+            raise failures[min(failures)]
+
+    def open_sync_session(self) -> str:
+        """A sync session of the source (partners): its pushes then go into it."""
+        response = send(self.client, "POST", f"/v1/sources/{self.source}/sync-sessions")
+        if response.status_code != 201:
+            raise ImportFailed(f"the service refused to open a sync session: HTTP {response.status_code} "
+                               f"{refusal_detail(response)}")
+        session_id = str(response.json()["id"])
+        self.path = f"/v1/sources/{self.source}/sync-sessions/{session_id}/organisations"
+        return session_id
+
+    def close_sync_session(self, session_id: str, summary: Summary, *, confirm_withdraw: bool) -> None:
+        """Close the session: the source's records its pushes did not hold are withdrawn (counted)."""
+        response = send(self.client, "POST", f"/v1/sources/{self.source}/sync-sessions/{session_id}/close",
+                        params={"confirm_withdraw": "true"} if confirm_withdraw else None,
+                        headers={"Idempotency-Key": uuid.uuid4().hex})
+        if response.is_success:
+            summary.counts["withdrawn"] = summary.counts.get("withdrawn", 0) + int(response.json()["withdrawn"])
+            return
+        problem = problem_of(response)
+        fields = {error.get("field") for error in problem.get("errors") or []}
+        hint = " (send --confirm-withdraw if that is meant)" if "confirm_withdraw" in fields else ""
+        raise ImportFailed(f"the service refused to close the sync session {session_id}: HTTP "
+                           f"{response.status_code} {refusal_detail(response)}{hint}; nothing was withdrawn")
+
+
 def as_csv(rows: list[dict[str, Any]]) -> tuple[str, list[int]]:
     """Rows back to CSV as the feed reads it (`;`-separated, so decimal commas pass unchanged), and the
     line each row starts on (a cell holding a line break spans lines; line 1 is the header)."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
     out, piece = io.StringIO(), io.StringIO()
     csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writeheader()
+    if not any("\n" in cell or "\r" in cell for row in rows for cell in row.values() if isinstance(cell, str)):
+        # No cell breaks a line: row n starts on line n + 2, and the rows are written in one go.
+        csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writerows(rows)
+        return out.getvalue(), list(range(2, len(rows) + 2))
     writer = csv.DictWriter(piece, fieldnames=columns, delimiter=";", lineterminator="\n")
     starts, line = [], 2
     for row in rows:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 
-from cli.api import BATCH_SIZE
+from cli.api import BATCH_SIZE, IMPORT_CONCURRENCY
 from cli.processes import PROCESSES, SERVICES, Stack, StackError, port_is_free
 from common.postgres_server import (
     DATA_DIR,
@@ -308,6 +308,14 @@ def import_file(
         "--rejected", help="Where rejected rows go (JSON lines)")] = None,
     encoding: Annotated[str | None, typer.Option(
         help="The file's encoding (default: UTF-8, with or without BOM, or Windows-1252, told apart)")] = None,
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=16, envvar="TECHNIEKPACT_IMPORT_CONCURRENCY",
+        help="Batches in flight at once (each is its own request and transaction)")] = IMPORT_CONCURRENCY,
+    full_sync: Annotated[bool, typer.Option(
+        "--full-sync", help="partners: the file is everything the source holds; once every row is in, the "
+                            "source's records it does not hold are withdrawn (a sync session)")] = False,
+    confirm_withdraw: Annotated[bool, typer.Option(
+        "--confirm-withdraw", help="With --full-sync: withdraw even more than the service's allowed share")] = False,
 ) -> None:
     """Send a file to a service in batches with a progress bar; rejected rows go to a file."""
     from rich.console import Console
@@ -320,6 +328,10 @@ def import_file(
     target = TARGETS.get(kind)
     if target is None:
         fail(f"unknown kind '{kind}'; choose partners or observations")
+    if (full_sync or confirm_withdraw) and kind != "partners":
+        fail("--full-sync and --confirm-withdraw are for partners")
+    if confirm_withdraw and not full_sync:
+        fail("--confirm-withdraw goes with --full-sync")
     base_url = _service_url(target.service, url)
     bearer = token_ or _development_token([target.scope], [source])
     try:
@@ -332,11 +344,13 @@ def import_file(
     send_csv = kind == "observations" and file.suffix.lower() != ".json"
     with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
         importer = Importer(client, target, source, send_csv=send_csv, origins=found.origins)
-        task = progress.add_task(f"{kind} → {base_url}", total=len(rows))
+        task = progress.add_task(f"{kind} → {base_url}{' (full sync)' if full_sync else ''}", total=len(rows))
         try:
-            for start, batch in api.batches(rows, batch_size):
-                importer.send_batch(start, batch, summary)
-                progress.advance(task, len(batch))
+            session_id = importer.open_sync_session() if full_sync else None
+            importer.send_all(rows, batch_size, summary, concurrency=concurrency,
+                              advance=lambda done: progress.advance(task, done))
+            if session_id is not None and not summary.rejected:
+                importer.close_sync_session(session_id, summary, confirm_withdraw=confirm_withdraw)
         except (ImportFailed, api.ServiceError) as exc:
             fail(str(exc))
 
@@ -349,6 +363,9 @@ def import_file(
         destination = rejected_file or file.with_name(file.stem + ".rejected.jsonl")
         write_rejected(destination, sorted(summary.rejected, key=lambda rejected: rejected["row"]))
         typer.echo(f"{len(summary.rejected)} rejected rows written to {destination}", err=True)
+        if full_sync:
+            typer.echo("The full sync was not closed, so nothing was withdrawn: a record on a rejected row is "
+                       "still the source's. Fix the rows and import the whole file again.", err=True)
         raise typer.Exit(1)
 
 

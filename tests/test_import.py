@@ -162,3 +162,104 @@ def test_a_retried_batch_keeps_its_idempotency_key():
             summary)
     assert len(keys) == 2 and keys[0] == keys[1]
     assert summary.counts["inserted"] == 1
+
+
+def organisations_named(stack, name: str) -> dict[str, dict]:
+    found = httpx.get(f"{stack.url('partners_api')}/v1/organisations", params={"search": name, "limit": 100}).json()
+    return {o["name"]: o for o in found["items"]}
+
+
+@pytest.mark.e2e
+def test_a_full_sync_withdraws_what_the_file_no_longer_holds(services, tmp_path):
+    file = tmp_path / "zeist.json"
+    records = [{"external_id": f"z-{n}", "name": f"Zeister Bedrijf {n}", "kind": "company"} for n in range(1, 6)]
+    file.write_text(json.dumps(records), encoding="utf-8")
+    first = techniekpact_import(services, "partners", str(file), "--source", "zeist", "--batch-size", "2")
+    assert summary(first) == {"created": 5, "updated": 0, "unchanged": 0, "withdrawn": 0, "rejected": 0}
+
+    file.write_text(json.dumps(records[:3]), encoding="utf-8")
+    synced = techniekpact_import(services, "partners", str(file), "--source", "zeist", "--full-sync",
+                                 "--batch-size", "1", "--concurrency", "3")
+    assert synced.returncode == 0, synced.stderr
+    assert summary(synced) == {"created": 0, "updated": 0, "unchanged": 3, "withdrawn": 2, "rejected": 0}
+    active = {name: o["active"] for name, o in organisations_named(services, "Zeister Bedrijf").items()}
+    assert active == {"Zeister Bedrijf 1": True, "Zeister Bedrijf 2": True, "Zeister Bedrijf 3": True,
+                      "Zeister Bedrijf 4": False, "Zeister Bedrijf 5": False}
+
+
+@pytest.mark.e2e
+def test_a_full_sync_with_rejected_rows_withdraws_nothing(services, tmp_path):
+    file = tmp_path / "baarn.json"
+    records = [{"external_id": f"b-{n}", "name": f"Baarnse Zaak {n}", "kind": "company"} for n in range(1, 4)]
+    file.write_text(json.dumps(records), encoding="utf-8")
+    techniekpact_import(services, "partners", str(file), "--source", "baarn")
+
+    file.write_text(json.dumps([records[0], {**records[1], "kind": "spaceship"}]), encoding="utf-8")
+    result = techniekpact_import(services, "partners", str(file), "--source", "baarn", "--full-sync")
+    assert result.returncode == 1
+    assert summary(result) == {"created": 0, "updated": 0, "unchanged": 1, "withdrawn": 0, "rejected": 1}
+    assert "The full sync was not closed, so nothing was withdrawn" in result.stderr
+    assert all(o["active"] for o in organisations_named(services, "Baarnse Zaak").values())
+
+
+@pytest.mark.e2e
+def test_a_full_sync_that_would_withdraw_most_needs_confirmation(services, tmp_path):
+    file = tmp_path / "soest.json"
+    records = [{"external_id": f"s-{n}", "name": f"Soester Firma {n}", "kind": "company"} for n in range(1, 5)]
+    file.write_text(json.dumps(records), encoding="utf-8")
+    techniekpact_import(services, "partners", str(file), "--source", "soest")
+
+    file.write_text(json.dumps(records[:1]), encoding="utf-8")
+    refused = techniekpact_import(services, "partners", str(file), "--source", "soest", "--full-sync")
+    assert refused.returncode == 1
+    assert "--confirm-withdraw" in refused.stderr and "nothing was withdrawn" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert all(o["active"] for o in organisations_named(services, "Soester Firma").values())
+
+    confirmed = techniekpact_import(services, "partners", str(file), "--source", "soest", "--full-sync",
+                                    "--confirm-withdraw")
+    assert summary(confirmed)["withdrawn"] == 3
+    assert [n for n, o in organisations_named(services, "Soester Firma").items() if o["active"]] == ["Soester Firma 1"]
+
+
+def test_full_sync_is_for_partners_only(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_text("measure;region;period;occupation;value;status\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "cli.main", "import", "observations", str(file), "--source", "uwv",
+                             "--full-sync"], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "--full-sync and --confirm-withdraw are for partners" in result.stderr
+
+
+def test_concurrent_batches_keep_the_files_rows_and_stop_at_a_refused_one():
+    """Four batches in flight; the third is refused whole (403): the import fails naming that batch's
+    first row, the batches that were answered count, and a rejected row keeps its line."""
+    import threading
+
+    from cli.importer import TARGETS, Importer, ImportFailed, Origin, Summary
+
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        records = json.loads(request.content)["records"]
+        with lock:
+            seen.append(records[0]["external_id"])
+        if records[0]["external_id"] == "r-5":
+            return httpx.Response(403, json={"title": "Forbidden", "detail": "Not yours."})
+        bad = [{"index": position, "field": f"records.{position}.kind", "reason": "unknown kind"}
+               for position, record in enumerate(records) if record["kind"] == "spaceship"]
+        if bad:
+            return httpx.Response(422, json={"title": "Validation failed", "errors": bad})
+        return httpx.Response(200, json={"created": len(records), "updated": 0, "unchanged": 0, "withdrawn": 0})
+
+    rows = [{"external_id": f"r-{n}", "name": "x", "kind": "spaceship" if n == 2 else "company"}
+            for n in range(1, 21)]
+    origins = [Origin(n, n + 1) for n in range(1, 21)]
+    summary, done = Summary(), []
+    with httpx.Client(base_url="http://push.test", transport=httpx.MockTransport(answer)) as client:
+        importer = Importer(client, TARGETS["partners"], "zeist", origins=origins)
+        with pytest.raises(ImportFailed, match="at row 5: HTTP 403 Not yours"):
+            importer.send_all(rows, 2, summary, concurrency=4, advance=done.append)
+    assert {"r-1", "r-3", "r-5", "r-7"} <= set(seen)
+    assert summary.rejected == [{"row": 2, "line": 3, "reason": "kind: unknown kind", "record": rows[1]}]
+    assert summary.counts["created"] == sum(done) - 1  # the rejected row is not created

@@ -1,0 +1,135 @@
+"""`techniekpact import` against the service's own pace: a large feed file, posted whole and imported.
+
+    .venv/bin/python bench/import_concurrency.py [--rows 1000000] [--concurrency 4] [--sequential]
+
+Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server at
+127.0.0.1:5432): a fresh database, migrated, metrics_api as a real process on a free port. It writes
+a `--rows` CSV of observations (`;`, every tenth value with a decimal comma) per run, each of its
+own measures so that every run writes new rows into the table, and prints:
+
+1. the file posted whole, in one request, straight to `POST /v1/feeds/{source}/observations`: the
+   service's own rows/s for one large post;
+2. `techniekpact import observations FILE` as a subprocess (Python start-up, reading the file,
+   batches of 10,000 with `--concurrency` in flight, the progress bar): rows/s, and the ratio of the
+   post's rows/s to it (issue 22: at most 1.5);
+3. with `--sequential`, the same import with `--concurrency 1`, as it was before.
+The database is dropped at the end.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench._support import fresh_database, running_stack  # noqa: E402
+from cli.seed.documents import read_seed  # noqa: E402
+from common.auth import issue_token  # noqa: E402
+from common.periods import FIRST_YEAR, LAST_YEAR  # noqa: E402
+from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
+
+OCCUPATIONS = ("total", "technical_industry", "ict")
+
+
+def observations_csv(path: Path, rows: int, measures: list[str]) -> None:
+    """`rows` observations of new keys: the measures in turn, every month of every year, region and class."""
+    regions = [region["code"] for region in read_seed().regions if region["kind"] != "aggregate"]
+    random.seed(rows)
+    written = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write("measure;region;period;occupation;value;status\n")
+        for measure in measures:
+            for year in range(FIRST_YEAR, LAST_YEAR + 1):
+                for month in range(1, 13):
+                    for region in regions:
+                        for occupation in OCCUPATIONS:
+                            if written == rows:
+                                return
+                            value = random.randint(0, 50_000)
+                            cell = f"{value},0" if written % 10 == 0 else str(value)
+                            out.write(f"{measure};{region};{year}-{month:02d};{occupation};{cell};final\n")
+                            written += 1
+    raise SystemExit(f"only {written} keys for {len(measures)} measures; give more measures")
+
+
+def define(client: httpx.Client, measures: list[str]) -> None:
+    token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:admin"])
+    admin = {"Authorization": f"Bearer {token}"}
+
+    def put(path: str, body: dict) -> None:
+        current = client.get(path)
+        version = {"If-Match": f'"{current.json()["version"]}"'} if current.status_code == 200 else {}
+        client.put(path, json=body, headers={**admin, **version}).raise_for_status()
+
+    put("/v1/occupations/total", {"name": "Totaal"})
+    put("/v1/occupations/technical_industry", {"name": "Techniek en industrie", "parent": "total"})
+    put("/v1/occupations/ict", {"name": "ICT", "parent": "total"})
+    for code in measures:
+        put(f"/v1/measures/{code}", {"name": code, "unit": "vacancies", "kind": "flow"})
+
+
+def imported(url: str, path: Path, token: str, *extra: str) -> tuple[float, str]:
+    env = {**os.environ, "METRICS_API_URL": url, "TECHNIEKPACT_TOKEN": token, "TTY_INTERACTIVE": "1",
+           "FORCE_COLOR": "1", "COLUMNS": "100"}
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "cli.main", "import", "observations", str(path), "--source", "uwv",
+                             *extra], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"import failed ({result.returncode}): {result.stderr[-2000:]}")
+    table = [line for line in result.stdout.splitlines() if "│" in line]
+    return elapsed, table[-1].strip() if table else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--sequential", action="store_true", help="also import with --concurrency 1")
+    args = parser.parse_args()
+
+    runs = 3 if args.sequential else 2
+    measures = [f"bench_measure_{n}" for n in range(2 * runs)]
+    token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:write"], sources=["uwv"])
+    with fresh_database() as database, running_stack(database, ("metrics_api",),
+                                                     extra_env={"LOG_LEVEL": "WARNING"}) as stack, \
+            tempfile.TemporaryDirectory() as directory:
+        url = stack.url("metrics_api")
+        with httpx.Client(base_url=url, timeout=1800) as client:
+            define(client, measures)
+            files = [Path(directory) / f"run-{run}.csv" for run in range(runs)]
+            for run, path in enumerate(files):
+                observations_csv(path, args.rows, measures[2 * run:2 * run + 2])
+            size = files[0].stat().st_size / 1e6
+            print(f"{args.rows:,} observations per file ({size:.1f} MB of CSV), into metrics_api at {url}")
+
+            started = time.perf_counter()
+            response = client.post("/v1/feeds/uwv/observations", content=files[0].read_bytes(),
+                                   headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
+                                            "Idempotency-Key": uuid.uuid4().hex})
+            posted = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"the post was refused: {response.status_code} {response.text[:500]}")
+            service_rate = args.rows / posted
+            print(f"one post of the whole file: {posted:.1f} s, {service_rate:,.0f} rows/s  {response.json()}")
+
+        elapsed, row = imported(url, files[1], token, "--concurrency", str(args.concurrency))
+        print(f"techniekpact import, --concurrency {args.concurrency}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} "
+              f"rows/s, the post {service_rate / (args.rows / elapsed):.2f}x as fast   [{row}]")
+        if args.sequential:
+            elapsed, row = imported(url, files[2], token, "--concurrency", "1")
+            print(f"techniekpact import, --concurrency 1: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s, "
+                  f"the post {service_rate / (args.rows / elapsed):.2f}x as fast   [{row}]")
+
+
+if __name__ == "__main__":
+    main()
