@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import Operation, record_changes
 from common.database import driver_connection
 from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
+from services.partners_api.models import Organisation
 from services.partners_api.repository import survivorship
 from services.partners_api.schemas import PushRow
 
@@ -58,6 +60,7 @@ CREATE TEMP TABLE push_outcomes (
 """
 
 _COLUMNS = ", ".join(ORGANISATION_FIELDS)
+_ORGANISATIONS = Organisation.__tablename__  # the change feed's entity
 
 
 def _served_column(name: str) -> str:
@@ -340,9 +343,15 @@ async def planned_outcomes(session: AsyncSession, source: str, who: str, staged:
     if staged.changed:
         await db.execute(_OUTCOMES_OF_FIELDS)
         await db.execute(_HISTORY_DISAGREED, who, source)
-    return [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True, _fields(row["kept_fields"]),
-                          _fields(row["outranked_fields"]))
-            for row in await db.fetch(_OUTCOMES)]
+    planned = [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True, _fields(row["kept_fields"]),
+                             _fields(row["outranked_fields"]))
+               for row in await db.fetch(_OUTCOMES)]
+    # The change feed (common/changes.py) sees no raw SQL: new organisations, and those whose source records changed.
+    record_changes(session, _ORGANISATIONS, [record.organisation_id for record in planned if record.created],
+                   Operation.created)
+    record_changes(session, _ORGANISATIONS, [record.organisation_id for record in planned if not record.created],
+                   Operation.updated)
+    return planned
 async def withdraw_missing(session: AsyncSession, source: str, who: str,
                            sync_session: uuid.UUID | None = None) -> list[WithdrawnRecord]:
     """Withdraw the source's records this push (or the pushes into `sync_session`) did not hold, with their history."""
@@ -353,4 +362,5 @@ async def withdraw_missing(session: AsyncSession, source: str, who: str,
     if gone:
         await db.execute(_HISTORY_WITHDRAWN_RECORDS, who, source, [record.organisation_id for record in gone],
                          [record.external_id for record in gone])
+        record_changes(session, _ORGANISATIONS, [record.organisation_id for record in gone], Operation.updated)
     return gone

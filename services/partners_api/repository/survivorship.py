@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import Operation, record_changes
 from common.database import driver_connection
 from services.partners_api.domain import ORGANISATION_FIELDS
+from services.partners_api.models import Organisation
 
 # Every field with its empty value, under what the sources hold.
 _EMPTY = "'" + json.dumps({field: [] if field == "sectors" else None for field in ORGANISATION_FIELDS}) + "'::jsonb"
@@ -116,12 +118,14 @@ _HAND_OVER_KVK = """
 UPDATE organisations d SET kvk_number = NULL, version = d.version + 1, updated_at = now()
   FROM resolved r
  WHERE d.merged_into = r.organisation_id AND d.kvk_number = r.new ->> 'kvk_number'
+RETURNING d.id
 """
 _APPLY = f"""
 UPDATE organisations o SET {", ".join(_assign(field) for field in ORGANISATION_FIELDS)},
        version = o.version + 1, updated_at = now()
   FROM resolved r
  WHERE o.id = r.organisation_id
+RETURNING o.id
 """
 
 
@@ -148,8 +152,9 @@ async def apply(session: AsyncSession, who: str, source: str | None, action: str
     """Write what `resolve` computed (bulk SQL bypasses the ORM, so it raises `version` itself)."""
     db = await driver_connection(session)
     await db.execute(_HISTORY, who, source, action)
-    await db.execute(_HAND_OVER_KVK)
-    await db.execute(_APPLY)
+    changed = [row["id"] for row in await db.fetch(_HAND_OVER_KVK)] + [row["id"] for row in await db.fetch(_APPLY)]
+    # The change feed (common/changes.py) sees no raw SQL.
+    record_changes(session, Organisation.__tablename__, changed, Operation.updated)
 
 
 # --- precedence and conflicts --------------------------------------------------------------------
