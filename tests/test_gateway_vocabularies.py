@@ -1,5 +1,5 @@
 """The gateway may not import a service, so its GraphQL enums, the words its schema documents and the
-dashboard's Dutch labels are copies of the services' vocabularies: here each copy is held to the original."""
+dashboard's labels (in its message catalogues) are copies of the services' vocabularies: here each copy is held to the original."""
 
 import re
 from enum import Enum
@@ -16,6 +16,7 @@ from services.partners_api import domain as partners
 
 SCHEMA = create_schema()._schema
 FORMAT_JS = (WEB_DIR / "js" / "format.js").read_text()
+CATALOGUES = [(WEB_DIR / "js" / "i18n" / f"{language}.js").read_text() for language in ("nl", "en")]
 
 
 def values(vocabulary: type[Enum]) -> set[str]:
@@ -33,10 +34,20 @@ def listed(text: str) -> set[str]:
 
 
 def labelled(name: str) -> set[str]:
-    """The codes of a label table in the dashboard's format.js (`export const NAME = labeller({ code: "..." })`)."""
-    found = re.search(rf"export const {name} = (?:labeller\()?\{{(.*?)\}}", FORMAT_JS, re.DOTALL)
+    """The codes a label table of the dashboard labels: format.js's `NAME = labeller("prefix")` reads the
+    catalogues' `prefix.code` keys; each language must label the same codes."""
+    found = re.search(rf'export const {name} = labeller\("(\w+)"\)', FORMAT_JS)
     assert found, f"format.js has no label table {name}"
-    return set(re.findall(r'(\w+):\s*"', found.group(1)))
+    codes = [set(re.findall(rf'^\s*"{found.group(1)}\.(\w+)":', catalogue, re.MULTILINE)) for catalogue in CATALOGUES]
+    assert codes[0] == codes[1], f"{name}: the catalogues label other codes"
+    return codes[0]
+
+
+def listed_in_format_js(name: str) -> set[str]:
+    """The codes of a list in format.js (`export const NAME = ["code", ...]`)."""
+    found = re.search(rf"export const {name} = \[(.*?)\]", FORMAT_JS, re.DOTALL)
+    assert found, f"format.js has no list {name}"
+    return set(re.findall(r'"(\w+)"', found.group(1)))
 
 
 @pytest.mark.parametrize(("copy", "original"), [
@@ -59,8 +70,12 @@ def test_the_words_the_schema_documents_are_the_services_words():
     assert set(re.findall(r"(\w+) \(", documented("Series", "kind"))) == values(metrics.MeasureKind)
 
 
+def test_the_dashboard_offers_every_kind_of_organisation():
+    assert listed_in_format_js("ORGANISATION_KINDS") == values(partners.OrganisationKind)
+
+
 @pytest.mark.parametrize(("table", "vocabulary"), [
-    ("ORGANISATION_KINDS", partners.OrganisationKind),
+    ("kind", partners.OrganisationKind),
     ("regionKind", metrics.RegionKind),
     ("role", actions.ParticipationRole),
     ("reportState", actions.ReportState),
