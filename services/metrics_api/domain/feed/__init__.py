@@ -2,11 +2,17 @@
 
 The body is read whole first (`body`: in memory up to a few MB, on disk past that), before the
 transaction starts, so a slow client holds no database connection. Then it is read again chunk by
-chunk (`parsing`), each row is checked in Python (`checking`, numbers in `numbers`) and copied
-(asyncpg COPY) into a temporary staging table, so a million rows never sit in memory as objects.
-Only when every row is good (codes known, period, value of its measure's kind, no key twice) does
-one set-based INSERT ... SELECT add a revision for each key whose value, status or missing reason
-differs from the latest revision, or which a `D` row withdraws (`ingest`; the SQL is in
-repository/feed.py). Any error rolls the whole transaction back: the staging table goes with it
-and nothing is written.
+chunk (`parsing`), each row is checked in Python (`checking`, numbers in `numbers`), so a million
+rows never sit in memory as objects, and each chunk of 20,000 good rows is written straight into
+observations (`ingest`, the SQL in repository/feed.py): rows of a (measure, region) pair of which
+the source held no figure when the post began are new figures, copied in as they are; the others
+are compared with the source's latest revision of their key in one query a chunk, and only those
+whose value, status or missing reason differs, or which a `D` row withdraws, are copied in. A new
+figure costs one write, an unchanged one a read. Nothing is visible before the request commits, and
+a bad row anywhere rolls the whole transaction back, written chunks with it.
+
+Two cases read the body as a whole instead: a dry run, and a batch in which a key may come twice
+(the checker keeps hashes of the keys). Those are copied into a temporary staging table and checked
+and merged there set-wise (the written chunks undone first, to a savepoint), which names the lines
+that repeat a key.
 """

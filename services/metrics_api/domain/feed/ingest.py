@@ -1,6 +1,7 @@
 """One feed post, start to end: the idempotency key first, then the spooled body's rows checked, staged and merged."""
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,10 @@ from services.metrics_api.domain.feed.parsing import FeedFormatError, csv_record
 from services.metrics_api.models import Batch
 from services.metrics_api.repository import feed as repository
 from services.metrics_api.schemas import BatchOut
+
+# Rows compared and written per round trip: big enough that the query per chunk is cheap, small enough
+# that a chunk's arrays stay a few MB.
+DIRECT_CHUNK_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -52,23 +57,28 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
             assert stored is not None
             return FeedResult(stored.status_code, stored.body, replayed=True)
     reference = Reference(**await repository.reference_codes(session))
-    checker = await _stage(session, feed, body, reference, NumberReader.for_file(feed.decimal))
-    numbers = checker.numbers
-    if numbers.undecided and numbers.separator is not None:
-        # Values the file's start left ambiguous read as a later value decided: stage it all again so.
-        await repository.discard_staged(session)
-        decided = NumberReader(numbers.separator, declared=True, decided_by=numbers.decided_by)
-        checker = await _stage(session, feed, body, reference, decided)
-    if checker.suspect_duplicates:
-        await _check_duplicates(session, checker)
-    _refuse_bad_rows(checker)
-
     if feed.dry_run:
+        checker = await _staged(session, feed, body, reference)
         return FeedResult(200, _answer(None, checker.rows, await repository.dry_run_counts(session, feed.source),
-                                           dry_run=True))
+                                       dry_run=True))
 
     batch_id = uuid.uuid4()
-    counts = await repository.merge(session, feed.source, batch_id)
+    writer = repository.DirectWrite(session, feed.source, batch_id)
+    await writer.start()
+    checker, counts = await _write(feed, body, reference, NumberReader.for_file(feed.decimal), writer)
+    numbers = checker.numbers
+    if numbers.undecided and numbers.separator is not None and not checker.suspect_duplicates:
+        # Values the file's start left ambiguous read as a later value decided: write it all again so.
+        await writer.undo()
+        decided = NumberReader(numbers.separator, declared=True, decided_by=numbers.decided_by)
+        checker, counts = await _write(feed, body, reference, decided, writer)
+    if checker.suspect_duplicates:
+        # A key may come twice: only the whole batch, staged and sorted, says which lines (or that a hash
+        # collided, and the batch is merged from the staging table after all).
+        await writer.undo()
+        checker = await _staged(session, feed, body, reference)
+        counts = await repository.merge(session, feed.source, batch_id)
+    _refuse_bad_rows(checker)
     if counts["inserted"]:
         await repository.claim_first_source(session, feed.source, sorted(checker.measures))
     counts["unchanged"] = checker.rows - counts["inserted"] - counts["revised"]
@@ -83,19 +93,93 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
     return FeedResult(200, answer)
 
 
+def _records(feed: FeedRequest, body: SpooledBody, checker: Checker) -> AsyncIterator[tuple]:
+    file = body.rewound()
+    return (csv_records(file, checker, feed.max_row_chars) if feed.content_type == "csv"
+            else json_records(file, checker))
+
+
+def _format_refused(exc: FeedFormatError) -> Problem:
+    where = {"line": exc.line} if exc.line is not None else {}
+    return Problem(422, "Validation failed", exc.reason + " Nothing was written.", type="validation",
+                   errors=[field_error(exc.field_name, exc.reason, **where)])
+
+
+async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, numbers: NumberReader,
+                 writer: repository.DirectWrite) -> tuple[Checker, dict[str, int]]:
+    """Check the body's rows and write the figures that change, a chunk at a time; the checker holds the rest.
+
+    Once a row is bad, or a key may repeat, nothing more is written: the post ends in a 422 or is
+    checked whole from a staging table, and the writes are undone either way.
+    """
+    checker = Checker(reference, is_csv=feed.content_type == "csv", numbers=numbers)
+    counts = {"inserted": 0, "revised": 0}
+    chunk: list[tuple] = []
+    # (measure, region) pairs of which the source held no figure when the post began: their rows are new
+    # figures without a look each (a key comes once a batch; the source's lock keeps other posts out).
+    new_pairs: set[tuple[str, str]] = set()
+    held_pairs: set[tuple[str, str]] = set()
+
+    async def flush() -> None:
+        if checker.error_count or checker.suspect_duplicates:
+            chunk.clear()
+            return
+        pairs = {(staged[1], staged[2]) for staged in chunk}
+        if unseen := pairs - new_pairs - held_pairs:
+            now_held = await writer.held_pairs(unseen)
+            held_pairs.update(now_held)
+            new_pairs.update(unseen - now_held)
+        held = [index for index, staged in enumerate(chunk) if (staged[1], staged[2]) in held_pairs]
+        found_of_held = await writer.latest_of([chunk[index] for index in held]) if held else {}
+        latest = {held[position]: found for position, found in found_of_held.items()}
+        figures = []
+        for index, staged in enumerate(chunk):
+            found = latest.get(index)
+            if found is None:
+                if staged[-1]:
+                    continue  # withdrawing a figure the source never posted: nothing to do
+                counts["inserted"] += 1
+                figures.append(writer.figure_record(staged, 1))
+            elif not found[1]:
+                counts["revised"] += 1
+                figures.append(writer.figure_record(staged, found[0] + 1))
+        chunk.clear()
+        await writer.write(figures)
+
+    try:
+        async for record in _records(feed, body, checker):
+            chunk.append(record)
+            if len(chunk) >= DIRECT_CHUNK_ROWS:
+                await flush()
+        await flush()
+    except FeedFormatError as exc:
+        raise _format_refused(exc) from None
+    return checker, counts
+
+
+async def _staged(session: AsyncSession, feed: FeedRequest, body: SpooledBody, reference: Reference) -> Checker:
+    """The body checked and copied whole into the staging table, duplicate keys found exactly; 422 for bad rows."""
+    checker = await _stage(session, feed, body, reference, NumberReader.for_file(feed.decimal))
+    numbers = checker.numbers
+    if numbers.undecided and numbers.separator is not None:
+        # Values the file's start left ambiguous read as a later value decided: stage it all again so.
+        await repository.discard_staged(session)
+        decided = NumberReader(numbers.separator, declared=True, decided_by=numbers.decided_by)
+        checker = await _stage(session, feed, body, reference, decided)
+    if checker.suspect_duplicates:
+        await _check_duplicates(session, checker)
+    _refuse_bad_rows(checker)
+    return checker
+
+
 async def _stage(session: AsyncSession, feed: FeedRequest, body: SpooledBody, reference: Reference,
                  numbers: NumberReader) -> Checker:
     """Check the body's rows and copy the good ones into the staging table; the checker holds the rest."""
     checker = Checker(reference, is_csv=feed.content_type == "csv", numbers=numbers)
-    file = body.rewound()
-    records = (csv_records(file, checker, feed.max_row_chars) if feed.content_type == "csv"
-               else json_records(file, checker))
     try:
-        await repository.stage(session, records)
+        await repository.stage(session, _records(feed, body, checker))
     except FeedFormatError as exc:
-        where = {"line": exc.line} if exc.line is not None else {}
-        raise Problem(422, "Validation failed", exc.reason + " Nothing was written.", type="validation",
-                      errors=[field_error(exc.field_name, exc.reason, **where)]) from None
+        raise _format_refused(exc) from None
     return checker
 
 
