@@ -112,6 +112,9 @@ def _outcome_of(record: repository.RecordOutcome) -> RecordOutcome:
 
 def _records_of_one_organisation(staged: repository.Staged) -> list[list[int]]:
     """Groups of record positions on the same existing organisation: one push holds each organisation once."""
+    organisations = [record.organisation_id for record in staged.unchanged.values()] + list(staged.existing.values())
+    if len(set(organisations)) == len(organisations):
+        return []
     positions: dict[str, list[int]] = {}
     for index, record in staged.unchanged.items():
         positions.setdefault(record.organisation_id, []).append(index)

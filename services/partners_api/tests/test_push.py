@@ -276,3 +276,20 @@ async def test_expired_idempotency_keys_are_cleared_by_the_next_keyed_push(app, 
         await connection.execute(text("UPDATE partners.idempotency_keys SET created_at = now() - interval '3 days'"))
     await put(client, {**writer, "Idempotency-Key": "new"}, [record("1")])
     assert await query(app, "SELECT key FROM partners.idempotency_keys") == [("new",)]
+
+
+async def test_two_records_of_one_push_on_one_organisation_are_refused(client, writer, rows):
+    """One record unchanged on its organisation, another new one led there by the KvK number a
+    coordinator set: one push holds each organisation once."""
+    created = (await put(client, writer, [record("1", kvk_number="11111111")])).json()
+    organisation_id = created["results"][0]["id"]
+    patched = await client.patch(f"/v1/organisations/{organisation_id}", headers={**writer, "If-Match": '"1"'},
+                                 json={"kvk_number": "22222222"})
+    assert patched.status_code == 200, patched.text
+    before = (await rows("organisations"), await rows("source_records"), await rows("organisation_changes"))
+
+    response = await put(client, writer, [record("1", kvk_number="11111111"), record("2", kvk_number="22222222")])
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "records.1.external_id", "index": 1,
+                                          "reason": "Records 0, 1 describe the same organisation."}]
+    assert (await rows("organisations"), await rows("source_records"), await rows("organisation_changes")) == before
