@@ -451,6 +451,7 @@ def test_english_is_chosen_in_the_header_remembered_and_the_pages_follow(dashboa
     expect(tab.locator(".skip-link")).to_have_text("Skip to content")
     expect(tab.locator("#session-state")).to_have_text("Not signed in")
     assert tab.title() == "Labour market: Noordvleugel · Techniekpact"
+    expect(tab.get_by_role("link", name="ICT occupations (Excel)")).to_have_attribute("href", re.compile(r"occupation=ict"))
     dashboard.shot("31-english-labour")
 
     # Remembered: the next load is English too; data (pact and action names) stays as it is.

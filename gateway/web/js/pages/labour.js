@@ -57,6 +57,11 @@ function className(code, occupations) {
   return has(`occupation.${code}`) ? fmt.occupation(code) : occupations.find((o) => o.code === code)?.name || code;
 }
 
+/** A name inside a sentence: "Totaal" becomes "totaal", an acronym ("ICT occupations") stays. */
+function inSentence(name) {
+  return /^\p{Lu}\p{Ll}/u.test(name) ? name[0].toLowerCase() + name.slice(1) : name;
+}
+
 /** Region, measure, class, period range and frequency; the choice goes into the address, so it is a permalink. */
 function picker(regions, measures, occupations, choice) {
   const groups = REGION_KINDS.map((kind) => [kind, regions.filter((r) => String(r.kind).toLowerCase() === kind)]).filter(([, list]) => list.length);
@@ -203,7 +208,7 @@ export async function render(view, { query }) {
   );
   if (!periods.length) {
     add(view, notice(t(choice.from || choice.to || choice.frequency || choice.occupation ? "labour.noneChosen" : "labour.none",
-      { measure: measureName.toLowerCase(), region: regionName })));
+      { measure: inSentence(measureName), region: regionName })));
     return null;
   }
   add(view,
@@ -215,7 +220,7 @@ export async function render(view, { query }) {
     h("p", { class: "help", id: "frequency-shown" }, t(asked.chosen ? "labour.shownChosen" : "labour.shownFinest",
       { frequency: t(`labour.per.${frequency.api}`).toLowerCase() })),
   );
-  const canvas = h("canvas", { role: "img", "aria-label": t("labour.chartLabel", { measure: measureName.toLowerCase(), region: regionName }) });
+  const canvas = h("canvas", { role: "img", "aria-label": t("labour.chartLabel", { measure: inSentence(measureName), region: regionName }) });
   add(view,
     h("div", { class: "chart-box" }, canvas),
     table(t("labour.tableCaption", { measure: measureName, region: regionName }),
@@ -229,7 +234,7 @@ export async function render(view, { query }) {
     provisional ? h("p", { class: "help", id: "provisional-note" }, t("labour.provisionalNote")) : null,
     h("p", { class: "help" }, t("labour.shareHelp")),
     h("p", { class: "help" }, h("a", { href: location.hash, id: "permalink" }, t("labour.permalink"))),
-    downloadLinks(columns.map((c) => ["cijfers", c.name.toLowerCase(), {
+    downloadLinks(columns.map((c) => ["cijfers", inSentence(c.name), {
       measure: choice.measure, region: choice.region, occupation: c.code,
       ...(asked.from ? { from: asked.from } : {}), ...(asked.to ? { to: asked.to } : {}) }])),
   );
