@@ -10,7 +10,12 @@ import { choosePact } from "./choose_pact.js";
 import { downloadLinks, dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
 
 const SOON_DAYS = 30;
-// A row's trekker: a name from the registry or the plan, or null (none named).
+// A row's trekker: a name from the registry or the plan, or this (in the address too) when none is named.
+const NO_LEAD = "-";
+
+function trekkerName(trekker) {
+  return trekker === NO_LEAD ? t("followup.noLead") : trekker;
+}
 
 // Only the actions with an open milestone due before the horizon come back (`dueBefore`), a page of
 // 100 at a time, the gateway's largest; at most MAX_PAGES of them.
@@ -70,7 +75,7 @@ function followUps(actions, today) {
       const soon = !milestone.overdue && milestone.dueBy && milestone.dueBy >= today && milestone.dueBy <= horizon;
       if (!milestone.overdue && !soon) continue;
       for (const lead of leads.length ? leads : [null]) {
-        rows.push({ action, milestone, trekker: lead ? leadName(lead) : t("followup.noLead"), overdue: milestone.overdue });
+        rows.push({ action, milestone, trekker: lead ? leadName(lead) : NO_LEAD, overdue: milestone.overdue });
       }
     }
   }
@@ -91,14 +96,15 @@ function filterForm(slug, pact, rows, filters) {
   const select = (id, name, label, options) => h("div", {}, h("label", { for: id }, label),
     h("select", { id, name }, h("option", { value: "" }, t("common.all")),
       options.map(([value, text]) => h("option", { value, selected: value === (filters[name] || "") }, text))));
-  const trekkers = [...new Set(rows.map((row) => row.trekker))].sort((a, b) => a.localeCompare(b, "nl"));
+  const trekkers = [...new Set(rows.map((row) => row.trekker))]
+    .sort((a, b) => trekkerName(a).localeCompare(trekkerName(b), "nl"));
   const statuses = [...new Set(nodes(pact.actions).map((a) => a.status))];
   const form = h("form", { class: "filters", role: "search", "aria-label": t("followup.formLabel") },
     h("div", {}, h("label", { for: "followup-search" }, t("followup.search")),
       h("input", { id: "followup-search", name: "zoek", type: "search", value: filters.zoek || "" })),
     select("followup-line", "lijn", t("followup.line"), nodes(pact.actionLines).map((l) => [String(l.number), `${l.number}: ${l.name}`])),
     select("followup-status", "status", t("followup.status"), statuses.map((s) => [s, fmt.status(s)])),
-    select("followup-lead", "trekker", t("pact.lead"), trekkers.map((name) => [name, name])),
+    select("followup-lead", "trekker", t("pact.lead"), trekkers.map((name) => [name, trekkerName(name)])),
     h("div", { class: "check" }, h("input", { id: "followup-overdue", name: "telaat", type: "checkbox", value: "1",
       checked: Boolean(filters.telaat) }), h("label", { for: "followup-overdue" }, t("followup.onlyOverdue"))),
     h("div", { class: "buttons" }, h("button", { type: "submit" }, t("followup.filter"))));
@@ -115,7 +121,7 @@ function byTrekker(rows) {
   const groups = new Map();
   for (const row of rows) groups.set(row.trekker, [...(groups.get(row.trekker) || []), row]);
   return [...groups.entries()].sort(([a, ra], [b, rb]) =>
-    rb.filter((r) => r.overdue).length - ra.filter((r) => r.overdue).length || a.localeCompare(b, "nl"));
+    rb.filter((r) => r.overdue).length - ra.filter((r) => r.overdue).length || trekkerName(a).localeCompare(trekkerName(b), "nl"));
 }
 
 function trekkerSection(trekker, rows, index) {
@@ -123,7 +129,7 @@ function trekkerSection(trekker, rows, index) {
   const id = `trekker-${index}`;
   const sorted = [...rows].sort((a, b) => String(a.milestone.dueBy).localeCompare(String(b.milestone.dueBy)));
   return h("section", { class: "followup", "aria-labelledby": id },
-    h("h2", { id }, trekker, h("span", { class: "help" }, ` · ${t("followup.groupCounts", { late, soon: rows.length - late, days: SOON_DAYS })}`)),
+    h("h2", { id }, trekkerName(trekker), h("span", { class: "help" }, ` · ${t("followup.groupCounts", { late, soon: rows.length - late, days: SOON_DAYS })}`)),
     table(null, [t("pact.action"), t("followup.milestone"), t("followup.deadline"), t("followup.state")], sorted.map(({ action, milestone }) => h("tr", {},
       h("td", {}, h("a", { href: `#/actie/${encodeURIComponent(action.id)}` }, t("common.action", { number: action.number, title: action.title })),
         " ", statusBadge(action.status)),
@@ -131,7 +137,7 @@ function trekkerSection(trekker, rows, index) {
         ? h("span", { class: "help" }, ` (${t("common.countOf", { reached: fmt.number(milestone.reachedCount ?? 0), target: fmt.number(milestone.targetCount) })})`) : null),
       h("td", {}, h("time", { datetime: milestone.dueBy || "" }, dueLabel(milestone))),
       h("td", {}, milestone.overdue ? overdueBadge() : h("span", { class: "badge active" }, t("followup.soon"))))),
-    { label: t("followup.of", { name: trekker }), stack: true }));
+    { label: t("followup.of", { name: trekkerName(trekker) }), stack: true }));
 }
 
 export async function render(view, { slug, query }) {
