@@ -16,7 +16,12 @@ for the seeded Noordvleugel pact and the filled pact, with the dashboard query
 - requests/s and p50/p95/p99 at 1, 10 and 50 concurrent clients, with the downstream requests per
   query and how many answers were partial (a service overran the gateway's time budget);
 - beside them, a plain FastAPI endpoint answering the same bytes: the ceiling of a Python HTTP
-  stack on this machine.
+  stack on this machine;
+- freshness: over `--writes` writes of each kind (a REST write to actions_api, the gateway's own
+  mutation), the time from the write's answer (its commit is just before) until a query through the
+  gateway, asked again and again, shows it.
+
+The gateway runs with GATEWAY_CACHE=memory; "uncached" queries send `Cache-Control: no-cache`.
 
 The load generator runs on the same machine and competes for its cores.
 """
@@ -47,9 +52,9 @@ DATABASE = "techniekpact_bench_gateway"
 SEEDED = "techniekpact-noordvleugel"
 
 PLAIN_APP = '''
-import sys
+import os
 from fastapi import FastAPI, Response
-body = open(sys.argv[1], "rb").read()
+body = open(os.environ["PLAIN_ANSWER"], "rb").read()
 app = FastAPI()
 
 @app.post("/graphql")
@@ -172,7 +177,8 @@ def start_plain(answer: bytes, logs: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     child = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "plain_app:app",
                               "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                             env={**os.environ, "PYTHONPATH": str(logs)}, cwd=logs,
+                             env={**os.environ, "PYTHONPATH": str(logs),
+                                  "PLAIN_ANSWER": str(logs / "plain_answer.json")}, cwd=logs,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -184,6 +190,47 @@ def start_plain(answer: bytes, logs: Path) -> tuple[subprocess.Popen, str]:
     return child, url
 
 
+NAME = "query Name($slug: String!) { pact(slug: $slug) { name } }"
+TITLE = "query Title($id: ID!) { action(id: $id) { title } }"
+
+
+async def freshness(stack: Stack, writes: int) -> dict[str, list[float]]:
+    """Seconds from each write's answer until the gateway's answer shows it, per kind of write."""
+    from gateway.tests.platform_data import bearer
+    slug = f"fresh-{uuid.uuid4().hex[:6]}"
+    writer = bearer("actions:write")
+    found: dict[str, list[float]] = {"REST write (actions_api)": [], "gateway mutation": []}
+    async with httpx.AsyncClient(base_url=stack.url("actions_api"), timeout=30) as actions, \
+            httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30) as gateway:
+        ok(await actions.post("/v1/pacts", headers=writer, json={"slug": slug, "name": "n", "level": "regional"}))
+        action = ok(await actions.post(f"/v1/pacts/{slug}/actions", headers=writer, json={"title": "t"}))
+
+        async def shown(query: str, variables: dict, path: tuple[str, str], wanted: str) -> float:
+            started = time.perf_counter()
+            while True:
+                answer = ok(await gateway.post("/graphql", json={"query": query, "variables": variables}))
+                if answer["data"][path[0]][path[1]] == wanted:
+                    return time.perf_counter() - started
+                if time.perf_counter() - started > 10:
+                    return float("inf")
+
+        for number in range(writes):
+            await shown(NAME, {"slug": slug}, ("pact", "name"), "n" if number == 0 else f"n{number - 1}")
+            pact = ok(await actions.get(f"/v1/pacts/{slug}"))
+            ok(await actions.patch(f"/v1/pacts/{slug}", json={"name": f"n{number}"},
+                                   headers={**writer, "If-Match": f'"{pact["version"]}"'}))
+            found["REST write (actions_api)"].append(await shown(NAME, {"slug": slug}, ("pact", "name"), f"n{number}"))
+        for number in range(writes):
+            variables = {"id": action["id"]}
+            await shown(TITLE, variables, ("action", "title"), "t" if number == 0 else f"t{number - 1}")
+            ok(await gateway.post("/graphql", headers=writer, json={
+                "query": "mutation($id: ID!, $v: Int!, $t: String!) { updateAction(id: $id, version: $v, "
+                         "input: {title: $t}) { title } }",
+                "variables": {"id": action["id"], "v": number + 1, "t": f"t{number}"}}))
+            found["gateway mutation"].append(await shown(TITLE, variables, ("action", "title"), f"t{number}"))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--actions", type=int, default=100, help="actions in the filled pact (default 100)")
@@ -192,10 +239,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--cpu-queries", type=int, default=200, help="queries for the CPU figures (default 200)")
     parser.add_argument("--no-load", action="store_true", help="CPU figures only")
+    parser.add_argument("--writes", type=int, default=100, help="writes of each kind for freshness (default 100)")
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    env = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
+    env = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING", "GATEWAY_CACHE": "memory"}
     with fresh_database(DATABASE) as database_url, running_stack(database_url, extra_env=env, log_dir=logs,
                                                                  ready_within=90) as stack:
         seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=stack.environment(),
@@ -226,6 +274,11 @@ def main() -> None:
             finally:
                 plain.terminate()
                 plain.wait()
+        if args.writes:
+            print(f"freshness over {args.writes} writes of each kind (from the write's answer to the gateway's):")
+            for kind, seconds in asyncio.run(freshness(stack, args.writes)).items():
+                print(f"  {kind:<26} p50 {percentile(seconds, 0.5) * 1000:7.1f} ms   "
+                      f"p99 {percentile(seconds, 0.99) * 1000:7.1f} ms   max {max(seconds) * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":
