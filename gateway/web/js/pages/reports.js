@@ -76,7 +76,8 @@ function feedbackBox() {
   return h("div", { class: "feedback", role: "status", "aria-live": "polite" });
 }
 
-async function attempt(button, feedback, work) {
+/** Runs a button's work with the button disabled; a failure is said in `feedback` and the button is enabled again. */
+export async function attempt(button, feedback, work) {
   button.disabled = true;
   try {
     await work();

@@ -2,13 +2,13 @@
 // organisation joins, registered anew or matched to one the registry already has) or to reject with a
 // reason; and the ones decided lately.
 
-import { add, clear, h, notice } from "../dom.js";
+import { add, h, notice } from "../dom.js";
 import { currentPrincipal } from "../auth.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { t } from "../i18n.js";
 import { partialNotice } from "./common.js";
-import { mutate, reload } from "./reports.js";
+import { attempt, mutate, reload } from "./reports.js";
 
 const SIGN_UP = "id status pact organisationName kind municipalityCode contactName contactEmail message organisationId reason";
 export const QUERY = `query SignUps {
@@ -63,15 +63,7 @@ function pendingItem(signUp, names, mayDecide) {
   const reason = h("textarea", { id: reasonId, rows: "2" });
   const approve = h("button", { type: "button", disabled: !mayDecide }, t("reports.approve"));
   const reject = h("button", { type: "button", class: "secondary", disabled: !mayDecide }, t("signups.reject"));
-  const act = (button, work) => button.addEventListener("click", async () => {
-    button.disabled = true;
-    try {
-      await work();
-    } catch (error) {
-      clear(feedback).append(notice(t("reports.failed", { reason: error.message }), "error"));
-      button.disabled = false;
-    }
-  });
+  const act = (button, work) => button.addEventListener("click", () => attempt(button, feedback, work));
   act(approve, async () => {
     await mutate(APPROVE, { id: signUp.id, organisation: match.chosen() });
     reload(t("signups.joined", { name: signUp.organisationName, pact: names.pacts.get(signUp.pact) || signUp.pact }));
