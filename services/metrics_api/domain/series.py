@@ -17,7 +17,6 @@ and shares are taken within that source, never across providers; the answer name
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -33,18 +32,19 @@ from services.metrics_api.domain import (
     SeriesFrequency,
     ValueType,
 )
-from services.metrics_api.models import Measure
 from services.metrics_api.repository import series as repository
 from services.metrics_api.schemas import Series, SeriesPoint
 
 TOTAL = "total"
 # When members are missing for different reasons, the sum carries the strongest one.
 REASON_PRIORITY = {reason.value: priority for priority, reason in enumerate(MissingReason)}
-PROVISIONAL = ObservationStatus.PROVISIONAL.value
+PROVISIONAL, FINAL = ObservationStatus.PROVISIONAL.value, ObservationStatus.FINAL.value
+NOT_AVAILABLE = MissingReason.NOT_AVAILABLE.value
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
+    """One point's figure, posted or summed (a tuple: a series builds a few thousand of them)."""
+
     value: Decimal | None
     status: str | None
     revision: int | None
@@ -99,16 +99,25 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 def _sum(parts: list[Figure | None]) -> Figure | None:
     """The sum of member figures; missing (with the strongest reason) if any member is."""
-    if all(part is None for part in parts):
+    total = Decimal(0)
+    status = FINAL
+    missing: str | None = None
+    present = False
+    for part in parts:
+        if part is None:
+            reason: str | None = NOT_AVAILABLE
+        else:
+            present = True
+            reason = part.missing_reason
+            if part.status == PROVISIONAL:
+                status = PROVISIONAL
+            if reason is None and part.value is not None:
+                total += part.value
+        if reason and (missing is None or REASON_PRIORITY[reason] < REASON_PRIORITY[missing]):
+            missing = reason
+    if not present:
         return None
-    reasons = [(part.missing_reason or "") if part is not None else MissingReason.NOT_AVAILABLE.value for part in parts]
-    missing = [reason for reason in reasons if reason]
-    statuses = {part.status for part in parts if part is not None}
-    status = PROVISIONAL if PROVISIONAL in statuses else ObservationStatus.FINAL.value
-    if missing:
-        return Figure(None, status, None, True, min(missing, key=REASON_PRIORITY.__getitem__))
-    return Figure(sum((part.value for part in parts if part is not None and part.value is not None), Decimal(0)),
-                  status, None, True, None)
+    return Figure(None if missing else total, status, None, True, missing)
 
 
 def _reachable(members: dict[str, list[str]], start: str) -> set[str]:
@@ -124,7 +133,7 @@ class SeriesReader:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.measures: dict[str, Measure] = {}
+        self.measures: dict[str, repository.MeasureInfo] = {}
         self.regions: set[str] = set()
         self.occupations: set[str] = set()
         self.sources: set[str] = set()
@@ -195,12 +204,11 @@ class SeriesReader:
         direct: dict[tuple[str, str, str], Figure] = {}
         periods: dict[str, Period] = {}
         wanted_occupations = _reachable(occupation_members, request.occupation)
-        for row in rows:
-            if not row.withdrawn:
-                direct[(row.region, row.occupation, row.period)] = Figure(
-                    row.value, row.status, row.revision, False, row.missing_reason)
-                if row.occupation in wanted_occupations and row.period not in periods:
-                    periods[row.period] = parse_period(row.period, PERIOD_FREQUENCIES)
+        for region, occupation, code, value, status, missing_reason, withdrawn, revision in rows:
+            if not withdrawn:
+                direct[(region, occupation, code)] = Figure(value, status, revision, False, missing_reason)
+                if occupation in wanted_occupations and code not in periods:
+                    periods[code] = parse_period(code, PERIOD_FREQUENCIES)
 
         memo: dict[tuple[str, str, str], Figure | None] = {}
 

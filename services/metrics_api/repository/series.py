@@ -2,24 +2,28 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import driver_connection
 from common.pagination import Keyset, page_of
-from services.metrics_api.models import Measure, Observation
+from services.metrics_api.models import Observation
 
-CLOSURES = text("""
+# The reads behind a series go to the driver: a series is a handful of statements and a thousand
+# rows, and the ORM's row-by-row fetch over asyncio cost more than the statements themselves.
+CLOSURES = """
     WITH RECURSIVE
     regions_below(parent, member) AS (
-        SELECT region, member FROM region_members WHERE region = :region
+        SELECT region, member FROM region_members WHERE region = $1
         UNION
         SELECT m.region, m.member FROM region_members m JOIN regions_below b ON m.region = b.member
     ),
     classes_below(parent, member) AS (
-        SELECT occupation, member FROM occupation_members WHERE occupation = ANY(:occupations)
+        SELECT occupation, member FROM occupation_members WHERE occupation = ANY($2::text[])
         UNION
         SELECT m.occupation, m.member FROM occupation_members m JOIN classes_below b ON m.occupation = b.member
     )
@@ -27,54 +31,72 @@ CLOSURES = text("""
     UNION ALL
     SELECT 'occupation', parent, member FROM classes_below
     ORDER BY 1, 2, 3
-""")
+"""
 
-KNOWN_CODES = text("SELECT 'region', code FROM regions WHERE code = ANY(:regions)"
-                   " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY(:occupations)"
-                   " UNION ALL SELECT DISTINCT 'source', source FROM batches WHERE source = ANY(:sources)")
+KNOWN_CODES = ("SELECT 'region', code FROM regions WHERE code = ANY($1::text[])"
+               " UNION ALL SELECT 'occupation', code FROM occupations WHERE code = ANY($2::text[])"
+               " UNION ALL SELECT DISTINCT 'source', source FROM batches WHERE source = ANY($3::text[])")
+
+MEASURES = ("SELECT code, unit, unit_multiplier, kind, value_type, primary_source, first_source FROM measures"
+            " WHERE code = ANY($1::text[])")
 
 OBSERVATION_ORDER = Keyset(Observation.measure, Observation.region, Observation.occupation, Observation.period,
                            Observation.source, Observation.revision)
 
 
-async def measures(session: AsyncSession, codes: Iterable[str]) -> list[Measure]:
-    return list(await session.scalars(select(Measure).where(Measure.code.in_(list(codes)))))
+class MeasureInfo(NamedTuple):
+    """What a series needs of its measure."""
+
+    code: str
+    unit: str
+    unit_multiplier: int
+    kind: str
+    value_type: str
+    primary_source: str | None
+    first_source: str | None
+
+
+# (region, occupation, period, value, status, missing_reason, withdrawn, revision)
+LatestFigure = tuple[str, str, str, Decimal | None, str, str | None, bool, int]
+
+
+async def measures(session: AsyncSession, codes: Iterable[str]) -> list[MeasureInfo]:
+    driver = await driver_connection(session)
+    return [MeasureInfo(*row) for row in await driver.fetch(MEASURES, list(codes))]
 
 
 async def known_codes(session: AsyncSession, regions: Iterable[str], occupations: Iterable[str],
                       sources: Iterable[str] = ()) -> list[tuple[str, str]]:
     """('region', 'occupation' or 'source', code) for each of these codes that exists (a source that fed a batch)."""
-    rows = await session.execute(KNOWN_CODES, {"regions": list(regions), "occupations": list(occupations),
-                                               "sources": list(sources)})
+    driver = await driver_connection(session)
+    rows = await driver.fetch(KNOWN_CODES, list(regions), list(occupations), list(sources))
     return [(kind, code) for kind, code in rows]
 
 
 async def closures(session: AsyncSession, region: str, occupations: Iterable[str]) -> list[tuple[str, str, str]]:
     """('region' or 'occupation', parent, member) of every link below the region and the classes."""
-    rows = await session.execute(CLOSURES, {"region": region, "occupations": list(occupations)})
-    return [(kind, parent, member) for kind, parent, member in rows]
+    driver = await driver_connection(session)
+    return [(kind, parent, member) for kind, parent, member in await driver.fetch(CLOSURES, region, list(occupations))]
 
 
 async def latest(session: AsyncSession, measure: str, source: str, regions: Iterable[str],
                  occupations: Iterable[str], *, frequency: str | None, start: str | None, end: str | None,
-                 as_of: datetime | None) -> list[Row[Any]]:
+                 as_of: datetime | None) -> list[LatestFigure]:
     """The source's latest revision of each (region, occupation, period) of the measure, withdrawals included."""
-    conditions = ["measure = :measure", "region = ANY(:regions)", "occupation = ANY(:occupations)",
-                  "source = :source"]
-    params: dict[str, Any] = {"measure": measure, "regions": list(regions), "occupations": list(occupations),
-                              "source": source}
-    for condition, name, value in (("frequency = :frequency", "frequency", frequency),
-                                   ("period >= :start", "start", start), ("period <= :end", "end", end),
-                                   ("recorded_at <= :as_of", "as_of", as_of)):
+    conditions = ["measure = $1", "source = $2", "region = ANY($3::text[])", "occupation = ANY($4::text[])"]
+    params: list[Any] = [measure, source, list(regions), list(occupations)]
+    for condition, value in (("frequency = ${}", frequency), ("period >= ${}", start), ("period <= ${}", end),
+                             ("recorded_at <= ${}", as_of)):
         if value is not None:
-            conditions.append(condition)
-            params[name] = value
-    statement = text(
+            params.append(value)
+            conditions.append(condition.format(len(params)))
+    statement = (
         "SELECT DISTINCT ON (region, occupation, period) region, occupation, period, value, status,"
         " missing_reason, withdrawn, revision FROM observations WHERE " + " AND ".join(conditions)
         + " ORDER BY region, occupation, period, revision DESC"
     )
-    return list(await session.execute(statement, params))
+    driver = await driver_connection(session)
+    return [tuple(row) for row in await driver.fetch(statement, *params)]
 
 
 async def observations(session: AsyncSession, *, measure: str | None, region: str | None, occupation: str | None,

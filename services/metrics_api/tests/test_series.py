@@ -1,4 +1,7 @@
+from typing import Any
+
 import pytest
+from sqlalchemy import event, text
 
 from common.testing import bearer
 from services.metrics_api.tests.uwv import NOORDVLEUGEL, UWV_2012, uwv_observations
@@ -220,3 +223,38 @@ async def test_a_share_above_one_is_never_computed_or_shown(client, reference, w
     assert (await client.post(FEED, json={"observations": rows}, headers=writer)).status_code == 200
     assert (await series(client, region="PV24", occupation="ict"))["points"][0]["share"] is None
     assert (await series(client, region="PV26", occupation="ict"))["points"][0]["share"] == 0.4
+
+
+async def test_observations_of_one_region_are_read_through_an_index_not_a_scan(client, reference, writer, app, admin):
+    # 60 municipalities x 10 years x 3 classes: a region is under 2% of the table.
+    codes = [f"GM{number:04d}" for number in range(1, 61)]
+    for code in codes:
+        current = await client.get(f"/v1/regions/{code}")
+        version = {"If-Match": f'"{current.json()["version"]}"'} if current.status_code == 200 else {}
+        await client.put(f"/v1/regions/{code}", json={"name": code, "kind": "municipality"},
+                         headers={**admin, **version})
+    rows = [{"measure": "vacancies_new", "region": code, "period": str(year), "occupation": occupation, "value": 1}
+            for code in codes for year in range(2010, 2020) for occupation in ("total", "ict", "technical_industry")]
+    assert (await client.post(FEED, json={"observations": rows}, headers=writer)).status_code == 200
+    engine = app.state.database.engine
+    async with engine.connect() as connection:
+        await connection.execute(text("ANALYZE metrics.observations"))
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM metrics.observations" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        listed = await client.get("/v1/observations", params={"region": "GM0007"})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert len(listed.json()["items"]) == 30
+    assert len(statements) == 1
+    statement, parameters = statements[0]
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        plan = "\n".join(row[0] for row in await driver.fetch("EXPLAIN " + statement, *parameters))
+    assert "ix_observations_region" in plan, plan
+    assert "Seq Scan on observations" not in plan, plan
