@@ -48,6 +48,25 @@ PERSONAL_SCOPE = "contacts:read"
 _PENDING = "change_feed.pending"
 
 
+def create_change_events(op: Any, schema: str) -> None:
+    """The table, for a service's alembic migration (`op`). Frozen as the migrations ran it: a change to
+    the table is a new migration, never an edit here."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    op.create_table(
+        TABLE,
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
+        sa.Column("entity", sa.String(100), nullable=False),
+        sa.Column("operation", sa.String(10), nullable=False),
+        sa.Column("ids", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("operation IN ('created', 'updated', 'deleted')", name=f"ck_{TABLE}_operation"),
+        schema=schema,
+    )
+    op.create_index(f"ix_{TABLE}_committed_at", TABLE, ["committed_at"], schema=schema)
+
+
 class Operation(StrEnum):
     created = "created"
     updated = "updated"

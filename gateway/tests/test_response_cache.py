@@ -1,6 +1,7 @@
-"""The response cache over real processes: the three services and a gateway with GATEWAY_CACHE=memory,
-on a database of this module's own. Writes go through the services' REST APIs (as pushes, feeds and
-imports do) or through the gateway's mutations; reads through the gateway."""
+"""The response cache over real processes: the three services on a database of this module's own
+(`empty_stack`) and a gateway over them with GATEWAY_CACHE=memory. Writes go through the services'
+REST APIs (as pushes, feeds and imports do) or through the gateway's mutations; reads through the
+gateway."""
 
 import asyncio
 import hashlib
@@ -12,9 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from cli.migrate import upgrade_all
 from cli.processes import PROCESSES, SERVICES, Stack, free_port
-from common.postgres_server import drop_database, ensure_database, with_database
 from gateway.tests.platform_data import bearer, ok
 
 pytestmark = pytest.mark.e2e
@@ -25,20 +24,17 @@ CONTACTS = "query Contacts($id: ID!) { organisation(id: $id) { name contacts { n
 
 
 @pytest.fixture(scope="module")
-def cached(database_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    url = with_database(database_server_url, f"techniekpact_test_{uuid.uuid4().hex[:10]}")
-    asyncio.run(ensure_database(url))
-    upgrade_all(url)
-    running = Stack(url, {name: free_port() for name in PROCESSES},
+def cached(empty_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A gateway with GATEWAY_CACHE=memory over the services of this module's own stack."""
+    running = Stack(empty_stack.database_url, {**empty_stack.ports, "gateway": free_port()},
                     extra_env={"ENVIRONMENT": "test", "GATEWAY_CACHE": "memory"},
-                    log_dir=tmp_path_factory.mktemp("cached-stack-logs"))
-    running.start()
+                    log_dir=tmp_path_factory.mktemp("cached-gateway-logs"))
+    running.start(("gateway",))
     try:
         running.wait_ready(timeout=60)
         yield running
     finally:
         running.stop()
-        asyncio.run(drop_database(url))
 
 
 async def new_pact(stack: Stack) -> str:
@@ -153,12 +149,12 @@ async def test_a_private_field_is_never_served_from_the_shared_cache(cached):
         assert status(await ask(client, NAME, {"slug": slug}, headers=bearer("actions:write"))) == "BYPASS"
 
 
-async def test_a_lost_change_stream_never_lets_stale_data_through(cached):
+async def test_a_lost_change_stream_never_lets_stale_data_through(cached, empty_stack):
     slug = await new_pact(cached)
     async with httpx.AsyncClient(base_url=cached.url("gateway"), timeout=30) as client:
         await until_followed(client, slug)
         # metrics_api stops: its feed is lost, and the gateway stops serving from the cache at all.
-        child = cached.children["metrics_api"]
+        child = empty_stack.children["metrics_api"]
         child.terminate()
         child.wait(timeout=30)
         deadline = time.monotonic() + 10
@@ -172,8 +168,8 @@ async def test_a_lost_change_stream_never_lets_stale_data_through(cached):
                                    headers={**bearer("actions:write"), "If-Match": f'"{pact["version"]}"'}))
         during = await ask(client, NAME, {"slug": slug})
         assert during.json()["data"]["pact"]["name"] == "Tijdens de storing" and status(during) == "BYPASS"
-        cached.start_one("metrics_api")
-        cached.wait_ready(timeout=60, names=("metrics_api",))
+        empty_stack.start_one("metrics_api")
+        empty_stack.wait_ready(timeout=60, names=("metrics_api",))
         await until_followed(client, slug)
         assert (await ask(client, NAME, {"slug": slug})).json()["data"]["pact"]["name"] == "Tijdens de storing"
 
