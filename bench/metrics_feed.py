@@ -1,6 +1,6 @@
 """Measure the statistics feed and series reads of metrics_api against a real server process.
 
-    .venv/bin/python bench/metrics_feed.py [--rows 1000000] [--fill 10000000] [--reads 300]
+    .venv/bin/python bench/metrics_feed.py [--rows 1000000] [--fill 10000000] [--reads 300] [--posts 50]
 
 Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local
 server at 127.0.0.1:5432): creates a fresh database, migrates it, starts `techniekpact serve
@@ -13,8 +13,10 @@ metrics_api` on a free port and prints:
    separators (`7.912`, `?decimal=comma`; all unchanged), and once more with 10% of the values revised;
 3. the table filled to `--fill` observations, then GET /v1/series latency (p50, p95, p99) for a
    derived aggregate (Noordvleugel, summed from three provinces, and a class summed from two)
-   over 10 years of monthly data.
-The database is dropped at the end.
+   over 10 years of monthly data, the plan of its statement (EXPLAIN (ANALYZE, BUFFERS)), and the
+   latency of one-row feed posts into that table.
+Every feed figure is printed with its ratio to the raw copy of the same run. The database (a fresh
+one, never the test database) is dropped at the end.
 """
 
 import argparse
@@ -43,6 +45,7 @@ from cli.processes import free_port  # noqa: E402
 from common.auth import issue_token  # noqa: E402
 from common.database import asyncpg_dsn  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
+from services.metrics_api.repository.series import latest_statement  # noqa: E402
 
 MEASURES = ("vacancies_new", "vacancies_open")
 OCCUPATIONS = ("total", "technical_industry", "ict")
@@ -219,6 +222,29 @@ def post(client: httpx.Client, body: bytes, token: str, params: dict[str, str] |
     return elapsed, response.json()
 
 
+async def series_plan(dsn: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement behind the bench's series read (as the service runs it)."""
+    statement, params = latest_statement(
+        "vacancies_new", "bench", ["noordvleugel", *PROVINCES],
+        ["technical_industry_ict", "total", "technical_industry", "ict"], frequency="M", start="2014-12",
+        end=MONTHS[-1], as_of=None)
+    connection = await asyncpg.connect(dsn, server_settings={"search_path": "metrics"})
+    try:
+        await connection.fetch(statement, *params)  # warm, as the read loop left it
+        return "\n".join(row[0] for row in await connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params))
+    finally:
+        await connection.close()
+
+
+def one_row_posts(client: httpx.Client, token: str, count: int) -> list[float]:
+    """Milliseconds of `count` one-row CSV posts, each a new revision of one province figure."""
+    samples = []
+    for index in range(count):
+        body = f"measure;region;period;occupation;value\nvacancies_new;PV24;2020-01;total;{7000 + index}\n".encode()
+        samples.append(post(client, body, token)[0] * 1000)
+    return samples
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -229,6 +255,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--fill", type=int, default=10_000_000)
     parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--posts", type=int, default=50)
     args = parser.parse_args()
 
     with fresh_database() as database_url:
@@ -260,13 +287,15 @@ def main() -> None:
                       f"peak {memory.peak / 2**20:,.0f} MiB during the post")
                 seconds, answer = post(client, body, token)
                 print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
-                      f"  {len(keys) / seconds:9,.0f} rows/s")
+                      f"  {len(keys) / seconds:9,.0f} rows/s  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
                 seconds, answer = post(client, as_csv(keys, dutch=True), token, params={"decimal": "comma"})
                 print(f"  feed, the same as Dutch spreadsheets write it (7.912, ?decimal=comma; unchanged: "
-                      f"{answer['unchanged']:,}):  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
+                      f"{answer['unchanged']:,}):  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s"
+                      f"  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
                 seconds, answer = post(client, as_csv(keys, revised_every=10), token)
                 print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
-                      f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s")
+                      f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s"
+                      f"  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
                 del body
 
                 total = asyncio.run(fill(dsn, args.fill))
@@ -284,6 +313,11 @@ def main() -> None:
                 print(f"  GET /v1/series noordvleugel x technical_industry_ict, 120 months, derived "
                       f"({args.reads} sequential reads): p50 {statistics.median(samples):.1f} ms, "
                       f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms")
+                print("  its statement's plan:\n    " + asyncio.run(series_plan(dsn)).replace("\n", "\n    "))
+                posts = one_row_posts(client, token, args.posts)
+                print(f"  one-row feed post into {total:,} observations ({args.posts} sequential posts, each a "
+                      f"revision): p50 {statistics.median(posts):.1f} ms, p95 {percentile(posts, 0.95):.1f} ms, "
+                      f"max {max(posts):.1f} ms")
         finally:
             if service is not None:
                 service.terminate()

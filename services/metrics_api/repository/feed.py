@@ -158,26 +158,19 @@ async def merge(session: AsyncSession, source: str, batch_id: uuid.UUID) -> dict
 OBSERVATION_COLUMNS = ["measure", "region", "occupation", "period", "source", "revision", "frequency", "value",
                        "status", "missing_reason", "withdrawn", "batch_id", "recorded_at"]
 
-# The latest revision of the source for each row of a chunk that has one, and whether the row says the
-# same as it (a withdrawal of a withdrawn figure is the same too). Rows without a figure yet are absent.
-LATEST_OF_CHUNK = """
-    SELECT coalesce(array_agg(k.i), '{}'), coalesce(array_agg(latest.revision), '{}'),
-           coalesce(array_agg(CASE WHEN k.withdraw THEN latest.withdrawn
-                                   ELSE NOT latest.withdrawn AND latest.value IS NOT DISTINCT FROM k.value::numeric
-                                        AND latest.status = k.status
-                                        AND latest.missing_reason IS NOT DISTINCT FROM k.missing_reason END), '{}')
-    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
-         WITH ORDINALITY AS k(measure, region, occupation, period, value, status, missing_reason, withdraw, i)
-    JOIN LATERAL (
-        SELECT o.revision, o.value, o.status, o.missing_reason, o.withdrawn
-        FROM observations o
-        WHERE o.measure = k.measure AND o.region = k.region AND o.occupation = k.occupation AND o.period = k.period
-              AND o.source = $1
-        ORDER BY o.revision DESC
-        LIMIT 1
-    ) latest ON true
+# The staged rows that change a figure the source holds, written with their revision; the counts.
+MERGE_STAGED = f"""
+    WITH written AS (
+        INSERT INTO observations (measure, region, occupation, period, source, revision, frequency, value, status,
+                                  missing_reason, withdrawn, batch_id, recorded_at)
+        SELECT measure, region, occupation, period, $1, coalesce(previous_revision, 0) + 1, frequency, value, status,
+               missing_reason, withdraw, $2, $3
+        FROM ({CLASSIFY}) classified
+        WHERE outcome <> 'unchanged'
+        RETURNING revision
+    )
+    SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1) FROM written
 """
-
 
 # Which of these (measure, region) pairs the source has a figure of: one probe a pair.
 HELD_PAIRS = """
@@ -189,10 +182,11 @@ HELD_PAIRS = """
 class DirectWrite:
     """A feed written straight into observations, chunk by chunk, inside the request's transaction.
 
-    Each chunk of checked rows is compared with the source's latest revisions (one query), and only
-    the rows that differ are copied in: a new figure costs one write, an unchanged one a read. All of
-    it stays invisible until the request commits, and `undo` takes it back (a savepoint) when the
-    body must be read again or checked as a whole.
+    Rows of (measure, region) pairs the source holds no figure of are new figures: copied straight
+    in, chunk by chunk. The others are staged and, at the end, compared with the source's latest
+    revisions in one statement that writes only those that differ: a new figure costs one write, an
+    unchanged one a read. All of it stays invisible until the request commits, and `undo` takes it
+    back (a savepoint) when the body must be read again or checked as a whole.
     """
 
     def __init__(self, session: AsyncSession, source: str, batch_id: uuid.UUID) -> None:
@@ -200,6 +194,7 @@ class DirectWrite:
         self.source = source
         self.batch_id = batch_id
         self.recorded_at: Any = None
+        self.staging = False
 
     async def start(self) -> None:
         # One feed of a source at a time decides its revision numbers (see `merge`).
@@ -211,16 +206,24 @@ class DirectWrite:
     async def undo(self) -> None:
         driver = await driver_connection(self.session)
         await driver.execute("ROLLBACK TO SAVEPOINT feed_direct")
+        self.staging = False  # the staging table was made after the savepoint
 
-    async def latest_of(self, chunk: list[tuple]) -> dict[int, tuple[int, bool]]:
-        """Index in the chunk -> (the source's latest revision, whether the row says the same), where one exists."""
+    async def stage(self, rows: list[tuple]) -> None:
+        """Keep rows of pairs the source holds figures of for `merge_staged` (staging records, as `stage` takes)."""
         driver = await driver_connection(self.session)
-        columns = list(zip(*chunk, strict=True))
-        # Staging records: (line, measure, region, occupation, period, frequency, value, status, reason, withdraw).
-        indices, revisions, same = await driver.fetchrow(
-            LATEST_OF_CHUNK, self.source, columns[1], columns[2], columns[3], columns[4], columns[6], columns[7],
-            columns[8], columns[9])
-        return {index - 1: (revision, equal) for index, revision, equal in zip(indices, revisions, same, strict=True)}
+        if not self.staging:
+            await driver.execute(STAGING_TABLE)
+            self.staging = True
+        await driver.copy_records_to_table("feed_rows", records=rows, columns=STAGING_COLUMNS)
+
+    async def merge_staged(self) -> dict[str, int]:
+        """Compare the staged rows with the source's latest revisions in one statement and write those that
+        differ; the counts of inserted and revised figures."""
+        if not self.staging:
+            return {"inserted": 0, "revised": 0}
+        driver = await driver_connection(self.session)
+        inserted, revised = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id, self.recorded_at)
+        return {"inserted": inserted, "revised": revised}
 
     async def held_pairs(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """The (measure, region) pairs of `pairs` that the source holds any figure of."""

@@ -83,6 +83,16 @@ async def latest(session: AsyncSession, measure: str, source: str, regions: Iter
                  occupations: Iterable[str], *, frequency: str | None, start: str | None, end: str | None,
                  as_of: datetime | None) -> list[LatestFigure]:
     """The source's latest revision of each (region, occupation, period) of the measure, withdrawals included."""
+    statement, params = latest_statement(measure, source, regions, occupations, frequency=frequency, start=start,
+                                         end=end, as_of=as_of)
+    driver = await driver_connection(session)
+    return [tuple(row) for row in await driver.fetch(statement, *params)]
+
+
+def latest_statement(measure: str, source: str, regions: Iterable[str], occupations: Iterable[str], *,
+                     frequency: str | None, start: str | None, end: str | None,
+                     as_of: datetime | None) -> tuple[str, list[Any]]:
+    """The SQL of `latest` and its parameters (bench/metrics_feed.py prints its plan)."""
     conditions = ["measure = $1", "source = $2", "region = ANY($3::text[])", "occupation = ANY($4::text[])"]
     params: list[Any] = [measure, source, list(regions), list(occupations)]
     for condition, value in (("frequency = ${}", frequency), ("period >= ${}", start), ("period <= ${}", end),
@@ -95,8 +105,7 @@ async def latest(session: AsyncSession, measure: str, source: str, regions: Iter
         " missing_reason, withdrawn, revision FROM observations WHERE " + " AND ".join(conditions)
         + " ORDER BY region, occupation, period, revision DESC"
     )
-    driver = await driver_connection(session)
-    return [tuple(row) for row in await driver.fetch(statement, *params)]
+    return statement, params
 
 
 async def observations(session: AsyncSession, *, measure: str | None, region: str | None, occupation: str | None,

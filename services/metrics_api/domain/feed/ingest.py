@@ -129,22 +129,17 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
             now_held = await writer.held_pairs(unseen)
             held_pairs.update(now_held)
             new_pairs.update(unseen - now_held)
-        held = [index for index, staged in enumerate(chunk) if (staged[1], staged[2]) in held_pairs]
-        found_of_held = await writer.latest_of([chunk[index] for index in held]) if held else {}
-        latest = {held[position]: found for position, found in found_of_held.items()}
-        figures = []
-        for index, staged in enumerate(chunk):
-            found = latest.get(index)
-            if found is None:
-                if staged[-1]:
-                    continue  # withdrawing a figure the source never posted: nothing to do
+        figures, staged_rows = [], []
+        for staged in chunk:
+            if (staged[1], staged[2]) in held_pairs:
+                staged_rows.append(staged)
+            elif not staged[-1]:  # withdrawing a figure the source never posted changes nothing
                 counts["inserted"] += 1
                 figures.append(writer.figure_record(staged, 1))
-            elif not found[1]:
-                counts["revised"] += 1
-                figures.append(writer.figure_record(staged, found[0] + 1))
         chunk.clear()
         await writer.write(figures)
+        if staged_rows:
+            await writer.stage(staged_rows)
 
     try:
         async for record in _records(feed, body, checker):
@@ -154,6 +149,9 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
         await flush()
     except FeedFormatError as exc:
         raise _format_refused(exc) from None
+    if not checker.error_count and not checker.suspect_duplicates:
+        merged = await writer.merge_staged()
+        counts = {name: counts[name] + merged[name] for name in counts}
     return checker, counts
 
 
