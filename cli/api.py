@@ -15,8 +15,11 @@ from common.pagination import MAX_PAGE_SIZE
 from common.query_lists import MAX_LIST_ITEMS
 
 # Rows per bulk write (a push or a feed post), one transaction each. A request costs a few hundred ms
-# whatever its size, so fewer, larger ones win; 10,000 is the most the services take in one.
+# whatever its size, so fewer, larger ones win; 10,000 is the most a push takes in one.
 BATCH_SIZE = 10_000
+# A feed post takes any number of rows (up to its MAX_BODY_BYTES): `techniekpact import` sends 100,000
+# at a time (about 5 MB of CSV), so a large file pays the post's fixed cost ten times per million rows.
+FEED_BATCH_SIZE = 100_000
 # Bulk writes in flight at once by `techniekpact import`: enough that the service always has the next
 # batch while the client reads and encodes the one after (bench/import_concurrency.py).
 IMPORT_CONCURRENCY = 4

@@ -24,15 +24,16 @@ import json
 import re
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from cli.api import ServiceError, batches, problem_of, refusal_detail, retryable, send
+from cli.api import BATCH_SIZE, FEED_BATCH_SIZE, ServiceError, problem_of, refusal_detail, retryable, send
 from cli.text_files import UnreadableText, read_text
 
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
@@ -67,13 +68,14 @@ class Target:
     path: str
     body_key: str
     count_keys: tuple[str, ...]
+    batch_size: int  # rows per request, by default and at most
 
 
 TARGETS = {
     "partners": Target("partners_api", "partners:write", "PUT", "/v1/sources/{source}/organisations", "records",
-                       ("created", "updated", "unchanged", "withdrawn")),
+                       ("created", "updated", "unchanged", "withdrawn"), BATCH_SIZE),
     "observations": Target("metrics_api", "metrics:write", "POST", "/v1/feeds/{source}/observations", "observations",
-                           ("inserted", "revised", "unchanged")),
+                           ("inserted", "revised", "unchanged"), FEED_BATCH_SIZE),
 }
 
 
@@ -93,31 +95,67 @@ class FileRows:
     malformed: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class RowStream:
+    """A file's rows as they are read: `rows` yields each good one while `found` collects their
+    origins and the malformed ones; `estimate` is how many there are likely to be (for the bar)."""
+
+    found: FileRows
+    rows: Iterator[dict[str, Any]]
+    estimate: int
+
+
+def stream_rows(path: Path, body_key: str, encoding: str | None = None) -> RowStream:
+    """As `read_rows`, but a CSV file's rows are parsed while the first batches are already on their
+    way (a JSON file is one document: read whole)."""
+    text = _text_of(path, encoding)
+    if path.suffix.lower() == ".json":
+        found = _json_rows(path, text, body_key)
+        return RowStream(FileRows(origins=found.origins), iter(found.rows), len(found.rows))
+    found = FileRows()
+    return RowStream(found, (row for row, _ in _csv_row_stream(text, found)), max(text.count("\n") - 1, 0))
+
+
+def _text_of(path: Path, encoding: str | None) -> str:
+    try:
+        return read_text(path, encoding)[0]
+    except UnreadableText as exc:
+        raise ImportFailed(str(exc)) from None
+
+
 def read_rows(path: Path, body_key: str, encoding: str | None = None) -> FileRows:
     """Rows of a CSV (`,` or `;`) or JSON file (a list, or `{body_key: [...]}`), in UTF-8 (with or
     without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`."""
-    try:
-        text, _ = read_text(path, encoding)
-    except UnreadableText as exc:
-        raise ImportFailed(str(exc)) from None
+    text = _text_of(path, encoding)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise ImportFailed(f"{path} is not valid JSON: {exc}") from None
-        rows = data.get(body_key) if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            raise ImportFailed(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
-        return FileRows(rows, [Origin(number) for number in range(1, len(rows) + 1)])
+        return _json_rows(path, text, body_key)
     return csv_rows(text)
 
 
+def _json_rows(path: Path, text: str, body_key: str) -> FileRows:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ImportFailed(f"{path} is not valid JSON: {exc}") from None
+    rows = data.get(body_key) if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ImportFailed(f"{path}: expected a list of objects or {{\"{body_key}\": [...]}}")
+    return FileRows(rows, [Origin(number) for number in range(1, len(rows) + 1)])
+
+
 def csv_rows(text: str) -> FileRows:
+    found = FileRows()
+    for row, _ in _csv_row_stream(text, found):
+        found.rows.append(row)
+    return found
+
+
+def _csv_row_stream(text: str, found: FileRows) -> Iterator[tuple[dict[str, Any], Origin]]:
+    """Each good row with its origin, which `found.origins` gets too; malformed rows go to `found.malformed`."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     # newline="": lines end at \n, \r\n or \r only, as the file's lines do (not at U+2028 and the like).
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    found = FileRows()
     header: list[str] | None = None
     number = 0
     while True:
@@ -144,9 +182,9 @@ def csv_rows(text: str) -> FileRows:
                                               dict(zip(header, cells, strict=False))))
             continue
         record = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
-        found.rows.append({name: value for name, value in record.items() if value != ""})
-        found.origins.append(Origin(number, line))
-    return found
+        origin = Origin(number, line)
+        found.origins.append(origin)
+        yield {name: value for name, value in record.items() if value != ""}, origin
 
 
 def _malformed(number: int, line: int, last_line: int, reason: str,
@@ -243,14 +281,16 @@ class Importer:
             pending = [item for position, item in enumerate(pending) if position not in bad]
 
 
-    def send_all(self, rows: Sequence[dict[str, Any]], batch_size: int, summary: Summary, *, concurrency: int = 1,
+    def send_all(self, rows: Iterable[dict[str, Any]], batch_size: int, summary: Summary, *, concurrency: int = 1,
                  advance: Callable[[int], None] = lambda _rows: None) -> None:
         """Every batch, up to `concurrency` requests in flight (each batch is its own transaction and
-        key, so their order does not matter); `advance` is told each batch's size as it is done. A
-        refused batch stops new ones; the import then fails naming the first refused batch's row."""
-        pending: dict[Future[Summary], int] = {}
+        key, so their order does not matter), taken from `rows` as they come; `advance` is told each
+        batch's size as it is done. A refused batch stops new ones; the import then fails naming
+        the first refused batch's row."""
+        pending: dict[Future[Summary], tuple[int, int]] = {}
         failures: dict[int, Exception] = {}
-        todo = iter(batches(rows, batch_size))
+        todo = iter(rows)
+        sent = 0
 
         def one(start: int, batch: list[dict[str, Any]]) -> Summary:
             part = Summary()
@@ -259,22 +299,24 @@ class Importer:
 
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="import") as pool:
             def start_next() -> None:
-                if not failures and (item := next(todo, None)) is not None:
-                    pending[pool.submit(one, *item)] = item[0]
+                nonlocal sent
+                if not failures and (batch := list(islice(todo, batch_size))):
+                    pending[pool.submit(one, sent, batch)] = sent, len(batch)
+                    sent += len(batch)
 
             for _ in range(concurrency):
                 start_next()
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    start = pending.pop(future)
+                    start, size = pending.pop(future)
                     try:
                         part = future.result()
                     except (ImportFailed, ServiceError) as exc:
                         failures[start] = exc
                         continue
                     summary.merge(part)
-                    advance(min(batch_size, len(rows) - start))
+                    advance(size)
                     start_next()
         if failures:
             raise failures[min(failures)]

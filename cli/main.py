@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 
-from cli.api import BATCH_SIZE, IMPORT_CONCURRENCY
+from cli.api import FEED_BATCH_SIZE, IMPORT_CONCURRENCY
 from cli.processes import PROCESSES, SERVICES, Stack, StackError, port_is_free
 from common.postgres_server import (
     DATA_DIR,
@@ -302,8 +302,10 @@ def import_file(
         help="The service's base URL (default: PARTNERS_API_URL / METRICS_API_URL)")] = None,
     token_: Annotated[str | None, typer.Option("--token", envvar="TECHNIEKPACT_TOKEN",
                                                help="Bearer token (default: a development token)")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE,
-                                            help="Rows per request (one transaction each)")] = BATCH_SIZE,
+    batch_size: Annotated[int | None, typer.Option(
+        min=1, max=FEED_BATCH_SIZE,
+        help="Rows per request, one transaction each (default and most: partners 10,000, observations 100,000)")
+    ] = None,
     rejected_file: Annotated[Path | None, typer.Option(
         "--rejected", help="Where rejected rows go (JSON lines)")] = None,
     encoding: Annotated[str | None, typer.Option(
@@ -323,7 +325,7 @@ def import_file(
     from rich.table import Table
 
     from cli import api
-    from cli.importer import TARGETS, Importer, ImportFailed, Summary, prepare_partner_row, read_rows, write_rejected
+    from cli.importer import TARGETS, Importer, ImportFailed, Summary, prepare_partner_row, stream_rows, write_rejected
 
     target = TARGETS.get(kind)
     if target is None:
@@ -332,29 +334,35 @@ def import_file(
         fail("--full-sync and --confirm-withdraw are for partners")
     if confirm_withdraw and not full_sync:
         fail("--confirm-withdraw goes with --full-sync")
+    if batch_size is not None and batch_size > target.batch_size:
+        fail(f"--batch-size: {kind} take at most {target.batch_size:,} rows per request")
     base_url = _service_url(target.service, url)
     bearer = token_ or _development_token([target.scope], [source])
     try:
-        found = read_rows(file, target.body_key, encoding)
+        stream = stream_rows(file, target.body_key, encoding)
     except ImportFailed as exc:
         fail(str(exc))
-    rows = [prepare_partner_row(row) for row in found.rows] if kind == "partners" else found.rows
-    summary = Summary(rejected=list(found.malformed))
+    found = stream.found
+    # A CSV file's rows are parsed as the batches go; the malformed ones join the rejected at the end.
+    rows = map(prepare_partner_row, stream.rows) if kind == "partners" else stream.rows
+    summary = Summary()
     console = Console(stderr=True)
     send_csv = kind == "observations" and file.suffix.lower() != ".json"
     with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
         importer = Importer(client, target, source, send_csv=send_csv, origins=found.origins)
-        task = progress.add_task(f"{kind} → {base_url}{' (full sync)' if full_sync else ''}", total=len(rows))
+        task = progress.add_task(f"{kind} → {base_url}{' (full sync)' if full_sync else ''}", total=stream.estimate)
         try:
             session_id = importer.open_sync_session() if full_sync else None
-            importer.send_all(rows, batch_size, summary, concurrency=concurrency,
+            importer.send_all(rows, batch_size or target.batch_size, summary, concurrency=concurrency,
                               advance=lambda done: progress.advance(task, done))
+            progress.update(task, total=len(found.origins), completed=len(found.origins))
+            summary.rejected.extend(found.malformed)
             if session_id is not None and not summary.rejected:
                 importer.close_sync_session(session_id, summary, confirm_withdraw=confirm_withdraw)
         except (ImportFailed, api.ServiceError) as exc:
             fail(str(exc))
 
-    table = Table(title=f"{file.name}: {len(rows) + len(found.malformed)} rows")
+    table = Table(title=f"{file.name}: {len(found.origins) + len(found.malformed)} rows")
     for key in (*target.count_keys, "rejected"):
         table.add_column(key, justify="right")
     table.add_row(*(str(summary.counts.get(key, 0)) for key in target.count_keys), str(len(summary.rejected)))
