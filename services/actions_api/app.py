@@ -27,4 +27,6 @@ def create_app(settings: ActionsSettings | None = None,
                                         transport=partners_transport)
     app.state.metrics_api = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
                                       transport=metrics_transport)
+    # Closed with the database, when the app shuts down (or a test's client ends).
+    app.state.database.on_dispose(app.state.metrics_api.aclose)
     return app

@@ -50,6 +50,20 @@ class MetricsClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout_seconds
         self.transport = transport
+        # One client for the process, made at the first read: every read of goals asks metrics_api, and a
+        # client made per read spent a third of actions_api's CPU on a dashboard query building its TLS
+        # context, besides a new connection each time (bench/gateway_queries.py, README issue 19).
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
 
     async def series(self, asked: Sequence[SeriesAsk]) -> dict[SeriesAsk, list[Measured] | None]:
         """Each series' points with a value (None for a series metrics_api does not know)."""
@@ -59,16 +73,16 @@ class MetricsClient:
             return found
         request_id = current_request_id()
         headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport) as client:
-            for start in range(0, len(wanted), SERIES_PER_CALL):
-                chunk = wanted[start:start + SERIES_PER_CALL]
-                unknown = await self._query(client, headers, chunk, found)
-                if unknown:
-                    # metrics_api refuses the whole batch for one unknown series: ask again without them.
-                    found.update({chunk[index]: None for index in unknown})
-                    known = [ask for index, ask in enumerate(chunk) if index not in unknown]
-                    if known and await self._query(client, headers, known, found):
-                        raise MetricsUnavailable("metrics_api refused series it had not refused before")
+        client = self._http()
+        for start in range(0, len(wanted), SERIES_PER_CALL):
+            chunk = wanted[start:start + SERIES_PER_CALL]
+            unknown = await self._query(client, headers, chunk, found)
+            if unknown:
+                # metrics_api refuses the whole batch for one unknown series: ask again without them.
+                found.update({chunk[index]: None for index in unknown})
+                known = [ask for index, ask in enumerate(chunk) if index not in unknown]
+                if known and await self._query(client, headers, known, found):
+                    raise MetricsUnavailable("metrics_api refused series it had not refused before")
         return found
 
     async def _query(self, client: httpx.AsyncClient, headers: dict[str, str], chunk: list[SeriesAsk],
