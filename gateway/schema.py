@@ -27,7 +27,7 @@ from gateway.mutations import Mutation
 from gateway.paging import Connection, fetch_page
 from gateway.settings import GatewaySettings
 from gateway.types.actions import ACTION_FILTERS, Action, Pact
-from gateway.types.metrics import Region, RegionKind, Series, SourceArgument
+from gateway.types.metrics import FrequencyArgument, Region, RegionKind, Series, SourceArgument
 from gateway.types.partners import Organisation, OrganisationKind, SignUp
 from gateway.types.reference import Measure, OccupationClass
 
@@ -93,9 +93,9 @@ class Query:
     async def series(
         self, info: Info, measure: str, region: str, occupation: str = "total",
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
-        source: SourceArgument = None,
+        source: SourceArgument = None, frequency: FrequencyArgument = None,
     ) -> Series | None:
-        return await Series.load(info, measure, region, occupation, from_, to, source)
+        return await Series.load(info, measure, region, occupation, from_, to, source, frequency)
 
     @strawberry.field(description="Sign-up requests, for a partner administrator (a token with partners:admin); "
                                   "their contact fields need contacts:read too.")

@@ -22,10 +22,11 @@ class SeriesQuery(NamedTuple):
     start: str | None = None
     end: str | None = None
     source: str | None = None  # the provider; None: the measure's primary source
+    frequency: str | None = None  # year, quarter or month; None: the finest that has figures
 
     def spec(self) -> Json:
         asked = (("measure", self.measure), ("region", self.region), ("occupation", self.occupation),
-                 ("from", self.start), ("to", self.end), ("source", self.source))
+                 ("from", self.start), ("to", self.end), ("source", self.source), ("frequency", self.frequency))
         return {name: value for name, value in asked if value is not None}
 
 

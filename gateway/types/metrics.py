@@ -13,6 +13,9 @@ from gateway.types.fields import as_decimal, float_in_range, load_one
 
 SourceArgument = Annotated[str | None, strawberry.argument(
     description="The provider whose figures to serve (uwv, cbs); without it the measure's primary source.")]
+FrequencyArgument = Annotated[str | None, strawberry.argument(
+    description="year, quarter or month: the points' one frequency; without it the one `from` and `to` are written "
+                "in, else the finest that has figures.")]
 
 
 @strawberry.enum
@@ -75,9 +78,10 @@ class Series:
 
     @classmethod
     async def load(cls, info: Info, measure: str, region: str, occupation: str | None = None,
-                   start: str | None = None, end: str | None = None, source: str | None = None) -> "Series | None":
+                   start: str | None = None, end: str | None = None, source: str | None = None,
+                   frequency: str | None = None) -> "Series | None":
         found = await info.context.loaders.series.load(
-            SeriesQuery(measure, region, occupation or "total", start, end, source))
+            SeriesQuery(measure, region, occupation or "total", start, end, source, frequency))
         return cls.of(found) if found else None
 
     @strawberry.field
@@ -125,6 +129,6 @@ class Region:
     async def series(
         self, info: Info, measure: str, occupation: str = "total",
         from_: Annotated[str | None, strawberry.argument(name="from")] = None, to: str | None = None,
-        source: SourceArgument = None,
+        source: SourceArgument = None, frequency: FrequencyArgument = None,
     ) -> Series | None:
-        return await Series.load(info, measure, self.code, occupation, from_, to, source)
+        return await Series.load(info, measure, self.code, occupation, from_, to, source, frequency)

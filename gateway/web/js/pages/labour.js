@@ -17,9 +17,9 @@ const TECHNICAL = ["technical_industry", "ict"];
 const COLOURS = { total: "#5f6b76", technical_industry: "#0b3d66", ict: "#1f7a70", chosen: "#6a3d9a" };
 const SHARE_COLOUR = "#a11d1d";
 const SERIES = `frequency unit derived points { period value derived share status }`;
-const ARGS = "measure: $measure, region: $region, from: $from, to: $to";
+const ARGS = "measure: $measure, region: $region, from: $from, to: $to, frequency: $frequency";
 export const QUERY = `query LabourMarket($region: String!, $measure: String!, $from: String, $to: String,
-    $occupation: String!, $chosen: Boolean!) {
+    $frequency: String, $occupation: String!, $chosen: Boolean!) {
   regions { code name kind }
   measures { code name unit }
   occupations { code name parent }
@@ -28,13 +28,13 @@ export const QUERY = `query LabourMarket($region: String!, $measure: String!, $f
   ict: series(${ARGS}, occupation: "ict") { ${SERIES} }
   chosen: series(${ARGS}, occupation: $occupation) @include(if: $chosen) { ${SERIES} }
 }`;
-// A series has one frequency (metrics_api serves the finest it has figures for, or the one `from` and
-// `to` are written in); the classes' series may differ, so the page shows one frequency on its axis:
-// the finest of them, or the one chosen. Periods as the API writes them: 2012, 2012-Q3, 2012-07.
+// A series has one frequency (metrics_api serves the one asked for, else the finest it has figures
+// for); the classes' series may differ, so without a choice the page shows one frequency on its axis:
+// the finest of them. Periods as the API writes them: 2012, 2012-Q3, 2012-07.
 const FREQUENCIES = [
-  { code: "maand", api: "month", pattern: /^\d{4}-\d{2}$/, first: "1800-01" },
-  { code: "kwartaal", api: "quarter", pattern: /^\d{4}-Q[1-4]$/, first: "1800-Q1" },
-  { code: "jaar", api: "year", pattern: /^\d{4}$/, first: "1800" },
+  { code: "maand", api: "month", pattern: /^\d{4}-\d{2}$/ },
+  { code: "kwartaal", api: "quarter", pattern: /^\d{4}-Q[1-4]$/ },
+  { code: "jaar", api: "year", pattern: /^\d{4}$/ },
 ];
 // Municipalities are many and UWV publishes no figures for them: they would only bury the list.
 const REGION_KINDS = ["aggregate", "country", "province", "labour_market_region"];
@@ -159,14 +159,10 @@ function drawChart(Chart, canvas, periods, columns, shares, measureName) {
   });
 }
 
-/**
- * The frequency shown: the one chosen, else the finest of the series' own. A chosen frequency with no
- * period range asks metrics_api for it from its first year, as `from` in that frequency does.
- */
+/** The frequency shown: the one chosen (metrics_api serves it), else the finest of the series' own. */
 function bounds(choice) {
   const chosen = FREQUENCIES.find((f) => f.code === choice.frequency) || null;
-  const from = choice.from || (chosen && !choice.to ? chosen.first : null);
-  return { chosen, from, to: choice.to };
+  return { chosen, from: choice.from, to: choice.to, frequency: chosen?.api || null };
 }
 
 export async function render(view, { query }) {
@@ -178,7 +174,7 @@ export async function render(view, { query }) {
   // The technical classes are read for the share anyway: choosing one of them costs no extra series.
   const chosenApart = Boolean(choice.occupation) && ![TOTAL, ...TECHNICAL].includes(choice.occupation);
   const [{ data, errors }, Chart] = await Promise.all([
-    gql(QUERY, { region, measure: choice.measure, from: asked.from, to: asked.to,
+    gql(QUERY, { region, measure: choice.measure, from: asked.from, to: asked.to, frequency: asked.frequency,
       occupation: chosenApart ? choice.occupation : TOTAL, chosen: chosenApart }), loadChartLibrary()]);
   const regions = data.regions || [];
   const regionName = regions.find((r) => r.code === region)?.name || region;
