@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -169,13 +170,19 @@ def organisations_named(stack, name: str) -> dict[str, dict]:
     return {o["name"]: o for o in found["items"]}
 
 
+def pushed_before(stack, tmp_path, source: str, name: str, count: int, *extra: str) -> tuple[Path, list[dict]]:
+    """`count` organisations named `name 1`, `name 2`... imported for `source`: the file, its records."""
+    file = tmp_path / f"{source}.json"
+    records = [{"external_id": f"{source}-{n}", "name": f"{name} {n}", "kind": "company"} for n in range(1, count + 1)]
+    file.write_text(json.dumps(records), encoding="utf-8")
+    first = techniekpact_import(stack, "partners", str(file), "--source", source, *extra)
+    assert summary(first) == {"created": count, "updated": 0, "unchanged": 0, "withdrawn": 0, "rejected": 0}
+    return file, records
+
+
 @pytest.mark.e2e
 def test_a_full_sync_withdraws_what_the_file_no_longer_holds(services, tmp_path):
-    file = tmp_path / "zeist.json"
-    records = [{"external_id": f"z-{n}", "name": f"Zeister Bedrijf {n}", "kind": "company"} for n in range(1, 6)]
-    file.write_text(json.dumps(records), encoding="utf-8")
-    first = techniekpact_import(services, "partners", str(file), "--source", "zeist", "--batch-size", "2")
-    assert summary(first) == {"created": 5, "updated": 0, "unchanged": 0, "withdrawn": 0, "rejected": 0}
+    file, records = pushed_before(services, tmp_path, "zeist", "Zeister Bedrijf", 5, "--batch-size", "2")
 
     file.write_text(json.dumps(records[:3]), encoding="utf-8")
     synced = techniekpact_import(services, "partners", str(file), "--source", "zeist", "--full-sync",
@@ -189,10 +196,7 @@ def test_a_full_sync_withdraws_what_the_file_no_longer_holds(services, tmp_path)
 
 @pytest.mark.e2e
 def test_a_full_sync_with_rejected_rows_withdraws_nothing(services, tmp_path):
-    file = tmp_path / "baarn.json"
-    records = [{"external_id": f"b-{n}", "name": f"Baarnse Zaak {n}", "kind": "company"} for n in range(1, 4)]
-    file.write_text(json.dumps(records), encoding="utf-8")
-    techniekpact_import(services, "partners", str(file), "--source", "baarn")
+    file, records = pushed_before(services, tmp_path, "baarn", "Baarnse Zaak", 3)
 
     file.write_text(json.dumps([records[0], {**records[1], "kind": "spaceship"}]), encoding="utf-8")
     result = techniekpact_import(services, "partners", str(file), "--source", "baarn", "--full-sync")
@@ -204,10 +208,7 @@ def test_a_full_sync_with_rejected_rows_withdraws_nothing(services, tmp_path):
 
 @pytest.mark.e2e
 def test_a_full_sync_that_would_withdraw_most_needs_confirmation(services, tmp_path):
-    file = tmp_path / "soest.json"
-    records = [{"external_id": f"s-{n}", "name": f"Soester Firma {n}", "kind": "company"} for n in range(1, 5)]
-    file.write_text(json.dumps(records), encoding="utf-8")
-    techniekpact_import(services, "partners", str(file), "--source", "soest")
+    file, records = pushed_before(services, tmp_path, "soest", "Soester Firma", 4)
 
     file.write_text(json.dumps(records[:1]), encoding="utf-8")
     refused = techniekpact_import(services, "partners", str(file), "--source", "soest", "--full-sync")
