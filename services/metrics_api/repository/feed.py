@@ -22,7 +22,7 @@ STAGING_TABLE = (
     " frequency text, value text, status text, missing_reason text, withdraw boolean) ON COMMIT DROP"
 )
 
-CLASSIFY = """
+CLASSIFY_ROWS = """
     SELECT s.*, latest.revision AS previous_revision,
            CASE
              WHEN s.withdraw THEN
@@ -33,7 +33,7 @@ CLASSIFY = """
              ELSE 'unchanged'
            END AS outcome
     FROM (SELECT line, measure, region, occupation, period, frequency, value::numeric AS value, status,
-                 missing_reason, withdraw FROM feed_rows) s
+                 missing_reason, withdraw FROM {rows}) s
     LEFT JOIN LATERAL (
         SELECT o.revision, o.value, o.status, o.missing_reason, o.withdrawn
         FROM observations o
@@ -43,6 +43,11 @@ CLASSIFY = """
         LIMIT 1
     ) latest ON true
 """
+# Each staged row with the source's latest revision of its key and what the row does to it.
+CLASSIFY = CLASSIFY_ROWS.format(rows="feed_rows")
+# The same for a few rows sent as arrays ($4 on, in the staging table's columns), without a table.
+ARRAY_ROWS = ("unnest($4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+              " $11::text[], $12::text[], $13::boolean[]) AS rows(" + ", ".join(STAGING_COLUMNS) + ")")
 
 # The changes are settled in a temporary table before the insert starts, so the lookups never
 # walk rows the insert adds (and a plain table feeds an INSERT faster than a materialized CTE).
@@ -159,18 +164,23 @@ OBSERVATION_COLUMNS = ["measure", "region", "occupation", "period", "source", "r
                        "status", "missing_reason", "withdrawn", "batch_id", "recorded_at"]
 
 # The staged rows that change a figure the source holds, written with their revision; the counts.
-MERGE_STAGED = f"""
+MERGE_ROWS = """
     WITH written AS (
         INSERT INTO observations (measure, region, occupation, period, source, revision, frequency, value, status,
                                   missing_reason, withdrawn, batch_id, recorded_at)
         SELECT measure, region, occupation, period, $1, coalesce(previous_revision, 0) + 1, frequency, value, status,
                missing_reason, withdraw, $2, $3
-        FROM ({CLASSIFY}) classified
+        FROM ({classified}) classified
         WHERE outcome <> 'unchanged'
         RETURNING revision
     )
     SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1) FROM written
 """
+MERGE_STAGED = MERGE_ROWS.format(classified=CLASSIFY)
+MERGE_ARRAYS = MERGE_ROWS.format(classified=CLASSIFY_ROWS.format(rows=ARRAY_ROWS))
+# Fewer held rows than this in a whole post are compared from arrays: a temporary table costs a few
+# milliseconds of catalog writes, more than a small post's work.
+STAGE_FROM_ROWS = 2_000
 
 # Which of these (measure, region) pairs the source has a figure of: one probe a pair.
 HELD_PAIRS = """
@@ -194,7 +204,8 @@ class DirectWrite:
         self.source = source
         self.batch_id = batch_id
         self.recorded_at: Any = None
-        self.staging = False
+        self.staging = False  # whether the held rows went to the staging table
+        self.held: list[tuple] = []  # staging records not copied yet
 
     async def start(self) -> None:
         # One feed of a source at a time decides its revision numbers (see `merge`).
@@ -207,22 +218,34 @@ class DirectWrite:
         driver = await driver_connection(self.session)
         await driver.execute("ROLLBACK TO SAVEPOINT feed_direct")
         self.staging = False  # the staging table was made after the savepoint
+        self.held = []
 
     async def stage(self, rows: list[tuple]) -> None:
         """Keep rows of pairs the source holds figures of for `merge_staged` (staging records, as `stage` takes)."""
+        self.held.extend(rows)
+        if len(self.held) < STAGE_FROM_ROWS:
+            return
         driver = await driver_connection(self.session)
         if not self.staging:
             await driver.execute(STAGING_TABLE)
             self.staging = True
-        await driver.copy_records_to_table("feed_rows", records=rows, columns=STAGING_COLUMNS)
+        await driver.copy_records_to_table("feed_rows", records=self.held, columns=STAGING_COLUMNS)
+        self.held = []
 
     async def merge_staged(self) -> dict[str, int]:
         """Compare the staged rows with the source's latest revisions in one statement and write those that
         differ; the counts of inserted and revised figures."""
-        if not self.staging:
-            return {"inserted": 0, "revised": 0}
         driver = await driver_connection(self.session)
-        inserted, revised = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id, self.recorded_at)
+        if self.staging:
+            if self.held:
+                await driver.copy_records_to_table("feed_rows", records=self.held, columns=STAGING_COLUMNS)
+            inserted, revised = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id, self.recorded_at)
+        elif self.held:
+            inserted, revised = await driver.fetchrow(MERGE_ARRAYS, self.source, self.batch_id, self.recorded_at,
+                                                      *zip(*self.held, strict=True))
+        else:
+            inserted = revised = 0
+        self.held = []
         return {"inserted": inserted, "revised": revised}
 
     async def held_pairs(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:

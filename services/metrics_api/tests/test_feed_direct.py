@@ -1,7 +1,7 @@
 """A feed written chunk by chunk straight into observations stays all or nothing, whatever the chunk size.
 
 The chunk is set to two rows here, so that every case below has written chunks before the row that
-decides the post's fate.
+decides the post's fate; each runs with the rows of held figures staged and compared from arrays.
 """
 
 import pytest
@@ -9,15 +9,18 @@ from sqlalchemy import text
 
 from common.testing import bearer
 from services.metrics_api.domain.feed import ingest
+from services.metrics_api.repository import feed as feed_repository
 
 FEED = "/v1/feeds/uwv/observations"
 CSV = {"Content-Type": "text/csv"}
 HEADER = "measure;region;period;occupation;value"
 
 
-@pytest.fixture(autouse=True)
-def small_chunks(monkeypatch):
+@pytest.fixture(autouse=True, params=["staged", "arrays"])
+def small_chunks(monkeypatch, request):
+    """Chunks of two rows; rows of held figures compared from the staging table, or from arrays."""
     monkeypatch.setattr(ingest, "DIRECT_CHUNK_ROWS", 2)
+    monkeypatch.setattr(feed_repository, "STAGE_FROM_ROWS", 1 if request.param == "staged" else 10_000)
 
 
 @pytest.fixture
