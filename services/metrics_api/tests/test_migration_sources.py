@@ -4,26 +4,17 @@ import asyncio
 import uuid
 
 import asyncpg
-import pytest
 from alembic import command
 
 from cli.migrate import alembic_config
 from common.database import asyncpg_dsn
-from common.postgres_server import drop_database, ensure_database, with_database
+from tests.test_migrations import scratch_database  # noqa: F401 (the fixture: a database made and dropped)
 
 BEFORE, SOURCES = "962a26fe1b0e", "5c1d9e07b2a4"
 ROW = ("INSERT INTO metrics.observations (measure, region, occupation, period, revision, frequency, value, status,"
        " missing_reason, withdrawn, source, batch_id, recorded_at)"
        " VALUES ('vacancies_new', 'PV24', 'total', '2012', $1::integer, 'Y', $2, 'final', NULL, $3, $4, $5,"
        " now() + make_interval(secs => $1::integer))")
-
-
-@pytest.fixture
-def scratch_database(database_server_url):
-    url = with_database(database_server_url, f"techniekpact_sources_{uuid.uuid4().hex[:8]}")
-    asyncio.run(ensure_database(url))
-    yield url
-    asyncio.run(drop_database(url))
 
 
 async def _run(url: str, *statements: tuple) -> list[list[asyncpg.Record]]:
@@ -34,7 +25,7 @@ async def _run(url: str, *statements: tuple) -> list[list[asyncpg.Record]]:
         await connection.close()
 
 
-def test_rows_keep_their_source_and_a_foreign_withdrawal_no_longer_hides_uwvs_figure(scratch_database):
+def test_rows_keep_their_source_and_a_foreign_withdrawal_no_longer_hides_uwvs_figure(scratch_database):  # noqa: F811
     config = alembic_config("metrics", scratch_database)
     command.upgrade(config, BEFORE)
     batch = uuid.uuid4()

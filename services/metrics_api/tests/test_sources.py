@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from common.testing import bearer
+from services.metrics_api.tests.test_series import series
 from services.metrics_api.tests.uwv import NOORDVLEUGEL, UWV_2012, uwv_observations
 
 UWV_FEED, CBS_FEED = "/v1/feeds/uwv/observations", "/v1/feeds/cbs/observations"
@@ -37,14 +38,6 @@ async def uwv_rows(app) -> list[tuple]:
         return (await connection.execute(text(
             "SELECT measure, region, occupation, period, revision, value, status, withdrawn, batch_id"
             " FROM metrics.observations WHERE source = 'uwv' ORDER BY 1, 2, 3, 4, 5"))).all()
-
-
-async def series(client, **params) -> dict:
-    if "from_" in params:
-        params["from"] = params.pop("from_")
-    response = await client.get("/v1/series", params={"measure": "vacancies_new", **params})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_a_cbs_withdrawal_of_a_uwv_figure_changes_nothing_of_uwv(client, uwv, cbs_writer, app):
