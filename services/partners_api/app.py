@@ -12,14 +12,17 @@ from common.app import create_service_app
 from common.changes import ChangeFeed
 from common.ratelimit import FixedWindowLimiter
 from services.partners_api.actions_client import ActionsClient
+from services.partners_api.metrics_client import MetricsClient
 from services.partners_api.models import signup_rate_limits
 from services.partners_api.routes import router
 from services.partners_api.settings import PartnersSettings
 
 
 def create_app(settings: PartnersSettings | None = None,
-               actions_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """`actions_transport` lets tests answer for actions_api; in production it is plain HTTP."""
+               actions_transport: httpx.AsyncBaseTransport | None = None,
+               metrics_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`actions_transport` and `metrics_transport` let tests answer for actions_api and metrics_api;
+    in production they are plain HTTP."""
     settings = settings or PartnersSettings()
     app = create_service_app(
         title="Techniekpact partners API",
@@ -34,6 +37,8 @@ def create_app(settings: PartnersSettings | None = None,
                                                   window_seconds=settings.signup_window_seconds)
     app.state.actions = ActionsClient(settings.actions_api_url, settings.actions_timeout_seconds,
                                       transport=actions_transport)
+    app.state.metrics = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
+                                      settings.municipality_registry_ttl_seconds, transport=metrics_transport)
     app.router.lifespan_context = _frozen_while_serving(app.router.lifespan_context)
     return app
 

@@ -30,6 +30,7 @@ from services.partners_api.domain import push as push_rules
 from services.partners_api.domain import signups as signup_rules
 from services.partners_api.domain import survivorship as survivorship_rules
 from services.partners_api.domain import sync_sessions as sync_rules
+from services.partners_api.metrics_client import MetricsClient
 from services.partners_api.models import Organisation, OrganisationChange, Signup, idempotency_keys
 
 router = APIRouter(prefix="/v1")
@@ -47,6 +48,14 @@ OrganisationIds = Annotated[str, Query(
     description=f"Fetch-many: up to {MAX_LIST_ITEMS} comma-separated organisation ids")]
 
 _keys = IdempotencyKeys(idempotency_keys)
+
+
+def _metrics(request: Request) -> MetricsClient:
+    """metrics_api's region registry, which municipality codes are checked against."""
+    return request.app.state.metrics
+
+
+Regions = Annotated[MetricsClient, Depends(_metrics)]
 
 
 def _organisation(organisation: Organisation, response: Response,
@@ -99,8 +108,8 @@ async def list_organisations(
 
 @router.post("/organisations", tags=["organisations"], status_code=201, response_model=schemas.Organisation)
 async def create_organisation(body: schemas.OrganisationCreate, session: SessionDep, principal: Admin,
-                              response: Response) -> schemas.Organisation:
-    organisation = await organisation_rules.create(session, body, principal.subject)
+                              response: Response, regions: Regions) -> schemas.Organisation:
+    organisation = await organisation_rules.create(session, regions, body, principal.subject)
     response.headers["Location"] = f"/v1/organisations/{organisation.id}"
     return _organisation(organisation, response)
 
@@ -113,12 +122,13 @@ async def get_organisation(organisation_id: uuid.UUID, session: SessionDep, resp
 
 @router.patch("/organisations/{organisation_id}", tags=["organisations"], response_model=schemas.Organisation)
 async def update_organisation(organisation_id: uuid.UUID, body: schemas.OrganisationPatch, session: SessionDep,
-                              principal: Admin, response: Response, if_match: IfMatch = None) -> schemas.Organisation:
+                              principal: Admin, response: Response, regions: Regions,
+                              if_match: IfMatch = None) -> schemas.Organisation:
     """Needs `If-Match`. The fields sent become locked: the sources' records no longer decide them.
     Fields taken out of `locked_fields` go back to what the sources hold at once."""
     organisation = await organisation_rules.get(session, organisation_id, for_update=True)
     check_if_match(if_match, organisation.version)
-    organisation = await organisation_rules.update(session, organisation, body, principal.subject)
+    organisation = await organisation_rules.update(session, regions, organisation, body, principal.subject)
     return _organisation(organisation, response)
 
 
@@ -233,7 +243,8 @@ def _session_lifetime(request: Request) -> timedelta:
 @router.put("/sources/{source}/organisations", tags=["push"], response_model=schemas.PushAnswer,
             openapi_extra=_PUSH_BODY, responses=_PUSH_RESPONSES)
 async def push_organisations(source: SourcePath, request: Request, session: SessionDep, principal: Pusher,
-                             withdraw_missing: bool = False, confirm_withdraw: ConfirmWithdraw = False,
+                             regions: Regions, withdraw_missing: bool = False,
+                             confirm_withdraw: ConfirmWithdraw = False,
                              idempotency_key: IdempotencyKey = None) -> Response:
     """Upsert the source's records by `external_id`; each organisation is the merge of its sources'
     records. With `withdraw_missing=true` it is a full sync, ending this source's claim on what is
@@ -242,7 +253,7 @@ async def push_organisations(source: SourcePath, request: Request, session: Sess
     require_source(principal, source)
 
     async def answer_for(body: bytes) -> dict[str, Any]:
-        records = push_rules.parse(body)
+        records = await push_rules.read(body, regions)
         outcome = await push_rules.push(session, source=source, records=records, who=principal.subject,
                                         full_sync=_full_sync(request, confirm_withdraw) if withdraw_missing else None)
         count_batch("organisations", source, len(records))
@@ -288,13 +299,14 @@ async def sync_session_state(source: SourcePath, session_id: uuid.UUID, session:
             response_model=schemas.PushAnswer, openapi_extra=_PUSH_BODY,
             responses={**_PUSH_RESPONSES, **_SESSION_RESPONSES})
 async def push_into_sync_session(source: SourcePath, session_id: uuid.UUID, request: Request, session: SessionDep,
-                                 principal: Pusher, idempotency_key: IdempotencyKey = None) -> Response:
+                                 principal: Pusher, regions: Regions,
+                                 idempotency_key: IdempotencyKey = None) -> Response:
     """A push as `PUT /v1/sources/{source}/organisations` (upserts, all or nothing, `Idempotency-Key`),
     whose external ids the session notes: closing it withdraws what none of its pushes held."""
     require_source(principal, source)
 
     async def answer_for(body: bytes) -> dict[str, Any]:
-        records = push_rules.parse(body)
+        records = await push_rules.read(body, regions)
         outcome = await sync_rules.push(session, source=source, session_id=session_id, records=records,
                                         who=principal.subject, lifetime=_session_lifetime(request))
         count_batch("organisations", source, len(records))
@@ -404,9 +416,9 @@ def _actions(request: Request) -> ActionsClient:
              responses={429: {"description": "Too many sign-ups from this address (see Retry-After)"},
                         422: {"description": "Invalid fields, or no pact with this slug"}})
 async def sign_up(pact: PactPath, body: schemas.SignupCreate, session: SessionDep,
-                  actions: Annotated[ActionsClient, Depends(_actions)]) -> schemas.SignupAccepted:
+                  actions: Annotated[ActionsClient, Depends(_actions)], regions: Regions) -> schemas.SignupAccepted:
     """Public: no token. A coordinator approves or rejects the request later."""
-    signup = await signup_rules.create(session, actions, pact, body)
+    signup = await signup_rules.create(session, actions, regions, pact, body)
     return schemas.SignupAccepted(id=signup.id, status=SignupStatus.PENDING)
 
 
@@ -419,9 +431,9 @@ async def signups(session: SessionDep, principal: Admin, status: SignupStatus | 
 
 
 @router.post("/signups/{signup_id}/approve", tags=["sign-ups"], response_model=schemas.Signup)
-async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Admin,
+async def approve_signup(signup_id: uuid.UUID, session: SessionDep, principal: Admin, regions: Regions,
                          body: schemas.SignupApprove | None = None) -> schemas.Signup:
-    signup = await signup_rules.approve(session, signup_id, body or schemas.SignupApprove(), principal.subject)
+    signup = await signup_rules.approve(session, regions, signup_id, body or schemas.SignupApprove(), principal.subject)
     return _signup(signup, principal)
 
 

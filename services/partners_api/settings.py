@@ -19,6 +19,12 @@ class PartnersSettings(BaseServiceSettings):
     actions_api_url: str = "http://127.0.0.1:8001"
     actions_timeout_seconds: float = 3.0
 
+    # metrics_api owns the region registry: municipality codes are checked against its municipalities.
+    # The registry is held in the process this long, so a push of 10,000 records costs one call (or none).
+    metrics_api_url: str = "http://127.0.0.1:8003"
+    metrics_timeout_seconds: float = 3.0
+    municipality_registry_ttl_seconds: float = Field(default=300.0, ge=0)
+
     # A full sync (withdraw_missing) that would withdraw more than this share of the source's records is
     # refused unless it says confirm_withdraw=true: an empty or truncated body is the usual accident.
     max_withdraw_share: float = 0.5

@@ -45,21 +45,21 @@ def test_ordinary_text_is_left_alone():
 def test_the_partners_export_neutralises_names_from_a_push(stack, tmp_path):
     source = f"hostile-{uuid.uuid4().hex[:6]}"
     kind = "knowledge_institute"
-    records = [{"external_id": f"x-{n}", "name": name, "kind": kind, "municipality_code": "GM9913"}
+    records = [{"external_id": f"x-{n}", "name": name, "kind": kind, "municipality_code": "GM0193"}
                for n, name in enumerate(HOSTILE)]
     pushed = httpx.put(f"{stack.url('partners_api')}/v1/sources/{source}/organisations", json={"records": records},
                        headers=_source_token(source), timeout=30)
     assert pushed.status_code == 200, pushed.text
     output = tmp_path / "partners.csv"
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "export", "partners", "--municipality", "GM9913", "--output", str(output)],
+        [sys.executable, "-m", "cli.main", "export", "partners", "--municipality", "GM0193", "--output", str(output)],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "PARTNERS_API_URL": stack.url("partners_api"), "ACTIONS_API_URL": stack.url("actions_api"),
              "METRICS_API_URL": stack.url("metrics_api")})
     assert result.returncode == 0, result.stderr
     text = output.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    stored = httpx.get(f"{stack.url('partners_api')}/v1/organisations", params={"municipality": "GM9913"},
+    stored = httpx.get(f"{stack.url('partners_api')}/v1/organisations", params={"municipality": "GM0193"},
                        timeout=30).json()["items"]
     assert len(stored) == len(HOSTILE)
     # The registry trims the names it is sent (a leading tab goes); each stored one still starts a formula.

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, conflict, field_error, invalid, not_found
 from services.partners_api import schemas
-from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, survivorship
+from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, municipalities, survivorship
 from services.partners_api.models import Organisation, OrganisationChange, SourceRecord
 from services.partners_api.repository import organisations as repository
 
@@ -76,8 +76,10 @@ def _kvk_taken_meanwhile(kvk_number: str | None) -> Problem:
     return conflict(f"KvK number {kvk_number} belongs to another organisation already.", field="kvk_number")
 
 
-async def create(session: AsyncSession, body: schemas.OrganisationCreate, who: str) -> Organisation:
+async def create(session: AsyncSession, registry: municipalities.RegistrySource, body: schemas.OrganisationCreate,
+                 who: str) -> Organisation:
     """A new organisation; the fields the body sets are locked (an approved sign-up's too)."""
+    await municipalities.check(registry, body.municipality_code)
     await _refuse_taken_kvk(session, body.kvk_number)
     sent = body.model_fields_set & set(ORGANISATION_FIELDS)
     organisation = Organisation(id=uuid.uuid4(), locked_fields=_locked(sent), **body.model_dump())
@@ -92,12 +94,14 @@ def _locked(fields: set[str]) -> list[str]:
     return sorted(fields, key=ORGANISATION_FIELDS.index)
 
 
-async def update(session: AsyncSession, organisation: Organisation, patch: schemas.OrganisationPatch,
-                 who: str) -> Organisation:
+async def update(session: AsyncSession, registry: municipalities.RegistrySource, organisation: Organisation,
+                 patch: schemas.OrganisationPatch, who: str) -> Organisation:
     sent = patch.model_fields_set - {"locked_fields"}
     nulls = [field for field in sent if field in REQUIRED_FIELDS and getattr(patch, field) is None]
     if nulls:
         raise invalid([field_error(field, "Must not be null.") for field in sorted(nulls)])
+    if "municipality_code" in sent and patch.municipality_code != organisation.municipality_code:
+        await municipalities.check(registry, patch.municipality_code)
     if "kvk_number" in sent:
         await _refuse_taken_kvk(session, patch.kvk_number, organisation.id)
 

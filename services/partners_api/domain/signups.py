@@ -8,14 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.problems import conflict, field_error, invalid, not_found
 from services.partners_api import schemas
 from services.partners_api.actions_client import ActionsClient
-from services.partners_api.domain import SignupStatus, contacts, memberships, organisations
+from services.partners_api.domain import SignupStatus, contacts, memberships, municipalities, organisations
 from services.partners_api.models import Organisation, Signup
 from services.partners_api.repository import organisations as organisation_repository
 from services.partners_api.repository import signups as repository
 
 
-async def create(session: AsyncSession, actions: ActionsClient, pact: str, body: schemas.SignupCreate) -> Signup:
-    """A pending sign-up for a pact actions_api knows; 422 on `pact` for one it does not."""
+async def create(session: AsyncSession, actions: ActionsClient, registry: municipalities.RegistrySource, pact: str,
+                 body: schemas.SignupCreate) -> Signup:
+    """A pending sign-up for a pact actions_api knows (422 on `pact` for one it does not), in a
+    municipality of the region registry (422 on `municipality_code`)."""
+    await municipalities.check(registry, body.municipality_code)
     if not await actions.pact_exists(pact):
         raise invalid([field_error("pact", f"There is no pact '{pact}'.", **{"in": "path"})])
     signup = Signup(id=uuid.uuid4(), pact=pact, status=SignupStatus.PENDING, **body.model_dump())
@@ -37,8 +40,8 @@ async def _pending(session: AsyncSession, signup_id: uuid.UUID) -> Signup:
     return signup
 
 
-async def _organisation_of(session: AsyncSession, signup: Signup, body: schemas.SignupApprove,
-                           who: str) -> Organisation:
+async def _organisation_of(session: AsyncSession, registry: municipalities.RegistrySource, signup: Signup,
+                           body: schemas.SignupApprove, who: str) -> Organisation:
     """The one named, else the one with the sign-up's KvK number, else a new one."""
     if body.organisation_id is not None:
         return await organisations.existing(session, body.organisation_id, "organisation_id")
@@ -46,14 +49,15 @@ async def _organisation_of(session: AsyncSession, signup: Signup, body: schemas.
         known = await organisation_repository.organisation_with_kvk_number(session, signup.kvk_number)
         if known is not None:
             return known
-    return await organisations.create(session, schemas.OrganisationCreate(
+    return await organisations.create(session, registry, schemas.OrganisationCreate(
         name=signup.organisation_name, kind=signup.kind, municipality_code=signup.municipality_code,
         kvk_number=signup.kvk_number), who)
 
 
-async def approve(session: AsyncSession, signup_id: uuid.UUID, body: schemas.SignupApprove, who: str) -> Signup:
+async def approve(session: AsyncSession, registry: municipalities.RegistrySource, signup_id: uuid.UUID,
+                  body: schemas.SignupApprove, who: str) -> Signup:
     signup = await _pending(session, signup_id)
-    organisation = await _organisation_of(session, signup, body, who)
+    organisation = await _organisation_of(session, registry, signup, body, who)
     membership = await memberships.join(session, organisation.id, signup.pact, body.joined_on or date.today(), who)
     await contacts.add_unless_known(session, organisation.id, signup.contact_name, signup.contact_email)
     signup.status = SignupStatus.APPROVED
