@@ -7,7 +7,9 @@ organisations under its own external ids, found by KvK number: each links the or
 finds, fills nothing (the first source has every field), and disagrees on the name, which a
 source of higher precedence holds (one history row each); the script checks that no organisation
 was created and none changed. partners_api runs as a real uvicorn process on a fresh database,
-migrated with alembic, and is dropped afterwards.
+migrated with alembic, and is dropped afterwards. metrics_api runs beside it: the push checks
+municipality codes against its region registry (the CBS municipalities its migration loads; the
+records use the current ones), one registry read per process and five minutes.
 
 Besides records/s, each run prints the CPU time the service process and the database's backends
 spent per batch: on a busy machine (other work on the same two cores) wall time varies by a
@@ -21,6 +23,7 @@ factor of two, CPU time much less.
 import argparse
 import asyncio
 import contextlib
+import csv
 import os
 import subprocess
 import sys
@@ -42,6 +45,10 @@ from common.database import asyncpg_dsn  # noqa: E402
 from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 
+# The municipalities that exist today, as metrics_api's migration loads them.
+with (REPO / "migrations" / "metrics" / "data" / "cbs_municipalities.csv").open(encoding="utf-8", newline="") as _file:
+    MUNICIPALITIES = [row["code"] for row in csv.DictReader(_file) if not row["valid_to"]]
+
 KINDS = ["company"] * 6 + ["mbo", "vmbo", "primary_school", "municipality", "intermediary", "sector_fund"]
 SECTORS = ["metaal", "bouw", "installatie", "automotive", "ict", "media", "zorg"]
 
@@ -50,7 +57,7 @@ def organisation(n: int) -> dict:
     kind = KINDS[n % len(KINDS)]
     record = {
         "external_id": f"HV-{n:07d}", "name": f"Organisatie {n} B.V.", "kind": kind,
-        "sectors": [SECTORS[n % 7], SECTORS[(n * 3) % 7]], "municipality_code": f"GM{(n % 400) + 1:04d}",
+        "sectors": [SECTORS[n % 7], SECTORS[(n * 3) % 7]], "municipality_code": MUNICIPALITIES[n % len(MUNICIPALITIES)],
         "website": f"https://www.organisatie-{n}.nl", "email": f"info@organisatie-{n}.nl", "active": True,
         # Schools and municipalities are in the trade register too: every record can be found by it.
         "kvk_number": f"{10_000_000 + n:08d}",
@@ -149,26 +156,31 @@ def main() -> None:
         server = embedded.start()
     url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
     asyncio.run(ensure_database(url))
-    port = free_port()
-    service = None
+    port, metrics_port = free_port(), free_port()
+    service = metrics = None
     try:
         upgrade_all(url)
-        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test"}
-        service = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "services.partners_api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=REPO, env=env)
+        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
+               "METRICS_API_URL": f"http://127.0.0.1:{metrics_port}"}
+
+        def serve(app: str, on: int) -> subprocess.Popen:
+            return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1",
+                                     "--port", str(on), "--log-level", "warning", "--no-access-log"], cwd=REPO, env=env)
+
+        metrics = serve("services.metrics_api.app:create_app", metrics_port)
+        service = serve("services.partners_api.app:create_app", port)
         records = [organisation(n) for n in range(args.records)]
         token = issue_token(os.environ.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET), subject="bench",
                             scopes=["partners:write"], sources=["bench", "bench-kvk"])
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
-            for _ in range(100):
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
+            for ready in (f"http://127.0.0.1:{metrics_port}/readyz", "/readyz"):
+                for _ in range(150):
+                    try:
+                        if client.get(ready).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.2)
             clock = CpuClock(service.pid, url)
             print(f"{args.records} records in batches of {args.batch} to PUT /v1/sources/bench/organisations")
             first, first_totals, cpu = push_all(client, records, args.batch, token, "first", clock=clock)
@@ -191,9 +203,10 @@ def main() -> None:
             print(f"second source again, unchanged: {fourth:6.1f} s  {args.records / fourth:8.0f} records/s  "
                   f"{fourth_totals}{cpu}")
     finally:
-        if service is not None:
-            service.terminate()
-            service.wait(timeout=10)
+        for process in (service, metrics):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
         asyncio.run(drop_database(url))
         if embedded is not None:
             embedded.stop()
