@@ -1,5 +1,6 @@
 """One feed post, start to end: the idempotency key first, then the spooled body's rows checked, staged and merged."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -120,7 +121,16 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
     new_pairs: set[tuple[str, str]] = set()
     held_pairs: set[tuple[str, str]] = set()
 
+    # The COPY of one chunk runs while the next chunk is read and checked: the database inserts while
+    # Python parses. Only one statement at a time uses the connection: each flush waits for the last.
+    copying: list[asyncio.Task[None]] = []
+
+    async def settle() -> None:
+        while copying:
+            await copying.pop()
+
     async def flush() -> None:
+        await settle()
         if checker.error_count or checker.suspect_duplicates:
             chunk.clear()
             return
@@ -137,9 +147,10 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
                 counts["inserted"] += 1
                 figures.append(writer.figure_record(staged, 1))
         chunk.clear()
-        await writer.write(figures)
         if staged_rows:
             await writer.stage(staged_rows)
+        if figures:
+            copying.append(asyncio.create_task(writer.write(figures)))
 
     try:
         async for record in _records(feed, body, checker):
@@ -149,6 +160,8 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
         await flush()
     except FeedFormatError as exc:
         raise _format_refused(exc) from None
+    finally:
+        await settle()
     if not checker.error_count and not checker.suspect_duplicates:
         merged = await writer.merge_staged()
         counts = {name: counts[name] + merged[name] for name in counts}
