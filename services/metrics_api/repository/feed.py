@@ -91,17 +91,19 @@ DUPLICATES = """
 
 
 async def prepare(session: AsyncSession, statement_timeout_ms: int) -> None:
-    # Bulk work outlives the service's default statement timeout; the feed has its own.
-    await session.execute(text(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}"))
-    # The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
-    await session.execute(text("SET LOCAL work_mem = '256MB'"))
-    # Each staged row looks up its key's latest revision through the primary key. Statistics taken
-    # when the table was small (or empty, before a first load) make a sequential scan per row look
-    # cheap, and that is quadratic; the index is right at every size.
-    await session.execute(text("SET LOCAL enable_seqscan = off"))
-    # The batch-sized statements cost enough that the planner would JIT-compile each (10-30 ms a time,
-    # every chunk); their work is index probes and copies, which compiled expressions do not speed up.
-    await session.execute(text("SET LOCAL jit = off"))
+    """The feed's settings for its transaction, in one round trip (a one-row post is mostly round trips)."""
+    await session.execute(text(
+        "SELECT set_config('statement_timeout', :timeout, true),"
+        # The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
+        " set_config('work_mem', '256MB', true),"
+        # Each staged row looks up its key's latest revision through the primary key. Statistics taken
+        # when the table was small (or empty, before a first load) make a sequential scan per row look
+        # cheap, and that is quadratic; the index is right at every size.
+        " set_config('enable_seqscan', 'off', true),"
+        # The batch-sized statements cost enough that the planner would JIT-compile each (10-30 ms a
+        # time, every chunk); their work is index probes and copies, which compiled code does not speed up.
+        " set_config('jit', 'off', true)"
+    ), {"timeout": str(int(statement_timeout_ms))})  # bulk work outlives the service's default timeout
 
 
 async def reference_codes(session: AsyncSession) -> dict[str, Any]:
@@ -208,10 +210,11 @@ class DirectWrite:
         self.held: list[tuple] = []  # staging records not copied yet
 
     async def start(self) -> None:
-        # One feed of a source at a time decides its revision numbers (see `merge`).
-        await advisory_xact_lock(self.session, f"metrics.observations:{self.source}")
         driver = await driver_connection(self.session)
-        self.recorded_at = await driver.fetchval("SELECT now()")
+        # One feed of a source at a time decides its revision numbers (see `merge`); the figures are
+        # recorded at the transaction's time, as the batch is.
+        self.recorded_at = await driver.fetchval("SELECT now() FROM pg_advisory_xact_lock(hashtext($1))",
+                                                 f"metrics.observations:{self.source}")
         await driver.execute("SAVEPOINT feed_direct")
 
     async def undo(self) -> None:
