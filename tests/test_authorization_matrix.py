@@ -250,10 +250,16 @@ NEEDS = {
     ("actions_api", "POST", "/v1/participations/move"): "partners:admin",
     **{("partners_api", op.method, op.path): "partners:admin" for op in WRITE_OPERATIONS if op.service == "partners_api"},
     ("partners_api", "PUT", "/v1/sources/{source}/organisations"): "partners:write",
+    ("partners_api", "POST", "/v1/sources/{source}/sync-sessions"): "partners:write",
+    ("partners_api", "PUT", "/v1/sources/{source}/sync-sessions/{session_id}/organisations"): "partners:write",
+    ("partners_api", "POST", "/v1/sources/{source}/sync-sessions/{session_id}/close"): "partners:write",
     **{("metrics_api", op.method, op.path): "metrics:admin" for op in WRITE_OPERATIONS if op.service == "metrics_api"},
     ("metrics_api", "POST", "/v1/feeds/{source}/observations"): "metrics:write",
 }
 SOURCE_ROUTES = {("partners_api", "PUT", "/v1/sources/{source}/organisations"),
+                 ("partners_api", "POST", "/v1/sources/{source}/sync-sessions"),
+                 ("partners_api", "PUT", "/v1/sources/{source}/sync-sessions/{session_id}/organisations"),
+                 ("partners_api", "POST", "/v1/sources/{source}/sync-sessions/{session_id}/close"),
                  ("metrics_api", "POST", "/v1/feeds/{source}/observations")}
 # The routes `NEEDS` was written from: a route added later must be classified there on purpose.
 CLASSIFIED = {
@@ -274,6 +280,9 @@ CLASSIFIED = {
     ("partners_api", "PUT", "/v1/organisations/{organisation_id}/precedence"),
     ("partners_api", "POST", "/v1/organisations/{organisation_id}/merge"),
     ("partners_api", "PUT", "/v1/sources/{source}/organisations"), ("partners_api", "POST", "/v1/pacts/{pact}/members"),
+    ("partners_api", "POST", "/v1/sources/{source}/sync-sessions"),
+    ("partners_api", "PUT", "/v1/sources/{source}/sync-sessions/{session_id}/organisations"),
+    ("partners_api", "POST", "/v1/sources/{source}/sync-sessions/{session_id}/close"),
     ("partners_api", "POST", "/v1/memberships/{membership_id}/leave"),
     ("partners_api", "POST", "/v1/organisations/{organisation_id}/contacts"),
     ("partners_api", "DELETE", "/v1/contacts/{contact_id}"), ("partners_api", "POST", "/v1/signups/{signup_id}/approve"),
