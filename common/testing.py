@@ -14,12 +14,18 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# A table whose comment starts so holds reference data its migration seeds (partners' sectors): kept.
+REFERENCE_DATA_COMMENT = "reference data"
+
+
 async def truncate_schema(database: Database) -> None:
-    """Empty every table of a service's schema except its alembic version."""
+    """Empty every table of a service's schema except its alembic version and its reference data."""
     async with database.engine.begin() as connection:
         tables = (await connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = :schema AND tablename <> 'alembic_version'"),
-            {"schema": database.schema},
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :schema AND tablename <> 'alembic_version' "
+                 "AND coalesce(obj_description(format('%I.%I', schemaname, tablename)::regclass, 'pg_class'), '') "
+                 "NOT LIKE :reference"),
+            {"schema": database.schema, "reference": f"{REFERENCE_DATA_COMMENT}%"},
         )).scalars().all()
         if tables:
             names = ", ".join(f'"{database.schema}"."{name}"' for name in tables)

@@ -286,7 +286,7 @@ CLASSIFIED = {
     ("partners_api", "POST", "/v1/memberships/{membership_id}/leave"),
     ("partners_api", "POST", "/v1/organisations/{organisation_id}/contacts"),
     ("partners_api", "DELETE", "/v1/contacts/{contact_id}"), ("partners_api", "POST", "/v1/signups/{signup_id}/approve"),
-    ("partners_api", "POST", "/v1/signups/{signup_id}/reject"),
+    ("partners_api", "POST", "/v1/signups/{signup_id}/reject"), ("partners_api", "PUT", "/v1/sectors/{code}"),
     ("metrics_api", "PUT", "/v1/regions/{code}"), ("metrics_api", "PUT", "/v1/measures/{code}"),
     ("metrics_api", "PUT", "/v1/occupations/{code}"), ("metrics_api", "POST", "/v1/feeds/{source}/observations"),
 }

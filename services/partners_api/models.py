@@ -211,6 +211,20 @@ class Membership(Base):
     )
 
 
+class Sector(Versioned, Base):
+    """One sector code organisations may carry; the list is extended by partners:admin (seeded by the migration)."""
+
+    __tablename__ = "sectors"
+    __table_args__ = ({"comment": "reference data: the sector codes organisations carry"},)
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+
 class Signup(Base):
     """A "Meedoen?" request from the public; a coordinator approves or rejects it."""
 
@@ -222,6 +236,7 @@ class Signup(Base):
     kind: Mapped[str] = mapped_column(String(40))
     municipality_code: Mapped[str] = mapped_column(String(6))
     kvk_number: Mapped[str | None] = mapped_column(String(8))
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default=text("'{}'"), default=list)
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(320))
     message: Mapped[str | None] = mapped_column(Text)

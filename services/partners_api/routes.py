@@ -27,6 +27,7 @@ from services.partners_api.domain import memberships as membership_rules
 from services.partners_api.domain import merging as merge_rules
 from services.partners_api.domain import organisations as organisation_rules
 from services.partners_api.domain import push as push_rules
+from services.partners_api.domain import sectors as sector_rules
 from services.partners_api.domain import signups as signup_rules
 from services.partners_api.domain import survivorship as survivorship_rules
 from services.partners_api.domain import sync_sessions as sync_rules
@@ -253,7 +254,7 @@ async def push_organisations(source: SourcePath, request: Request, session: Sess
     require_source(principal, source)
 
     async def answer_for(body: bytes) -> dict[str, Any]:
-        records = await push_rules.read(body, regions)
+        records = await push_rules.read(session, body, regions)
         outcome = await push_rules.push(session, source=source, records=records, who=principal.subject,
                                         full_sync=_full_sync(request, confirm_withdraw) if withdraw_missing else None)
         count_batch("organisations", source, len(records))
@@ -306,7 +307,7 @@ async def push_into_sync_session(source: SourcePath, session_id: uuid.UUID, requ
     require_source(principal, source)
 
     async def answer_for(body: bytes) -> dict[str, Any]:
-        records = await push_rules.read(body, regions)
+        records = await push_rules.read(session, body, regions)
         outcome = await sync_rules.push(session, source=source, session_id=session_id, records=records,
                                         who=principal.subject, lifetime=_session_lifetime(request))
         count_batch("organisations", source, len(records))
@@ -333,6 +334,31 @@ async def close_sync_session(source: SourcePath, session_id: uuid.UUID, request:
 
     return await _keyed(request, session, source, idempotency_key, answer_for, "close", str(session_id),
                         str(confirm_withdraw))
+
+
+# --- the sector list ----------------------------------------------------------------------------
+
+SectorPath = Annotated[str, Path(pattern=schemas.SECTOR_CODE_PATTERN, max_length=50,
+                                 description="The sector's code, e.g. `installation`")]
+
+
+@router.get("/sectors", tags=["sectors"], response_model=Page[schemas.Sector])
+async def list_sectors(session: SessionDep) -> Page[schemas.Sector]:
+    """The codes organisations, push records and sign-ups may carry in `sectors`, by code."""
+    return Page(items=[schemas.Sector.model_validate(row) for row in await sector_rules.listed(session)])
+
+
+@router.put("/sectors/{code}", tags=["sectors"], response_model=schemas.Sector,
+            responses={201: {"description": "Created"}, 412: {"description": "Stale If-Match"},
+                       428: {"description": "A change without If-Match"}})
+async def put_sector(code: SectorPath, body: schemas.SectorIn, session: SessionDep, principal: Admin,
+                     response: Response, if_match: IfMatch = None) -> schemas.Sector:
+    """Add a sector to the list (201) or rename it (200; a change needs `If-Match`, the same content
+    again is a no-op). Codes are never removed."""
+    row, created = await sector_rules.put(session, code, body, if_match)
+    response.status_code = 201 if created else 200
+    response.headers["ETag"] = etag(row.version)
+    return schemas.Sector.model_validate(row)
 
 
 # --- memberships -------------------------------------------------------------------------------

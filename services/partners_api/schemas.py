@@ -397,6 +397,26 @@ class SyncSessionClosed(SyncSessionState):
     results: list[PushResult] = Field(description="The records closing it withdrew, by external id")
 
 
+# --- the sector list ---------------------------------------------------------------------------
+
+SECTOR_CODE_PATTERN = f"^{_SECTOR.pattern}$"
+
+
+class SectorIn(Strict):
+    name: Annotated[Name, Field(description="The sector's name in Dutch, e.g. Installatietechniek")]
+    description: Annotated[Annotated[str, StringConstraints(max_length=2000), AfterValidator(_plain_text)] | None,
+                           BeforeValidator(_blank_to_none)] = None
+
+
+class Sector(BaseModel):
+    code: str
+    name: str
+    description: str | None
+    version: int
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 # --- memberships, contacts, sign-ups -----------------------------------------------------------
 
 class MembershipCreate(Strict):
@@ -453,6 +473,7 @@ class SignupCreate(Strict):
     municipality_code: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(
         _matching(_MUNICIPALITY, "a municipality code is GM and 4 digits, e.g. GM0402", upper=True))]
     kvk_number: KvkNumber = None
+    sectors: Sectors = Field(default=[], description="Codes of the sector list (GET /v1/sectors)")
     contact_name: ContactName
     contact_email: EmailAddress
     message: Annotated[Annotated[str, StringConstraints(max_length=2000)] | None,
@@ -471,6 +492,7 @@ class Signup(BaseModel):
     kind: OrganisationKind
     municipality_code: str
     kvk_number: str | None
+    sectors: list[str]
     contact_name: str | None = Field(description="Personal data: null unless the token carries contacts:read")
     contact_email: str | None = Field(description="Personal data: null unless the token carries contacts:read")
     message: str | None

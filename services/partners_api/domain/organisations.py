@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, conflict, field_error, invalid, not_found
 from services.partners_api import schemas
-from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, municipalities, survivorship
+from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, municipalities, sectors, survivorship
 from services.partners_api.models import Organisation, OrganisationChange, SourceRecord
 from services.partners_api.repository import organisations as repository
 
@@ -79,6 +79,7 @@ def _kvk_taken_meanwhile(kvk_number: str | None) -> Problem:
 async def create(session: AsyncSession, registry: municipalities.RegistrySource, body: schemas.OrganisationCreate,
                  who: str) -> Organisation:
     """A new organisation; the fields the body sets are locked (an approved sign-up's too)."""
+    await sectors.check(session, body.sectors)
     await municipalities.check(registry, body.municipality_code)
     await _refuse_taken_kvk(session, body.kvk_number)
     sent = body.model_fields_set & set(ORGANISATION_FIELDS)
@@ -100,6 +101,8 @@ async def update(session: AsyncSession, registry: municipalities.RegistrySource,
     nulls = [field for field in sent if field in REQUIRED_FIELDS and getattr(patch, field) is None]
     if nulls:
         raise invalid([field_error(field, "Must not be null.") for field in sorted(nulls)])
+    if "sectors" in sent:
+        await sectors.check(session, patch.sectors)
     if "municipality_code" in sent and patch.municipality_code != organisation.municipality_code:
         await municipalities.check(registry, patch.municipality_code)
     if "kvk_number" in sent:

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, field_error, invalid
-from services.partners_api.domain import ORGANISATION_FIELDS, RecordOutcome, municipalities, survivorship
+from services.partners_api.domain import ORGANISATION_FIELDS, RecordOutcome, municipalities, sectors, survivorship
 from services.partners_api.repository import push as repository
 from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
@@ -89,19 +89,24 @@ def parse(body: bytes) -> list[PushRow]:
     return rows
 
 
-# Where a push's row holds its municipality code (after external_id, the organisation fields in order).
+# Where a push's row holds its sectors and its municipality code (after external_id, the organisation fields).
+_SECTORS = 1 + ORGANISATION_FIELDS.index("sectors")
 _MUNICIPALITY = 1 + ORGANISATION_FIELDS.index("municipality_code")
 
 
-async def read(body: bytes, registry: municipalities.RegistrySource) -> list[PushRow]:
-    """The records, checked whole: their form (`parse`), then their municipality codes against the
-    region registry (one call to metrics_api per push at most, none while its copy is fresh); 422
-    listing every bad record and nothing written."""
+async def read(session: AsyncSession, body: bytes, registry: municipalities.RegistrySource) -> list[PushRow]:
+    """The records, checked whole: their form (`parse`), then their sectors against the sector list (one
+    query for the batch) and their municipality codes against the region registry (one call to
+    metrics_api per push at most, none while its copy is fresh); 422 listing every bad record and
+    nothing written."""
     rows = parse(body)
+    errors = [_record_error(index, "sectors", reason) for index, reason in await sectors.refusals(
+        session, [(index, row[_SECTORS]) for index, row in enumerate(rows) if row[_SECTORS]])]
     refused = await municipalities.refusals(registry, ((index, row[_MUNICIPALITY]) for index, row in enumerate(rows)))
-    if refused:
-        raise _refused([_record_error(index, "municipality_code", reason, **municipalities.error_details(successor))
-                        for index, reason, successor in refused])
+    errors += [_record_error(index, "municipality_code", reason, **municipalities.error_details(successor))
+               for index, reason, successor in refused]
+    if errors:
+        raise _refused(sorted(errors, key=lambda error: error["index"]))
     return rows
 
 

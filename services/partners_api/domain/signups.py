@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.problems import conflict, field_error, invalid, not_found
 from services.partners_api import schemas
 from services.partners_api.actions_client import ActionsClient
-from services.partners_api.domain import SignupStatus, contacts, memberships, municipalities, organisations
+from services.partners_api.domain import SignupStatus, contacts, memberships, municipalities, organisations, sectors
 from services.partners_api.models import Organisation, Signup
 from services.partners_api.repository import organisations as organisation_repository
 from services.partners_api.repository import signups as repository
@@ -17,7 +17,8 @@ from services.partners_api.repository import signups as repository
 async def create(session: AsyncSession, actions: ActionsClient, registry: municipalities.RegistrySource, pact: str,
                  body: schemas.SignupCreate) -> Signup:
     """A pending sign-up for a pact actions_api knows (422 on `pact` for one it does not), in a
-    municipality of the region registry (422 on `municipality_code`)."""
+    municipality of the region registry (422 on `municipality_code`), in sectors of the list (422 on `sectors`)."""
+    await sectors.check(session, body.sectors)
     await municipalities.check(registry, body.municipality_code)
     if not await actions.pact_exists(pact):
         raise invalid([field_error("pact", f"There is no pact '{pact}'.", **{"in": "path"})])
@@ -49,9 +50,11 @@ async def _organisation_of(session: AsyncSession, registry: municipalities.Regis
         known = await organisation_repository.organisation_with_kvk_number(session, signup.kvk_number)
         if known is not None:
             return known
+    # Only what the sign-up names is set (and so locked): no sectors named leaves them to the sources.
+    named = {"sectors": list(signup.sectors)} if signup.sectors else {}
     return await organisations.create(session, registry, schemas.OrganisationCreate(
         name=signup.organisation_name, kind=signup.kind, municipality_code=signup.municipality_code,
-        kvk_number=signup.kvk_number), who)
+        kvk_number=signup.kvk_number, **named), who)
 
 
 async def approve(session: AsyncSession, registry: municipalities.RegistrySource, signup_id: uuid.UUID,

@@ -132,7 +132,7 @@ async def test_a_kvk_number_held_by_another_organisation_is_refused(client, writ
 
 async def test_the_same_kvk_from_two_sources_is_one_organisation(app, client, writer, rows):
     hilversum = await put(client, writer,
-                          [record("H-17", name="Tata Steel", kvk_number="24295332", sectors=["metaal"])])
+                          [record("H-17", name="Tata Steel", kvk_number="24295332", sectors=["metal"])])
     huizen = await put(client, writer, [record("hz/0042", name="Tata Steel IJmuiden BV", kvk_number="24295332",
                                                website="https://www.tatasteel.nl")],
                        url="/v1/sources/huizen/organisations")
@@ -146,7 +146,7 @@ async def test_the_same_kvk_from_two_sources_is_one_organisation(app, client, wr
         ("hilversum", "H-17", 1), ("huizen", "hz/0042", 2)]
     organisation = (await client.get(f"/v1/organisations/{merged['id']}")).json()
     assert (organisation["name"], organisation["sectors"], organisation["website"]) == (
-        "Tata Steel", ["metaal"], "https://www.tatasteel.nl")
+        "Tata Steel", ["metal"], "https://www.tatasteel.nl")
     history = (await client.get(f"/v1/organisations/{merged['id']}/history")).json()["items"]
     assert [(h["action"], h["field"], h["source"], h["old"], h["new"]) for h in history[1:]] == [
         ("linked", "source_records", "huizen", None, {"source": "huizen", "external_id": "hz/0042"}),

@@ -15,7 +15,7 @@ TABLES = ("organisations", "source_records", "organisation_changes", "membership
 
 AMSTERDAM = {"external_id": "ams-1", "name": "Technische Unie", "kind": "company", "kvk_number": "33016218",
              "municipality_code": "GM0363", "website": "https://www.technischeunie.nl",
-             "email": "info@technischeunie.nl", "sectors": ["installatie"]}
+             "email": "info@technischeunie.nl", "sectors": ["installation"]}
 # What a hostile gm0402 system sends for the same KvK number: every field another value, and inactive.
 HOSTILE = {"external_id": "hv-9", "name": "Overgenomen BV", "kind": "other", "kvk_number": "33016218",
            "municipality_code": "GM0402", "website": "https://kaper.example", "email": "kaper@example.nl",
