@@ -37,8 +37,9 @@ def create_app(settings: PartnersSettings | None = None,
                                                   window_seconds=settings.signup_window_seconds)
     app.state.actions = ActionsClient(settings.actions_api_url, settings.actions_timeout_seconds,
                                       transport=actions_transport)
-    app.state.metrics = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
-                                      settings.municipality_registry_ttl_seconds, transport=metrics_transport)
+    # Not `state.metrics`: that is the Prometheus registry /metrics renders (common.app).
+    app.state.metrics_api = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
+                                          settings.municipality_registry_ttl_seconds, transport=metrics_transport)
     app.router.lifespan_context = _frozen_while_serving(app.router.lifespan_context)
     return app
 

@@ -53,7 +53,7 @@ _keys = IdempotencyKeys(idempotency_keys)
 
 def _metrics(request: Request) -> MetricsClient:
     """metrics_api's region registry, which municipality codes are checked against."""
-    return request.app.state.metrics
+    return request.app.state.metrics_api
 
 
 Regions = Annotated[MetricsClient, Depends(_metrics)]
