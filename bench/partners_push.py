@@ -50,7 +50,8 @@ with (REPO / "migrations" / "metrics" / "data" / "cbs_municipalities.csv").open(
     MUNICIPALITIES = [row["code"] for row in csv.DictReader(_file) if not row["valid_to"]]
 
 KINDS = ["company"] * 6 + ["mbo", "vmbo", "primary_school", "municipality", "intermediary", "sector_fund"]
-SECTORS = ["metaal", "bouw", "installatie", "automotive", "ict", "media", "zorg"]
+# Codes of the sector list (partners_api checks them against it since 371ce3e).
+SECTORS = ["metal", "construction", "installation", "automotive", "ict", "media", "care"]
 
 
 def organisation(n: int) -> dict:
