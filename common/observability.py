@@ -180,14 +180,27 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        name = self.metrics.process_name
+        counted = False
+
+        def count() -> None:
+            nonlocal counted
+            counted = True
+            template = _route_template(scope)
+            method = scope.get("method", "GET")
+            self.metrics.requests.labels(name, method, template, str(status)).inc()
+            self.metrics.latency.labels(name, method, template).observe(time.perf_counter() - started)
 
         async def record_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not counted:
+                # Counted before the last byte leaves: a client that has the whole answer (over a kept
+                # connection, at once) and then reads /metrics finds its request counted.
+                count()
             await send(message)
 
-        name = self.metrics.process_name
         token = _current_metrics.set(self.metrics)
         self.metrics.in_progress.labels(name).inc()
         try:
@@ -195,10 +208,8 @@ class MetricsMiddleware:
         finally:
             self.metrics.in_progress.labels(name).dec()
             _current_metrics.reset(token)
-            template = _route_template(scope)
-            method = scope.get("method", "GET")
-            self.metrics.requests.labels(name, method, template, str(status)).inc()
-            self.metrics.latency.labels(name, method, template).observe(time.perf_counter() - started)
+            if not counted:
+                count()
 
 
 def _route_template(scope: Scope) -> str:

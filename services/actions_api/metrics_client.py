@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 # metrics_api answers at most this many series per query.
 SERIES_PER_CALL = 500
+KEEPALIVE_SECONDS = 2.0
 
 
 class SeriesAsk(NamedTuple):
@@ -57,7 +58,9 @@ class MetricsClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport)
+            # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them on metrics_api's side.
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport,
+                                             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
         return self._client
 
     async def aclose(self) -> None:
@@ -88,9 +91,13 @@ class MetricsClient:
     async def _query(self, client: httpx.AsyncClient, headers: dict[str, str], chunk: list[SeriesAsk],
                      found: dict[SeriesAsk, list[Measured] | None]) -> set[int]:
         """Reads the chunk into `found`; the indices of the series metrics_api does not know, if it refused some."""
+        body = {"series": [ask.spec() for ask in chunk]}
         try:
-            response = await client.post("/v1/series/query", json={"series": [ask.spec() for ask in chunk]},
-                                         headers=headers)
+            try:
+                response = await client.post("/v1/series/query", json=body, headers=headers)
+            except httpx.TransportError:
+                # A kept connection metrics_api closed as we sent: the query is a read, ask once more.
+                response = await client.post("/v1/series/query", json=body, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("metrics_api unreachable: %s", type(exc).__name__)
             raise MetricsUnavailable(type(exc).__name__) from None
