@@ -399,7 +399,8 @@ class SyncSessionClosed(SyncSessionState):
 
 # --- the sector list ---------------------------------------------------------------------------
 
-SECTOR_CODE_PATTERN = f"^{_SECTOR.pattern}$"
+# A code as pushes write it once trimmed: no space at either end.
+SECTOR_CODE_PATTERN = r"^[a-z0-9](?:[a-z0-9 &_-]{0,48}[a-z0-9&_-])?$"
 
 
 class SectorIn(Strict):

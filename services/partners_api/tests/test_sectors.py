@@ -79,6 +79,8 @@ async def test_only_partners_admin_changes_the_list(client, token, scopes):
 
 @pytest.mark.parametrize(("code", "body", "field"), [
     ("Bad!", {"name": "Slecht"}, "code"),
+    ("trailing ", {"name": "Slecht"}, "code"),
+    ("x" * 51, {"name": "Te lang"}, "code"),
     ("robotics", {"name": ""}, "name"),
     ("robotics", {"name": "Robotica", "colour": "blauw"}, "colour"),
     ("robotics", {"name": "Robo\x07tica"}, "name"),
