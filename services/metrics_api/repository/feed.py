@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.database import advisory_xact_lock, driver_connection
+from common.database import driver_connection
 from common.idempotency import IdempotencyKeys
 from services.metrics_api.models import Batch, Measure, Occupation, Region, idempotency_keys
 
@@ -48,36 +48,6 @@ CLASSIFY = CLASSIFY_ROWS.format(rows="feed_rows")
 # The same for a few rows sent as arrays ($4 on, in the staging table's columns), without a table.
 ARRAY_ROWS = ("unnest($4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
               " $11::text[], $12::text[], $13::boolean[]) AS rows(" + ", ".join(STAGING_COLUMNS) + ")")
-
-# The changes are settled in a temporary table before the insert starts, so the lookups never
-# walk rows the insert adds (and a plain table feeds an INSERT faster than a materialized CTE).
-CHANGES_TABLE = """
-    CREATE TEMP TABLE feed_changes (measure text, region text, occupation text, period text, revision integer,
-                                    frequency text, value numeric, status text, missing_reason text, withdraw boolean)
-    ON COMMIT DROP
-"""
-CHANGES = f"""
-    INSERT INTO feed_changes
-    SELECT measure, region, occupation, period, coalesce(previous_revision, 0) + 1 AS revision, frequency, value,
-           status, missing_reason, withdraw
-    FROM ({CLASSIFY}) classified
-    WHERE outcome <> 'unchanged'
-"""
-
-# Revision 1 is the source's new figure, a higher one its revision; the rest of the batch is unchanged.
-MERGE = """
-    INSERT INTO observations (measure, region, occupation, period, revision, frequency, value, status,
-                              missing_reason, withdrawn, source, batch_id, recorded_at)
-    SELECT measure, region, occupation, period, revision, frequency, value, status, missing_reason, withdraw,
-           $1, $2, now()
-    FROM feed_changes
-"""
-
-COUNT_CHANGES = """
-    SELECT 'inserted', count(*) FILTER (WHERE revision = 1) FROM feed_changes
-    UNION ALL
-    SELECT 'revised', count(*) FILTER (WHERE revision > 1) FROM feed_changes
-"""
 
 DRY_RUN = f"SELECT outcome, count(*) FROM ({CLASSIFY}) classified GROUP BY outcome"
 
@@ -145,22 +115,6 @@ async def dry_run_counts(session: AsyncSession, source: str) -> dict[str, int]:
     return dict(await driver.fetch(DRY_RUN, source))
 
 
-async def merge(session: AsyncSession, source: str, batch_id: uuid.UUID) -> dict[str, int]:
-    """Write a revision of every staged figure of `source` that changes; the counts of inserted and revised ones.
-
-    Only the source's own figures are compared, revised or withdrawn: another source's figure for
-    the same cell is neither read nor touched.
-    """
-    # One feed of a source at a time decides its revision numbers: two concurrent posts of the same
-    # key would otherwise both write revision n+1. Other sources' feeds have other keys.
-    await advisory_xact_lock(session, f"metrics.observations:{source}")
-    driver = await driver_connection(session)
-    await driver.execute(CHANGES_TABLE)
-    await driver.execute(CHANGES, source)
-    await driver.execute(MERGE, source, batch_id)
-    return dict(await driver.fetch(COUNT_CHANGES))
-
-
 # The columns of an observation as the direct write copies it (the order of `figure_record`).
 OBSERVATION_COLUMNS = ["measure", "region", "occupation", "period", "source", "revision", "frequency", "value",
                        "status", "missing_reason", "withdrawn", "batch_id", "recorded_at"]
@@ -211,8 +165,9 @@ class DirectWrite:
 
     async def start(self) -> None:
         driver = await driver_connection(self.session)
-        # One feed of a source at a time decides its revision numbers (see `merge`); the figures are
-        # recorded at the transaction's time, as the batch is.
+        # One feed of a source at a time decides its revision numbers: two concurrent posts of the same
+        # key would otherwise both write revision n+1 (other sources' feeds have other keys). The figures
+        # are recorded at the transaction's time, as the batch is.
         self.recorded_at = await driver.fetchval("SELECT now() FROM pg_advisory_xact_lock(hashtext($1))",
                                                  f"metrics.observations:{self.source}")
         await driver.execute("SAVEPOINT feed_direct")
@@ -235,9 +190,15 @@ class DirectWrite:
         await driver.copy_records_to_table("feed_rows", records=self.held, columns=STAGING_COLUMNS)
         self.held = []
 
+    def staged_whole(self) -> None:
+        """The whole body is in the staging table (`stage` of this module): `merge_staged` merges it."""
+        self.staging = True
+        self.held = []
+
     async def merge_staged(self) -> dict[str, int]:
         """Compare the staged rows with the source's latest revisions in one statement and write those that
-        differ; the counts of inserted and revised figures."""
+        differ; the counts of inserted and revised figures. Only the source's own figures are compared,
+        revised or withdrawn: another source's figure for the same cell is neither read nor touched."""
         driver = await driver_connection(self.session)
         if self.staging:
             if self.held:

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from common.testing import bearer
 from services.metrics_api.domain.feed import ingest
+from services.metrics_api.domain.feed.checking import Checker
 from services.metrics_api.repository import feed as feed_repository
 
 FEED = "/v1/feeds/uwv/observations"
@@ -101,3 +102,24 @@ async def test_a_later_value_decides_earlier_chunks(client, reference, writer, a
     assert [(row[0], row[1], row[3]) for row in await stored(app)] == [
         ("PV24", "2012", 7912), ("PV24", "2014", 5), ("PV26", "2012", 8001), ("PV26", "2013", 1234),
         ("PV26", "2014", 6), ("PV27", "2012", 9100)]
+
+
+async def test_a_suspected_repeat_that_is_none_is_merged_from_the_staging_table(client, reference, writer, app,
+                                                                               monkeypatch):
+    await client.post(FEED, content=body(*ROWS[:2]), headers={**writer, **CSV})
+    # As if two keys' hashes collided: the post is checked whole in the staging table, finds no repeat,
+    # and is merged from there, the chunks it had written undone.
+    remember = Checker._remember
+
+    def colliding(self, *key):
+        remember(self, *key)
+        self.suspect_duplicates = self.rows > 3
+
+    monkeypatch.setattr(Checker, "_remember", colliding)
+    answer = await client.post(FEED, content=body(*ROWS[:1], "vacancies_new;PV24;2013;total;150", *ROWS[2:]),
+                               headers={**writer, **CSV})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["inserted"], answer.json()["revised"], answer.json()["unchanged"]) == (4, 1, 1)
+    assert [(row[0], row[1], row[2], row[3]) for row in await stored(app)] == [
+        ("PV24", "2012", 1, 100), ("PV24", "2013", 1, 100), ("PV24", "2013", 2, 150), ("PV26", "2012", 1, 200),
+        ("PV26", "2013", 1, 200), ("PV27", "2012", 1, 300), ("PV27", "2013", 1, 300)]

@@ -78,7 +78,8 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
         # collided, and the batch is merged from the staging table after all).
         await writer.undo()
         checker = await _staged(session, feed, body, reference)
-        counts = await repository.merge(session, feed.source, batch_id)
+        writer.staged_whole()
+        counts = await writer.merge_staged()
     _refuse_bad_rows(checker)
     if counts["inserted"]:
         await repository.claim_first_source(session, feed.source, sorted(checker.measures))
