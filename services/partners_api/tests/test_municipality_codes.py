@@ -165,3 +165,11 @@ async def test_a_sign_up_in_a_merged_away_municipality_is_refused(client, rows, 
     accepted = await client.post("/v1/pacts/noordvleugel/signups", json={**SIGNUP, "municipality_code": "GM0363"})
     assert accepted.status_code == 202, accepted.text
     assert await rows("signups") == 1
+
+
+async def test_the_registry_client_leaves_the_prometheus_registry_alone(client, writer):
+    # The client once took `app.state.metrics`, which /metrics renders: /metrics answered 500.
+    assert (await client.put(PUSH, json={"records": [record("a")]}, headers=writer)).status_code == 200
+    scraped = await client.get("/metrics")
+    assert scraped.status_code == 200, scraped.text[:300]
+    assert "# TYPE" in scraped.text
