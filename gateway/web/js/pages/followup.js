@@ -60,13 +60,13 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
-function horizonOf(today) {
-  return isoDay(new Date(Date.parse(`${today}T00:00:00Z`) + SOON_DAYS * 86400000));
+function daysAfter(day, days) {
+  return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86400000));
 }
 
 /** Every open milestone that is overdue or due within SOON_DAYS, one row per trekker it falls to. */
 function followUps(actions, today) {
-  const horizon = horizonOf(today);
+  const horizon = daysAfter(today, SOON_DAYS);
   const rows = [];
   for (const action of actions) {
     const leads = nodes(action.leads);
@@ -147,7 +147,7 @@ export async function render(view, { slug, query }) {
   }
   const today = isoDay(new Date());
   // The horizon's day itself is due within SOON_DAYS too: the gateway's `dueBefore` is exclusive.
-  const variables = { slug, horizon: isoDay(new Date(Date.parse(`${horizonOf(today)}T00:00:00Z`) + 86400000)) };
+  const variables = { slug, horizon: daysAfter(today, SOON_DAYS + 1) };
   const { record: pact, errors } = await loadRecord(view, QUERY, variables, "pact",
     { title: t("pact.notFound"), text: t("pact.notFoundText") });
   if (!pact) return;
