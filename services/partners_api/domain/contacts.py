@@ -5,10 +5,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import not_found
-from services.partners_api import schemas
 from services.partners_api.domain import organisations
 from services.partners_api.models import Contact
 from services.partners_api.repository import contacts as repository
+from services.partners_api.schemas.contacts import ContactCreate
 
 
 async def of_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> list[Contact]:
@@ -20,7 +20,7 @@ async def of_organisations(session: AsyncSession, organisation_ids: list[uuid.UU
     return await repository.contacts_of(session, organisation_ids)
 
 
-async def add(session: AsyncSession, organisation_id: uuid.UUID, body: schemas.ContactCreate) -> Contact:
+async def add(session: AsyncSession, organisation_id: uuid.UUID, body: ContactCreate) -> Contact:
     await organisations.get(session, organisation_id)
     contact = Contact(id=uuid.uuid4(), organisation_id=organisation_id, **body.model_dump())
     await repository.add_contact(session, contact)

@@ -6,11 +6,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import conflict, field_error, invalid, not_found
-from services.partners_api import schemas
 from services.partners_api.domain import organisations
 from services.partners_api.models import Membership, Organisation
 from services.partners_api.repository import memberships as repository
 from services.partners_api.repository.organisations import record_change
+from services.partners_api.schemas.memberships import MembershipCreate, MembershipLeave
 
 
 async def pact_members(session: AsyncSession, pact: str, *, current: bool | None, limit: int,
@@ -22,7 +22,7 @@ async def of_organisations(session: AsyncSession, organisation_ids: list[uuid.UU
     return await repository.memberships_of(session, organisation_ids)
 
 
-async def join_pact(session: AsyncSession, pact: str, body: schemas.MembershipCreate, who: str) -> Membership:
+async def join_pact(session: AsyncSession, pact: str, body: MembershipCreate, who: str) -> Membership:
     organisation = await organisations.existing(session, body.organisation_id, "organisation_id")
     return await join(session, organisation.id, pact, body.joined_on, who)
 
@@ -39,7 +39,7 @@ async def join(session: AsyncSession, organisation_id: uuid.UUID, pact: str, joi
     return membership
 
 
-async def leave_pact(session: AsyncSession, membership_id: uuid.UUID, body: schemas.MembershipLeave,
+async def leave_pact(session: AsyncSession, membership_id: uuid.UUID, body: MembershipLeave,
                      who: str) -> Membership:
     membership = await repository.membership_for_update(session, membership_id)
     if membership is None:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import Problem, conflict, field_error, invalid, not_found
-from services.partners_api import schemas
 from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, municipalities, sectors, survivorship
 from services.partners_api.models import Organisation, OrganisationChange, SourceRecord
 from services.partners_api.repository import organisations as repository
+from services.partners_api.schemas.organisations import OrganisationCreate, OrganisationPatch
 
 REQUIRED_FIELDS = ("name", "kind", "sectors", "active")
 
@@ -76,7 +76,7 @@ def _kvk_taken_meanwhile(kvk_number: str | None) -> Problem:
     return conflict(f"KvK number {kvk_number} belongs to another organisation already.", field="kvk_number")
 
 
-async def create(session: AsyncSession, registry: municipalities.RegistrySource, body: schemas.OrganisationCreate,
+async def create(session: AsyncSession, registry: municipalities.RegistrySource, body: OrganisationCreate,
                  who: str) -> Organisation:
     """A new organisation; the fields the body sets are locked (an approved sign-up's too)."""
     await sectors.check(session, body.sectors)
@@ -96,7 +96,7 @@ def _locked(fields: set[str]) -> list[str]:
 
 
 async def update(session: AsyncSession, registry: municipalities.RegistrySource, organisation: Organisation,
-                 patch: schemas.OrganisationPatch, who: str) -> Organisation:
+                 patch: OrganisationPatch, who: str) -> Organisation:
     sent = patch.model_fields_set - {"locked_fields"}
     nulls = [field for field in sent if field in REQUIRED_FIELDS and getattr(patch, field) is None]
     if nulls:

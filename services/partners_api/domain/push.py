@@ -38,7 +38,7 @@ from services.partners_api.domain import ORGANISATION_FIELDS, RecordOutcome, mun
 from services.partners_api.repository import push as repository
 from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
-from services.partners_api.schemas import PushBody, PushRow, push_row, push_rows
+from services.partners_api.schemas.push import PushBody, PushRow, push_row, push_rows
 
 _NOTHING_WRITTEN = "Some records are invalid; nothing was written."
 

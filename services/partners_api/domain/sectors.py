@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.etags import check_if_match
 from common.problems import field_error, invalid
-from services.partners_api import schemas
 from services.partners_api.models import Sector
 from services.partners_api.repository import sectors as repository
+from services.partners_api.schemas.sectors import SectorIn
 
 
 async def listed(session: AsyncSession) -> list[Sector]:
     return await repository.all_sectors(session)
 
 
-async def put(session: AsyncSession, code: str, body: schemas.SectorIn, if_match: str | None) -> tuple[Sector, bool]:
+async def put(session: AsyncSession, code: str, body: SectorIn, if_match: str | None) -> tuple[Sector, bool]:
     """(the sector, whether it was created). Changing one needs `If-Match`; the same content again is a no-op."""
     await repository.take_sector_lock(session)
     found = await repository.sector(session, code)

@@ -6,16 +6,17 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import conflict, field_error, invalid, not_found
-from services.partners_api import schemas
 from services.partners_api.actions_client import ActionsClient
 from services.partners_api.domain import SignupStatus, contacts, memberships, municipalities, organisations, sectors
 from services.partners_api.models import Organisation, Signup
 from services.partners_api.repository import organisations as organisation_repository
 from services.partners_api.repository import signups as repository
+from services.partners_api.schemas.organisations import OrganisationCreate
+from services.partners_api.schemas.signups import SignupApprove, SignupCreate, SignupReject
 
 
 async def create(session: AsyncSession, actions: ActionsClient, registry: municipalities.RegistrySource, pact: str,
-                 body: schemas.SignupCreate) -> Signup:
+                 body: SignupCreate) -> Signup:
     """A pending sign-up for a pact actions_api knows (422 on `pact` for one it does not), in a
     municipality of the region registry (422 on `municipality_code`), in sectors of the list (422 on `sectors`)."""
     await sectors.check(session, body.sectors)
@@ -42,7 +43,7 @@ async def _pending(session: AsyncSession, signup_id: uuid.UUID) -> Signup:
 
 
 async def _organisation_of(session: AsyncSession, registry: municipalities.RegistrySource, signup: Signup,
-                           body: schemas.SignupApprove, who: str) -> Organisation:
+                           body: SignupApprove, who: str) -> Organisation:
     """The one named, else the one with the sign-up's KvK number, else a new one."""
     if body.organisation_id is not None:
         return await organisations.existing(session, body.organisation_id, "organisation_id")
@@ -52,13 +53,13 @@ async def _organisation_of(session: AsyncSession, registry: municipalities.Regis
             return known
     # Only what the sign-up names is set (and so locked): no sectors named leaves them to the sources.
     named = {"sectors": list(signup.sectors)} if signup.sectors else {}
-    return await organisations.create(session, registry, schemas.OrganisationCreate(
+    return await organisations.create(session, registry, OrganisationCreate(
         name=signup.organisation_name, kind=signup.kind, municipality_code=signup.municipality_code,
         kvk_number=signup.kvk_number, **named), who)
 
 
 async def approve(session: AsyncSession, registry: municipalities.RegistrySource, signup_id: uuid.UUID,
-                  body: schemas.SignupApprove, who: str) -> Signup:
+                  body: SignupApprove, who: str) -> Signup:
     signup = await _pending(session, signup_id)
     organisation = await _organisation_of(session, registry, signup, body, who)
     membership = await memberships.join(session, organisation.id, signup.pact, body.joined_on or date.today(), who)
@@ -71,7 +72,7 @@ async def approve(session: AsyncSession, registry: municipalities.RegistrySource
     return signup
 
 
-async def reject(session: AsyncSession, signup_id: uuid.UUID, body: schemas.SignupReject, who: str) -> Signup:
+async def reject(session: AsyncSession, signup_id: uuid.UUID, body: SignupReject, who: str) -> Signup:
     signup = await _pending(session, signup_id)
     signup.status = SignupStatus.REJECTED
     signup.reason = body.reason

@@ -29,7 +29,7 @@ from services.partners_api.domain import push as push_rules
 from services.partners_api.models import SyncSession
 from services.partners_api.repository import sync_sessions as repository
 from services.partners_api.repository.organisations import take_kvk_lock
-from services.partners_api.schemas import PushRow
+from services.partners_api.schemas.push import PushRow
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from common.database import driver_connection
 from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
 from services.partners_api.models import Organisation
 from services.partners_api.repository import survivorship
-from services.partners_api.schemas import PushRow
+from services.partners_api.schemas.push import PushRow
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS, "record")
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.partners_api.schemas import _PLAIN_URL, _URL, PushBody, push_row, push_rows
+from services.partners_api.schemas import HTTP_URL, PLAIN_URL
+from services.partners_api.schemas.push import PushBody, push_row, push_rows
 
 
 def by_models(body: bytes) -> list[tuple[Any, ...]] | None:
@@ -91,6 +92,6 @@ _HOST_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True
        st.sampled_from(["http", "https"]), st.from_regex(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,12})?", fullmatch=True))
 def test_a_plain_address_is_one_the_url_parser_accepts(labels, top, scheme, path):
     address = f"{scheme}://{'.'.join(labels)}.{top}{path}"
-    if _PLAIN_URL.fullmatch(address):
-        url = _URL.validate_python(address)
+    if PLAIN_URL.fullmatch(address):
+        url = HTTP_URL.validate_python(address)
         assert url.host is not None and "." in url.host
