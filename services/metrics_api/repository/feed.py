@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import Operation, record_changes
 from common.database import driver_connection
 from common.idempotency import IdempotencyKeys
 from services.metrics_api.models import Batch, Measure, Occupation, Region, idempotency_keys
 
 KEYS = IdempotencyKeys(idempotency_keys)
+# The change events of a feed name the series it changed: "{measure}/{region}/{occupation}".
+SERIES_ENTITY = "series"
 # The order of the records the feed's Checker produces.
 STAGING_COLUMNS = ["line", "measure", "region", "occupation", "period", "frequency", "value", "status",
                    "missing_reason", "withdraw"]
@@ -119,7 +122,8 @@ async def dry_run_counts(session: AsyncSession, source: str) -> dict[str, int]:
 OBSERVATION_COLUMNS = ["measure", "region", "occupation", "period", "source", "revision", "frequency", "value",
                        "status", "missing_reason", "withdrawn", "batch_id", "recorded_at"]
 
-# The staged rows that change a figure the source holds, written with their revision; the counts.
+# The staged rows that change a figure the source holds, written with their revision; the counts and the
+# series they changed.
 MERGE_ROWS = """
     WITH written AS (
         INSERT INTO observations (measure, region, occupation, period, source, revision, frequency, value, status,
@@ -128,9 +132,10 @@ MERGE_ROWS = """
                missing_reason, withdraw, $2, $3
         FROM ({classified}) classified
         WHERE outcome <> 'unchanged'
-        RETURNING revision
+        RETURNING measure, region, occupation, revision
     )
-    SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1) FROM written
+    SELECT count(*) FILTER (WHERE revision = 1), count(*) FILTER (WHERE revision > 1),
+           coalesce(array_agg(DISTINCT measure || '/' || region || '/' || occupation), '{{}}') FROM written
 """
 MERGE_STAGED = MERGE_ROWS.format(classified=CLASSIFY)
 MERGE_ARRAYS = MERGE_ROWS.format(classified=CLASSIFY_ROWS.format(rows=ARRAY_ROWS))
@@ -153,6 +158,9 @@ class DirectWrite:
     revisions in one statement that writes only those that differ: a new figure costs one write, an
     unchanged one a read. All of it stays invisible until the request commits, and `undo` takes it
     back (a savepoint) when the body must be read again or checked as a whole.
+
+    It keeps which series it changed: `record_changes` notes them for the transaction's change events
+    once the post is sure to commit (a savepoint's undo would not take back what was noted).
     """
 
     def __init__(self, session: AsyncSession, source: str, batch_id: uuid.UUID) -> None:
@@ -162,6 +170,8 @@ class DirectWrite:
         self.recorded_at: Any = None
         self.staging = False  # whether the held rows went to the staging table
         self.held: list[tuple] = []  # staging records not copied yet
+        self.new_series: set[tuple[str, str, str]] = set()  # (measure, region, occupation) copied in
+        self.revised_series: set[str] = set()  # series ids the merge wrote
 
     async def start(self) -> None:
         driver = await driver_connection(self.session)
@@ -177,6 +187,8 @@ class DirectWrite:
         await driver.execute("ROLLBACK TO SAVEPOINT feed_direct")
         self.staging = False  # the staging table was made after the savepoint
         self.held = []
+        self.new_series = set()
+        self.revised_series = set()
 
     async def stage(self, rows: list[tuple]) -> None:
         """Keep rows of pairs the source holds figures of for `merge_staged` (staging records, as `stage` takes)."""
@@ -203,13 +215,16 @@ class DirectWrite:
         if self.staging:
             if self.held:
                 await driver.copy_records_to_table("feed_rows", records=self.held, columns=STAGING_COLUMNS)
-            inserted, revised = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id, self.recorded_at)
+            inserted, revised, series = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id,
+                                                              self.recorded_at)
         elif self.held:
-            inserted, revised = await driver.fetchrow(MERGE_ARRAYS, self.source, self.batch_id, self.recorded_at,
-                                                      *zip(*self.held, strict=True))
+            inserted, revised, series = await driver.fetchrow(MERGE_ARRAYS, self.source, self.batch_id,
+                                                              self.recorded_at, *zip(*self.held, strict=True))
         else:
             inserted = revised = 0
+            series = []
         self.held = []
+        self.revised_series.update(series)
         return {"inserted": inserted, "revised": revised}
 
     async def held_pairs(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -225,19 +240,30 @@ class DirectWrite:
 
     async def write(self, figures: list[tuple]) -> None:
         if figures:
+            self.new_series.update({figure[:3] for figure in figures})
             driver = await driver_connection(self.session)
             await driver.copy_records_to_table("observations", records=figures, columns=OBSERVATION_COLUMNS)
+
+    def record_changes(self) -> None:
+        """Note a change event for each series the post wrote a figure of (none when all were unchanged)."""
+        changed = self.revised_series | {f"{measure}/{region}/{occupation}"
+                                         for measure, region, occupation in self.new_series}
+        if changed:
+            record_changes(self.session, SERIES_ENTITY, changed, Operation.updated)
 
 
 async def claim_first_source(session: AsyncSession, source: str, measures: list[str]) -> None:
     """Record `source` as the first source of the measures no source posted figures of before."""
     driver = await driver_connection(session)
     # Rows locked in code order, so two first feeds of overlapping measures wait rather than deadlock.
-    await driver.execute("""
+    claimed = await driver.fetch("""
         UPDATE measures SET first_source = $1
         WHERE code IN (SELECT code FROM measures WHERE code = ANY($2::text[]) AND first_source IS NULL
                        ORDER BY code FOR UPDATE)
+        RETURNING code
     """, source, measures)
+    # A measure shows its first source: readers of the measure learn of the change as of any other write.
+    record_changes(session, Measure.__tablename__, [code for code, in claimed], Operation.updated)
 
 
 async def add_batch(session: AsyncSession, batch: Batch) -> None:

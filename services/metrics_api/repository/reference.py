@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import Operation, record_changes
 from common.database import advisory_xact_lock
 from common.pagination import Keyset, page_of
 from services.metrics_api.models import Measure, Occupation, OccupationMember, Region, RegionMember
@@ -45,6 +46,8 @@ async def save_change(session: AsyncSession, row: Region | Measure | Occupation)
     """Write a changed row; touching it makes the UPDATE (and so the new version) even when only links changed."""
     row.updated_at = func.now()
     await session.flush()
+    # The ORM's change events miss a row whose only change is that SQL expression (its members changed).
+    record_changes(session, row.__tablename__, [row.code], Operation.updated)
 
 
 async def members_of(session: AsyncSession, link: LinkModel, codes: Sequence[str]) -> list[tuple[str, str]]:
@@ -55,8 +58,13 @@ async def members_of(session: AsyncSession, link: LinkModel, codes: Sequence[str
 
 
 async def replace_members(session: AsyncSession, link: LinkModel, code: str, members: list[str]) -> None:
-    await session.execute(delete(link).where(link.owner == code))
-    session.add_all(link(owner=code, member=member) for member in members)
+    """Delete the links to members no longer listed and add the new ones; the links kept are not touched."""
+    removed = await session.scalars(
+        delete(link).where(link.owner == code, link.member.not_in(members)).returning(link.member))
+    # A Core DELETE, which the ORM's change events do not see (the links added below they do).
+    record_changes(session, link.__tablename__, [f"{code},{member}" for member in removed], Operation.deleted)
+    kept = set(await session.scalars(select(link.member).where(link.owner == code)))
+    session.add_all(link(owner=code, member=member) for member in members if member not in kept)
     await session.flush()
 
 

@@ -81,6 +81,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
         writer.staged_whole()
         counts = await writer.merge_staged()
     _refuse_bad_rows(checker)
+    writer.record_changes()
     if counts["inserted"]:
         await repository.claim_first_source(session, feed.source, sorted(checker.measures))
     counts["unchanged"] = checker.rows - counts["inserted"] - counts["revised"]
