@@ -28,5 +28,6 @@ def create_app(settings: ActionsSettings | None = None,
     app.state.metrics_api = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
                                       transport=metrics_transport)
     # Closed with the database, when the app shuts down (or a test's client ends).
+    app.state.database.on_dispose(app.state.partners.aclose)
     app.state.database.on_dispose(app.state.metrics_api.aclose)
     return app

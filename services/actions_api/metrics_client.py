@@ -13,14 +13,13 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from common.observability import REQUEST_ID_HEADER, current_request_id
+from common.service_client import ServiceHttp
 from services.actions_api.domain.measuring import Measured
 
 log = logging.getLogger(__name__)
 
 # metrics_api answers at most this many series per query.
 SERIES_PER_CALL = 500
-KEEPALIVE_SECONDS = 2.0
 
 
 class SeriesAsk(NamedTuple):
@@ -45,59 +44,32 @@ class MetricsUnavailable(Exception):
     """metrics_api did not answer, or answered something else than series."""
 
 
-class MetricsClient:
-    def __init__(self, base_url: str, timeout_seconds: float,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout_seconds
-        self.transport = transport
-        # One client for the process, made at the first read: every read of goals asks metrics_api, and a
-        # client made per read spent a third of actions_api's CPU on a dashboard query building its TLS
-        # context, besides a new connection each time (bench/gateway_queries.py, README issue 19).
-        self._client: httpx.AsyncClient | None = None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them on metrics_api's side.
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport,
-                                             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
-
+class MetricsClient(ServiceHttp):
     async def series(self, asked: Sequence[SeriesAsk]) -> dict[SeriesAsk, list[Measured] | None]:
         """Each series' points with a value (None for a series metrics_api does not know)."""
         wanted = list(dict.fromkeys(asked))
         found: dict[SeriesAsk, list[Measured] | None] = {}
         if not wanted:
             return found
-        request_id = current_request_id()
-        headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
-        client = self._http()
+        headers = self._headers()
         for start in range(0, len(wanted), SERIES_PER_CALL):
             chunk = wanted[start:start + SERIES_PER_CALL]
-            unknown = await self._query(client, headers, chunk, found)
+            unknown = await self._query(headers, chunk, found)
             if unknown:
                 # metrics_api refuses the whole batch for one unknown series: ask again without them.
                 found.update({chunk[index]: None for index in unknown})
                 known = [ask for index, ask in enumerate(chunk) if index not in unknown]
-                if known and await self._query(client, headers, known, found):
+                if known and await self._query(headers, known, found):
                     raise MetricsUnavailable("metrics_api refused series it had not refused before")
         return found
 
-    async def _query(self, client: httpx.AsyncClient, headers: dict[str, str], chunk: list[SeriesAsk],
+    async def _query(self, headers: dict[str, str], chunk: list[SeriesAsk],
                      found: dict[SeriesAsk, list[Measured] | None]) -> set[int]:
         """Reads the chunk into `found`; the indices of the series metrics_api does not know, if it refused some."""
         body = {"series": [ask.spec() for ask in chunk]}
         try:
-            try:
-                response = await client.post("/v1/series/query", json=body, headers=headers)
-            except httpx.TransportError:
-                # A kept connection metrics_api closed as we sent: the query is a read, ask once more.
-                response = await client.post("/v1/series/query", json=body, headers=headers)
+            # A POST, but a read: asked once more when a kept connection closed as it was sent.
+            response = await self._send("POST", "/v1/series/query", read=True, json=body, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("metrics_api unreachable: %s", type(exc).__name__)
             raise MetricsUnavailable(type(exc).__name__) from None

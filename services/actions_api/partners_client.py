@@ -6,9 +6,9 @@ from collections.abc import Collection
 
 import httpx
 
-from common.observability import REQUEST_ID_HEADER, current_request_id
 from common.problems import Problem
 from common.query_lists import MAX_LIST_ITEMS
+from common.service_client import ServiceHttp
 
 log = logging.getLogger(__name__)
 
@@ -16,43 +16,34 @@ log = logging.getLogger(__name__)
 IDS_PER_CALL = MAX_LIST_ITEMS
 
 
-class PartnersClient:
-    def __init__(self, base_url: str, timeout_seconds: float,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout_seconds
-        self.transport = transport
-
+class PartnersClient(ServiceHttp):
     async def unknown(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """The ids partners_api does not know; 503 problem when it does not answer in time."""
         wanted = sorted(set(ids), key=str)
         if not wanted:
             return set()
         found: set[uuid.UUID] = set()
-        request_id = current_request_id()
-        headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
-        # A client per check: writes are rare, and the app needs no lifecycle for it.
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport) as client:
-            for start in range(0, len(wanted), IDS_PER_CALL):
-                chunk = wanted[start:start + IDS_PER_CALL]
-                try:
-                    response = await client.get("/v1/organisations", params={"ids": ",".join(map(str, chunk))},
-                                                headers=headers)
-                except httpx.HTTPError as exc:
-                    log.warning("partners_api unreachable: %s", type(exc).__name__)
-                    raise unavailable() from None
-                if response.status_code >= 500:
-                    log.warning("partners_api answered %s", response.status_code)
-                    raise unavailable()
-                if response.status_code != 200:
-                    log.error("partners_api refused the organisation lookup: %s", response.status_code)
-                    raise Problem(502, "Bad gateway", "The partner registry refused the organisation lookup.",
-                                  type="partners-refused")
-                try:
-                    found.update(uuid.UUID(item["id"]) for item in response.json()["items"])
-                except (ValueError, KeyError, TypeError):
-                    log.error("partners_api answered an unexpected body")
-                    raise unavailable() from None
+        headers = self._headers()
+        for start in range(0, len(wanted), IDS_PER_CALL):
+            chunk = wanted[start:start + IDS_PER_CALL]
+            try:
+                response = await self._send("GET", "/v1/organisations", read=True,
+                                            params={"ids": ",".join(map(str, chunk))}, headers=headers)
+            except httpx.HTTPError as exc:
+                log.warning("partners_api unreachable: %s", type(exc).__name__)
+                raise unavailable() from None
+            if response.status_code >= 500:
+                log.warning("partners_api answered %s", response.status_code)
+                raise unavailable()
+            if response.status_code != 200:
+                log.error("partners_api refused the organisation lookup: %s", response.status_code)
+                raise Problem(502, "Bad gateway", "The partner registry refused the organisation lookup.",
+                              type="partners-refused")
+            try:
+                found.update(uuid.UUID(item["id"]) for item in response.json()["items"])
+            except (ValueError, KeyError, TypeError):
+                log.error("partners_api answered an unexpected body")
+                raise unavailable() from None
         return set(wanted) - found
 
 

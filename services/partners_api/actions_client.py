@@ -10,22 +10,16 @@ import uuid
 
 import httpx
 
-from common.observability import REQUEST_ID_HEADER, current_request_id
 from common.problems import Problem
+from common.service_client import ServiceHttp
 
 log = logging.getLogger(__name__)
 
 
-class ActionsClient:
-    def __init__(self, base_url: str, timeout_seconds: float,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout_seconds
-        self.transport = transport
-
+class ActionsClient(ServiceHttp):
     async def pact_exists(self, slug: str) -> bool:
         """Whether actions_api knows the pact; 503 problem when it does not answer in time."""
-        response = await self._send("GET", f"/v1/pacts/{slug}")
+        response = await self._call("GET", f"/v1/pacts/{slug}")
         if response.status_code == 404:
             return False
         self._refuse_unless_ok(response, "the pact lookup")
@@ -35,7 +29,7 @@ class ActionsClient:
         """How many participations moved. A 503 problem when actions_api does not answer, so the
         merge is not committed and can be retried (moving again moves nothing)."""
         body = {"from_organisation_id": str(from_id), "to_organisation_id": str(to_id)}
-        response = await self._send("POST", "/v1/participations/move", body=body, token=token)
+        response = await self._call("POST", "/v1/participations/move", body=body, token=token)
         self._refuse_unless_ok(response, "moving the participations")
         try:
             return int(response.json()["moved"])
@@ -43,19 +37,13 @@ class ActionsClient:
             log.error("actions_api answered an unexpected body")
             raise unavailable() from None
 
-    async def _send(self, method: str, path: str, *, body: dict[str, str] | None = None,
+    async def _call(self, method: str, path: str, *, body: dict[str, str] | None = None,
                     token: str | None = None) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        request_id = current_request_id()
-        if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
-        # A client per call: these calls are rare, and the app needs no lifecycle for it.
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport) as client:
-            try:
-                return await client.request(method, path, json=body, headers=headers)
-            except httpx.HTTPError as exc:
-                log.warning("actions_api unreachable: %s", type(exc).__name__)
-                raise unavailable() from None
+        try:
+            return await self._send(method, path, read=method == "GET", json=body, headers=self._headers(token))
+        except httpx.HTTPError as exc:
+            log.warning("actions_api unreachable: %s", type(exc).__name__)
+            raise unavailable() from None
 
     @staticmethod
     def _refuse_unless_ok(response: httpx.Response, what: str) -> None:

@@ -40,6 +40,9 @@ def create_app(settings: PartnersSettings | None = None,
     # Not `state.metrics`: that is the Prometheus registry /metrics renders (common.app).
     app.state.metrics_api = MetricsClient(settings.metrics_api_url, settings.metrics_timeout_seconds,
                                           settings.municipality_registry_ttl_seconds, transport=metrics_transport)
+    # Their pooled connections are closed with the database, when the app shuts down (or a test's client ends).
+    app.state.database.on_dispose(app.state.actions.aclose)
+    app.state.database.on_dispose(app.state.metrics_api.aclose)
     app.router.lifespan_context = _frozen_while_serving(app.router.lifespan_context)
     return app
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from common.observability import REQUEST_ID_HEADER, current_request_id
 from common.pagination import MAX_PAGE_SIZE
 from common.problems import Problem
+from common.service_client import ServiceHttp
 from services.partners_api.domain.municipalities import Municipality, Registry
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,11 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 50
 
 
-class MetricsClient:
+class MetricsClient(ServiceHttp):
     def __init__(self, base_url: str, timeout_seconds: float, ttl_seconds: float,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout_seconds
+        super().__init__(base_url, timeout_seconds, transport)
         self.ttl = ttl_seconds
-        self.transport = transport
         self._registry: Registry | None = None
         self._loaded_at = 0.0
         self._refreshing = asyncio.Lock()
@@ -53,31 +51,28 @@ class MetricsClient:
         return self._registry is not None and time.monotonic() - self._loaded_at < self.ttl
 
     async def _load(self) -> Registry:
-        request_id = current_request_id()
-        headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
+        headers = self._headers()
         items: list[dict[str, Any]] = []
-        params: dict[str, str | int] = {"kind": "municipality", "limit": MAX_PAGE_SIZE}
-        # A client per refresh: refreshes are rare (one per TTL), and the app needs no lifecycle for it.
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport) as client:
-            for _ in range(MAX_PAGES):
-                try:
-                    response = await client.get("/v1/regions", params=params, headers=headers)
-                except httpx.HTTPError as exc:
-                    log.warning("metrics_api unreachable: %s", type(exc).__name__)
-                    raise unavailable() from None
-                if response.status_code != 200:
-                    log.warning("metrics_api answered %s to the municipality registry", response.status_code)
-                    raise unavailable()
-                try:
-                    page = response.json()
-                    items.extend(page["items"])
-                    cursor = page.get("next_cursor")
-                except (ValueError, KeyError, TypeError):
-                    log.error("metrics_api answered an unexpected regions body")
-                    raise unavailable() from None
-                if not cursor:
-                    break
-                params["cursor"] = cursor
+        params: dict[str, Any] = {"kind": "municipality", "limit": MAX_PAGE_SIZE}
+        for _ in range(MAX_PAGES):
+            try:
+                response = await self._send("GET", "/v1/regions", read=True, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                log.warning("metrics_api unreachable: %s", type(exc).__name__)
+                raise unavailable() from None
+            if response.status_code != 200:
+                log.warning("metrics_api answered %s to the municipality registry", response.status_code)
+                raise unavailable()
+            try:
+                page = response.json()
+                items.extend(page["items"])
+                cursor = page.get("next_cursor")
+            except (ValueError, KeyError, TypeError):
+                log.error("metrics_api answered an unexpected regions body")
+                raise unavailable() from None
+            if not cursor:
+                break
+            params["cursor"] = cursor
         try:
             return {item["code"]: Municipality(
                 code=item["code"], name=item["name"], successor=item.get("successor"),
