@@ -16,12 +16,7 @@ from services.partners_api.actions_client import ActionsClient
 from services.partners_api.domain import SignupStatus
 from services.partners_api.domain import memberships as membership_rules
 from services.partners_api.domain import signups as signup_rules
-from services.partners_api.routes.dependencies import (
-    Admin,
-    OrganisationIds,
-    PactPath,
-    Regions,
-)
+from services.partners_api.routes.dependencies import Admin, OrganisationIds, PactPath, Regions
 from services.partners_api.schemas.memberships import MemberOfPact, Membership, MembershipCreate, MembershipLeave
 from services.partners_api.schemas.organisations import Organisation
 from services.partners_api.schemas.signups import Signup, SignupAccepted, SignupApprove, SignupCreate, SignupReject

@@ -3,20 +3,9 @@
 import uuid
 from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    StringConstraints,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
 
-from services.partners_api.schemas import (
-    ContactName,
-    Email,
-    Strict,
-    blank_to_none,
-)
+from services.partners_api.schemas import ContactName, Email, Strict, blank_to_none
 
 
 class ContactCreate(Strict):

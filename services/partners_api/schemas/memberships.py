@@ -3,15 +3,10 @@
 import uuid
 from datetime import date
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-)
+from pydantic import BaseModel, ConfigDict
 
 from common.json_types import JsonDate
-from services.partners_api.schemas import (
-    Strict,
-)
+from services.partners_api.schemas import Strict
 from services.partners_api.schemas.organisations import Organisation
 
 

@@ -7,12 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, RecordOutcome
 from services.partners_api.schemas import (

@@ -2,21 +2,9 @@
 
 from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from services.partners_api.schemas import (
-    Name,
-    Strict,
-    blank_to_none,
-    plain_text,
-)
+from services.partners_api.schemas import Name, Strict, blank_to_none, plain_text
 
 # A code as pushes write it once trimmed: no space at either end.
 SECTOR_CODE_PATTERN = r"^[a-z0-9](?:[a-z0-9 &_-]{0,48}[a-z0-9&_-])?$"
