@@ -30,7 +30,7 @@ from common.observability import (
     metrics_endpoint,
 )
 from common.problems import install_problem_handlers
-from gateway.cache import PersistedQueries, Policy, ResponseCache, tags_written
+from gateway.cache import PersistedQueries, Policy, ResponseCache
 from gateway.context import GatewayContext
 from gateway.downloads import install_downloads
 from gateway.downstream import Downstream
@@ -73,10 +73,10 @@ class GraphQLEndpoint(GraphQLRouter):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
         policy = cache.policy(request_data.query, request_data.operation_name)
-        status, key = _cache_status(request, policy, cache), None
+        status, key, born = _cache_status(request, policy, cache), None, 0
         if status is None:
             key = cache.key(policy, request_data.operation_name, request_data.variables)
-            entry = cache.lookup(key)
+            entry, born = await cache.lookup(key)
             if entry is not None:
                 cache.metrics.hits.inc()
                 request.state.cache = ("HIT", policy)
@@ -86,17 +86,17 @@ class GraphQLEndpoint(GraphQLRouter):
             status = "MISS"
         else:
             cache.metrics.bypasses.labels(status.split(":")[1]).inc()
-        before = cache.snapshot()
+        calls = context.calls
+        if key is not None:
+            calls.reads = []  # what the answer is built from: its entry's tags
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                               request_data)
-        calls = context.calls
         if policy.mutation:
             # The caller's (and everyone's) next query sees what the mutation wrote, without waiting for the feed.
-            for tag in tags_written(calls.services):
-                cache.invalidate(tag, "own mutation")
+            await cache.written(calls.services)
         elif key is not None and not result.errors and result.data is not None:
             kept = {name: value for name, value in (result.extensions or {}).items() if name == "cost"}
-            cache.store(key, policy, result.data, kept, calls.services, before)
+            await cache.store(key, policy, result.data, kept, calls.reads or (), born)
         request.state.cache = (status.split(":")[0], policy)
         result.extensions = {**(result.extensions or {}), "cache": {"status": status.split(":")[0]}}
         return result

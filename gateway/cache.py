@@ -6,14 +6,15 @@
   may show is the caller's own) and without `Cache-Control: no-cache`; its max age is the smallest
   hint it selects, else `GATEWAY_CACHE_MAX_AGE`.
 - Key: the normalised document (printed from its tree), the operation name and the variables.
-- An entry remembers the services its answer was read from (with actions_api's measured actuals,
-  metrics_api too) and their generation when the query started. A change event from a service
-  bumps its generation: every entry read from it is dropped. A first stage: by service, not yet by
-  entity, which drops more than it must and never less.
+- An entry remembers what it was built from (gateway/cache_tags.py): the entities it shows, the lists it
+  read, by service and entity type. A change event drops the entries built from an entity it names,
+  or from a list of its type when it creates or deletes; where the gateway cannot name what an answer
+  depends on, it drops more, never less. Invalidation is by epochs (gateway/cache_backends.py).
 - One long-poll per service follows `GET /v1/changes` (`wait=` half a second, woken by the commit's
   NOTIFY). While any stream has not answered within STREAM_SLACK_SECONDS, or is catching up after a
   loss, nothing is served from the cache, so no answer is older than the last event seen by ~1 s.
-- The gateway's own mutation bumps the services it wrote to before it answers.
+- The gateway's own mutation drops every entry read from the services it wrote to before it answers
+  (what else it changed, a roll-up or a status, the feed names only later).
 - Automatic persisted queries (Apollo APQ): `extensions.persistedQuery.sha256Hash`, over POST or GET.
 """
 
@@ -42,22 +43,20 @@ from graphql import (
     print_ast,
     visit,
 )
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from strawberry.http import GraphQLRequestData
 
+from gateway.cache_backends import Backend, Entry, MemoryBackend
 from gateway.cache_control import CacheControl, CacheControlScope
+from gateway.cache_tags import Read, tags_of_event, tags_of_reads
 from gateway.extensions import DocumentCache, _Lru
 
 log = logging.getLogger(__name__)
 
 DEFINITION = "strawberry-definition"
-# What an answer read from a service may hold of others': actions_api measures goal actuals in metrics_api.
-READS_FROM = {"actions_api": ("actions_api", "metrics_api")}
 POLL_WAIT_SECONDS = 0.5
 STREAM_SLACK_SECONDS = 0.5
 APQ_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-
-
 
 
 @dataclass(frozen=True)
@@ -115,36 +114,6 @@ def policy_of(schema: GraphQLSchema, document: DocumentNode, operation_name: str
     return Policy(True, max_age=found["max_age"], normalised=print_ast(document))
 
 
-@dataclass
-class Entry:
-    data: Any
-    extensions: dict[str, Any]
-    tags: tuple[str, ...]
-    generations: tuple[int, ...]
-    expires: float
-
-
-class MemoryBackend:
-    """Entries and generations in this process (one gateway replica)."""
-
-    def __init__(self, size: int) -> None:
-        self.entries = _Lru(size)
-        self.generations: dict[str, int] = {}
-
-    def generation(self, tags: Iterable[str]) -> tuple[int, ...]:
-        return tuple(self.generations.get(tag, 0) for tag in tags)
-
-    def bump(self, tag: str) -> None:
-        self.generations[tag] = self.generations.get(tag, 0) + 1
-
-    def get(self, key: str) -> Entry | None:
-        found: Entry | None = self.entries.get(key)
-        return found
-
-    def put(self, key: str, entry: Entry) -> None:
-        self.entries.put(key, entry)
-
-
 class CacheMetrics:
     def __init__(self, registry: CollectorRegistry | None) -> None:
         self.hits = Counter("gateway_cache_hits_total", "Answers served from the response cache", registry=registry)
@@ -153,8 +122,10 @@ class CacheMetrics:
         self.bypasses = Counter("gateway_cache_bypasses_total", "Queries the shared cache may not serve",
                                 ["reason"], registry=registry)
         self.invalidations = Counter("gateway_cache_invalidations_total",
-                                     "Change events (or own mutations) that dropped a service's entries",
+                                     "Change events (and own mutations, restarted streams) that dropped entries",
                                      ["service", "cause"], registry=registry)
+        self.position = Gauge("gateway_cache_stream_position", "The last change event applied, per service's feed",
+                              ["service"], registry=registry)
 
 
 class ChangeStream:
@@ -190,7 +161,8 @@ class ChangeStream:
             page = await self._get(client, {"after": 0, "limit": 1})
             # Whatever was cached before the stream was followed is suspect.
             self.after = page["head"]
-            self.cache.invalidate(self.service, "stream started")
+            await self.cache.invalidate(self.service, {self.service}, "stream started")
+            self.cache.metrics.position.labels(self.service).set(self.after)
         else:
             asked_at = time.monotonic()
             page = await self._get(client, {"after": self.after, "limit": 1000,
@@ -199,8 +171,11 @@ class ChangeStream:
                 self.after = None
                 raise ValueError("the change feed went back")
             if page["items"]:
-                self.cache.invalidate(self.service, "change event")
+                tags = set().union(*(tags_of_event(self.service, event["entity"], event["operation"], event["ids"])
+                                     for event in page["items"]))
+                await self.cache.invalidate(self.service, tags, "change event", len(page["items"]))
                 self.after = page["next_after"]
+                self.cache.metrics.position.labels(self.service).set(self.after)
             if page["has_more"]:
                 return  # catching up: not followed until the last page
             # Events committed before the poll was asked are seen now; the next poll answers within its wait.
@@ -222,7 +197,8 @@ class ResponseCache:
     def __init__(self, schema: GraphQLSchema, service_urls: Mapping[str, str], *, size: int, default_max_age: int,
                  max_tokens: int, registry: CollectorRegistry | None = None) -> None:
         self.schema = schema
-        self.backend = MemoryBackend(size)
+        # An entry lives at most default_max_age (no hint raises it); a stamp is kept a little longer.
+        self.backend: Backend = MemoryBackend(size, horizon=default_max_age + 5)
         self.default_max_age = default_max_age
         self.max_tokens = max_tokens
         self.metrics = CacheMetrics(registry)
@@ -241,14 +217,20 @@ class ResponseCache:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.backend.close()
 
     def serving(self) -> bool:
         now = time.monotonic()
-        return all(stream.followed(now) for stream in self.streams.values())
+        return self.backend.available() and all(stream.followed(now) for stream in self.streams.values())
 
-    def invalidate(self, service: str, cause: str) -> None:
-        self.backend.bump(service)
-        self.metrics.invalidations.labels(service, cause).inc()
+    async def invalidate(self, service: str, tags: Iterable[str], cause: str, events: int = 1) -> None:
+        await self.backend.bump(tags)
+        self.metrics.invalidations.labels(service, cause).inc(events)
+
+    async def written(self, services: Iterable[str]) -> None:
+        """After the gateway's own mutation: everything read from the services it wrote to."""
+        for service in sorted(set(services)):
+            await self.invalidate(service, {service}, "own mutation")
 
     # --- one request ---------------------------------------------------------------------------
 
@@ -274,31 +256,18 @@ class ResponseCache:
         digest.update(orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
         return digest.hexdigest()
 
-    def lookup(self, key: str) -> Entry | None:
-        entry = self.backend.get(key)
-        if entry is None or entry.expires < time.monotonic() or not self.serving():
-            return None
-        if self.backend.generation(entry.tags) != entry.generations:
-            return None
-        return entry
+    async def lookup(self, key: str) -> tuple[Entry | None, int]:
+        """A servable entry, and the epoch an entry built now is born with."""
+        entry, epoch = await self.backend.get(key)
+        if entry is not None and not self.serving():
+            entry = None
+        return entry, epoch
 
-    def snapshot(self) -> dict[str, int]:
-        """Every service's generation before a query runs: an entry built during an invalidation is born stale."""
-        return dict(zip(self.streams, self.backend.generation(self.streams), strict=True))
-
-    def store(self, key: str, policy: Policy, data: Any, extensions: dict[str, Any], services: Iterable[str],
-              before: Mapping[str, int]) -> None:
+    async def store(self, key: str, policy: Policy, data: Any, extensions: dict[str, Any], reads: Iterable[Read],
+                    born: int) -> None:
         if not self.serving():
             return
-        tags = tuple(sorted({tag for service in services for tag in READS_FROM.get(service, (service,))}))
-        self.backend.put(key, Entry(data, extensions, tags, tuple(before.get(tag, 0) for tag in tags),
-                                    time.monotonic() + policy.max_age))
-
-
-def tags_written(services: Iterable[str]) -> set[str]:
-    """A write to a service changes what is read from it, and what actions_api measures from metrics_api."""
-    written = set(services)
-    return written | {reader for reader, sources in READS_FROM.items() if written & set(sources)}
+        await self.backend.put(key, Entry(data, extensions, tags_of_reads(reads), born, time.time() + policy.max_age))
 
 
 # --- automatic persisted queries -----------------------------------------------------------------

@@ -24,6 +24,7 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from common.observability import REQUEST_ID_HEADER
+from gateway.cache_tags import Read
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,8 @@ class DownstreamSession:
         self.downstream = downstream
         self.headers = headers
         self.requests = 0
-        self.services: set[str] = set()  # what the answer was read from (the response cache's tags)
+        self.services: set[str] = set()  # what the answer was read from
+        self.reads: list[Read] | None = None  # each read, kept when the response cache asks (gateway/cache_tags.py)
         self._in_flight = 0
         self._busy_since = 0.0
         self.busy_seconds = 0.0
@@ -165,6 +167,10 @@ class DownstreamSession:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + downstream.timeout_seconds
         attempts = 2 if idempotent else 1
+        read = None
+        if self.reads is not None and idempotent:
+            read = Read(service, path, query, body)
+            self.reads.append(read)
         try:
             sent = {**self.headers, **(headers or {})}
             content = None
@@ -189,7 +195,10 @@ class DownstreamSession:
                 raise ServiceUnavailable(service, "unreachable") from None
             if response.status_code in RETRYABLE_STATUSES and attempt < attempts and await self._backoff(deadline):
                 continue
-            return self._decode(service, response)
+            answer = self._decode(service, response)
+            if read is not None:
+                read.answer = answer
+            return answer
         raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
 
     async def _backoff(self, deadline: float) -> bool:
