@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.asgi import HttpMiddleware
 from common.json_depth import JsonDepthScanner, JsonTooDeep
 from common.observability import current_request_id
 from common.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
@@ -81,20 +82,17 @@ def is_json(scope: Scope) -> bool:
                                                  and media_type.endswith(b"+json"))
 
 
-class RequestBodyLimitMiddleware:
+class RequestBodyLimitMiddleware(HttpMiddleware):
     """Subclasses answer a refusal in their own protocol by overriding `respond`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, *, read_timeout_seconds: float | None = None,
                  max_json_depth: int | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.read_timeout_seconds = read_timeout_seconds
         self.max_json_depth = max_json_depth
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self.respond(too_large(self.max_bytes), scope, send)

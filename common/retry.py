@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
+from common.asgi import HttpMiddleware
 from common.faults import TransientFault
 from common.problems import PROBLEM_MEDIA_TYPE, concurrent_change
 
@@ -66,18 +67,15 @@ class _RecordedBody:
         return receive
 
 
-class TransientFaultRetryMiddleware:
+class TransientFaultRetryMiddleware(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, attempts: int = 3, replay_max_bytes: int = 16 * 1024 * 1024,
                  wait_seconds: float = 0.05, max_wait_seconds: float = 1.0) -> None:
-        self.app = app
+        super().__init__(app)
         self.attempts = attempts
         self.replay_max_bytes = replay_max_bytes
         self.wait = wait_random_exponential(multiplier=wait_seconds, max=max_wait_seconds)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = _RecordedBody(receive, self.replay_max_bytes)
         response_started = False
 
