@@ -15,6 +15,7 @@ ASSETS=(
   "react@18.3.1          gateway/web/vendor/react           umd/react.production.min.js LICENSE"
   "react-dom@18.3.1      gateway/web/vendor/react-dom       umd/react-dom.production.min.js LICENSE"
   "oidc-client-ts@3.5.0   gateway/web/vendor/oidc-client-ts  dist/browser/oidc-client-ts.min.js LICENSE"
+  "js-sha256@1.0.0        gateway/web/vendor/js-sha256       build/sha256.min.mjs LICENSE.txt=LICENSE"
   "swagger-ui-dist@5.35.0 common/static/swagger-ui          swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE"
 )
 

@@ -1,14 +1,19 @@
 """The pact dashboard (gateway/web): served by the gateway at `/`, beside its API routes."""
 
 import csv
+import hashlib
 import io
+import json
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -48,10 +53,12 @@ async def test_every_module_and_asset_is_served_with_its_type(gateway):
         assert served.status_code == 200, module
         # Browsers refuse ES modules served with any other type.
         assert "javascript" in served.headers["content-type"], module
-    for asset, kind in [("app.css", "text/css"), ("vendor/chart.umd.min.js", "javascript")]:
+    for asset, kind in [("app.css", "text/css"), ("vendor/chart.umd.min.js", "javascript"),
+                        ("vendor/js-sha256/sha256.min.mjs", "javascript")]:
         served = await gateway.get(f"/{asset}")
         assert served.status_code == 200 and kind in served.headers["content-type"], asset
     assert (WEB_DIR / "vendor" / "chart.js.LICENSE.md").read_text().startswith("The MIT License")
+    assert "MIT License" in (WEB_DIR / "vendor" / "js-sha256" / "LICENSE").read_text()
 
 
 def test_the_page_preloads_every_module():
@@ -214,6 +221,13 @@ class Page:
     def ready(self, heading: str):
         expect(self.tab.locator("main:not([aria-busy]) .page h1")).to_have_text(heading)
         return self.tab
+
+    def use_token(self, token: str, heading: str | re.Pattern) -> None:
+        """Signs in with a pasted development token (the "Ontwikkeltoken" box), then waits for the page again."""
+        self.tab.locator("#token-box summary").click()
+        self.tab.get_by_label("Ontwikkeltoken (JWT)").fill(token)
+        self.tab.get_by_role("button", name="Token gebruiken").click()
+        self.ready(heading)
 
     def shot(self, name: str) -> None:
         """Saves the page and checks it with axe-core against WCAG 2 A and AA (contrast, labels, roles)."""
@@ -496,32 +510,201 @@ def test_keyboard_and_phone_width(browser, seeded_stack):
     assert phone.problems == []
 
 
-@needs_chromium
-def test_with_a_service_down_a_page_shows_what_it_has_and_says_what_is_missing(browser, seeded_stack, tmp_path):
-    """A second gateway whose metrics_api is unreachable: the pact still shows, the region does not."""
+@contextmanager
+def _own_gateway(seeded_stack, log_dir: Path, **settings: str) -> Iterator[str]:
+    """A second gateway over the seeded stack's services, with settings of its own: its address."""
     port = free_port()
-    env = {**seeded_stack.environment(), "METRICS_API_URL": f"http://127.0.0.1:{free_port()}"}
-    log = (tmp_path / "gateway.log").open("wb")
-    gateway = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "gateway", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    page = Page(browser, f"http://127.0.0.1:{port}", viewport={"width": 1280, "height": 900})
+    log = (log_dir / "gateway.log").open("wb")
+    gateway = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "gateway", "--port", str(port)],
+                               env={**seeded_stack.environment(), **settings}, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz")
-        tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
-        expect(tab.locator(".page > .notice.error")).to_have_text(
-            "Niet alle gegevens zijn beschikbaar: De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
-        expect(tab.locator("section.line tbody tr")).to_have_count(8)
-        expect(tab.locator(".meta")).not_to_contain_text("Regio:")
-        page.shot("10-dienst-onbereikbaar")
-        tab.goto("/#/arbeidsmarkt")
-        page.ready("Er ging iets mis")
-        expect(tab.locator(".page .notice.error")).to_have_text(
-            "De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
+        yield f"http://127.0.0.1:{port}"
     finally:
-        page.context.close()
         gateway.terminate()
         gateway.wait(20)
         log.close()
+
+
+@needs_chromium
+def test_with_a_service_down_a_page_shows_what_it_has_and_says_what_is_missing(browser, seeded_stack, tmp_path):
+    """A second gateway whose metrics_api is unreachable: the pact still shows, the region does not."""
+    with _own_gateway(seeded_stack, tmp_path, METRICS_API_URL=f"http://127.0.0.1:{free_port()}") as gateway:
+        page = Page(browser, gateway, viewport={"width": 1280, "height": 900})
+        try:
+            tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+            expect(tab.locator(".page > .notice.error")).to_have_text(
+                "Niet alle gegevens zijn beschikbaar: De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
+            expect(tab.locator("section.line tbody tr")).to_have_count(8)
+            expect(tab.locator(".meta")).not_to_contain_text("Regio:")
+            page.shot("10-dienst-onbereikbaar")
+            tab.goto("/#/arbeidsmarkt")
+            page.ready("Er ging iets mis")
+            expect(tab.locator(".page .notice.error")).to_have_text(
+                "De dienst voor de arbeidsmarktcijfers is nu niet bereikbaar.")
+        finally:
+            page.context.close()
+
+
+# --- Automatic persisted queries (js/graphql.js, issue 19) ---------------------------------------
+
+
+@dataclass
+class Sent:
+    """One request the page made to /graphql, and its answer."""
+
+    method: str
+    params: dict[str, str]
+    body: dict | None
+    headers: dict[str, str]
+    status: int
+    answer_headers: dict[str, str]
+    answer: object = field(repr=False)
+
+    @property
+    def persisted_hash(self) -> str:
+        extensions = self.body["extensions"] if self.body else json.loads(self.params["extensions"])
+        assert extensions["persistedQuery"]["version"] == 1
+        return extensions["persistedQuery"]["sha256Hash"]
+
+    @property
+    def query(self) -> str | None:
+        return (self.body or {}).get("query", self.params.get("query"))
+
+    def not_found(self) -> bool:
+        errors = (self.answer.json().get("errors") or []) if self.status == 200 else []
+        return any(error["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND" for error in errors)
+
+
+def _graphql_traffic(tab) -> list[Sent]:
+    """Every request the tab makes to /graphql from now on, in the order the answers came."""
+    sent: list[Sent] = []
+
+    def record(answer) -> None:
+        url = urlsplit(answer.url)
+        if url.path != "/graphql":
+            return
+        request = answer.request
+        sent.append(Sent(request.method, dict(parse_qsl(url.query)),
+                         json.loads(request.post_data) if request.post_data else None, request.all_headers(),
+                         answer.status, answer.all_headers(), answer))
+
+    tab.on("response", record)
+    return sent
+
+
+def _registered_once(sent: list[Sent]) -> None:
+    """The query's text goes only after the gateway said it did not know the hash, and hashes to it."""
+    for i, request in enumerate(sent):
+        if request.query is not None:
+            assert request.method == "POST" and hashlib.sha256(request.query.encode()).hexdigest() == \
+                request.persisted_hash
+            earlier = [one for one in sent[:i] if one.persisted_hash == request.persisted_hash]
+            assert earlier and earlier[-1].query is None and earlier[-1].not_found(), request
+
+
+def _gateway_counted(gateway: str, status: str) -> float:
+    metrics = httpx.get(f"{gateway}/metrics", timeout=10).text
+    found = re.search(rf'^http_requests_total{{method="GET",process="gateway",route="/graphql",status="{status}"}} '
+                      r"(\S+)$", metrics, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+@needs_chromium
+def test_a_visitors_pages_ask_by_hash_over_get_and_a_later_visit_is_answered_304(browser, seeded_stack, tmp_path):
+    """A gateway of its own with the response cache on: the hash alone over GET, its query over POST only
+    the first time, then the hash alone; a revisit gets the browser's copy back as 304 Not Modified."""
+    with _own_gateway(seeded_stack, tmp_path, GATEWAY_CACHE="memory") as gateway:
+        page = Page(browser, gateway, viewport={"width": 1280, "height": 900})
+        try:
+            sent = _graphql_traffic(page.tab)
+            tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+            expect(tab.locator("section.line tbody tr")).to_have_count(8)
+            # This gateway has never seen the query: the hash alone over GET, then the text with it over POST.
+            assert [(one.method, one.query is None) for one in sent] == [("GET", True), ("POST", False)]
+            assert "query" not in sent[0].params and sent[0].not_found()
+            _registered_once(sent)
+            registered = len(sent)
+            revalidated_before = _gateway_counted(gateway, "304")
+            # Each later visit asks by the hash alone, over GET. Once two come from the gateway's cache
+            # (it serves from it once it follows the services' change feeds), the browser's copy is
+            # still good: it asks If-None-Match and is answered 304, with no body sent again.
+            for _ in range(30):
+                tab.goto("/#/")
+                page.ready("Techniekpacten")
+                page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+                expect(tab.locator("section.line tbody tr")).to_have_count(8)
+                if any(one.headers.get("if-none-match") for one in sent[registered:] if one.persisted_hash ==
+                       sent[0].persisted_hash):
+                    break
+            later = sent[registered:]
+            assert later and all(one.method == "GET" and one.query is None and "query" not in one.params
+                                 for one in later if one.persisted_hash == sent[0].persisted_hash)
+            _registered_once(sent)
+            asked_again = [one for one in later if one.headers.get("if-none-match")]
+            assert asked_again, "the browser never revalidated its copy"
+            tags = {one.answer_headers.get("etag") for one in later}
+            for one in asked_again:
+                assert one.headers["if-none-match"] in tags and one.answer_headers["cache-control"] == \
+                    "public, max-age=0, must-revalidate"
+            assert _gateway_counted(gateway, "304") >= revalidated_before + len(asked_again)
+        finally:
+            page.context.close()
+        assert page.problems == []
+
+
+@needs_chromium
+def test_a_token_holders_requests_and_mutations_go_by_hash_over_post(dashboard, token):
+    tab = _action_4(dashboard)
+    sent = _graphql_traffic(tab)
+    dashboard.use_token(token("actions:write", subject="Pia Post"), ACTION_4)
+    tab.get_by_label("Toelichting").fill("Verstuurd met een hash.")
+    before_saving = len(sent)
+    tab.get_by_role("button", name="Rapportage opslaan").click()
+    expect(tab.locator("#status")).to_contain_text("opgeslagen als concept")
+    dashboard.ready(ACTION_4)
+    expect(_report(tab, "Verstuurd met een hash.")).to_contain_text("door Pia Post")
+    # What a token may show is its holder's own: never over GET, where a browser or CDN would keep it.
+    assert sent and all(one.method == "POST" and one.headers.get("authorization", "").startswith("Bearer ")
+                        for one in sent)
+    _registered_once(sent)
+    # The mutation by its hash alone; its text only when the gateway did not know it (and that changed nothing).
+    mutation = sent[before_saving]
+    assert mutation.query is None
+    if mutation.not_found():
+        mutation = sent[before_saving + 1]
+        assert mutation.query.startswith("mutation AddProgressReport(")
+    assert mutation.answer.json()["data"]["addProgressReport"]["note"] == "Verstuurd met een hash."
+
+
+@needs_chromium
+def test_without_a_secure_context_the_vendored_sha256_hashes_the_queries(browser, seeded_stack):
+    """On plain http at another host than localhost there is no crypto.subtle: js-sha256 makes the same hash."""
+    page = Page(browser, "http://dashboard.test", viewport={"width": 1280, "height": 900})
+    gateway = seeded_stack.url("gateway")
+    # The browser thinks it talks to http://dashboard.test; the requests go to this machine's gateway.
+    page.context.route("http://dashboard.test/**",
+                       lambda route: route.continue_(url=route.request.url.replace("http://dashboard.test", gateway)))
+    try:
+        sent = _graphql_traffic(page.tab)
+        tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
+        expect(tab.locator("section.line tbody tr")).to_have_count(8)
+        assert tab.evaluate("() => [isSecureContext, typeof crypto.subtle]") == [False, "undefined"]
+        assert sent and all(one.method == "GET" for one in sent if one.query is None)
+        # The gateway checks a registered text against its hash (PERSISTED_QUERY_MISMATCH): none was refused.
+        assert all(not one.answer.json().get("errors") for one in sent if one.query is not None)
+        text = "Ontwikkelingsgerichte ICT-opleidingen · één € en 🚀"
+        hashed = tab.evaluate("async (text) => (await import('./vendor/js-sha256/sha256.min.mjs')).sha256(text)", text)
+        assert hashed == hashlib.sha256(text.encode()).hexdigest()
+        # Variables that make the address too long for GET go over POST, still by the hash alone.
+        sent.clear()
+        tab.evaluate("""async (slug) => (await import('./js/graphql.js')).gql(
+            'query Long($slug: String!) { pact(slug: $slug) { slug } }', { slug }).catch((error) => error.message)""",
+                     "x" * 2500)
+        assert [one.method for one in sent if one.query is None] == ["POST"]
+    finally:
+        page.context.close()
+    assert page.problems == []
 
 
 ACTION_4 = "Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten"
