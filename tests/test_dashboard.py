@@ -325,20 +325,15 @@ def test_action_page_and_recording_a_progress_report(dashboard, token):
     save = tab.get_by_role("button", name="Rapportage opslaan")
     expect(save).to_be_disabled()
 
-    def use_token(value: str) -> None:
-        tab.locator("#token-box summary").click()
-        tab.get_by_label("Ontwikkeltoken (JWT)").fill(value)
-        tab.get_by_role("button", name="Token gebruiken").click()
-        dashboard.ready("Actie 4: Campusvorming in beroepsonderwijs op basis van regionale speerpunten")
-        expect(tab.locator("#token-state")).to_have_text("actief")
-
     # A token without the write scope: the form says what is needed and cannot be sent.
-    use_token(token("contacts:read"))
+    dashboard.use_token(token("contacts:read"), ACTION_4)
+    expect(tab.locator("#token-state")).to_have_text("actief")
     expect(save).to_be_disabled()
     expect(tab.locator("#report-form .notice")).to_contain_text("rapporteren vraagt de rechten actions:write")
 
     # Draft reports are shown to those who may write them: count with the coordinator's token.
-    use_token(token("actions:write", subject="coordinator-noordvleugel"))
+    dashboard.use_token(token("actions:write", subject="coordinator-noordvleugel"), ACTION_4)
+    expect(tab.locator("#token-state")).to_have_text("actief")
     expect(save).to_be_enabled()
     reports_before = tab.locator(".reports li").count()
     # The action's own status offers only the moves its state machine allows from "planned".
@@ -781,10 +776,7 @@ def test_an_expired_or_invalid_token_is_shown_as_such_and_the_page_still_shows(d
     tab = _action_4(dashboard)
     bad = (token("actions:write", ttl_seconds=-30) if kind == "expired"
            else token("actions:write", secret="another-key-entirely-another-key"))
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(bad)
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready(ACTION_4)
+    dashboard.use_token(bad, ACTION_4)
     expect(tab.locator("#session-state")).to_have_text(shown)
     expect(tab.locator("#status")).to_contain_text("meld je opnieuw aan")
     expect(tab.locator(".timeline li").first).to_contain_text("4 regionale campussen")
@@ -873,10 +865,7 @@ def test_a_report_drafted_submitted_approved_and_one_returned_and_revised(dashbo
 @needs_chromium
 def test_nobody_reviews_their_own_report(dashboard, token):
     tab = _action_4(dashboard)
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", "actions:approve", subject="Sam Beide"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready(ACTION_4)
+    dashboard.use_token(token("actions:write", "actions:approve", subject="Sam Beide"), ACTION_4)
     tab.get_by_label("Toelichting").fill("Eigen rapportage van Sam.")
     tab.get_by_role("button", name="Opslaan en indienen").click()
     own = _report(tab, "Eigen rapportage van Sam.")
@@ -946,11 +935,8 @@ def test_a_coordinator_handles_sign_ups_new_matched_and_rejected(dashboard, seed
     _ask_to_join(gateway, "Spam BV", "Koop nu!")
     tab = dashboard.open("#/aanmeldingen", "Aanmeldingen")
     expect(tab.locator("main .notice")).to_contain_text("meld je aan als coördinator")
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(
-        token("partners:admin", "partners:write", "contacts:read", subject="Cor Coördinator"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready("Aanmeldingen")
+    dashboard.use_token(token("partners:admin", "partners:write", "contacts:read", subject="Cor Coördinator"),
+                        "Aanmeldingen")
     pending = tab.locator("#pending-signups > li")
     expect(pending).to_have_count(3)
     vonk = pending.filter(has_text="Installatiebedrijf De Vonk")
@@ -1004,10 +990,7 @@ def test_two_coordinators_editing_one_action_see_the_conflict_and_keep_both_edit
             tab = page.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
             tab.locator("section.line tbody tr").nth(4).get_by_role("link").first.click()
             page.ready(ACTION_5)
-            tab.locator("#token-box summary").click()
-            tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject=subject))
-            tab.get_by_role("button", name="Token gebruiken").click()
-            page.ready(ACTION_5)
+            page.use_token(token("actions:write", subject=subject), ACTION_5)
             tab.locator("summary", has_text="Actie bewerken").click()
         first, second = dashboard.tab, other.tab
         # Both read the same version; the first saves a new title.
@@ -1077,10 +1060,7 @@ def test_a_milestone_is_edited_with_its_due_moment_as_the_plan_writes_it_and_its
     tab = dashboard.open(f"#/pact/{NOORDVLEUGEL}", "Techniekpact Noordvleugel")
     tab.locator("section.line tbody tr").nth(5).get_by_role("link").first.click()
     dashboard.ready(re.compile(r"^Actie 6: "))
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready(re.compile(r"^Actie 6: "))
+    dashboard.use_token(token("actions:write", subject="Cor Coördinator"), re.compile(r"^Actie 6: "))
     editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Mijlpaal bewerken")).first
     editor.locator("summary").click()
     editor.get_by_label("Streefaantal").fill("drie")
@@ -1101,10 +1081,7 @@ def test_a_result_is_edited_with_its_targets_and_keeps_what_the_form_does_not_sh
     tab = dashboard.open("#/pact/techniekpact-gooi-vechtstreek", "Actieplan Techniekpact Gooi & Vechtstreek 2020")
     tab.locator("section.line tbody tr").first.get_by_role("link").first.click()
     dashboard.ready(re.compile(r"^Actie 1: "))
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready(re.compile(r"^Actie 1: "))
+    dashboard.use_token(token("actions:write", subject="Cor Coördinator"), re.compile(r"^Actie 1: "))
     editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Resultaat bewerken")).first
     editor.locator("summary").click()
     editor.get_by_label(re.compile("^Streefwaarden")).fill("2020 = zes")
@@ -1211,10 +1188,7 @@ def test_trekkers_and_participants_are_edited_with_the_registry_and_the_plans_wo
     action_7 = re.compile(r"^Actie 7: ")
     dashboard.ready(action_7)
     expect(tab.locator(".meta .lead")).to_contain_text("Gemeente Utrecht")
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready(action_7)
+    dashboard.use_token(token("actions:write", subject="Cor Coördinator"), action_7)
     editor = tab.locator("details.edit-record").filter(has=tab.locator("summary", has_text="Trekkers en deelnemers"))
     editor.locator("summary").click()
     rows = editor.locator(".participant-edits li")
@@ -1277,10 +1251,8 @@ def test_a_value_reported_on_a_goal_is_reviewed_and_then_counts_for_it(dashboard
 @needs_chromium
 def test_a_goal_is_edited_baseline_targets_per_period_and_series_link(dashboard, token):
     tab = dashboard.open(f"#/doelen/{NOORDVLEUGEL}", "Doelen over de tijd: Techniekpact Noordvleugel")
-    tab.locator("#token-box summary").click()
-    tab.get_by_label("Ontwikkeltoken (JWT)").fill(token("actions:write", subject="Cor Coördinator"))
-    tab.get_by_role("button", name="Token gebruiken").click()
-    dashboard.ready("Doelen over de tijd: Techniekpact Noordvleugel")
+    dashboard.use_token(token("actions:write", subject="Cor Coördinator"),
+                        "Doelen over de tijd: Techniekpact Noordvleugel")
     goal = tab.locator("section.over-time").filter(has_text="van 50% naar 75%")
     expect(goal).to_contain_text("Doel zonder jaartal: 75%")
     goal.locator("summary", has_text="Doel bewerken").click()
@@ -1413,10 +1385,8 @@ def test_the_new_pages_at_phone_width(browser, seeded_stack, token):
                  has_touch=True)
     try:
         tab = phone.open(f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel")
-        tab.locator("#token-box summary").click()
-        tab.get_by_label("Ontwikkeltoken (JWT)").fill(
-            token("actions:write", "actions:approve", "partners:admin", "contacts:read", subject="Pim Telefoon"))
-        tab.get_by_role("button", name="Token gebruiken").click()
+        phone.use_token(token("actions:write", "actions:approve", "partners:admin", "contacts:read",
+                              subject="Pim Telefoon"), "Opvolging: Techniekpact Noordvleugel")
         for route, heading, name in [
             (f"#/opvolging/{NOORDVLEUGEL}", "Opvolging: Techniekpact Noordvleugel", "20-telefoon-opvolging"),
             (f"#/beoordelen/{NOORDVLEUGEL}", "Beoordelen: Techniekpact Noordvleugel", "21-telefoon-beoordelen"),

@@ -31,6 +31,27 @@ export async function loadRecord(view, query, variables, field, { title, text })
   return { record, errors };
 }
 
+const PACTS = `query ChoosePact { pacts { slug name } }`;
+
+/**
+ * The start of a page per pact (review, follow-up, goals over time). Without a slug: the pacts to
+ * choose from, each a link to `#/<route>/<slug>`, under `title` and `text`. With one: the pact read by
+ * `query` (its variables the slug and `variables`), or that it was not found. `pact` is null when
+ * the page has nothing more to show.
+ */
+export async function loadPact(view, slug, query, { title, text, route }, variables = {}) {
+  if (!slug) {
+    const { data } = await gql(PACTS);
+    add(view, h("h1", {}, title), h("p", {}, text),
+      h("ul", {}, (data.pacts || []).map((pact) => h("li", {},
+        h("a", { href: `#/${route}/${encodeURIComponent(pact.slug)}` }, pact.name)))));
+    return { pact: null, errors: [] };
+  }
+  const { record, errors } = await loadRecord(view, query, { slug, ...variables }, "pact",
+    { title: t("pact.notFound"), text: t("pact.notFoundText") });
+  return { pact: record, errors };
+}
+
 /** A record page's top: the breadcrumb trail to it, its title, what is missing, and its facts. */
 export function recordHeader(trail, title, errors, ...facts) {
   return [

@@ -6,8 +6,7 @@ import { add, h, table } from "../dom.js";
 import { gql } from "../graphql.js";
 import * as fmt from "../format.js";
 import { t } from "../i18n.js";
-import { choosePact } from "./choose_pact.js";
-import { downloadLinks, dueLabel, loadRecord, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
+import { downloadLinks, dueLabel, loadPact, nodes, overdueBadge, recordHeader, statusBadge } from "./common.js";
 
 const SOON_DAYS = 30;
 // A row's trekker: a name from the registry or the plan, or this (in the address too) when none is named.
@@ -141,18 +140,14 @@ function trekkerSection(trekker, rows, index) {
 }
 
 export async function render(view, { slug, query }) {
-  if (!slug) {
-    await choosePact(view, t("nav.followup"), t("followup.choose"), "opvolging");
-    return;
-  }
   const today = isoDay(new Date());
   // The horizon's day itself is due within SOON_DAYS too: the gateway's `dueBefore` is exclusive.
-  const variables = { slug, horizon: daysAfter(today, SOON_DAYS + 1) };
-  const { record: pact, errors } = await loadRecord(view, QUERY, variables, "pact",
-    { title: t("pact.notFound"), text: t("pact.notFoundText") });
+  const horizon = daysAfter(today, SOON_DAYS + 1);
+  const { pact, errors } = await loadPact(view, slug, QUERY,
+    { title: t("nav.followup"), text: t("followup.choose"), route: "opvolging" }, { horizon });
   if (!pact) return;
   const filters = Object.fromEntries(["zoek", "lijn", "status", "trekker", "telaat"].map((k) => [k, query.get(k) || ""]));
-  const rows = followUps(await remainingActions(pact, variables), today);
+  const rows = followUps(await remainingActions(pact, { slug, horizon }), today);
   const shown = rows.filter((row) => matches(row, filters));
   const late = new Set(shown.filter((r) => r.overdue).map((r) => r.milestone.id)).size;
   const soon = new Set(shown.filter((r) => !r.overdue).map((r) => r.milestone.id)).size;

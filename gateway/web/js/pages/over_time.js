@@ -5,9 +5,8 @@ import { add, h, notice, table } from "../dom.js";
 import { loadChartLibrary } from "../chart.js";
 import * as fmt from "../format.js";
 import { locale, t } from "../i18n.js";
-import { choosePact } from "./choose_pact.js";
 import { goalEditor } from "./goal_edit.js";
-import { downloadLinks, loadRecord, nodes, recordHeader } from "./common.js";
+import { downloadLinks, loadPact, nodes, recordHeader } from "./common.js";
 
 const INDICATOR = `unit baseline { value year } targets { period value kind }`;
 // One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
@@ -86,12 +85,8 @@ function draw(Chart, { canvas, rows, baseline, unit }) {
 }
 
 export async function render(view, { slug }) {
-  if (!slug) {
-    await choosePact(view, t("overTime.titlePlain"), t("overTime.choose"), "doelen");
-    return;
-  }
-  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
-    { title: t("pact.notFound"), text: t("pact.notFoundText") });
+  const { pact, errors } = await loadPact(view, slug, QUERY,
+    { title: t("overTime.titlePlain"), text: t("overTime.choose"), route: "doelen" });
   if (!pact) return;
   const charts = [];
   const goals = nodes(pact.actionLines).flatMap((line) => (line.goals || []).map((goal, i) =>

@@ -4,8 +4,7 @@
 import { add, h, notice } from "../dom.js";
 import { t } from "../i18n.js";
 import { currentPrincipal } from "../auth.js";
-import { choosePact } from "./choose_pact.js";
-import { loadRecord, nodes, recordHeader } from "./common.js";
+import { loadPact, nodes, recordHeader } from "./common.js";
 import { REPORT, reportItem } from "./reports.js";
 
 // One page of actions is 100, the gateway's largest: a pact with more would need the next page too.
@@ -41,12 +40,8 @@ function queue(pact, state) {
 }
 
 export async function render(view, { slug }) {
-  if (!slug) {
-    await choosePact(view, t("nav.review"), t("review.choose"), "beoordelen");
-    return;
-  }
-  const { record: pact, errors } = await loadRecord(view, QUERY, { slug }, "pact",
-    { title: t("pact.notFound"), text: t("pact.notFoundText") });
+  const { pact, errors } = await loadPact(view, slug, QUERY,
+    { title: t("nav.review"), text: t("review.choose"), route: "beoordelen" });
   if (!pact) return;
   const me = currentPrincipal();
   add(view,
