@@ -55,14 +55,16 @@ Approver = Annotated[Principal, Depends(require_scope("actions:approve"))]
 PartnerAdmin = Annotated[Principal, Depends(require_scope("partners:admin"))]
 
 
-def _partners(request: Request) -> PartnersClient:
+# Dependencies are coroutines: FastAPI runs a plain function in its thread pool, a hop that cost more
+# than the lookup (bench/gateway_queries.py).
+async def _partners(request: Request) -> PartnersClient:
     return request.app.state.partners
 
 
 Partners = Annotated[PartnersClient, Depends(_partners)]
 
 
-def _metrics(request: Request) -> MetricsClient:
+async def _metrics(request: Request) -> MetricsClient:
     return request.app.state.metrics_api
 
 

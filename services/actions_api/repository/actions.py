@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.changes import Operation, record_changes
@@ -19,9 +19,17 @@ ParticipantRow = tuple[uuid.UUID, str, uuid.UUID | None, str | None, str | None]
 BY_PACT_AND_NUMBER = Keyset(Action.pact_id, Action.number)
 
 
-def _with_pact_and_line() -> Select[Action, str, int]:
-    return (select(Action, Pact.slug, ActionLine.number).join(Pact, Action.pact_id == Pact.id)
-            .outerjoin(ActionLine, Action.line_id == ActionLine.id))
+# Built once (statements are immutable): building the joins took a share of every read of actions.
+WITH_PACT_AND_LINE: Select[Action, str, int] = (
+    select(Action, Pact.slug, ActionLine.number).join(Pact, Action.pact_id == Pact.id)
+    .outerjoin(ActionLine, Action.line_id == ActionLine.id))
+_BY_IDS = WITH_PACT_AND_LINE.where(Action.id.in_(bindparam("ids", expanding=True))).order_by(Action.pact_id,
+                                                                                            Action.number)
+# Plain columns, not ORM entities: a page of 50 actions brings hundreds of participants.
+_PARTICIPANTS = (select(Participation.action_id, Participation.role, Participation.organisation_id,
+                        Participation.organisation_kind, Participation.label)
+                 .where(Participation.action_id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Participation.action_id, Participation.position))
 
 
 async def next_number(session: AsyncSession, pact_id: uuid.UUID) -> int:
@@ -34,12 +42,11 @@ async def number_taken(session: AsyncSession, pact_id: uuid.UUID, number: int) -
 
 
 async def row_of(session: AsyncSession, action_id: uuid.UUID) -> ActionRow | None:
-    return (await session.execute(_with_pact_and_line().where(Action.id == action_id))).one_or_none()
+    return (await session.execute(WITH_PACT_AND_LINE.where(Action.id == action_id))).one_or_none()
 
 
 async def rows_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[ActionRow]:
-    return (await session.execute(_with_pact_and_line().where(Action.id.in_(ids))
-                                  .order_by(Action.pact_id, Action.number))).all()
+    return (await session.execute(_BY_IDS, {"ids": list(ids)})).all()
 
 
 async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[str] | None, line: int | None,
@@ -48,7 +55,7 @@ async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[st
                limit: int) -> tuple[list[ActionRow], str | None]:
     """A page of actions by pact and number; `overdue` compares open milestones' due dates with `overdue_on`,
     `due_before` with that day."""
-    statement = _with_pact_and_line()
+    statement = WITH_PACT_AND_LINE
     if pact is not None:
         statement = statement.where(Action.pact_id == select(Pact.id).where(Pact.slug == pact).scalar_subquery())
     if statuses:
@@ -73,16 +80,8 @@ async def page(session: AsyncSession, *, pact: str | None, statuses: Sequence[st
 
 
 async def participants_of(session: AsyncSession, action_ids: Sequence[uuid.UUID]) -> Sequence[ParticipantRow]:
-    """(action id, role, organisation id, organisation kind, label) in each action's order.
-
-    Plain columns, not ORM entities: a page of 50 actions brings hundreds of participants.
-    """
-    found = await session.execute(
-        select(Participation.action_id, Participation.role, Participation.organisation_id,
-               Participation.organisation_kind, Participation.label)
-        .where(Participation.action_id.in_(action_ids)).order_by(Participation.action_id, Participation.position)
-    )
-    return found.all()
+    """(action id, role, organisation id, organisation kind, label) in each action's order."""
+    return (await session.execute(_PARTICIPANTS, {"ids": list(action_ids)})).all()
 
 
 async def replace_participations(session: AsyncSession, action_id: uuid.UUID,

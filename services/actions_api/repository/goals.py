@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.actions_api.models import ActionLine, Goal, Pact
@@ -11,10 +11,13 @@ from services.actions_api.models import ActionLine, Goal, Pact
 GoalRow = tuple[Goal, str]  # a goal and its pact's slug
 SeriesKey = tuple[str, str, str]  # measure, region, occupation
 
+# Built once (see repository/lines.py).
+_OF_LINES = (select(Goal).where(Goal.line_id.in_(bindparam("ids", expanding=True)))
+             .order_by(Goal.created_at, Goal.id))
+
 
 async def of_lines(session: AsyncSession, line_ids: Sequence[uuid.UUID]) -> Sequence[Goal]:
-    return (await session.scalars(select(Goal).where(Goal.line_id.in_(line_ids))
-                                  .order_by(Goal.created_at, Goal.id))).all()
+    return (await session.scalars(_OF_LINES, {"ids": list(line_ids)})).all()
 
 
 async def rows_of(session: AsyncSession, *, ids: Sequence[uuid.UUID] | None,

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,9 +15,13 @@ PactRow = tuple[Pact, str | None]  # a pact and its parent's slug
 BY_SLUG = Keyset(Pact.slug)
 
 
-def _with_parent_slug() -> Select[Pact, str]:
-    parent = aliased(Pact)
-    return select(Pact, parent.slug).outerjoin(parent, Pact.parent_id == parent.id)
+# Built once: an aliased entity adapts every column again each time it is made, which was a fifth of a
+# pact read's CPU (statements are immutable, so one serves every request).
+_PARENT = aliased(Pact)
+WITH_PARENT_SLUG: Select[Pact, str] = select(Pact, _PARENT.slug).outerjoin(_PARENT, Pact.parent_id == _PARENT.id)
+_BY_SLUGS = WITH_PARENT_SLUG.where(Pact.slug.in_(bindparam("slugs", expanding=True))).order_by(Pact.slug)
+_CHILDREN = (select(Pact.parent_id, Pact.slug).where(Pact.parent_id.in_(bindparam("ids", expanding=True)))
+             .order_by(Pact.slug))
 
 
 async def by_slug(session: AsyncSession, slug: str) -> Pact | None:
@@ -29,16 +33,16 @@ async def slug_taken(session: AsyncSession, slug: str) -> bool:
 
 
 async def row_of(session: AsyncSession, slug: str) -> PactRow | None:
-    return (await session.execute(_with_parent_slug().where(Pact.slug == slug))).one_or_none()
+    return (await session.execute(WITH_PARENT_SLUG.where(Pact.slug == slug))).one_or_none()
 
 
 async def rows_of(session: AsyncSession, slugs: Sequence[str]) -> Sequence[PactRow]:
-    return (await session.execute(_with_parent_slug().where(Pact.slug.in_(slugs)).order_by(Pact.slug))).all()
+    return (await session.execute(_BY_SLUGS, {"slugs": list(slugs)})).all()
 
 
 async def page(session: AsyncSession, *, parent: str | None, cursor: str | None,
                limit: int) -> tuple[list[PactRow], str | None]:
-    statement = _with_parent_slug()
+    statement = WITH_PARENT_SLUG
     if parent is not None:
         statement = statement.where(Pact.parent_id.in_(select(Pact.id).where(Pact.slug == parent)))
     found = (await session.execute(BY_SLUG.paged(statement, cursor, limit))).all()
@@ -48,5 +52,4 @@ async def page(session: AsyncSession, *, parent: str | None, cursor: str | None,
 async def children(session: AsyncSession,
                    pact_ids: Sequence[uuid.UUID]) -> Sequence[tuple[uuid.UUID | None, str]]:
     """(parent id, child slug) of the pacts under these, by slug."""
-    return (await session.execute(select(Pact.parent_id, Pact.slug).where(Pact.parent_id.in_(pact_ids))
-                                  .order_by(Pact.slug))).all()
+    return (await session.execute(_CHILDREN, {"ids": list(pact_ids)})).all()
