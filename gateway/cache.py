@@ -46,7 +46,7 @@ from graphql import (
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from strawberry.http import GraphQLRequestData
 
-from gateway.cache_backends import Backend, Entry, MemoryBackend
+from gateway.cache_backends import Backend, Entry, MemoryBackend, RedisBackend
 from gateway.cache_control import CacheControl, CacheControlScope
 from gateway.cache_tags import Read, tags_of_event, tags_of_reads
 from gateway.extensions import DocumentCache, _Lru
@@ -121,6 +121,9 @@ class CacheMetrics:
                               registry=registry)
         self.bypasses = Counter("gateway_cache_bypasses_total", "Queries the shared cache may not serve",
                                 ["reason"], registry=registry)
+        self.backend_failures = Counter("gateway_cache_backend_failures_total",
+                                        "Calls to the cache's backend (Redis) that failed; nothing is served from "
+                                        "it until it answers again", registry=registry)
         self.invalidations = Counter("gateway_cache_invalidations_total",
                                      "Change events (and own mutations, restarted streams) that dropped entries",
                                      ["service", "cause"], registry=registry)
@@ -195,13 +198,17 @@ class ChangeStream:
 
 class ResponseCache:
     def __init__(self, schema: GraphQLSchema, service_urls: Mapping[str, str], *, size: int, default_max_age: int,
-                 max_tokens: int, registry: CollectorRegistry | None = None) -> None:
+                 max_tokens: int, redis_url: str | None = None, redis_prefix: str = "",
+                 registry: CollectorRegistry | None = None) -> None:
         self.schema = schema
+        self.metrics = CacheMetrics(registry)
         # An entry lives at most default_max_age (no hint raises it); a stamp is kept a little longer.
-        self.backend: Backend = MemoryBackend(size, horizon=default_max_age + 5)
+        horizon = default_max_age + 5
+        self.backend: Backend = MemoryBackend(size, horizon) if redis_url is None else RedisBackend(
+            redis_url, prefix=redis_prefix, horizon=horizon, flush_tags=service_urls,
+            on_failure=self.metrics.backend_failures.inc)
         self.default_max_age = default_max_age
         self.max_tokens = max_tokens
-        self.metrics = CacheMetrics(registry)
         self.policies = _Lru(512)
         self.streams = {name: ChangeStream(name, url, self) for name, url in service_urls.items()}
         self._tasks: list[asyncio.Task[None]] = []
@@ -211,6 +218,7 @@ class ResponseCache:
     def start(self, client: httpx.AsyncClient) -> None:
         self._tasks = [asyncio.create_task(stream.run(client), name=f"changes {name}")
                        for name, stream in self.streams.items()]
+        self._tasks.append(asyncio.create_task(self.backend.watch(), name="cache backend"))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -7,13 +7,23 @@ can be stored after the change was seen, and is still never served. A stamp is f
 entry born before it has expired (`horizon`, the longest max age).
 """
 
+import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
 from gateway.extensions import _Lru
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,6 +51,10 @@ class Backend(Protocol):
         ...
 
     async def bump(self, tags: Iterable[str]) -> None:
+        ...
+
+    async def watch(self) -> None:
+        """Runs beside the feeds' streams: keeps the backend's availability up to date."""
         ...
 
     async def close(self) -> None:
@@ -89,5 +103,128 @@ class MemoryBackend:
             if self.stamps.get(tag) == epoch:
                 del self.stamps[tag]
 
+    async def watch(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None
+
+
+# Served when no tag was stamped after the entry's birth; a birth after the epoch means Redis was emptied
+# (restarted) since the query began, and what it read may predate events it will never see.
+_STALE = """
+local function stale(born, epoch, tags, prefix)
+  if born > epoch then return true end
+  if born == epoch or tags == '' then return false end
+  for tag in string.gmatch(tags, '[^\\n]+') do
+    local stamp = redis.call('GET', prefix .. tag)
+    if stamp and tonumber(stamp) > born then return true end
+  end
+  return false
+end
+"""
+# KEYS: entry, epoch. ARGV: tag prefix. Answers {epoch} or {epoch, payload}.
+_GET = _STALE + """
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+local found = redis.call('HMGET', KEYS[1], 'payload', 'born', 'tags')
+if not found[1] or stale(tonumber(found[2]), epoch, found[3], ARGV[1]) then return {epoch} end
+return {epoch, found[1]}
+"""
+# KEYS: entry, epoch. ARGV: tag prefix, born, time to live (ms), payload, tags.
+_PUT = _STALE + """
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+if stale(tonumber(ARGV[2]), epoch, ARGV[5], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'payload', ARGV[4], 'born', ARGV[2], 'tags', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+# KEYS: epoch. ARGV: tag prefix, how long a stamp is kept (ms), the tags.
+_BUMP = """
+local epoch = redis.call('INCR', KEYS[1])
+for index = 3, #ARGV do redis.call('SET', ARGV[1] .. ARGV[index], epoch, 'PX', ARGV[2]) end
+return epoch
+"""
+FAILURES = (RedisError, OSError, TimeoutError)
+RETRY_SECONDS = 0.25
+
+
+class RedisBackend:
+    """Entries and stamps in Redis, shared by every replica that names the same URL and prefix.
+
+    Each replica follows the feeds and stamps what they name, so one that stays connected keeps the
+    shared cache right on its own. While Redis cannot be reached, this replica serves nothing from it
+    (and counts the failures); stamps it could not write may be missing there, so when Redis answers
+    again it first stamps `flush_tags` (every service: all entries are dropped), then serves again.
+    """
+
+    name = "redis"
+
+    def __init__(self, url: str, *, prefix: str, horizon: float, flush_tags: Iterable[str],
+                 on_failure: Callable[[], None], timeout: float = 0.5) -> None:
+        # One retry at once, on a fresh connection (a pooled one may predate a Redis restart); no backoff: a
+        # replica that cannot reach Redis answers from the services instead of waiting.
+        self.client = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                     retry=Retry(NoBackoff(), 1))
+        self.prefix = prefix
+        self.horizon_ms = int(horizon * 1000)
+        self.flush_tags = tuple(flush_tags)
+        self.on_failure = on_failure
+        self.trusted = False  # not before it answered and was flushed
+        self._get, self._put, self._bump = (self.client.register_script(source) for source in (_GET, _PUT, _BUMP))
+
+    def available(self) -> bool:
+        return self.trusted
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.trusted:
+            log.warning("response cache: Redis unreachable (%s); answering from the services", type(exc).__name__)
+        self.trusted = False
+        self.on_failure()
+
+    async def get(self, key: str) -> tuple[Entry | None, int]:
+        if not self.trusted:
+            return None, -1
+        try:
+            found = await self._get(keys=[self.prefix + "entry:" + key, self.prefix + "epoch"],
+                                    args=[self.prefix + "tag:"])
+        except FAILURES as exc:
+            self._failed(exc)
+            return None, -1
+        if len(found) < 2:
+            return None, int(found[0])
+        payload = orjson.loads(found[1])
+        return Entry(payload["data"], payload["extensions"], frozenset(), int(found[0]), 0.0), int(found[0])
+
+    async def put(self, key: str, entry: Entry) -> None:
+        ttl_ms = int((entry.expires - time.time()) * 1000)
+        if not self.trusted or entry.born < 0 or ttl_ms <= 0:
+            return
+        payload = orjson.dumps({"data": entry.data, "extensions": entry.extensions})
+        try:
+            await self._put(keys=[self.prefix + "entry:" + key, self.prefix + "epoch"],
+                            args=[self.prefix + "tag:", entry.born, ttl_ms, payload, "\n".join(sorted(entry.tags))])
+        except FAILURES as exc:
+            self._failed(exc)
+
+    async def bump(self, tags: Iterable[str]) -> None:
+        try:
+            await self._bump(keys=[self.prefix + "epoch"], args=[self.prefix + "tag:", self.horizon_ms, *tags])
+        except FAILURES as exc:
+            self._failed(exc)
+
+    async def watch(self) -> None:
+        """While not trusted: try Redis again every RETRY_SECONDS, flush it, then trust it."""
+        while True:
+            if not self.trusted:
+                try:
+                    await self._bump(keys=[self.prefix + "epoch"],
+                                     args=[self.prefix + "tag:", self.horizon_ms, *self.flush_tags])
+                except FAILURES:
+                    self.on_failure()
+                else:
+                    log.info("response cache: Redis answers; served from it again")
+                    self.trusted = True
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -17,10 +17,14 @@ class GatewaySettings(SignInSettings):
     # How the gateway's httpx client talks to the services: httpx's own transport (httpcore), or
     # aiohttp's through httpx-aiohttp, which costs a quarter less CPU per query (bench/gateway_queries.py).
     downstream_transport: Literal["httpx", "aiohttp"] = "aiohttp"
-    # The response cache (gateway/cache.py): off, or in this process. Off by default until the partners push
-    # and the metrics feed record their change events (common.changes.record_changes); before that their
+    # The response cache (gateway/cache.py): off, or on ("memory" is the same). Off by default until the partners
+    # push and the metrics feed record their change events (common.changes.record_changes); before that their
     # writes would not reach a cached answer.
-    gateway_cache: Literal["off", "memory"] = "off"
+    gateway_cache: Literal["off", "on", "memory"] = "off"
+    # Where it is kept: in this process, or, with a redis:// URL, in Redis, shared by every replica naming it
+    # (and the same prefix, which keeps environments sharing one Redis apart).
+    gateway_cache_url: str | None = None
+    gateway_cache_prefix: str = "techniekpact:cache:"
     gateway_cache_max_age: int = 300  # seconds, when no @cacheControl hint says less
     gateway_cache_size: int = 2000  # entries
     graphql_introspection: bool = True
