@@ -27,7 +27,7 @@ from services.metrics_api.domain import (
     observations,
     occupations,
     regions,
-    series,
+    series_cache,
 )
 from services.metrics_api.domain.feed.body import SpooledBody
 from services.metrics_api.domain.feed.checking import COLUMNS
@@ -222,26 +222,32 @@ SeriesSource = Annotated[str | None, Query(pattern=schemas.SOURCE_PATTERN, descr
     "The provider whose figures to serve (uwv, cbs); without it the measure's primary source. The answer names it"))]
 
 
-@router.get("/series", tags=["series"])
-async def get_series(session: SessionDep, measure: str, region: str, occupation: str = "total",
+def _json(encoded: bytes) -> Response:
+    # Encoded by the domain (and kept there for the next read): sent as it is, not validated again.
+    return Response(encoded, media_type="application/json")
+
+
+@router.get("/series", tags=["series"], response_model=schemas.Series)
+async def get_series(request: Request, session: SessionDep, measure: str, region: str, occupation: str = "total",
                      from_: FromQuery = None, to: PeriodQuery = None, frequency: FrequencyQuery = None,
-                     as_of: AsOf = None, source: SeriesSource = None) -> schemas.Series:
+                     as_of: AsOf = None, source: SeriesSource = None) -> Response:
     """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change.
 
     One frequency per series: `frequency`, else the one `from`/`to` are written in, else the finest with figures.
     One source per series: `source`, else the measure's primary source; sums and shares stay within it.
     """
-    return await series.read_series(session, SeriesRequest(
+    return _json(await series_cache.encoded_series(session, SeriesRequest(
         measure=measure, region=region, occupation=occupation, from_=from_, to=to, as_of=as_of, frequency=frequency,
-        source=source))
+        source=source), request.app.state.series_cache))
 
 
-@router.post("/series/query", tags=["series"])
-async def query_series(body: schemas.SeriesQuery, session: SessionDep) -> schemas.SeriesList:
+@router.post("/series/query", tags=["series"], response_model=schemas.SeriesList)
+async def query_series(request: Request, body: schemas.SeriesQuery, session: SessionDep) -> Response:
     """Many series in one call (the gateway's batching); answered in the order asked. A public read."""
-    return schemas.SeriesList(series=await series.read_many(session, [SeriesRequest(
+    return _json(await series_cache.encoded_many(session, [SeriesRequest(
         measure=spec.measure, region=spec.region, occupation=spec.occupation, from_=spec.from_, to=spec.to,
-        as_of=spec.as_of, frequency=spec.frequency, source=spec.source) for spec in body.series]))
+        as_of=spec.as_of, frequency=spec.frequency, source=spec.source) for spec in body.series],
+        request.app.state.series_cache))
 
 
 @router.get("/observations", tags=["series"])

@@ -20,3 +20,5 @@ class MetricsSettings(BaseServiceSettings):
     feed_spool_memory_bytes: int = 4 * 1024 * 1024
     # Feeds are large and read before any connection is taken, so a slow link may take longer than elsewhere.
     body_read_timeout_seconds: float = 300.0
+    # Series answers kept encoded in the process until the next write of the schema (0: none kept).
+    series_cache_entries: int = Field(2000, ge=0)

@@ -266,12 +266,14 @@ async def read_series(session: AsyncSession, request: SeriesRequest) -> Series:
     return await SeriesReader(session).read(request)
 
 
-async def read_many(session: AsyncSession, requests: list[SeriesRequest]) -> list[Series]:
-    """Many series, in the order asked; every bad request's errors at once, under `series.<index>.`."""
+async def read_many(session: AsyncSession, requests: list[SeriesRequest],
+                    indices: list[int] | None = None) -> list[Series]:
+    """Many series, in the order asked; every bad request's errors at once, under `series.<index>.`
+    (`indices`: where each request stands in the caller's list, when it asked for more)."""
     reader = SeriesReader(session)
     await reader.learn(requests)
     errors: list[dict[str, Any]] = []
-    for index, request in enumerate(requests):
+    for index, request in zip(indices or range(len(requests)), requests, strict=True):
         try:
             reader.check(request, prefix=f"series.{index}.")
         except Problem as exc:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.changes import TABLE as CHANGE_EVENTS
 from common.database import driver_connection
 from common.pagination import Keyset, page_of
 from services.metrics_api.models import Observation
@@ -39,6 +40,9 @@ KNOWN_CODES = ("SELECT 'region', code FROM regions WHERE code = ANY($1::text[])"
 
 MEASURES = ("SELECT code, unit, unit_multiplier, kind, value_type, primary_source, first_source FROM measures"
             " WHERE code = ANY($1::text[])")
+
+# The highest change event committed: it moves with every write of the schema (the series cache's check).
+CHANGE_HEAD = f"SELECT coalesce(max(seq), 0) FROM {CHANGE_EVENTS}"
 
 OBSERVATION_ORDER = Keyset(Observation.measure, Observation.region, Observation.occupation, Observation.period,
                            Observation.source, Observation.revision)
@@ -71,6 +75,11 @@ async def known_codes(session: AsyncSession, regions: Iterable[str], occupations
     driver = await driver_connection(session)
     rows = await driver.fetch(KNOWN_CODES, list(regions), list(occupations), list(sources))
     return [(kind, code) for kind, code in rows]
+
+
+async def change_head(session: AsyncSession) -> int:
+    driver = await driver_connection(session)
+    return int(await driver.fetchval(CHANGE_HEAD))
 
 
 async def closures(session: AsyncSession, region: str, occupations: Iterable[str]) -> list[tuple[str, str, str]]:
