@@ -6,12 +6,17 @@ Imported after a script has put the repository on sys.path.
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
 
 from cli.migrate import upgrade_all
 from cli.processes import PROCESSES, Stack, free_port
+from common.database import asyncpg_dsn
 from common.postgres_server import drop_database, ensure_database, with_database
 
 
@@ -48,3 +53,27 @@ def running_stack(database_url: str, names: tuple[str, ...] | None = None, *, re
         yield stack
     finally:
         stack.stop()
+
+
+@asynccontextmanager
+async def connected(database_url: str, **options: Any) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection of its own to the database (`options` for asyncpg.connect); closed after."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url), **options)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def fetch_value(database_url: str, query: str, *args: Any) -> Any:
+    """The first value of one query's answer, on a connection of its own."""
+    async with connected(database_url) as connection:
+        return await connection.fetchval(query, *args)
+
+
+def put_versioned(client: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+    """Create or replace a reference row; a stored one (the migrations load CBS's registry) is replaced by
+    naming its version in `If-Match`."""
+    current = client.get(path)
+    version = {"If-Match": f'"{current.json()["version"]}"'} if current.status_code == 200 else {}
+    client.put(path, json=body, headers={**headers, **version}).raise_for_status()

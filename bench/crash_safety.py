@@ -26,17 +26,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._support import connected, fetch_value  # noqa: E402
 from cli.migrate import upgrade_all  # noqa: E402
 from cli.processes import Stack, free_port  # noqa: E402
 from common.auth import issue_token  # noqa: E402
-from common.database import asyncpg_dsn  # noqa: E402
 from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 
@@ -165,33 +164,22 @@ async def first_try(url: str, method: str, body: dict, key: str, scope: str) -> 
 
 async def feed_rows_with_value(database_url: str, value: int) -> tuple[int, int]:
     """(latest revisions with this value, batches of this value's key)."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
+    async with connected(database_url) as connection:
         latest = await connection.fetchval(
             """SELECT count(*) FROM (SELECT DISTINCT ON (measure, region, occupation, period) value
                  FROM metrics.observations WHERE source = $1
                  ORDER BY measure, region, occupation, period, revision DESC) latest WHERE value = $2""",
             SOURCE, value)
         return latest, await connection.fetchval("SELECT count(*) FROM metrics.observations WHERE source = $1", SOURCE)
-    finally:
-        await connection.close()
 
 
 async def organisations_named_for(database_url: str, round_number: int) -> int:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return await connection.fetchval(
-            "SELECT count(*) FROM partners.organisations WHERE name LIKE $1", f"% ronde {round_number}")
-    finally:
-        await connection.close()
+    return await fetch_value(database_url, "SELECT count(*) FROM partners.organisations WHERE name LIKE $1",
+                             f"% ronde {round_number}")
 
 
 async def batches_with_key(database_url: str, key: str) -> int:
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        return await connection.fetchval("SELECT count(*) FROM metrics.batches WHERE idempotency_key = $1", key)
-    finally:
-        await connection.close()
+    return await fetch_value(database_url, "SELECT count(*) FROM metrics.batches WHERE idempotency_key = $1", key)
 
 
 async def killed_midway(target: Target, kind: str, service: str, url: str, method: str, body: dict, key: str,

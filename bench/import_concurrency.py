@@ -30,7 +30,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._support import fresh_database, running_stack  # noqa: E402
+from bench._support import fresh_database, put_versioned, running_stack  # noqa: E402
 from bench.seed_import import timed  # noqa: E402
 from cli.seed.documents import read_seed  # noqa: E402
 from common.auth import issue_token  # noqa: E402
@@ -65,17 +65,12 @@ def observations_csv(path: Path, rows: int, measures: list[str]) -> None:
 def define(client: httpx.Client, measures: list[str]) -> None:
     token = issue_token(DEVELOPMENT_JWT_SECRET, subject="bench", scopes=["metrics:admin"])
     admin = {"Authorization": f"Bearer {token}"}
-
-    def put(path: str, body: dict) -> None:
-        current = client.get(path)
-        version = {"If-Match": f'"{current.json()["version"]}"'} if current.status_code == 200 else {}
-        client.put(path, json=body, headers={**admin, **version}).raise_for_status()
-
-    put("/v1/occupations/total", {"name": "Totaal"})
-    put("/v1/occupations/technical_industry", {"name": "Techniek en industrie", "parent": "total"})
-    put("/v1/occupations/ict", {"name": "ICT", "parent": "total"})
+    put_versioned(client, "/v1/occupations/total", {"name": "Totaal"}, admin)
+    put_versioned(client, "/v1/occupations/technical_industry", {"name": "Techniek en industrie", "parent": "total"},
+                  admin)
+    put_versioned(client, "/v1/occupations/ict", {"name": "ICT", "parent": "total"}, admin)
     for code in measures:
-        put(f"/v1/measures/{code}", {"name": code, "unit": "vacancies", "kind": "flow"})
+        put_versioned(client, f"/v1/measures/{code}", {"name": code, "unit": "vacancies", "kind": "flow"}, admin)
 
 
 def main() -> None:

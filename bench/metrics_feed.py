@@ -14,9 +14,12 @@ metrics_api` on a free port and prints:
 3. the table filled to `--fill` observations, then GET /v1/series latency (p50, p95, p99) for a
    derived aggregate (Noordvleugel, summed from three provinces, and a class summed from two)
    over 10 years of monthly data, the plan of its statement (EXPLAIN (ANALYZE, BUFFERS)), and the
-   latency of one-row feed posts into that table.
-Every feed figure is printed with its ratio to the raw copy of the same run. The database (a fresh
-one, never the test database) is dropped at the end.
+   latency of one-row feed posts into that table, each followed by the same series read (the first
+   read after a write, so computed, not served from the service's cache of answers).
+Every feed figure is printed with its ratio to the raw copy of the same run, and the CPU time (user +
+system, from /proc) the service and PostgreSQL's backends spent on it: on a shared machine the wall
+times move with the others' load, the CPU times much less. The database (a fresh one, never the test
+database) is dropped at the end.
 """
 
 import argparse
@@ -33,17 +36,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
 import httpx
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._support import fresh_database  # noqa: E402
+from bench._support import connected, fetch_value, fresh_database, put_versioned  # noqa: E402
 from cli.processes import free_port  # noqa: E402
 from common.auth import issue_token  # noqa: E402
-from common.database import asyncpg_dsn  # noqa: E402
 from common.settings import DEVELOPMENT_JWT_SECRET  # noqa: E402
 from services.metrics_api.repository.series import latest_statement  # noqa: E402
 
@@ -138,11 +139,7 @@ def seed(client: httpx.Client, regions: list[str]) -> None:
     admin = {"Authorization": f"Bearer {token}"}
 
     def put(path: str, body: dict) -> None:
-        # The migrations load CBS's region registry: a code it holds is replaced, naming its version.
-        current = client.get(path)
-        version = {"If-Match": f'"{current.json()["version"]}"'} if current.status_code == 200 else {}
-        response = client.put(path, json=body, headers={**admin, **version})
-        response.raise_for_status()
+        put_versioned(client, path, body, admin)
 
     put("/v1/regions/NL01", {"name": "Nederland", "kind": "country"})
     for code in PROVINCES:
@@ -168,30 +165,26 @@ def typed_records(keys, revision: int = 1):
                "bench", batch_id, now)
 
 
-async def raw_copy(dsn: str, keys: list[tuple]) -> float:
-    connection = await asyncpg.connect(dsn)
-    try:
+async def raw_copy(url: str, keys: list[tuple]) -> tuple[float, float]:
+    """Seconds of the copy, and CPU seconds of its PostgreSQL backend."""
+    async with connected(url) as connection:
+        backend = psutil.Process(await connection.fetchval("SELECT pg_backend_pid()"))
+        cpu = cpu_seconds(backend)
         started = time.perf_counter()
         await connection.copy_records_to_table("observations", schema_name="metrics", columns=COPY_COLUMNS,
                                                records=typed_records(keys))
-        return time.perf_counter() - started
-    finally:
-        await connection.close()
+        return time.perf_counter() - started, cpu_seconds(backend) - cpu
 
 
-async def truncate(dsn: str) -> None:
-    connection = await asyncpg.connect(dsn)
-    try:
+async def truncate(url: str) -> None:
+    async with connected(url) as connection:
         await connection.execute("TRUNCATE metrics.observations, metrics.batches, metrics.idempotency_keys")
         await connection.execute("VACUUM ANALYZE metrics.observations")
-    finally:
-        await connection.close()
 
 
-async def fill(dsn: str, total: int) -> int:
+async def fill(url: str, total: int) -> int:
     """More observations up to `total`: the provinces' 10 years and then other measures' history."""
-    connection = await asyncpg.connect(dsn)
-    try:
+    async with connected(url) as connection:
         present = await connection.fetchval("SELECT count(*) FROM metrics.observations")
         province_keys = [(m, r, o, month) for r in PROVINCES for m in MEASURES for o in OCCUPATIONS for month in MONTHS]
         await connection.copy_records_to_table("observations", schema_name="metrics", columns=COPY_COLUMNS,
@@ -207,8 +200,41 @@ async def fill(dsn: str, total: int) -> int:
             revision += 1
         await connection.execute("VACUUM ANALYZE metrics.observations")
         return await connection.fetchval("SELECT count(*) FROM metrics.observations")
-    finally:
-        await connection.close()
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    try:
+        spent = process.cpu_times()
+    except psutil.NoSuchProcess:  # a backend that ended meanwhile: its time is not counted
+        return 0.0
+    return spent.user + spent.system
+
+
+class CpuSpent:
+    """CPU seconds the service and the bench database's PostgreSQL backends spent inside the block."""
+
+    def __init__(self, service: subprocess.Popen, url: str) -> None:
+        self.service = psutil.Process(service.pid)
+        self.url = url
+        self.service_seconds = self.database_seconds = 0.0
+
+    def backends(self) -> dict[int, float]:
+        pids = asyncio.run(fetch_value(self.url, "SELECT array_agg(pid) FROM pg_stat_activity "
+                                                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        return {pid: cpu_seconds(psutil.Process(pid)) for pid in pids or [] if psutil.pid_exists(pid)}
+
+    def __enter__(self) -> "CpuSpent":
+        self.started = cpu_seconds(self.service), self.backends()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        service, backends = self.started
+        self.service_seconds = cpu_seconds(self.service) - service
+        self.database_seconds = sum(seconds - backends.get(pid, 0.0) for pid, seconds in self.backends().items())
+
+    def per(self, count: int, unit: str = "s", scale: float = 1.0) -> str:
+        return (f"CPU service {self.service_seconds * scale / count:.1f} {unit}, "
+                f"PostgreSQL {self.database_seconds * scale / count:.1f} {unit}")
 
 
 def post(client: httpx.Client, body: bytes, token: str, params: dict[str, str] | None = None) -> tuple[float, dict]:
@@ -222,27 +248,33 @@ def post(client: httpx.Client, body: bytes, token: str, params: dict[str, str] |
     return elapsed, response.json()
 
 
-async def series_plan(dsn: str) -> str:
+async def series_plan(url: str) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the statement behind the bench's series read (as the service runs it)."""
     statement, params = latest_statement(
         "vacancies_new", "bench", ["noordvleugel", *PROVINCES],
         ["technical_industry_ict", "total", "technical_industry", "ict"], frequency="M", start="2014-12",
         end=MONTHS[-1], as_of=None)
-    connection = await asyncpg.connect(dsn, server_settings={"search_path": "metrics"})
-    try:
+    async with connected(url, server_settings={"search_path": "metrics"}) as connection:
         await connection.fetch(statement, *params)  # warm, as the read loop left it
         return "\n".join(row[0] for row in await connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params))
-    finally:
-        await connection.close()
 
 
-def one_row_posts(client: httpx.Client, token: str, count: int) -> list[float]:
-    """Milliseconds of `count` one-row CSV posts, each a new revision of one province figure."""
-    samples = []
+def timed_read(client: httpx.Client, params: dict[str, str]) -> float:
+    started = time.perf_counter()
+    client.get("/v1/series", params=params).raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+def one_row_posts(client: httpx.Client, token: str, count: int,
+                  params: dict[str, str]) -> tuple[list[float], list[float]]:
+    """Milliseconds of `count` one-row CSV posts, each a new revision of one province figure, and of the
+    series read after each (the first after a write: computed)."""
+    posts, reads = [], []
     for index in range(count):
         body = f"measure;region;period;occupation;value\nvacancies_new;PV24;2020-01;total;{7000 + index}\n".encode()
-        samples.append(post(client, body, token)[0] * 1000)
-    return samples
+        posts.append(post(client, body, token)[0] * 1000)
+        reads.append(timed_read(client, params))
+    return posts, reads
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -259,7 +291,6 @@ def main() -> None:
     args = parser.parse_args()
 
     with fresh_database() as database_url:
-        dsn = asyncpg_dsn(database_url)
         service = None
         try:
             port = free_port()
@@ -270,54 +301,52 @@ def main() -> None:
                 seed(client, regions)
                 keys = list(feed_keys(args.rows, regions))
                 body = as_csv(keys)
-                print(f"feed: {len(keys):,} rows, CSV of {len(body) / 1e6:.1f} MB; {os.cpu_count()} cores")
+                print(f"feed: {len(keys):,} rows, CSV of {len(body) / 1e6:.1f} MB; {os.cpu_count()} cores; "
+                      f"load average {os.getloadavg()[0]:.1f}")
 
-                raw_seconds = asyncio.run(raw_copy(dsn, keys))
+                raw_seconds, raw_cpu = asyncio.run(raw_copy(database_url, keys))
                 raw_rate = len(keys) / raw_seconds
                 print(f"  raw asyncpg copy_records_to_table into observations: {raw_seconds:6.1f} s  "
-                      f"{raw_rate:9,.0f} rows/s")
-                asyncio.run(truncate(dsn))
+                      f"{raw_rate:9,.0f} rows/s  (CPU PostgreSQL {raw_cpu:.1f} s)")
+                asyncio.run(truncate(database_url))
+
+                def feed(label: str, csv: bytes, **params: str) -> dict:
+                    with CpuSpent(service, database_url) as cpu:
+                        seconds, answer = post(client, csv, token, params=params or None)
+                    rate = len(keys) / seconds
+                    print(f"  feed, {label.format(**answer)}:  {seconds:6.1f} s  {rate:9,.0f} rows/s"
+                          f"  = {rate / raw_rate:.2f} of raw copy  ({cpu.per(1)})")
+                    return answer
 
                 with PeakMemory(service.pid) as memory:
-                    seconds, answer = post(client, body, token)
-                rate = len(keys) / seconds
-                print(f"  feed, first post (all inserted: {answer['inserted']:,}):    {seconds:6.1f} s  "
-                      f"{rate:9,.0f} rows/s  = {rate / raw_rate:.2f} of raw copy")
+                    feed("first post (all inserted: {inserted:,})", body)
                 print(f"  service memory: {memory.baseline / 2**20:,.0f} MiB before, "
                       f"peak {memory.peak / 2**20:,.0f} MiB during the post")
-                seconds, answer = post(client, body, token)
-                print(f"  feed, identical re-post (unchanged: {answer['unchanged']:,}):  {seconds:6.1f} s"
-                      f"  {len(keys) / seconds:9,.0f} rows/s  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
-                seconds, answer = post(client, as_csv(keys, dutch=True), token, params={"decimal": "comma"})
-                print(f"  feed, the same as Dutch spreadsheets write it (7.912, ?decimal=comma; unchanged: "
-                      f"{answer['unchanged']:,}):  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s"
-                      f"  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
-                seconds, answer = post(client, as_csv(keys, revised_every=10), token)
-                print(f"  feed, 10% revised (revised: {answer['revised']:,}, unchanged: {answer['unchanged']:,}):"
-                      f"  {seconds:6.1f} s  {len(keys) / seconds:9,.0f} rows/s"
-                      f"  = {len(keys) / seconds / raw_rate:.2f} of raw copy")
+                feed("identical re-post (unchanged: {unchanged:,})", body)
+                feed("the same as Dutch spreadsheets write it (7.912, ?decimal=comma; unchanged: {unchanged:,})",
+                     as_csv(keys, dutch=True), decimal="comma")
+                feed("10% revised (revised: {revised:,}, unchanged: {unchanged:,})", as_csv(keys, revised_every=10))
                 del body
 
-                total = asyncio.run(fill(dsn, args.fill))
-                print(f"series: {total:,} observations in the table")
+                total = asyncio.run(fill(database_url, args.fill))
+                print(f"series: {total:,} observations in the table; load average {os.getloadavg()[0]:.1f}")
                 params = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry_ict",
                           "from": MONTHS[0], "to": MONTHS[-1]}
                 first = client.get("/v1/series", params=params).json()
                 assert len(first["points"]) == len(MONTHS) and first["derived"], first
-                samples = []
-                for _ in range(args.reads):
-                    started = time.perf_counter()
-                    response = client.get("/v1/series", params=params)
-                    samples.append((time.perf_counter() - started) * 1000)
-                    response.raise_for_status()
+                with CpuSpent(service, database_url) as cpu:
+                    samples = [timed_read(client, params) for _ in range(args.reads)]
                 print(f"  GET /v1/series noordvleugel x technical_industry_ict, 120 months, derived "
-                      f"({args.reads} sequential reads): p50 {statistics.median(samples):.1f} ms, "
-                      f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms")
-                print("  its statement's plan:\n    " + asyncio.run(series_plan(dsn)).replace("\n", "\n    "))
-                posts = one_row_posts(client, token, args.posts)
+                      f"({args.reads} sequential reads, no write between): p50 {statistics.median(samples):.1f} ms, "
+                      f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms  "
+                      f"({cpu.per(args.reads, 'ms', 1000)} per read)")
+                print("  its statement's plan:\n    " + asyncio.run(series_plan(database_url)).replace("\n", "\n    "))
+                posts, reads = one_row_posts(client, token, args.posts, params)
                 print(f"  one-row feed post into {total:,} observations ({args.posts} sequential posts, each a "
                       f"revision): p50 {statistics.median(posts):.1f} ms, p95 {percentile(posts, 0.95):.1f} ms, "
                       f"max {max(posts):.1f} ms")
+                print(f"  the series read after each post (computed): p50 {statistics.median(reads):.1f} ms, "
+                      f"p95 {percentile(reads, 0.95):.1f} ms, max {max(reads):.1f} ms")
         finally:
             if service is not None:
                 service.terminate()
