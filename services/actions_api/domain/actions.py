@@ -4,7 +4,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +31,7 @@ from services.actions_api.schemas.actions import (
     ActionIn,
     ActionOut,
     ActionPatch,
+    Participant,
     ParticipantIn,
     ParticipationOut,
     ParticipationsMove,
@@ -113,23 +113,25 @@ async def list_actions(session: AsyncSession, *, ids: list[uuid.UUID] | None = N
 
 async def _actions_out(session: AsyncSession, found: Sequence[action_rows.ActionRow]) -> list[ActionOut]:
     ids = [action.id for action, _, _ in found]
-    participants: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    participants: dict[uuid.UUID, list[Participant]] = defaultdict(list)
     next_milestones: dict[uuid.UUID, MilestoneOut] = {}
     if ids:
         for action_id, role, organisation_id, kind, label in await action_rows.participants_of(session, ids):
-            participants[action_id].append({"role": role, "organisation_id": organisation_id,
-                                            "organisation_kind": kind, "label": label})
+            participants[action_id].append(Participant.model_construct(
+                role=ParticipationRole(role), organisation_id=organisation_id, organisation_kind=kind, label=label))
         upcoming = await milestone_rows.next_open(session, ids)
         next_milestones = {m.action_id: m for m in milestones_out(upcoming)}
     out = []
+    # Not validated again: built from checked rows, with the types the fields declare (milestones_out).
     for action, slug, line_number in found:
         upcoming_one = next_milestones.get(action.id)
-        out.append(ActionOut(
+        status = ActionStatus(action.status)
+        out.append(ActionOut.model_construct(
             id=action.id, pact=slug, line_number=line_number, number=action.number, title=action.title,
-            description=action.description, aim=action.aim, ambition=action.ambition, status=action.status,
+            description=action.description, aim=action.aim, ambition=action.ambition, status=status,
             progress=action.progress, overdue=bool(upcoming_one and upcoming_one.overdue), version=action.version,
             participants=participants[action.id], next_milestone=upcoming_one,
-            allowed_statuses=sorted(ACTION_TRANSITIONS[ActionStatus(action.status)]),
+            allowed_statuses=sorted(ACTION_TRANSITIONS[status]),
         ))
     return out
 

@@ -7,14 +7,14 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.problems import field_error, invalid
-from services.actions_api.domain import MilestoneStatus
+from services.actions_api.domain import MilestoneStatus, MomentKind
 from services.actions_api.domain.moments import Moment, moment, parse_due, today
 from services.actions_api.domain.patches import refuse_nulls
 from services.actions_api.domain.progress import roll_up
 from services.actions_api.models import Action, Milestone
 from services.actions_api.repository import milestones as milestone_rows
 from services.actions_api.repository import rows
-from services.actions_api.schemas.milestones import DueIn, MilestoneIn, MilestoneOut, MilestonePatch
+from services.actions_api.schemas.milestones import Due, DueIn, MilestoneIn, MilestoneOut, MilestonePatch
 
 
 def due_moment(value: str | DueIn, field: str = "due") -> Moment:
@@ -33,12 +33,15 @@ def due_moment(value: str | DueIn, field: str = "due") -> Moment:
 
 
 def milestones_out(milestones: Iterable[Milestone]) -> list[MilestoneOut]:
+    """Built from rows the database checked, so not validated again (a fifth of a read of actions' CPU went
+    to validating what this code had just made); the values have the types the fields declare."""
     now = today()
-    return [MilestoneOut(
+    return [MilestoneOut.model_construct(
         id=m.id, action_id=m.action_id, title=m.title,
-        due={"kind": m.due_kind, "value": m.due_value, "label": m.due_label}, due_by=m.due_by,
-        target_count=m.target_count, reached_count=m.reached_count, status=m.status, met_on=m.met_on,
-        overdue=m.status == MilestoneStatus.open and now > m.due_by, weight=m.weight, version=m.version,
+        due=Due.model_construct(kind=MomentKind(m.due_kind), value=m.due_value, label=m.due_label), due_by=m.due_by,
+        target_count=m.target_count, reached_count=m.reached_count, status=MilestoneStatus(m.status),
+        met_on=m.met_on, overdue=m.status == MilestoneStatus.open and now > m.due_by, weight=m.weight,
+        version=m.version,
     ) for m in milestones]
 
 
