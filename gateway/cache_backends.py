@@ -77,8 +77,10 @@ class MemoryBackend:
         return True
 
     def _stale(self, entry: Entry) -> bool:
-        if entry.born >= self.epoch:  # nothing was stamped since: the common case, without a look at the tags
+        if entry.born == self.epoch:  # nothing was stamped since: the common case, without a look at the tags
             return False
+        if entry.born > self.epoch:  # from another epoch's count (as in Redis, emptied by a restart)
+            return True
         stamps = self.stamps
         return any(stamps.get(tag, 0) > entry.born for tag in entry.tags)
 
@@ -206,25 +208,32 @@ class RedisBackend:
         except FAILURES as exc:
             self._failed(exc)
 
+    async def _stamp(self, tags: Iterable[str]) -> None:
+        await self._bump(keys=[self.prefix + "epoch"], args=[self.prefix + "tag:", self.horizon_ms, *tags])
+
     async def bump(self, tags: Iterable[str]) -> None:
         try:
-            await self._bump(keys=[self.prefix + "epoch"], args=[self.prefix + "tag:", self.horizon_ms, *tags])
+            await self._stamp(tags)
         except FAILURES as exc:
             self._failed(exc)
 
     async def watch(self) -> None:
-        """While not trusted: try Redis again every RETRY_SECONDS, flush it, then trust it."""
+        """While not trusted: try Redis again every RETRY_SECONDS."""
         while True:
             if not self.trusted:
-                try:
-                    await self._bump(keys=[self.prefix + "epoch"],
-                                     args=[self.prefix + "tag:", self.horizon_ms, *self.flush_tags])
-                except FAILURES:
-                    self.on_failure()
-                else:
-                    log.info("response cache: Redis answers; served from it again")
-                    self.trusted = True
+                await self.reconnect()
             await asyncio.sleep(RETRY_SECONDS)
+
+    async def reconnect(self) -> bool:
+        """Flush Redis (stamp every service), then trust it; False when it does not answer."""
+        try:
+            await self._stamp(self.flush_tags)
+        except FAILURES:
+            self.on_failure()
+            return False
+        log.info("response cache: Redis answers; served from it again")
+        self.trusted = True
+        return True
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+import redis
 
 from cli.processes import Stack, free_port
 from gateway.tests.platform_data import bearer, ok
@@ -96,7 +97,7 @@ def relay(redis_url: str) -> Iterator[tuple[Relay, str]]:
 
 
 @pytest.fixture(scope="module")
-def replicas(empty_stack: Stack, relay: tuple[Relay, str],
+def replicas(empty_stack: Stack, relay: tuple[Relay, str], redis_url: str,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stack]]:
     """Two gateways over the same services, sharing one cache in Redis (under a prefix of this run's own)."""
     env = {"ENVIRONMENT": "test", "GATEWAY_CACHE": "on", "GATEWAY_CACHE_URL": relay[1],
@@ -112,6 +113,9 @@ def replicas(empty_stack: Stack, relay: tuple[Relay, str],
     finally:
         for gateway in gateways:
             gateway.stop()
+        shared = redis.Redis.from_url(redis_url)
+        for key in shared.scan_iter(match=env["GATEWAY_CACHE_PREFIX"] + "*"):
+            shared.delete(key)
 
 
 def titles(response: httpx.Response) -> list[str]:
