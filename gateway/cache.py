@@ -48,7 +48,7 @@ from strawberry.http import GraphQLRequestData
 
 from gateway.cache_backends import Backend, Entry, MemoryBackend, RedisBackend
 from gateway.cache_control import CacheControl, CacheControlScope
-from gateway.cache_tags import Read, tags_of_event, tags_of_reads
+from gateway.cache_tags import Read, tags_of_events, tags_of_reads
 from gateway.extensions import DocumentCache, _Lru
 
 log = logging.getLogger(__name__)
@@ -174,8 +174,7 @@ class ChangeStream:
                 self.after = None
                 raise ValueError("the change feed went back")
             if page["items"]:
-                tags = set().union(*(tags_of_event(self.service, event["entity"], event["operation"], event["ids"])
-                                     for event in page["items"]))
+                tags = tags_of_events(self.service, page["items"])
                 await self.cache.invalidate(self.service, tags, "change event", len(page["items"]))
                 self.after = page["next_after"]
                 self.cache.metrics.position.labels(self.service).set(self.after)

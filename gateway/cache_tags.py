@@ -19,6 +19,7 @@ event from that service drops it. Likewise an event of an entity type not listed
 drops everything read from its service. Both fall back to dropping more, never less.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ SERIES_REFERENCE = tuple(f"{METRICS}:{entity}:*" for entity in
 # Filters of `GET /v1/actions` on fields that never change: other filters, and a partial page (sorted by
 # a number that may change), depend on every action.
 ACTIONS_STABLE_FILTERS = frozenset({"pact", "limit"})
+MAX_NAMED = 1000
 
 
 def item(service: str, entity: str, identifier: object) -> str:
@@ -77,20 +79,29 @@ class Read:
     answer: Any = None
 
 
-def tags_of_event(service: str, entity: str, operation: str, ids: Iterable[str]) -> set[str]:
-    """The tags one change event drops."""
-    if entity not in ENTITIES.get(service, ()):
-        return {service}
-    if service == METRICS and entity in SERIES_EVENTS:
-        measures = {identifier.split(SERIES_EVENTS[entity])[0] for identifier in ids}
-        if not all(measures):
-            return {service}
-        return {item(METRICS, SERIES, measure) for measure in measures} | {any_of(METRICS, SERIES),
-                                                                            everything_of(service)}
-    tags = {any_of(service, entity), everything_of(service)} | {item(service, entity, identifier)
-                                                                 for identifier in ids}
-    if operation != "updated":
-        tags.add(listed(service, entity))
+def tags_of_events(service: str, events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The tags a page of one service's change events drops. Past MAX_NAMED ids of one type (a large push)
+    the type as a whole is dropped instead: every entry showing any entity of it."""
+    tags: set[str] = set()
+    named: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        entity, ids = str(event["entity"]), [str(one) for one in event["ids"]]
+        if entity not in ENTITIES.get(service, ()):
+            tags.add(service)
+            continue
+        tags.add(everything_of(service))
+        if service == METRICS and entity in SERIES_EVENTS:
+            measures = {identifier.split(SERIES_EVENTS[entity])[0] for identifier in ids}
+            if not all(measures):
+                tags.add(service)
+            tags |= {item(METRICS, SERIES, measure) for measure in measures} | {any_of(METRICS, SERIES)}
+            continue
+        tags.add(any_of(service, entity))
+        if event["operation"] != "updated":
+            tags.add(listed(service, entity))
+        named[entity].update(ids)
+    for entity, names in named.items():
+        tags |= {f"{service}:{entity}"} if len(names) > MAX_NAMED else {item(service, entity, one) for one in names}
     return tags
 
 
@@ -98,7 +109,9 @@ def tags_of_reads(reads: Iterable[Read]) -> frozenset[str]:
     tags: set[str] = set()
     for read in reads:
         tags |= _tags_of_read(read) if read.answer is not None else {everything_of(read.service)}
-    # A tag of a service implies the service's own: its stream restarting, or an own mutation, drops it.
+    # An entity's tag implies its type's (dropped by an event naming too many to list), and any tag of a
+    # service implies the service's own (its stream restarting, or an own mutation, drops it).
+    tags |= {tag.rsplit(":", 1)[0] for tag in tags if tag.count(":") == 2 and tag[-1] not in "*+"}
     tags |= {tag.split(":", 1)[0] for tag in tags}
     return frozenset(tags)
 

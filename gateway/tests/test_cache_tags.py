@@ -1,11 +1,12 @@
 """What a cached answer depends on and what an event drops (gateway/cache_tags.py): where the gateway
 cannot name a dependency exactly, it drops more, never less."""
 
-from gateway.cache_tags import Read, tags_of_event, tags_of_reads
+from gateway.cache_tags import MAX_NAMED, Read, tags_of_events, tags_of_reads
 
 
 def dropped(reads: list[Read], service: str, entity: str, operation: str, ids: list[str]) -> bool:
-    return bool(tags_of_reads(reads) & tags_of_event(service, entity, operation, ids))
+    event = {"entity": entity, "operation": operation, "ids": ids}
+    return bool(tags_of_reads(reads) & tags_of_events(service, [event]))
 
 
 ORGANISATIONS = Read("partners_api", "/v1/organisations", {"ids": "a,b"}, None,
@@ -67,3 +68,10 @@ def test_what_is_not_known_drops_the_whole_service():
     assert dropped([ORGANISATIONS], "partners_api", "a_new_table", "updated", ["1"])
     assert not dropped([ORGANISATIONS], "actions_api", "a_new_table", "updated", ["1"])
     assert dropped([ORGANISATIONS], "partners_api", "series", "updated", [""])
+
+
+def test_past_so_many_ids_the_type_as_a_whole_is_dropped():
+    many = [str(number) for number in range(MAX_NAMED + 1)]
+    assert len(tags_of_events("partners_api", [{"entity": "organisations", "operation": "updated", "ids": many}])) < 10
+    assert dropped([ORGANISATIONS], "partners_api", "organisations", "updated", many)
+    assert not dropped([ORGANISATIONS], "partners_api", "memberships", "updated", many)
