@@ -1,5 +1,7 @@
 from typing import ClassVar, Literal
 
+from pydantic import field_validator
+
 from common.json_depth import MAX_JSON_DEPTH
 from gateway.sign_in_settings import SignInSettings
 
@@ -47,6 +49,13 @@ class GatewaySettings(SignInSettings):
     graphql_max_string_length: int = 20_000
     max_body_bytes: int = 2 * 1024 * 1024
     max_json_depth: int = MAX_JSON_DEPTH  # request bodies and GET parameters, before they are parsed
+
+    @field_validator("gateway_cache_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("GATEWAY_CACHE_URL is a redis://, rediss:// or unix:// URL")
+        return value or None
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
