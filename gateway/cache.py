@@ -48,7 +48,7 @@ from strawberry.http import GraphQLRequestData
 
 from gateway.cache_backends import Backend, Entry, MemoryBackend, RedisBackend
 from gateway.cache_control import CacheControl, CacheControlScope
-from gateway.cache_tags import Read, tags_of_events, tags_of_reads
+from gateway.cache_tags import UNCACHEABLE, Read, tags_of_events, tags_of_reads
 from gateway.extensions import DocumentCache, _Lru
 
 log = logging.getLogger(__name__)
@@ -272,9 +272,10 @@ class ResponseCache:
 
     async def store(self, key: str, policy: Policy, data: Any, extensions: dict[str, Any], reads: Iterable[Read],
                     born: int) -> None:
-        if not self.serving():
+        tags = tags_of_reads(reads)
+        if not self.serving() or UNCACHEABLE in tags:
             return
-        await self.backend.put(key, Entry(data, extensions, tags_of_reads(reads), born, time.time() + policy.max_age))
+        await self.backend.put(key, Entry(data, extensions, tags, born, time.time() + policy.max_age))
 
 
 # --- automatic persisted queries -----------------------------------------------------------------

@@ -46,6 +46,8 @@ SERIES_REFERENCE = tuple(f"{METRICS}:{entity}:*" for entity in
 # a number that may change), depend on every action.
 ACTIONS_STABLE_FILTERS = frozenset({"pact", "limit"})
 MAX_NAMED = 1000
+# An answer not to keep at all: what it lacks comes back with no change event.
+UNCACHEABLE = "!"
 
 
 def item(service: str, entity: str, identifier: object) -> str:
@@ -147,6 +149,8 @@ def _measured(records: Iterable[Mapping[str, Any]]) -> set[str]:
             tags |= series_of(str(series["measure"]))
         elif series is not None:
             tags.add(everything_of(METRICS))
+        if record.get("progress_note") == "series_unavailable":
+            tags.add(UNCACHEABLE)  # actions_api could not reach metrics_api: no event will say it can again
     return tags
 
 

@@ -1,7 +1,7 @@
 """What a cached answer depends on and what an event drops (gateway/cache_tags.py): where the gateway
 cannot name a dependency exactly, it drops more, never less."""
 
-from gateway.cache_tags import MAX_NAMED, Read, tags_of_events, tags_of_reads
+from gateway.cache_tags import MAX_NAMED, UNCACHEABLE, Read, tags_of_events, tags_of_reads
 
 
 def dropped(reads: list[Read], service: str, entity: str, operation: str, ids: list[str]) -> bool:
@@ -75,3 +75,12 @@ def test_past_so_many_ids_the_type_as_a_whole_is_dropped():
     assert len(tags_of_events("partners_api", [{"entity": "organisations", "operation": "updated", "ids": many}])) < 10
     assert dropped([ORGANISATIONS], "partners_api", "organisations", "updated", many)
     assert not dropped([ORGANISATIONS], "partners_api", "memberships", "updated", many)
+
+
+def test_a_goal_actions_api_could_not_measure_is_not_kept():
+    goal = {"id": "g", "series": {"measure": "m1", "region": "agg", "occupation": "total"}, "actual": None,
+            "progress_note": "series_unavailable"}
+    lines = Read("actions_api", "/v1/lines", {"pacts": "p"}, None, {"items": [{"id": "l", "goals": [goal]}]})
+    assert UNCACHEABLE in tags_of_reads([lines])
+    assert UNCACHEABLE not in tags_of_reads([Read("actions_api", "/v1/lines", {"pacts": "p"}, None, {"items": [
+        {"id": "l", "goals": [{**goal, "progress_note": None}]}]})])
