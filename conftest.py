@@ -25,6 +25,10 @@ from common.auth import issue_token
 from common.postgres_server import DATA_DIR, EmbeddedPostgres, drop_database, ensure_database, with_database
 from common.settings import DEVELOPMENT_JWT_SECRET
 
+# The suite's gateways count and time the requests they send to the services, so they answer uncached
+# unless a test asks for the response cache (gateway/tests/test_response_cache.py and test_cache_*.py do).
+os.environ.setdefault("GATEWAY_CACHE", "off")
+
 
 @pytest.fixture(scope="session")
 def database_server_url() -> Iterator[str]:

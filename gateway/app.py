@@ -55,6 +55,10 @@ class GraphQLEndpoint(GraphQLRouter):
     def graphql_ide_html(self) -> str:
         return GRAPHIQL_HTML
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A persisted query over GET names only its hash (`extensions`): it wants the answer, whatever it accepts.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
     def __init__(self, *args: Any, max_json_depth: int, cache: ResponseCache | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_json_depth = max_json_depth
@@ -138,6 +142,9 @@ class GraphQLEndpoint(GraphQLRouter):
             response.headers["X-Cache"] = cached[0]
             if request.method == "GET" and cached[1].cacheable and response.status_code == 200:
                 return _conditional(request, response)
+        if request.method == "GET":
+            # Not a shared answer (private, refused, an unknown persisted query): nobody on the way may keep it.
+            response.headers.setdefault("Cache-Control", "no-store")
         if _wants_graphql_response(request) and response.media_type == "application/json":
             status = 400 if getattr(request.state, "graphql_request_error", False) else response.status_code
             headers = {key: value for key, value in response.headers.items() if key.lower() not in
@@ -164,7 +171,10 @@ def _cache_status(request: Request, policy: Policy, cache: ResponseCache) -> str
 def _conditional(request: Request, response: Response) -> Response:
     """A cacheable query over GET: an ETag, and 304 when the client holds that answer. The browser or CDN
     revalidates every time (max-age=0), so its copy is never older than the gateway's cache."""
-    tag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:32] + '"'
+    # Of the answer alone: its extensions (timings, cache status) differ each time the same data is served.
+    answer = orjson.loads(response.body)
+    tag = '"' + hashlib.sha256(orjson.dumps([answer.get("data"), answer.get("errors")],
+                                            option=orjson.OPT_SORT_KEYS)).hexdigest()[:32] + '"'
     headers = {"ETag": tag, "Cache-Control": "public, max-age=0, must-revalidate",
                "X-Cache": response.headers["X-Cache"]}
     if tag in [one.strip() for one in request.headers.get("if-none-match", "").split(",")]:

@@ -19,10 +19,9 @@ class GatewaySettings(SignInSettings):
     # How the gateway's httpx client talks to the services: httpx's own transport (httpcore), or
     # aiohttp's through httpx-aiohttp, which costs a quarter less CPU per query (bench/gateway_queries.py).
     downstream_transport: Literal["httpx", "aiohttp"] = "aiohttp"
-    # The response cache (gateway/cache.py): off, or on ("memory" is the same). Off by default until the partners
-    # push and the metrics feed record their change events (common.changes.record_changes); before that their
-    # writes would not reach a cached answer.
-    gateway_cache: Literal["off", "on", "memory"] = "off"
+    # The response cache (gateway/cache.py): on ("memory" is the same), or off. Every write of every service
+    # records its change event (common.changes), which drops the cached answers it touches.
+    gateway_cache: Literal["off", "on", "memory"] = "on"
     # Where it is kept: in this process, or, with a redis:// URL, in Redis, shared by every replica naming it
     # (and the same prefix, which keeps environments sharing one Redis apart).
     gateway_cache_url: str | None = None

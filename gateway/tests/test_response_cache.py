@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from cli.processes import PROCESSES, SERVICES, Stack, free_port
+from gateway.settings import GatewaySettings
 from gateway.tests.platform_data import bearer, ok
 
 pytestmark = pytest.mark.e2e
@@ -321,12 +322,28 @@ async def test_persisted_queries_over_post_and_get(cached):
         again = await client.get("/graphql", params=params,
                                  headers={"Accept": "application/json", "If-None-Match": got.headers["etag"]})
         assert again.status_code == 304 and again.content == b""
+        # The tag is the answer's: a run of the query (no cache) that finds the same data revalidates too.
+        fresh = await client.get("/graphql", params=params, headers={
+            "Accept": "application/json", "Cache-Control": "no-cache", "If-None-Match": got.headers["etag"]})
+        assert fresh.headers["x-cache"] == "BYPASS" and fresh.status_code == 304
+        # Clients that accept anything (curl, httpx) get the answer, not GraphiQL's page.
+        plain = await client.get("/graphql", params=params, headers={"Accept": "*/*"})
+        assert plain.headers["content-type"].startswith("application/json") and plain.json()["data"], plain.text
+        other = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+        not_found = await client.get("/graphql", params={"extensions": json.dumps(other)},
+                                     headers={"Accept": "application/json"})
+        assert not_found.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        assert not_found.headers["cache-control"] == "no-store" and "etag" not in not_found.headers
         private = await client.get("/graphql", headers={"Accept": "application/json"}, params={
             "query": '{ organisation(id: "00000000-0000-0000-0000-000000000000") { contacts { name } } }'})
         assert "etag" not in private.headers and private.headers["x-cache"] == "BYPASS"
+        assert private.headers["cache-control"] == "no-store"
 
 
-def test_the_cache_is_off_unless_asked_for(stack):
+def test_the_cache_is_on_unless_turned_off(stack, monkeypatch):
+    monkeypatch.delenv("GATEWAY_CACHE", raising=False)
+    assert GatewaySettings().gateway_cache == "on"
+    # The suite's own gateways run with GATEWAY_CACHE=off (conftest.py): nothing is cached or said of it.
     answer = httpx.post(f"{stack.url('gateway')}/graphql", json={"query": "{ apiVersion }"}, timeout=30)
     assert "cache" not in answer.json().get("extensions", {}) and "x-cache" not in answer.headers
     assert set(SERVICES) <= set(PROCESSES)
