@@ -158,7 +158,8 @@ def print_cpu(label: str, spent: dict[str, float]) -> None:
     python = sum(spent[name] for name in PROCESSES)
     print(f"  CPU ms per uncached query ({label}): " + ", ".join(f"{name} {spent[name]:.1f}" for name in
                                                                   (*PROCESSES, "postgresql"))
-          + f"; four Python processes {python:.1f} = {python / max(spent['postgresql'], 0.01):.1f} x PostgreSQL")
+          + f"; four Python processes {python:.1f} = {python / max(spent['postgresql'], 0.01):.1f} x PostgreSQL"
+          + " (load average " + " ".join(f"{load:.1f}" for load in os.getloadavg()) + ")")
 
 
 def print_load_header() -> None:
