@@ -88,7 +88,7 @@ STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`')
 
 def _catalogue(language: str) -> dict[str, str]:
     """A message catalogue's keys, each with its text (a plural entry's forms as written)."""
-    return dict(CATALOGUE_KEY.findall((I18N / f"{language}.js").read_text()))
+    return dict(CATALOGUE_KEY.findall("".join(part.read_text() for part in sorted((I18N / language).glob("*.js")))))
 
 
 def _code_strings(module: Path) -> list[str]:

@@ -16,7 +16,8 @@ from services.partners_api import domain as partners
 
 SCHEMA = create_schema()._schema
 FORMAT_JS = (WEB_DIR / "js" / "format.js").read_text()
-CATALOGUES = [(WEB_DIR / "js" / "i18n" / f"{language}.js").read_text() for language in ("nl", "en")]
+CATALOGUES = ["".join(part.read_text() for part in sorted((WEB_DIR / "js" / "i18n" / language).glob("*.js")))
+              for language in ("nl", "en")]
 
 
 def values(vocabulary: type[Enum]) -> set[str]:

@@ -1,13 +1,16 @@
 // The UI's language: Dutch by default, English selectable (the header's control), remembered in
-// localStorage. Every UI text is a key in one message catalogue per language (i18n/nl.js, i18n/en.js);
+// localStorage. Every UI text is a key in one message catalogue per language (i18n/nl/, i18n/en/);
 // data (pact names, action titles, plan texts) is shown as it is. t(key, params) looks a text up and
 // fills in its {placeholders}; a text with forms per number ({ one, other }) takes the form that
 // Intl.PluralRules gives for params.count. Numbers in params are written as the language writes them.
 
-import nl from "./i18n/nl.js";
-import en from "./i18n/en.js";
+import nlFrame from "./i18n/nl/frame.js";
+import nlPages from "./i18n/nl/pages.js";
+import enFrame from "./i18n/en/frame.js";
+import enPages from "./i18n/en/pages.js";
 
-const CATALOGUES = { nl, en };
+// A catalogue per language, in two modules: the frame and shared pieces, and the pages.
+const CATALOGUES = { nl: { ...nlFrame, ...nlPages }, en: { ...enFrame, ...enPages } };
 const LOCALES = { nl: "nl-NL", en: "en-GB" };
 const STORED = "techniekpact.language";
 export const DEFAULT_LANGUAGE = "nl";
