@@ -1,9 +1,11 @@
 """The mechanism every service shares: id lists, keyset cursors, If-Match, idempotency claims, periods."""
 
 import base64
+import gc
 import json
 import uuid
 from datetime import date
+from importlib import import_module
 
 import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, text
@@ -148,3 +150,15 @@ async def test_expired_keys_are_purged_when_a_new_one_is_remembered(keys_databas
         await claim.remember(session, "f", 200, {})
         assert sorted(await session.scalars(select(keys.table.c.key))) == ["new"]
         await session.rollback()
+
+
+@pytest.mark.parametrize("service", ["actions_api", "partners_api", "metrics_api"])
+async def test_a_serving_service_keeps_its_start_up_objects_out_of_the_collectors_passes(service, database_url):
+    app_module = import_module(f"services.{service}.app")
+    settings_class = {"actions_api": "ActionsSettings", "partners_api": "PartnersSettings",
+                      "metrics_api": "MetricsSettings"}[service]
+    settings = getattr(import_module(f"services.{service}.settings"), settings_class)(database_url=database_url)
+    app = app_module.create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0

@@ -1,10 +1,5 @@
 """The partners_api process: `uvicorn --factory services.partners_api.app:create_app`."""
 
-import gc
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
 
@@ -43,25 +38,4 @@ def create_app(settings: PartnersSettings | None = None,
     # Their pooled connections are closed with the database, when the app shuts down (or a test's client ends).
     app.state.database.on_dispose(app.state.actions.aclose)
     app.state.database.on_dispose(app.state.metrics_api.aclose)
-    app.router.lifespan_context = _frozen_while_serving(app.router.lifespan_context)
     return app
-
-
-def _frozen_while_serving(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) -> \
-        Callable[[FastAPI], AbstractAsyncContextManager[Any]]:
-    """The objects alive once the app has started (the app, its models, the imported modules) are
-    frozen out of the collector's full passes while it serves: a push of 10,000 records allocates
-    hundreds of thousands of objects, and each full pass over the app's 120,000 cost tens of
-    milliseconds, several times per push (measured with bench/partners_push.py)."""
-
-    @asynccontextmanager
-    async def frozen(app: FastAPI) -> AsyncIterator[Any]:
-        async with lifespan(app) as state:
-            gc.collect()
-            gc.freeze()
-            try:
-                yield state
-            finally:
-                gc.unfreeze()
-
-    return frozen
