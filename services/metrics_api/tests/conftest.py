@@ -3,6 +3,9 @@ import pytest
 from common.testing import bearer, service_client, truncate_schema
 from services.metrics_api.app import create_app
 from services.metrics_api.settings import MetricsSettings
+from services.metrics_api.tests.uwv import uwv_observations
+
+UWV_FEED = "/v1/feeds/uwv/observations"
 
 # Reference data of the Noordvleugel pact (CBS codes; UWV occupation classes).
 REGIONS = [
@@ -43,6 +46,20 @@ async def client(app):
 @pytest.fixture
 def admin(token):
     return bearer(token("metrics:admin", subject="seed-loader"))
+
+
+@pytest.fixture
+def writer(token):
+    """A feed token of the uwv source."""
+    return bearer(token("metrics:write", sources=["uwv"]))
+
+
+@pytest.fixture
+async def uwv(client, reference, writer):
+    """The 2012 UWV table by province and for Nederland, as the feed posts it."""
+    response = await client.post(UWV_FEED, json={"observations": uwv_observations()}, headers=writer)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import httpx
 import pytest
 
-from common.testing import bearer
 from services.metrics_api.repository import feed as feed_repository
 
 FEED = "/v1/feeds/uwv/observations"
@@ -15,11 +14,6 @@ HEADER = "measure;region;period;occupation;value;action"
 def held_rows(monkeypatch, request):
     """Rows of figures the source holds compared from the staging table, or from arrays."""
     monkeypatch.setattr(feed_repository, "STAGE_FROM_ROWS", 1 if request.param == "staged" else 10_000)
-
-
-@pytest.fixture
-def writer(token):
-    return bearer(token("metrics:write", sources=["uwv"]))
 
 
 def body(*rows: str) -> bytes:

@@ -12,11 +12,6 @@ HEADER = "measure;region;period;occupation;value\n"
 GOOD = "vacancies_new;PV24;{};total;1\n"
 
 
-@pytest.fixture
-def writer(token):
-    return bearer(token("metrics:write", sources=["uwv"]))
-
-
 def good_rows(count: int, first_year: int = 1900) -> str:
     return "".join(GOOD.format(first_year + index) for index in range(count))
 

@@ -7,7 +7,6 @@ decides the post's fate; each runs with the rows of held figures staged and comp
 import pytest
 from sqlalchemy import text
 
-from common.testing import bearer
 from services.metrics_api.domain.feed import ingest
 from services.metrics_api.domain.feed.checking import Checker
 from services.metrics_api.repository import feed as feed_repository
@@ -22,11 +21,6 @@ def small_chunks(monkeypatch, request):
     """Chunks of two rows; rows of held figures compared from the staging table, or from arrays."""
     monkeypatch.setattr(ingest, "DIRECT_CHUNK_ROWS", 2)
     monkeypatch.setattr(feed_repository, "STAGE_FROM_ROWS", 1 if request.param == "staged" else 10_000)
-
-
-@pytest.fixture
-def writer(token):
-    return bearer(token("metrics:write", sources=["uwv"]))
 
 
 def body(*rows: str) -> bytes:

@@ -1,25 +1,10 @@
 from typing import Any
 
-import pytest
 from sqlalchemy import event, text
 
-from common.testing import bearer
 from services.metrics_api.tests.uwv import NOORDVLEUGEL, UWV_2012, uwv_observations
 
 FEED = "/v1/feeds/uwv/observations"
-
-
-@pytest.fixture
-def writer(token):
-    return bearer(token("metrics:write", sources=["uwv"]))
-
-
-@pytest.fixture
-async def uwv(client, reference, writer):
-    """The 2012 UWV table by province and for Nederland, as the feed posts it."""
-    response = await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)
-    assert response.status_code == 200
-    return response.json()
 
 
 async def series(client, **params) -> dict:

@@ -1,30 +1,18 @@
 """Series answers kept in process: every write through the service is seen by the next read, in any process."""
 
-import pytest
 from sqlalchemy import text
 
-from common.testing import bearer, service_client
+from common.testing import service_client
 from services.metrics_api.app import create_app
 from services.metrics_api.domain.series import SeriesRequest, read_many, read_series
 from services.metrics_api.domain.series_cache import SERIES_JSON
 from services.metrics_api.schemas import SeriesList
 from services.metrics_api.settings import MetricsSettings
-from services.metrics_api.tests.uwv import NOORDVLEUGEL, uwv_observations
+from services.metrics_api.tests.uwv import NOORDVLEUGEL
 
 FEED = "/v1/feeds/uwv/observations"
 PV24 = {"measure": "vacancies_new", "region": "PV24", "occupation": "total"}
 NOORD = {"measure": "vacancies_new", "region": "noordvleugel", "occupation": "technical_industry_ict"}
-
-
-@pytest.fixture
-def writer(token):
-    return bearer(token("metrics:write", sources=["uwv"]))
-
-
-@pytest.fixture
-async def uwv(client, reference, writer):
-    response = await client.post(FEED, json={"observations": uwv_observations()}, headers=writer)
-    assert response.status_code == 200, response.text
 
 
 async def value(client, params: dict[str, str]) -> int:
