@@ -1,7 +1,7 @@
 """The pact dashboard query through the gateway: throughput, latency, CPU per query in every process.
 
     .venv/bin/python bench/gateway_queries.py [--actions 100] [--first 20] [--seconds 10] [--clients 1 10 50]
-                                              [--cpu-queries 200] [--transport default|aiohttp]
+                                              [--cpu-queries 200] [--no-load] [--writes 100] [--database NAME]
 
 Starts the gateway and the three services as processes (as `techniekpact run` does) on a database
 of its own (`techniekpact_bench_gateway` on the server BENCH_DATABASE_URL or TEST_DATABASE_URL names,
@@ -241,11 +241,13 @@ def main() -> None:
     parser.add_argument("--cpu-queries", type=int, default=200, help="queries for the CPU figures (default 200)")
     parser.add_argument("--no-load", action="store_true", help="CPU figures only")
     parser.add_argument("--writes", type=int, default=100, help="writes of each kind for freshness (default 100)")
+    parser.add_argument("--database", default=DATABASE, help=f"the database to create and drop (default {DATABASE}); "
+                                                             "give each run beside another its own")
     args = parser.parse_args()
 
     logs = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     env = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING", "GATEWAY_CACHE": "memory"}
-    with fresh_database(DATABASE) as database_url, running_stack(database_url, extra_env=env, log_dir=logs,
+    with fresh_database(args.database) as database_url, running_stack(database_url, extra_env=env, log_dir=logs,
                                                                  ready_within=90) as stack:
         seeded = subprocess.run([sys.executable, "-m", "cli.main", "seed"], env=stack.environment(),
                                 capture_output=True, text=True, cwd=REPO)
