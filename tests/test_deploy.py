@@ -95,7 +95,8 @@ def test_kustomize_build_renders_valid_manifests_with_the_released_image(directo
         assert document["metadata"].get("namespace", "techniekpact") == "techniekpact"
         kubernetes_validate.validate(document, KUBERNETES_VERSIONS[-1], strict=True)
     images = set(re.findall(r"image: (\S+)", rendered.stdout))
-    assert images == {"registry.example.org/techniekpact:1.0.0"}
+    # Every process runs the released image; the base also runs the gateways' Redis from its own.
+    assert images == {"registry.example.org/techniekpact:1.0.0"} | ({"redis:7.4-alpine"} if directory == K8S else set())
 
 
 @pytest.mark.parametrize("process", PROCESSES)
@@ -216,6 +217,35 @@ def test_network_policy_lets_only_the_gateway_ingress_and_monitoring_reach_the_s
         assert all(set(peer) <= {"podSelector", "namespaceSelector"} for peer in rule["from"])
 
 
+def redis_arguments(args: list[str]) -> dict[str, str]:
+    assert args[0] == "redis-server"
+    return dict(zip(args[1::2], args[2::2], strict=True))
+
+
+def test_the_gateways_share_a_redis_that_keeps_nothing_and_evicts_nothing():
+    """GATEWAY_CACHE_URL names the Redis Service; an evicted invalidation stamp could let a stale answer
+    through, so a full Redis refuses writes instead (the gateways then answer from the services)."""
+    service = find("Service", "redis")["spec"]
+    [port] = service["ports"]
+    assert configmap()["GATEWAY_CACHE_URL"] == f"redis://redis:{port['port']}/0"
+    deployment = find("Deployment", "redis")
+    assert service["selector"] == deployment["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "redis"}
+    options = redis_arguments(container(deployment)["args"])
+    assert options["--maxmemory-policy"] == "noeviction"
+    assert options["--save"] == "" and options["--appendonly"] == "no"
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
+    assert container(deployment)["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_only_the_gateway_reaches_redis():
+    policy = find("NetworkPolicy", "redis")["spec"]
+    assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "redis"}}
+    [rule] = policy["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}]
+    assert rule["ports"] == [{"port": 6379, "protocol": "TCP"}]
+
+
 def test_the_ingress_routes_front_ends_to_the_gateway_and_machine_clients_to_the_services():
     rules = find("Ingress", "techniekpact")["spec"]["rules"]
     backends = {(rule["host"], path["path"]): path["backend"]["service"]["name"]
@@ -316,7 +346,17 @@ def test_compose_migrates_once_before_the_services_start():
         assert f"127.0.0.1:{PROCESSES[process].default_port}/readyz" in " ".join(service["healthcheck"]["test"])
     for process in SERVICES:
         assert services[process]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
-    assert services["gateway"]["depends_on"] == {process: {"condition": "service_healthy"} for process in SERVICES}
+    assert services["gateway"]["depends_on"] == {name: {"condition": "service_healthy"} for name in (*SERVICES, "redis")}
+
+
+def test_compose_gives_the_gateway_the_redis_the_manifests_give_it():
+    services = compose_file()["services"]
+    assert services["gateway"]["environment"]["GATEWAY_CACHE_URL"] == "redis://redis:6379/0"
+    # The rest of the gateway's environment is every process's, not a copy that could drift from it.
+    assert services["gateway"]["environment"].items() > services["actions_api"]["environment"].items()
+    options = redis_arguments(services["redis"]["command"])
+    manifest = redis_arguments(container(find("Deployment", "redis"))["args"])
+    assert options == manifest
 
 
 # --- configuration ------------------------------------------------------------------------------
