@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,9 @@ from services.metrics_api.schemas import BatchOut
 # Rows compared and written per round trip: big enough that the query per chunk is cheap, small enough
 # that a chunk's arrays stay a few MB.
 DIRECT_CHUNK_ROWS = 20_000
+# A staging record's (measure, region), and whether it withdraws the figure.
+PAIR = itemgetter(1, 2)
+WITHDRAW = itemgetter(9)
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
     return FeedResult(200, answer)
 
 
-def _records(feed: FeedRequest, body: SpooledBody, checker: Checker) -> AsyncIterator[tuple]:
+def _records(feed: FeedRequest, body: SpooledBody, checker: Checker) -> AsyncIterator[list[tuple]]:
     file = body.rewound()
     return (csv_records(file, checker, feed.max_row_chars) if feed.content_type == "csv"
             else json_records(file, checker))
@@ -131,35 +135,36 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
         while copying:
             await copying.pop()
 
-    async def flush() -> None:
+    async def flush(rows: list[tuple]) -> None:
         await settle()
         if checker.error_count or checker.suspect_duplicates:
-            chunk.clear()
             return
-        pairs = {(staged[1], staged[2]) for staged in chunk}
+        pairs = set(map(PAIR, rows))
         if unseen := pairs - new_pairs - held_pairs:
             now_held = await writer.held_pairs(unseen)
             held_pairs.update(now_held)
             new_pairs.update(unseen - now_held)
-        figures, staged_rows = [], []
-        for staged in chunk:
-            if (staged[1], staged[2]) in held_pairs:
-                staged_rows.append(staged)
-            elif not staged[-1]:  # withdrawing a figure the source never posted changes nothing
-                counts["inserted"] += 1
-                figures.append(writer.figure_record(staged, 1))
-        chunk.clear()
+        # Whole chunks of one kind (a first post, a re-post) are split without a look at each row.
+        if pairs <= held_pairs:
+            staged_rows, figures = rows, []
+        else:
+            staged_rows = [] if pairs.isdisjoint(held_pairs) else [row for row in rows if PAIR(row) in held_pairs]
+            figures = rows if not staged_rows else [row for row in rows if PAIR(row) not in held_pairs]
+            if any(map(WITHDRAW, figures)):  # withdrawing a figure the source never posted changes nothing
+                figures = [row for row in figures if not row[-1]]
+        counts["inserted"] += len(figures)
         if staged_rows:
             await writer.stage(staged_rows)
         if figures:
             copying.append(asyncio.create_task(writer.write(figures)))
 
     try:
-        async for record in _records(feed, body, checker):
-            chunk.append(record)
-            if len(chunk) >= DIRECT_CHUNK_ROWS:
-                await flush()
-        await flush()
+        async for records in _records(feed, body, checker):
+            chunk.extend(records)
+            while len(chunk) >= DIRECT_CHUNK_ROWS:
+                await flush(chunk[:DIRECT_CHUNK_ROWS])
+                del chunk[:DIRECT_CHUNK_ROWS]
+        await flush(chunk)
     except FeedFormatError as exc:
         raise _format_refused(exc) from None
     finally:
