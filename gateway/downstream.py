@@ -117,13 +117,21 @@ class Downstream:
                  retry_backoff_seconds: float, registry: CollectorRegistry | None = None) -> None:
         self.client = client
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
+        # Service-to-service calls need none of the client's per-request work (cookie jar, auth and
+        # redirect flow, event hooks, URL merging): each call is built once and sent through the
+        # transport the client would pick for that service (its pool, or a proxy mount), looked up once.
+        self.transports = {name: client._transport_for_url(httpx.URL(url)) for name, url in self.urls.items()}
+        self.default_headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in client.headers.raw]
+        self.timeouts = client.timeout.as_dict()
         self.timeout_seconds = timeout_seconds
         self.retry_backoff_seconds = retry_backoff_seconds
         self.metrics = DownstreamMetrics(registry)
 
     def session(self, authorization: str | None, request_id: str | None,
                 client: str | None = None) -> "DownstreamSession":
-        """`client`: the visitor's address, passed on as X-Forwarded-For."""
+        """`client`: the visitor's address, passed on as X-Forwarded-For. The headers are the client's
+        defaults with these merged in, once for all the request's calls, as the client would merge them
+        (a default these replace goes, and theirs follow the defaults)."""
         headers = {"Accept": "application/json"}
         if authorization:
             headers["Authorization"] = authorization
@@ -131,7 +139,9 @@ class Downstream:
             headers[REQUEST_ID_HEADER] = request_id
         if client:
             headers[FORWARDED_FOR_HEADER] = client
-        return DownstreamSession(self, headers)
+        replaced = {name.lower() for name in headers}
+        merged = {name: value for name, value in self.default_headers if name.lower() not in replaced}
+        return DownstreamSession(self, merged | headers)
 
 
 class DownstreamSession:
@@ -172,12 +182,16 @@ class DownstreamSession:
             read = Read(service, path, query, body)
             self.reads.append(read)
         try:
-            sent = {**self.headers, **(headers or {})}
+            sent = {**self.headers, **headers} if headers else self.headers
             content = None
             if body is not None:
                 content = orjson.dumps(body)
-                sent["Content-Type"] = "application/json"
-            request = downstream.client.build_request(method, url, params=query, content=content, headers=sent)
+                sent = {**sent, "Content-Type": "application/json"}
+            if query:
+                # The query as httpx encodes `params`; the URL is then parsed (and checked) once.
+                url += "?" + str(httpx.QueryParams(query))
+            request = httpx.Request(method, url, content=content, headers=sent,
+                                    extensions={"timeout": downstream.timeouts})
         except (httpx.InvalidURL, UnicodeEncodeError):
             raise UnsendableRequest(service) from None
         for attempt in range(1, attempts + 1):
@@ -218,7 +232,12 @@ class DownstreamSession:
         started = time.perf_counter()
         outcome = "error"
         try:
-            response = await self.downstream.client.send(request)
+            response = await self.downstream.transports[service].handle_async_request(request)
+            response.request = request
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
             outcome = str(response.status_code)
             return response
         except (TimeoutError, asyncio.CancelledError):
