@@ -10,7 +10,7 @@ from gateway.context import Info
 from gateway.paging import Connection, fetch_page
 from gateway.types import metrics as metrics_types
 from gateway.types import partners as partners_types
-from gateway.types.fields import as_date, as_float, load_one
+from gateway.types.fields import Soon, as_date, as_float, load_one, then
 from gateway.types.progress import Goal, Milestone, ProgressReport, Result
 
 if TYPE_CHECKING:
@@ -72,11 +72,10 @@ class Participant:
     label: str | None
     organisation_id: strawberry.Private[str | None]
 
-    @strawberry.field
-    async def organisation(
-        self, info: Info,
-    ) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
-        return await partners_types.Organisation.load(info, self.organisation_id)
+    # Plain resolvers returning a value or an awaitable (gateway/types/fields.py `then`): one per item of a list.
+    @strawberry.field(graphql_type=Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None)
+    def organisation(self, info: Info) -> Soon["Organisation | None"]:
+        return partners_types.Organisation.soon(info, self.organisation_id)
 
 
 @strawberry.federation.type(keys=["id"], description="An action of a pact, with its leads, partners and milestones.")
@@ -127,11 +126,12 @@ class Action:
         return self._participants("lead")
 
     @strawberry.field(description="The first lead that is a named organisation; from partners.",
-                      deprecation_reason="Names one of several trekkers; use leads.")
-    async def lead(self, info: Info) -> Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None:
-        for participant in self._participants("lead"):
-            if participant.organisation_id:
-                return await partners_types.Organisation.load(info, participant.organisation_id)
+                      deprecation_reason="Names one of several trekkers; use leads.",
+                      graphql_type=Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None)
+    def lead(self, info: Info) -> Soon["Organisation | None"]:
+        for item in self.data.get("participants") or []:
+            if item.get("role") == "lead" and item.get("organisation_id"):
+                return partners_types.Organisation.soon(info, item["organisation_id"])
         return None
 
     @strawberry.field
@@ -147,9 +147,10 @@ class Action:
                 return ActionLine.of(item)
         return None
 
-    @strawberry.field
-    async def milestones(self, info: Info) -> list[Milestone]:
-        return [Milestone.of(item) for item in await info.context.loaders.milestones_by_action.load(str(self.id))]
+    @strawberry.field(graphql_type=list[Milestone])
+    def milestones(self, info: Info) -> Soon[list[Milestone]]:
+        return then(info.context.loaders.milestones_by_action.load(str(self.id)),
+                    lambda found: [Milestone.of(item) for item in found])
 
     @strawberry.field
     def next_milestone(self) -> Milestone | None:

@@ -9,7 +9,7 @@ import strawberry
 
 from gateway.clients.metrics import RegionRecord, SeriesQuery, SeriesRecord
 from gateway.context import Info
-from gateway.types.fields import as_decimal, float_in_range, load_one
+from gateway.types.fields import Soon, as_decimal, float_in_range, load_one, load_soon
 
 SourceArgument = Annotated[str | None, strawberry.argument(
     description="The provider whose figures to serve (uwv, cbs); without it the measure's primary source.")]
@@ -107,6 +107,11 @@ class Region:
         return await load_one(info.context.loaders.regions, code, cls.of)
 
     resolve_reference = load  # federation's `_entities` passes the key, `code`
+
+    @classmethod
+    def soon(cls, info: Info, code: str | None) -> Soon["Region | None"]:
+        """`load` for a plain resolver (gateway/types/fields.py `then`)."""
+        return load_soon(info.context.loaders.regions, code, cls.of)
 
     @classmethod
     async def load_many(cls, info: Info, codes: list[str]) -> list["Region"]:

@@ -11,7 +11,7 @@ from gateway.clients.partners import ContactRecord, MembershipRecord, Organisati
 from gateway.context import Info
 from gateway.types import actions as actions_types
 from gateway.types import metrics as metrics_types
-from gateway.types.fields import as_date, load_one
+from gateway.types.fields import Soon, as_date, load_one, load_soon
 
 if TYPE_CHECKING:
     from gateway.types.actions import Action, Pact
@@ -107,9 +107,15 @@ class Organisation:
 
     resolve_reference = load  # federation's `_entities` passes the key, `id`
 
-    @strawberry.field(description="The municipality the organisation is in, from metrics.")
-    async def municipality(self, info: Info) -> Annotated["Region", strawberry.lazy("gateway.types.metrics")] | None:
-        return await metrics_types.Region.load(info, self.municipality_code)
+    @classmethod
+    def soon(cls, info: Info, id: str | None) -> Soon["Organisation | None"]:
+        """`load` for a plain resolver (gateway/types/fields.py `then`)."""
+        return load_soon(info.context.loaders.organisations, id, cls.of)
+
+    @strawberry.field(description="The municipality the organisation is in, from metrics.",
+                      graphql_type=Annotated["Region", strawberry.lazy("gateway.types.metrics")] | None)
+    def municipality(self, info: Info) -> Soon["Region | None"]:
+        return metrics_types.Region.soon(info, self.municipality_code)
 
     @strawberry.field
     async def memberships(self, info: Info) -> list[Membership] | None:
