@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.context import Info
 from gateway.errors import ServiceErrorsPass, log_errors
+from gateway.execution import GatewayExecutor
 from gateway.extensions import (
     DocumentCache,
     DownstreamReport,
@@ -138,7 +139,7 @@ def create_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         extensions.append(DisableIntrospection)
     extensions += [ServiceErrorsPass, DownstreamReport]
     return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions,
-                         hide_suggestions=not settings.suggestions)
+                         execution_context_class=GatewayExecutor, hide_suggestions=not settings.suggestions)
 
 
 def sdl() -> str:
