@@ -15,9 +15,15 @@ Besides records/s, each run prints the CPU time the service process and the data
 spent per batch: on a busy machine (other work on the same two cores) wall time varies by a
 factor of two, CPU time much less.
 
+It runs the four pushes twice by default, each time on a fresh database: sequentially (one batch
+at a time), and with two batches in flight, as `techniekpact import partners` posts them. A push
+reads and checks its body and stages it before it takes the registry's lock, so with two in
+flight one push's service work overlaps the other's database work on the two cores. Each line
+says which run it belongs to.
+
     .venv/bin/python bench/partners_push.py                       # the embedded PostgreSQL
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/partners_push.py
-    .venv/bin/python bench/partners_push.py --records 20000 --batch 2000
+    .venv/bin/python bench/partners_push.py --records 20000 --batch 2000 --in-flight 2
 """
 
 import argparse
@@ -29,10 +35,12 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
 import httpx
+import orjson
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,17 +123,25 @@ class CpuClock:
 
 
 def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, run: str,
-             source: str = "bench", clock: CpuClock | None = None) -> tuple[float, dict, str]:
+             source: str = "bench", clock: CpuClock | None = None, in_flight: int = 1) -> tuple[float, dict, str]:
+    """Every batch, `in_flight` at a time (in order, as `techniekpact import partners` posts them)."""
     totals = {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+    bodies = [orjson.dumps({"records": records[start:start + batch]}) for start in range(0, len(records), batch)]
+
+    def put(numbered: tuple[int, bytes]) -> dict:
+        number, body = numbered
+        response = client.put(f"/v1/sources/{source}/organisations", content=body,
+                              headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                                       "Idempotency-Key": f"{run}-{number}"})
+        response.raise_for_status()
+        return orjson.loads(response.content)
+
     before = clock.read() if clock else {}
     started = time.perf_counter()
-    for start in range(0, len(records), batch):
-        response = client.put(f"/v1/sources/{source}/organisations", json={"records": records[start:start + batch]},
-                              headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{start}"})
-        response.raise_for_status()
-        answer = response.json()
-        for key in totals:
-            totals[key] += answer[key]
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        for answer in pool.map(put, enumerate(bodies)):
+            for key in totals:
+                totals[key] += answer[key]
     elapsed = time.perf_counter() - started
     cpu = ""
     if clock:
@@ -144,17 +160,8 @@ async def count(url: str, table: str, where: str = "true") -> int:
         await connection.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=5_000)
-    args = parser.parse_args()
-
-    embedded = None
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        embedded = EmbeddedPostgres(DATA_DIR / "bench-postgres")
-        server = embedded.start()
+def run(server: str, args: argparse.Namespace, in_flight: int) -> None:
+    """The four pushes on a fresh database, `in_flight` batches at a time."""
     url = with_database(server, f"techniekpact_bench_{uuid.uuid4().hex[:8]}")
     asyncio.run(ensure_database(url))
     port, metrics_port = free_port(), free_port()
@@ -183,25 +190,32 @@ def main() -> None:
                         pass
                     time.sleep(0.2)
             clock = CpuClock(service.pid, url)
-            print(f"{args.records} records in batches of {args.batch} to PUT /v1/sources/bench/organisations")
-            first, first_totals, cpu = push_all(client, records, args.batch, token, "first", clock=clock)
-            print(f"first push:  {first:6.1f} s  {args.records / first:8.0f} records/s  {first_totals}{cpu}")
+            mode = "sequential" if in_flight == 1 else f"{in_flight} in flight"
+            print(f"{args.records} records in batches of {args.batch} to PUT /v1/sources/bench/organisations, "
+                  f"{mode} (load average {' '.join(f'{load:.1f}' for load in os.getloadavg())})")
+            first, first_totals, cpu = push_all(client, records, args.batch, token, "first", clock=clock,
+                                                in_flight=in_flight)
+            print(f"[{mode}] first push:  {first:6.1f} s  {args.records / first:8.0f} records/s  {first_totals}{cpu}")
             history = asyncio.run(count(url, "organisation_changes"))
-            second, second_totals, cpu = push_all(client, records, args.batch, token, "second", clock=clock)
-            print(f"second push: {second:6.1f} s  {args.records / second:8.0f} records/s  {second_totals}{cpu}")
+            second, second_totals, cpu = push_all(client, records, args.batch, token, "second", clock=clock,
+                                                  in_flight=in_flight)
+            print(f"[{mode}] second push: {second:6.1f} s  {args.records / second:8.0f} records/s  "
+                  f"{second_totals}{cpu}  ({first / second:.2f}x the first)")
             grew = asyncio.run(count(url, "organisation_changes")) - history
-            print(f"history rows written by the second push: {grew}")
+            print(f"[{mode}] history rows written by the second push: {grew}")
             second_source = [as_second_source(record) for record in records]
             organisations = asyncio.run(count(url, "organisations"))
             versions = asyncio.run(count(url, "organisations", "version > 1"))
-            third, third_totals, cpu = push_all(client, second_source, args.batch, token, "third", "bench-kvk", clock)
-            print(f"second source, same organisations by KvK number: {third:6.1f} s  "
+            third, third_totals, cpu = push_all(client, second_source, args.batch, token, "third", "bench-kvk", clock,
+                                                in_flight)
+            print(f"[{mode}] second source, same organisations by KvK number: {third:6.1f} s  "
                   f"{args.records / third:8.0f} records/s  {third_totals}{cpu}")
-            print(f"organisations created / changed by it: {asyncio.run(count(url, 'organisations')) - organisations}"
+            print(f"[{mode}] organisations created / changed by it: "
+                  f"{asyncio.run(count(url, 'organisations')) - organisations}"
                   f" / {asyncio.run(count(url, 'organisations', 'version > 1')) - versions}")
             fourth, fourth_totals, cpu = push_all(client, second_source, args.batch, token, "fourth", "bench-kvk",
-                                                  clock)
-            print(f"second source again, unchanged: {fourth:6.1f} s  {args.records / fourth:8.0f} records/s  "
+                                                  clock, in_flight)
+            print(f"[{mode}] second source again, unchanged: {fourth:6.1f} s  {args.records / fourth:8.0f} records/s  "
                   f"{fourth_totals}{cpu}")
     finally:
         for process in (service, metrics):
@@ -209,6 +223,25 @@ def main() -> None:
                 process.terminate()
                 process.wait(timeout=10)
         asyncio.run(drop_database(url))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--in-flight", default="1,2",
+                        help="batches in flight at once, one run (on its own fresh database) for each: 1,2")
+    args = parser.parse_args()
+
+    embedded = None
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        embedded = EmbeddedPostgres(DATA_DIR / "bench-postgres")
+        server = embedded.start()
+    try:
+        for in_flight in (int(part) for part in args.in_flight.split(",")):
+            run(server, args, in_flight)
+    finally:
         if embedded is not None:
             embedded.stop()
 

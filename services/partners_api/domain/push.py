@@ -21,6 +21,9 @@ the request's one transaction:
 
 Pushes take one transaction-scoped advisory lock, so two pushes never race for the same KvK
 number; pushes are batch jobs, and waiting a few hundred milliseconds is cheaper than retrying.
+Everything that reads nothing other pushes write happens before the lock: reading and checking
+the body, and COPYing it into the transaction's own staging table (step 1). Two pushes in flight
+so overlap one's checks and staging with the other's planning and writing, on two cores.
 The SQL of every step is in repository/push.py and repository/survivorship.py.
 """
 
@@ -193,8 +196,20 @@ async def _merge_changed_again(session: AsyncSession, source: str, who: str) -> 
 
 async def push(session: AsyncSession, *, source: str, records: Sequence[PushRow], who: str,
                full_sync: FullSync | None) -> PushOutcome:
+    await stage(session, records)
     await take_kvk_lock(session)
-    staged = await repository.stage_and_plan(session, source, records)
+    return await push_staged(session, source=source, records=records, who=who, full_sync=full_sync)
+
+
+async def stage(session: AsyncSession, records: Sequence[PushRow]) -> None:
+    """The records into the push's staging table, before the lock (they are the transaction's own)."""
+    await repository.stage(session, records)
+
+
+async def push_staged(session: AsyncSession, *, source: str, records: Sequence[PushRow], who: str,
+                      full_sync: FullSync | None) -> PushOutcome:
+    """The staged push, under the lock (`take_kvk_lock`): planned, checked, written, answered."""
+    staged = await repository.plan(session, source, len(records))
     if full_sync is not None:
         await refuse_mass_withdrawal(session, source, full_sync)
     if staged.changed:
@@ -207,7 +222,7 @@ async def push(session: AsyncSession, *, source: str, records: Sequence[PushRow]
 
     planned: dict[int, repository.RecordOutcome] = {}
     if len(staged.unchanged) < len(records):
-        await repository.store_records(session, source, who)
+        await repository.store_records(session, source, who, staged)
         if staged.changed:
             await _merge_changed_again(session, source, who)
         planned = {record.index: record for record in await repository.planned_outcomes(session, source, who, staged)}

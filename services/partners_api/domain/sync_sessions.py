@@ -73,8 +73,9 @@ async def state(session: AsyncSession, source: str, session_id: uuid.UUID) -> Se
 async def push(session: AsyncSession, *, source: str, session_id: uuid.UUID, records: Sequence[PushRow], who: str,
                lifetime: timedelta) -> push_rules.PushOutcome:
     """A push into the session: the records are upserted as by any push, and noted for its close."""
+    await push_rules.stage(session, records)
     sync = await _open(session, source, session_id)
-    outcome = await push_rules.push(session, source=source, records=records, who=who, full_sync=None)
+    outcome = await push_rules.push_staged(session, source=source, records=records, who=who, full_sync=None)
     await repository.note_pushed(session, sync, lifetime)
     return outcome
 
