@@ -5,15 +5,19 @@ error. Domain code only flushes (the unit of work belongs to the request, not to
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from enum import StrEnum
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from common.faults import TransientFault, is_transient, sqlstate_of
 
@@ -71,6 +75,7 @@ class Database:
         pool_timeout_seconds: float = 5.0,
         statement_timeout_ms: int = 30_000,
         application_name: str = "techniekpact",
+        ping_after_idle_seconds: float = 10.0,
     ) -> None:
         self.schema = schema
         self.url = url
@@ -80,7 +85,6 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout_seconds,
-            pool_pre_ping=True,
             connect_args={
                 "server_settings": {
                     "search_path": schema,
@@ -91,6 +95,10 @@ class Database:
             },
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads without BEGIN and COMMIT (see ReadSessionDep); the same pool.
+        self.read_sessionmaker = async_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                                    sync_session_class=_ReadSession, expire_on_commit=False)
+        _check_on_checkout(self.engine.sync_engine, ping_after_idle_seconds)
 
     async def ping(self, timeout_seconds: float = 2.0) -> bool:
         try:
@@ -130,6 +138,45 @@ async def try_advisory_xact_lock(session: AsyncSession, namespace: str, key: str
     ))
 
 
+def _check_on_checkout(engine: Engine, ping_after_idle_seconds: float) -> None:
+    """What `pool_pre_ping` guarded against (a connection the server closed, a restart), for less.
+
+    pre_ping asks the server at every checkout (BEGIN, `;`, ROLLBACK: three round trips before each
+    request's own BEGIN). A connection the server closed (a restart,
+    pg_terminate_backend, idle_session_timeout) is one asyncpg has seen close, which costs nothing to
+    ask; only one that sat idle longer than `ping_after_idle_seconds` (a firewall may have dropped it
+    without a word) is pinged. Either way a dead one makes the pool drop every connection older than it
+    and hand out a new one, as pre_ping did.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise InvalidatePoolError("the server closed the connection")
+        checked_in = record.info.pop("checked_in", None)  # None: a new connection (or one made again)
+        if checked_in is not None and time.monotonic() - checked_in > ping_after_idle_seconds:
+            try:
+                alive = engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:
+                raise InvalidatePoolError(f"ping failed: {exc!r}") from exc
+            if not alive:
+                raise InvalidatePoolError("ping failed")
+
+
+class _ReadSession(Session):
+    """A session of a request that only reads: each statement commits on its own, so it must not write."""
+
+
+@event.listens_for(_ReadSession, "before_flush")
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only session (ReadSessionDep) was asked to write")
+
+
 def get_database(request: Request) -> Database:
     return request.app.state.database
 
@@ -156,6 +203,20 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
                 raise
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read's session, in autocommit: no BEGIN before its first statement and no COMMIT after.
+
+    Under READ COMMITTED (PostgreSQL's default, and ours) every statement sees a snapshot of its
+    own, inside a transaction or not, so a read of several statements sees the same rows either
+    way, and the transaction only cost two round trips more. For routes that write nothing, take
+    no advisory lock and set nothing with SET LOCAL (each would end with its statement); an ORM
+    write is refused.
+    """
+    async with get_database(request).read_sessionmaker() as session:
+        yield session
+
+
 # scope="function": the commit happens when the endpoint returns, before the response is sent,
 # so a client never sees a 2xx for a write that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]

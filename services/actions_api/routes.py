@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import OptionalPrincipal, Principal, require_scope
-from common.database import SessionDep
+from common.database import ReadSessionDep, SessionDep
 from common.etags import IfMatch, check_if_match, etag
 from common.json_types import JsonDate
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page
@@ -109,7 +109,7 @@ ActionIdsQuery = Annotated[str, Query(description="Comma-separated action ids (a
 
 
 @router.get("/pacts", tags=["pacts"], response_model=Page[PactOut])
-async def list_pacts(session: SessionDep,
+async def list_pacts(session: ReadSessionDep,
                      slugs: Annotated[str | None, Query(description="Fetch many: comma-separated slugs")] = None,
                      parent: Annotated[str | None, Query(description="Only the pacts under this pact (slug)")] = None,
                      limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> Response:
@@ -124,7 +124,7 @@ async def create_pact(body: PactIn, session: SessionDep, partners: Partners, res
 
 
 @router.get("/pacts/{slug}", tags=["pacts"], response_model=PactOut)
-async def get_pact(slug: str, session: SessionDep) -> Response:
+async def get_pact(slug: str, session: ReadSessionDep) -> Response:
     out = await pacts.get_pact(session, slug)
     return _json(out, out.version)
 
@@ -148,11 +148,11 @@ def _unmeasured(listing: Callable[[AsyncSession, list[Key]], Awaitable[Sequence[
 def _listed_per_pact(collection: str, tag: str, page: type[BaseModel], listing: Listing[str]) -> None:
     """GET /pacts/{slug}/<collection> (404 for an unknown pact) and GET /<collection>?pacts= (unknown ones absent)."""
 
-    async def of_one_pact(slug: str, session: SessionDep, metrics: Metrics) -> Response:
+    async def of_one_pact(slug: str, session: ReadSessionDep, metrics: Metrics) -> Response:
         await pacts.pact_by_slug(session, slug)
         return _json(Page(items=await listing(session, metrics, [slug])))
 
-    async def of_pacts(session: SessionDep, metrics: Metrics, slugs: SlugsQuery) -> Response:
+    async def of_pacts(session: ReadSessionDep, metrics: Metrics, slugs: SlugsQuery) -> Response:
         return _json(Page(items=await listing(session, metrics, split_list(slugs, "pacts"))))
 
     name = collection.replace("-", "_")
@@ -199,7 +199,7 @@ def _series_keys(series: str) -> list[tuple[str, str, str]]:
 
 @router.get("/goals", tags=["goals"], response_model=Page[GoalOut])
 async def list_goals(
-    session: SessionDep, metrics: Metrics, ids: IdsQuery = None,
+    session: ReadSessionDep, metrics: Metrics, ids: IdsQuery = None,
     series: Annotated[str | None, Query(
         description="The goals that point at these series: comma-separated measure:region:occupation")] = None,
 ) -> Response:
@@ -227,7 +227,7 @@ async def create_goal_report(goal_id: uuid.UUID, body: GoalReportIn, session: Se
 
 @router.get("/actions", tags=["actions"], response_model=Page[ActionOut])
 async def list_actions(
-    session: SessionDep,
+    session: ReadSessionDep,
     ids: IdsQuery = None,
     pact: Annotated[str | None, Query(description="The pact's slug")] = None,
     status: Annotated[str | None, Query(description="Comma-separated statuses")] = None,
@@ -255,7 +255,7 @@ async def create_action(slug: str, body: ActionIn, session: SessionDep, partners
 
 
 @router.get("/actions/{action_id}", tags=["actions"], response_model=ActionOut)
-async def get_action(action_id: uuid.UUID, session: SessionDep) -> Response:
+async def get_action(action_id: uuid.UUID, session: ReadSessionDep) -> Response:
     out = await actions.get_action(session, action_id)
     return _json(out, out.version)
 
@@ -277,7 +277,7 @@ async def set_status(action_id: uuid.UUID, body: StatusIn, session: SessionDep,
 
 @router.get("/participations", tags=["actions"], response_model=Page[ParticipationOut])
 async def list_participations(
-    session: SessionDep,
+    session: ReadSessionDep,
     organisation_ids: Annotated[str, Query(description="Comma-separated organisation ids (at most 500)")],
 ) -> Response:
     return _json(Page(items=await actions.participations_of(session, uuid_list(organisation_ids, "organisation_ids"))))
@@ -296,7 +296,7 @@ async def move_participations(body: ParticipationsMove, session: SessionDep, _: 
 def _listed_by_action(collection: str, tag: str, page: type[BaseModel], listing: Listing[uuid.UUID]) -> None:
     """GET /<collection>?action_ids=: what hangs off these actions, fetched many at once."""
 
-    async def of_actions(session: SessionDep, metrics: Metrics, action_ids: ActionIdsQuery) -> Response:
+    async def of_actions(session: ReadSessionDep, metrics: Metrics, action_ids: ActionIdsQuery) -> Response:
         return _json(Page(items=await listing(session, metrics, uuid_list(action_ids, "action_ids"))))
 
     router.get(f"/{collection}", tags=[tag], response_model=page, name=f"list_{collection}")(of_actions)
@@ -313,7 +313,7 @@ async def create_milestone(action_id: uuid.UUID, body: MilestoneIn, session: Ses
 
 
 @router.get("/milestones/{milestone_id}", tags=["milestones"], response_model=MilestoneOut)
-async def get_milestone(milestone_id: uuid.UUID, session: SessionDep) -> Response:
+async def get_milestone(milestone_id: uuid.UUID, session: ReadSessionDep) -> Response:
     out = milestones.milestone_out(await milestones.milestone_by_id(session, milestone_id))
     return _json(out, out.version)
 
@@ -347,7 +347,7 @@ async def patch_result(result_id: uuid.UUID, body: ResultPatch, session: Session
 @router.get("/progress-reports", tags=["progress reports"], response_model=Page[ReportOut],
             description="Drafts are listed only for callers with actions:write or actions:approve.")
 async def list_reports(
-    session: SessionDep, principal: OptionalPrincipal,
+    session: ReadSessionDep, principal: OptionalPrincipal,
     action_ids: Annotated[str | None, Query(description="Comma-separated action ids (at most 500)")] = None,
     subject_ids: Annotated[str | None, Query(description="Comma-separated milestone, result or goal ids")] = None,
     state: Annotated[str | None, Query(description="Comma-separated states")] = None,
@@ -362,7 +362,7 @@ async def list_reports(
 
 
 @router.get("/progress-reports/{report_id}", tags=["progress reports"])
-async def get_report(report_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal) -> ReportOut:
+async def get_report(report_id: uuid.UUID, session: ReadSessionDep, principal: OptionalPrincipal) -> ReportOut:
     return reports.report_out(await reports.report_by_id(session, report_id, principal))
 
 
