@@ -10,13 +10,13 @@ from itertools import repeat
 from operator import add, itemgetter
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.changes import Operation, record_changes
 from common.database import driver_connection
 from common.idempotency import IdempotencyKeys
-from services.metrics_api.models import Batch, Measure, Occupation, Region, idempotency_keys
+from services.metrics_api.models import Batch, Measure, idempotency_keys
 
 KEYS = IdempotencyKeys(idempotency_keys)
 # The change events of a feed name the series it changed: "{measure}/{region}/{occupation}".
@@ -67,34 +67,44 @@ DUPLICATES = """
 """
 
 
-async def prepare(session: AsyncSession, statement_timeout_ms: int) -> None:
-    """The feed's settings for its transaction, in one round trip (a one-row post is mostly round trips)."""
-    await session.execute(text(
-        "SELECT set_config('statement_timeout', :timeout, true),"
-        # The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
-        " set_config('work_mem', '256MB', true),"
-        # Each staged row looks up its key's latest revision through the primary key. Statistics taken
-        # when the table was small (or empty, before a first load) make a sequential scan per row look
-        # cheap, and that is quadratic; the index is right at every size.
-        " set_config('enable_seqscan', 'off', true),"
-        # The batch-sized statements cost enough that the planner would JIT-compile each (10-30 ms a
-        # time, every chunk); their work is index probes and copies, which compiled code does not speed up.
-        " set_config('jit', 'off', true)"
-    ), {"timeout": str(int(statement_timeout_ms))})  # bulk work outlives the service's default timeout
+# The feed's settings for its transaction, the transaction's time and the codes it checks against, in one
+# round trip (a one-row post is mostly round trips). Arrays in code order, so that columns pair up.
+PREPARE = """
+    SELECT set_config('statement_timeout', :timeout, true),
+           -- The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
+           set_config('work_mem', '256MB', true),
+           -- Each staged row looks up its key's latest revision through the primary key. Statistics taken
+           -- when the table was small (or empty, before a first load) make a sequential scan per row look
+           -- cheap, and that is quadratic; the index is right at every size.
+           set_config('enable_seqscan', 'off', true),
+           -- The batch-sized statements cost enough that the planner would JIT-compile each (10-30 ms a
+           -- time, every chunk); their work is index probes and copies, which compiled code does not speed up.
+           set_config('jit', 'off', true),
+           now(),
+           ARRAY(SELECT code FROM measures ORDER BY code), ARRAY(SELECT value_type FROM measures ORDER BY code),
+           ARRAY(SELECT code FROM measures WHERE forecasts_allowed),
+           ARRAY(SELECT code FROM regions WHERE valid_to IS NULL),
+           ARRAY(SELECT code FROM regions WHERE valid_to IS NOT NULL ORDER BY code),
+           ARRAY(SELECT valid_to FROM regions WHERE valid_to IS NOT NULL ORDER BY code),
+           ARRAY(SELECT successor FROM regions WHERE valid_to IS NOT NULL ORDER BY code),
+           ARRAY(SELECT code FROM occupations)
+"""
 
 
-async def reference_codes(session: AsyncSession) -> dict[str, Any]:
-    """The Reference a feed checks against (a few hundred rows): measures with their value type and
-    whether they take forecasts, regions valid throughout, merged-away ones with their end and successor,
+async def prepare(session: AsyncSession, statement_timeout_ms: int) -> tuple[Any, dict[str, Any]]:
+    """Set the feed's settings for its transaction; the transaction's time (the figures' `recorded_at`) and
+    the Reference a feed checks against (a few hundred rows): measures with their value type and whether
+    they take forecasts, regions valid throughout, merged-away ones with their end and successor,
     occupation classes."""
-    measures = (await session.execute(select(Measure.code, Measure.value_type, Measure.forecasts_allowed))).all()
-    regions = (await session.execute(select(Region.code, Region.valid_to, Region.successor))).all()
-    return {
-        "measures": {code: value_type for code, value_type, _ in measures},
-        "forecasts": frozenset(code for code, _, forecasts in measures if forecasts),
-        "regions": frozenset(code for code, valid_to, _ in regions if valid_to is None),
-        "ended": {code: (valid_to, successor) for code, valid_to, successor in regions if valid_to is not None},
-        "occupations": frozenset(await session.scalars(select(Occupation.code))),
+    row = (await session.execute(text(PREPARE), {"timeout": str(int(statement_timeout_ms))})).one()
+    # (the timeout: bulk work outlives the service's default)
+    now, measures, value_types, forecasts, regions, ended, ends, successors, occupations = row[4:]
+    return now, {
+        "measures": dict(zip(measures, value_types, strict=True)),
+        "forecasts": frozenset(forecasts),
+        "regions": frozenset(regions),
+        "ended": {code: (end, successor) for code, end, successor in zip(ended, ends, successors, strict=True)},
+        "occupations": frozenset(occupations),
     }
 
 
@@ -187,14 +197,20 @@ HELD_PAIRS = """
 """
 
 
+def _literal(value: str) -> str:
+    """A SQL string literal (standard_conforming_strings is on, as it is by default since PostgreSQL 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 class DirectWrite:
     """A feed written straight into observations, chunk by chunk, inside the request's transaction.
 
     Rows of (measure, region) pairs the source holds no figure of are new figures: copied straight
-    in, chunk by chunk. The others are staged and, at the end, compared with the source's latest
-    revisions in one statement that writes only those that differ: a new figure costs one write, an
-    unchanged one a read. All of it stays invisible until the request commits, and `undo` takes it
-    back (a savepoint) when the body must be read again or checked as a whole.
+    in, chunk by chunk. The others are staged a chunk at a time and compared with the source's
+    latest revisions in one statement that writes only those that differ, while the service reads
+    the next chunk: a new figure costs one write, an unchanged one a read. All of it stays invisible
+    until the request commits, and `undo` takes it back (a savepoint) when the body must be read
+    again or checked as a whole.
 
     It keeps which series it changed: `record_changes` notes them for the transaction's change events
     once the post is sure to commit (a savepoint's undo would not take back what was noted).
@@ -205,30 +221,47 @@ class DirectWrite:
         self.source = source
         self.batch_id = batch_id
         self.recorded_at: Any = None
-        self.staging = False  # whether the held rows went to the staging table
-        self.held: list[tuple] = []  # staging records not copied yet
+        self.staging = False  # whether the staging table exists
+        self.whole = False  # whether it holds the whole body, not merged yet (`staged_whole`)
+        self.held: list[tuple] = []  # staging records not compared yet
+        self.merged = {"inserted": 0, "revised": 0}  # what the comparisons so far wrote
         self.new_series: set[tuple[str, str, str]] = set()  # (measure, region, occupation) copied in
         self.revised_series: set[str] = set()  # series ids the merge wrote
 
-    async def start(self) -> None:
+    async def start(self, now: Any) -> None:
+        """Take the source's lock and set the savepoint `undo` returns to; `now` is the transaction's time."""
         driver = await driver_connection(self.session)
+        # The figures are recorded at the transaction's time, as the batch is.
+        self.recorded_at = now
         # One feed of a source at a time decides its revision numbers: two concurrent posts of the same
-        # key would otherwise both write revision n+1 (other sources' feeds have other keys). The figures
-        # are recorded at the transaction's time, as the batch is.
-        self.recorded_at = await driver.fetchval("SELECT now() FROM pg_advisory_xact_lock(hashtext($1))",
-                                                 f"metrics.observations:{self.source}")
-        await driver.execute("SAVEPOINT feed_direct")
+        # key would otherwise both write revision n+1 (other sources' feeds have other keys). Both
+        # statements in one round trip (the simple protocol takes no parameters: the name is a literal).
+        lock = "metrics.observations:" + self.source
+        await driver.execute(f"SELECT pg_advisory_xact_lock(hashtext({_literal(lock)})); SAVEPOINT feed_direct")
 
     async def undo(self) -> None:
         driver = await driver_connection(self.session)
         await driver.execute("ROLLBACK TO SAVEPOINT feed_direct")
-        self.staging = False  # the staging table was made after the savepoint
+        self.staging = self.whole = False  # the staging table was made after the savepoint
         self.held = []
+        self.merged = {"inserted": 0, "revised": 0}
         self.new_series = set()
         self.revised_series = set()
 
+    async def put(self, staged: list[tuple], figures: list[tuple]) -> None:
+        """One chunk's rows: those of held figures compared (`stage`), the new figures copied (`write`)."""
+        if staged:
+            await self.stage(staged)
+        if figures:
+            await self.write(figures)
+
     async def stage(self, rows: list[tuple]) -> None:
-        """Keep rows of pairs the source holds figures of for `merge_staged` (staging records, as `stage` takes)."""
+        """Rows of pairs the source holds figures of (staging records): compared and merged once there are
+        enough of them that a staging table is worth its catalog writes, else kept for `merge_staged`.
+
+        A key comes once a post (else the whole post is undone and checked as one), so a chunk's
+        comparison never meets what an earlier chunk of the post wrote.
+        """
         self.held.extend(rows)
         if len(self.held) < STAGE_FROM_ROWS:
             return
@@ -236,36 +269,43 @@ class DirectWrite:
         if not self.staging:
             await driver.execute(STAGING_TABLE)
             self.staging = True
-        await self._copy_held(driver)
+        await self._merge_held(driver)
 
-    async def _copy_held(self, driver: Any) -> None:
+    async def _merge_held(self, driver: Any) -> None:
         await driver.copy_to_table("feed_rows", source=copy_csv(self.held), columns=STAGING_COLUMNS, format="csv")
         self.held = []
+        await self._merge_table(driver)
+        await driver.execute("TRUNCATE feed_rows")
+
+    async def _merge_table(self, driver: Any) -> None:
+        self._merged(*await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id, self.recorded_at))
+
+    def _merged(self, inserted: int, revised: int, series: list[str]) -> None:
+        self.merged["inserted"] += inserted
+        self.merged["revised"] += revised
+        self.revised_series.update(series)
 
     def staged_whole(self) -> None:
         """The whole body is in the staging table (`stage` of this module): `merge_staged` merges it."""
-        self.staging = True
+        self.staging = self.whole = True
         self.held = []
 
     async def merge_staged(self) -> dict[str, int]:
-        """Compare the staged rows with the source's latest revisions in one statement and write those that
-        differ; the counts of inserted and revised figures. Only the source's own figures are compared,
-        revised or withdrawn: another source's figure for the same cell is neither read nor touched."""
+        """Compare what is left of the staged rows with the source's latest revisions and write those that
+        differ; the counts of inserted and revised figures of all comparisons. Only the source's own figures
+        are compared, revised or withdrawn: another source's figure for the same cell is neither read nor
+        touched."""
         driver = await driver_connection(self.session)
-        if self.staging:
-            if self.held:
-                await self._copy_held(driver)
-            inserted, revised, series = await driver.fetchrow(MERGE_STAGED, self.source, self.batch_id,
-                                                              self.recorded_at)
+        if self.whole:
+            await self._merge_table(driver)
+            self.whole = False
+        elif self.held and self.staging:
+            await self._merge_held(driver)
         elif self.held:
-            inserted, revised, series = await driver.fetchrow(MERGE_ARRAYS, self.source, self.batch_id,
-                                                              self.recorded_at, *zip(*self.held, strict=True))
-        else:
-            inserted = revised = 0
-            series = []
+            self._merged(*await driver.fetchrow(MERGE_ARRAYS, self.source, self.batch_id, self.recorded_at,
+                                                *zip(*self.held, strict=True)))
         self.held = []
-        self.revised_series.update(series)
-        return {"inserted": inserted, "revised": revised}
+        return dict(self.merged)
 
     async def held_pairs(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """The (measure, region) pairs of `pairs` that the source holds any figure of."""

@@ -50,7 +50,7 @@ class FeedResult:
 
 async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) -> FeedResult:
     """The body was read whole before this: the transaction starts here, with all of it at hand."""
-    await repository.prepare(session, feed.statement_timeout_ms)
+    now, codes = await repository.prepare(session, feed.statement_timeout_ms)
     scope = f"feed:{feed.source}"
     request_fingerprint = fingerprint(feed.source, feed.content_type, feed.decimal or "", body.digest.hexdigest())
     claim = None
@@ -61,7 +61,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
             stored = claim.replay(request_fingerprint)
             assert stored is not None
             return FeedResult(stored.status_code, stored.body, replayed=True)
-    reference = Reference(**await repository.reference_codes(session))
+    reference = Reference(**codes)
     if feed.dry_run:
         checker = await _staged(session, feed, body, reference)
         return FeedResult(200, _answer(None, checker.rows, await repository.dry_run_counts(session, feed.source),
@@ -69,7 +69,7 @@ async def ingest(session: AsyncSession, feed: FeedRequest, body: SpooledBody) ->
 
     batch_id = uuid.uuid4()
     writer = repository.DirectWrite(session, feed.source, batch_id)
-    await writer.start()
+    await writer.start(now)
     checker, counts = await _write(feed, body, reference, NumberReader.for_file(feed.decimal), writer)
     numbers = checker.numbers
     if numbers.undecided and numbers.separator is not None and not checker.suspect_duplicates:
@@ -127,17 +127,23 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
     new_pairs: set[tuple[str, str]] = set()
     held_pairs: set[tuple[str, str]] = set()
 
-    # The COPY of one chunk runs while the next chunk is read and checked: the database inserts while
-    # Python parses. Only one statement at a time uses the connection: each flush waits for the last.
+    # The COPY (or comparison) of one chunk runs while the next chunk is read and checked: the database
+    # works while Python parses. Only one statement at a time uses the connection: each flush waits for
+    # the last.
     copying: list[asyncio.Task[None]] = []
 
     async def settle() -> None:
         while copying:
             await copying.pop()
 
-    async def flush(rows: list[tuple]) -> None:
+    async def flush(rows: list[tuple], last: bool = False) -> None:
         await settle()
         if checker.error_count or checker.suspect_duplicates:
+            return
+        if last and not new_pairs and not held_pairs and len(rows) < repository.STAGE_FROM_ROWS:
+            # A small post, in one chunk: all of it compared from arrays in one statement, new figures too,
+            # without a round trip first to ask which pairs the source holds.
+            await writer.stage(rows)
             return
         pairs = set(map(PAIR, rows))
         if unseen := pairs - new_pairs - held_pairs:
@@ -153,10 +159,8 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
             if any(map(WITHDRAW, figures)):  # withdrawing a figure the source never posted changes nothing
                 figures = [row for row in figures if not row[-1]]
         counts["inserted"] += len(figures)
-        if staged_rows:
-            await writer.stage(staged_rows)
-        if figures:
-            copying.append(asyncio.create_task(writer.write(figures)))
+        if staged_rows or figures:
+            copying.append(asyncio.create_task(writer.put(staged_rows, figures)))
 
     try:
         async for records in _records(feed, body, checker):
@@ -164,7 +168,7 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
             while len(chunk) >= DIRECT_CHUNK_ROWS:
                 await flush(chunk[:DIRECT_CHUNK_ROWS])
                 del chunk[:DIRECT_CHUNK_ROWS]
-        await flush(chunk)
+        await flush(chunk, last=True)
     except FeedFormatError as exc:
         raise _format_refused(exc) from None
     finally:
