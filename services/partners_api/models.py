@@ -4,8 +4,9 @@ An organisation is one row however many systems push it: each pushing system's c
 source record keyed by (source, external_id), holding the record as that source last sent it, and
 the same KvK number from two sources lands on the same organisation. The organisation's fields are
 the merge of its source records (domain/survivorship.py). Nothing is hard-deleted except contact
-persons (personal data must go for real when erased); a merged duplicate stays as a redirect to
-its survivor; every change to an organisation is kept in `organisation_changes`.
+persons (personal data must go for real when erased), and the database refuses to delete an
+organisation; a merged duplicate stays as a redirect to its survivor; every change to an
+organisation is kept in `organisation_changes`.
 """
 
 import uuid
@@ -158,12 +159,17 @@ class SyncSessionRecord(Base):
 
 
 class OrganisationChange(Base):
-    """One row per changed field (or one per creation, linking, archiving): who, when, old, new."""
+    """One row per changed field (or one per creation, linking, archiving): who, when, old, new.
+
+    `organisation_id` has no foreign key: checking it cost a lookup and a row lock per history row
+    (pushes write thousands), and what it guarded against cannot happen, since the database refuses
+    to delete an organisation (trigger `organisations_never_deleted`, migration 8c3d5e7f9a1b).
+    """
 
     __tablename__ = "organisation_changes"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     changed_by: Mapped[str] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(100))
