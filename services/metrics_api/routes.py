@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
 from common.auth import AuthenticatedPrincipal, Principal, forbidden, require_scope, require_source
-from common.database import SessionDep
+from common.database import ReadSessionDep, SessionDep
 from common.etags import IfMatch, check_if_match, etag
 from common.idempotency import IdempotencyKeyHeader, validate_key
 from common.json_types import JsonDateTime
@@ -51,7 +51,8 @@ Item = TypeVar("Item")
 VersionedItem = TypeVar("VersionedItem", schemas.RegionOut, schemas.MeasureOut, schemas.OccupationOut)
 
 
-def _codes(codes: Annotated[str | None, Query(
+# A coroutine: FastAPI runs a plain function in its thread pool, a hop that costs more than the parsing.
+async def _codes(codes: Annotated[str | None, Query(
         description="Fetch many: comma-separated codes (at most 500), no pagination; unknown codes are simply absent",
 )] = None) -> list[str] | None:
     return optional_split_list(codes, "codes")
@@ -85,13 +86,13 @@ def _reference_reads(collection: str, item: str, item_model: Any, find: Callable
                      page_model: Any = None, listed: Callable[..., Awaitable[Any]] | None = None) -> None:
     """GET /{collection}/{code} with its ETag and, given `listed`, GET /{collection} (a page, or fetch-many)."""
 
-    async def get_item(code: str, session: SessionDep, response: Response) -> Any:
+    async def get_item(code: str, session: ReadSessionDep, response: Response) -> Any:
         return _tagged(response, await find(session, code))
 
     if listed is not None:
         list_page = listed
 
-        async def list_items(session: SessionDep, codes: Codes, limit: Limit = 100, cursor: Cursor = None) -> Any:
+        async def list_items(session: ReadSessionDep, codes: Codes, limit: Limit = 100, cursor: Cursor = None) -> Any:
             return _page(await list_page(session, codes=codes, limit=limit, cursor=cursor))
 
         router.add_api_route(f"/{collection}", list_items, methods=["GET"], name=f"list_{collection}",
@@ -101,7 +102,7 @@ def _reference_reads(collection: str, item: str, item_model: Any, find: Callable
 
 
 @router.get("/regions", tags=["regions"])
-async def list_regions(session: SessionDep, codes: Codes, kind: RegionKind | None = None, limit: Limit = 100,
+async def list_regions(session: ReadSessionDep, codes: Codes, kind: RegionKind | None = None, limit: Limit = 100,
                        cursor: Cursor = None) -> Page[schemas.RegionOut]:
     return _page(await regions.list_regions(session, kind=kind, codes=codes, limit=limit, cursor=cursor))
 
@@ -228,7 +229,7 @@ def _json(encoded: bytes) -> Response:
 
 
 @router.get("/series", tags=["series"], response_model=schemas.Series)
-async def get_series(request: Request, session: SessionDep, measure: str, region: str, occupation: str = "total",
+async def get_series(request: Request, session: ReadSessionDep, measure: str, region: str, occupation: str = "total",
                      from_: FromQuery = None, to: PeriodQuery = None, frequency: FrequencyQuery = None,
                      as_of: AsOf = None, source: SeriesSource = None) -> Response:
     """Latest figures per period, with aggregates summed from members (marked derived), share of `total`, change.
@@ -242,7 +243,7 @@ async def get_series(request: Request, session: SessionDep, measure: str, region
 
 
 @router.post("/series/query", tags=["series"], response_model=schemas.SeriesList)
-async def query_series(request: Request, body: schemas.SeriesQuery, session: SessionDep) -> Response:
+async def query_series(request: Request, body: schemas.SeriesQuery, session: ReadSessionDep) -> Response:
     """Many series in one call (the gateway's batching); answered in the order asked. A public read."""
     return _json(await series_cache.encoded_many(session, [SeriesRequest(
         measure=spec.measure, region=spec.region, occupation=spec.occupation, from_=spec.from_, to=spec.to,
@@ -252,7 +253,7 @@ async def query_series(request: Request, body: schemas.SeriesQuery, session: Ses
 
 @router.get("/observations", tags=["series"])
 async def get_observations(
-    session: SessionDep, measure: str | None = None, region: str | None = None, occupation: str | None = None,
+    session: ReadSessionDep, measure: str | None = None, region: str | None = None, occupation: str | None = None,
     from_: FromQuery = None, to: PeriodQuery = None, source: SeriesSource = None, as_of: AsOf = None,
     history: Annotated[bool, Query(description="Every revision, withdrawals included, not only the latest")] = False,
     limit: Limit = 100, cursor: Cursor = None,
