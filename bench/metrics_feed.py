@@ -15,7 +15,8 @@ metrics_api` on a free port and prints:
    derived aggregate (Noordvleugel, summed from three provinces, and a class summed from two)
    over 10 years of monthly data, the plan of its statement (EXPLAIN (ANALYZE, BUFFERS)), and the
    latency of one-row feed posts into that table, each followed by the same series read (the first
-   read after a write, so computed, not served from the service's cache of answers).
+   read after a write, so computed, not served from the service's cache of answers), with the
+   service's CPU time a post, and the service's and PostgreSQL's a post and its read.
 Every feed figure is printed with its ratio to the raw copy of the same run, and the CPU time (user +
 system, from /proc) the service and PostgreSQL's backends spent on it: on a shared machine the wall
 times move with the others' load, the CPU times much less. The database (a fresh one, never the test
@@ -265,16 +266,19 @@ def timed_read(client: httpx.Client, params: dict[str, str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def one_row_posts(client: httpx.Client, token: str, count: int,
-                  params: dict[str, str]) -> tuple[list[float], list[float]]:
+def one_row_posts(client: httpx.Client, token: str, count: int, params: dict[str, str],
+                  service: psutil.Process) -> tuple[list[float], list[float], float]:
     """Milliseconds of `count` one-row CSV posts, each a new revision of one province figure, and of the
-    series read after each (the first after a write: computed)."""
+    series read after each (the first after a write: computed); and the service's CPU seconds in the posts."""
     posts, reads = [], []
+    cpu = 0.0
     for index in range(count):
         body = f"measure;region;period;occupation;value\nvacancies_new;PV24;2020-01;total;{7000 + index}\n".encode()
+        before = cpu_seconds(service)
         posts.append(post(client, body, token)[0] * 1000)
+        cpu += cpu_seconds(service) - before
         reads.append(timed_read(client, params))
-    return posts, reads
+    return posts, reads, cpu
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -341,10 +345,12 @@ def main() -> None:
                       f"p95 {percentile(samples, 0.95):.1f} ms, p99 {percentile(samples, 0.99):.1f} ms  "
                       f"({cpu.per(args.reads, 'ms', 1000)} per read)")
                 print("  its statement's plan:\n    " + asyncio.run(series_plan(database_url)).replace("\n", "\n    "))
-                posts, reads = one_row_posts(client, token, args.posts, params)
+                with CpuSpent(service, database_url) as cpu:
+                    posts, reads, post_cpu = one_row_posts(client, token, args.posts, params, cpu.service)
                 print(f"  one-row feed post into {total:,} observations ({args.posts} sequential posts, each a "
                       f"revision): p50 {statistics.median(posts):.1f} ms, p95 {percentile(posts, 0.95):.1f} ms, "
-                      f"max {max(posts):.1f} ms")
+                      f"max {max(posts):.1f} ms  (CPU service {post_cpu * 1000 / args.posts:.1f} ms a post; "
+                      f"post and read: {cpu.per(args.posts, 'ms', 1000)})")
                 print(f"  the series read after each post (computed): p50 {statistics.median(reads):.1f} ms, "
                       f"p95 {percentile(reads, 0.95):.1f} ms, max {max(reads):.1f} ms")
         finally:
