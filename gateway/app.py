@@ -38,6 +38,7 @@ from gateway.refusals import BodyLimitMiddleware, Code, Refusal, decode_request_
 from gateway.schema import create_schema
 from gateway.settings import GatewaySettings
 from gateway.sign_in import install_sign_in
+from gateway.transport import Http11Transport
 
 GRAPHQL_RESPONSE_MEDIA_TYPE = "application/graphql-response+json"
 WEB_DIR = Path(__file__).parent / "web"
@@ -200,8 +201,12 @@ def create_app(settings: GatewaySettings | None = None,
     configure_logging(settings.process_name, settings.log_level, settings.log_json)
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
     # OpenTelemetry instruments httpx's own transport: a traced gateway keeps it, so its calls join the trace.
-    if transport is None and settings.downstream_transport == "aiohttp" and not settings.otel_exporter_otlp_endpoint:
-        transport = AiohttpTransport(limits=limits)
+    if transport is None and not settings.otel_exporter_otlp_endpoint:
+        plain = all(url.startswith("http://") for url in settings.service_urls().values())
+        if settings.downstream_transport == "http11" and plain:
+            transport = Http11Transport(limits)
+        elif settings.downstream_transport != "httpx":  # aiohttp's, also for services behind https
+            transport = AiohttpTransport(limits=limits)
     client = httpx.AsyncClient(transport=transport, timeout=settings.downstream_timeout_seconds, limits=limits)
     metrics = Metrics(settings.process_name)
     downstream = Downstream(client, settings.service_urls(), timeout_seconds=settings.downstream_timeout_seconds,

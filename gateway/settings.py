@@ -16,9 +16,10 @@ class GatewaySettings(SignInSettings):
     # at most this long, and the other services' fields still arrive.
     downstream_timeout_seconds: float = 5.0
     downstream_retry_backoff_seconds: float = 0.1
-    # How the gateway's httpx client talks to the services: httpx's own transport (httpcore), or
-    # aiohttp's through httpx-aiohttp, which costs a quarter less CPU per query (bench/gateway_queries.py).
-    downstream_transport: Literal["httpx", "aiohttp"] = "aiohttp"
+    # How the gateway's httpx client talks to the services: its own lean HTTP/1.1 transport over
+    # kept-alive connections (gateway/transport.py, http:// only), aiohttp's through httpx-aiohttp, or
+    # httpx's own (httpcore). A traced gateway uses httpcore, which OpenTelemetry instruments.
+    downstream_transport: Literal["httpx", "aiohttp", "http11"] = "http11"
     # The response cache (gateway/cache.py): on ("memory" is the same), or off. Every write of every service
     # records its change event (common.changes), which drops the cached answers it touches.
     gateway_cache: Literal["off", "on", "memory"] = "on"
