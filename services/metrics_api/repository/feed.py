@@ -70,7 +70,8 @@ DUPLICATES = """
 # The feed's settings for its transaction, the transaction's time and the codes it checks against, in one
 # round trip (a one-row post is mostly round trips). Arrays in code order, so that columns pair up.
 PREPARE = """
-    SELECT set_config('statement_timeout', :timeout, true),
+    SELECT -- Bulk work outlives the service's default timeout.
+           set_config('statement_timeout', :timeout, true),
            -- The duplicate check and the merge sort and hash a whole batch: keep that in memory, not on disk.
            set_config('work_mem', '256MB', true),
            -- Each staged row looks up its key's latest revision through the primary key. Statistics taken
@@ -97,7 +98,6 @@ async def prepare(session: AsyncSession, statement_timeout_ms: int) -> tuple[Any
     they take forecasts, regions valid throughout, merged-away ones with their end and successor,
     occupation classes."""
     row = (await session.execute(text(PREPARE), {"timeout": str(int(statement_timeout_ms))})).one()
-    # (the timeout: bulk work outlives the service's default)
     now, measures, value_types, forecasts, regions, ended, ends, successors, occupations = row[4:]
     return now, {
         "measures": dict(zip(measures, value_types, strict=True)),
