@@ -14,6 +14,7 @@ from common.problems import Problem, conflict, field_error, invalid, not_found
 from services.partners_api.domain import ORGANISATION_FIELDS, OrganisationKind, municipalities, sectors, survivorship
 from services.partners_api.models import Organisation, OrganisationChange, SourceRecord
 from services.partners_api.repository import organisations as repository
+from services.partners_api.schemas.organisations import Organisation as OrganisationOut
 from services.partners_api.schemas.organisations import OrganisationCreate, OrganisationPatch
 
 REQUIRED_FIELDS = ("name", "kind", "sectors", "active")
@@ -57,9 +58,18 @@ async def page(
         member_of=pact, active=active, name_part=search.strip() if search else None, limit=limit, cursor=cursor)
 
 
-async def by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, Organisation]]:
-    """(asked id, organisation): a merged duplicate's id answers with its survivor."""
-    return await repository.organisations_by_ids(session, ids)
+async def by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[OrganisationOut]:
+    """The organisations of these ids; a merged duplicate's id answers with its survivor, `redirected_from` it.
+
+    Built from the rows as they are (the columns hold the declared types, the kind one of the
+    vocabulary's by the table's CHECK), not validated again."""
+    answers = []
+    for asked_for, row in await repository.answered_by_ids(session, ids):
+        values = {name: row[name] for name in repository.ANSWERED_COLUMNS}
+        values["kind"] = OrganisationKind(values["kind"])
+        values["redirected_from"] = None if asked_for == row["id"] else asked_for
+        answers.append(OrganisationOut.model_construct(**values))
+    return answers
 
 
 async def _refuse_taken_kvk(session: AsyncSession, kvk_number: str | None, own_id: uuid.UUID | None = None) -> None:

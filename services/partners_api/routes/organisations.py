@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from common.database import SessionDep
+from common.database import ReadSessionDep, SessionDep
 from common.etags import IfMatch, check_if_match, etag
 from common.pagination import DEFAULT_PAGE_SIZE, Cursor, Keyset, Limit, Page, encode_cursor
 from common.query_lists import MAX_LIST_ITEMS, uuid_list
@@ -46,6 +46,11 @@ def _redirected(organisation: models.Organisation, asked_for: uuid.UUID | None,
     return body.model_copy(update={"redirected_from": asked_for})
 
 
+def _json(page: Page[Organisation]) -> Response:
+    """Encoded once: a returned model would be validated again against the response model (the same bytes)."""
+    return Response(page.model_dump_json(), media_type="application/json")
+
+
 def _change(change: models.OrganisationChange) -> Change:
     return Change(id=change.id, organisation_id=change.organisation_id, changed_at=change.changed_at,
                           changed_by=change.changed_by, source=change.source, action=change.action,
@@ -56,7 +61,7 @@ def _change(change: models.OrganisationChange) -> Change:
 
 @router.get("/organisations", tags=["organisations"], response_model=Page[Organisation])
 async def list_organisations(
-    session: SessionDep,
+    session: ReadSessionDep,
     ids: Annotated[str | None, Query(
         description=f"Fetch-many: up to {MAX_LIST_ITEMS} comma-separated ids, no pagination")] = None,
     kind: str | None = None,
@@ -67,14 +72,13 @@ async def list_organisations(
     search: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
-) -> Page[Organisation]:
+) -> Response:
     if ids is not None:
-        found = await organisation_rules.by_ids(session, uuid_list(ids, "ids"))
-        return Page(items=[_redirected(organisation, asked_for) for asked_for, organisation in found])
+        return _json(Page(items=await organisation_rules.by_ids(session, uuid_list(ids, "ids"))))
     rows, next_cursor = await organisation_rules.page(
         session, kind=kind, sector=sector, municipality=municipality, pact=pact, active=active, search=search,
         limit=limit, cursor=cursor)
-    return Page(items=[Organisation.model_validate(o) for o in rows], next_cursor=next_cursor)
+    return _json(Page(items=[Organisation.model_validate(o) for o in rows], next_cursor=next_cursor))
 
 
 @router.post("/organisations", tags=["organisations"], status_code=201, response_model=Organisation)
