@@ -9,6 +9,7 @@ before exactly so; only the others are planned and written.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import text
@@ -237,12 +238,12 @@ class SharedIdentifierChanged:
     holders: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class RecordOutcome:
-    """What became of the record at `index`: its organisation, whether it changed or was created, and
-    what it was not served (fields a coordinator locked; values a source of higher precedence holds)."""
+class RecordOutcome(NamedTuple):
+    """What became of the record at `position`: its organisation, whether it changed or was created, and
+    what it was not served (fields a coordinator locked; values a source of higher precedence holds).
+    A tuple: a push makes one per record, and a frozen dataclass costs several times as much to make."""
 
-    index: int
+    position: int
     organisation_id: str
     created: bool
     changed: bool
