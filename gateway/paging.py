@@ -68,8 +68,10 @@ def check_first(info: Info, first: int) -> None:
 
 
 async def fetch_page(info: Info, fetch: Callable[..., Awaitable[Page[Record]]], filters: Mapping[str, Any],
-                     first: int, after: str | None, wrap: Callable[[Record], Node]) -> Connection[Node]:
-    """`first` items after `after` of a client's list (`fetch(**filters, limit=, cursor=)`), as a connection."""
+                     first: int, after: str | None, wrap: Callable[[Record], Node],
+                     ahead: Callable[[Info, list[Node]], Awaitable[None]] | None = None) -> Connection[Node]:
+    """`first` items after `after` of a client's list (`fetch(**filters, limit=, cursor=)`), as a connection;
+    `ahead(info, nodes)` fetches, before the nodes are resolved, what their fields will read."""
     check_first(info, first)
     service_cursor, skip = decode_cursor(after)
     present = tuple(sorted((key, value) for key, value in filters.items() if value is not None))
@@ -79,6 +81,8 @@ async def fetch_page(info: Info, fetch: Callable[..., Awaitable[Page[Record]]], 
              for index, item in enumerate(items)]
     if edges and page.next_cursor is not None and len(page.items) == skip + first:
         edges[-1].cursor = encode_cursor(page.next_cursor, 0)
+    if ahead is not None and edges:
+        await ahead(info, [edge.node for edge in edges])
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],

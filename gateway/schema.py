@@ -55,7 +55,8 @@ class Query:
                       first: int = 20, after: str | None = None) -> Connection[Action]:
         filters = {"pact": pact, "status": status, "line": line, "overdue": overdue, "due_before": due_before,
                    "lead": lead}
-        return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of)
+        return await fetch_page(info, info.context.clients.actions.actions, filters, first, after, Action.of,
+                                Action.ahead)
 
     @strawberry.field
     async def action(self, info: Info, id: strawberry.ID) -> Action | None:

@@ -2,12 +2,13 @@
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField, Selection
 
 from gateway.downstream import DownstreamError
 
@@ -87,3 +88,26 @@ def load_soon(loader: DataLoader[str, Record | None], key: Any, wrap: Callable[[
     if not key:
         return None
     return then(loader.load(str(key)), lambda found: wrap(found) if found else None)
+
+
+def _fields(selections: Sequence[Selection]) -> list[SelectedField]:
+    """The fields of a selection, through its fragments; none that an @include or @skip decides at run time."""
+    found: list[SelectedField] = []
+    for item in selections:
+        if item.directives:
+            continue
+        if isinstance(item, SelectedField):
+            found.append(item)
+        else:
+            found += _fields(item.selections)
+    return found
+
+
+def below(selections: Sequence[Selection], *names: str) -> list[SelectedField]:
+    """The fields selected inside the fields named `names`, one level each (`below(s, "edges", "node")`):
+    what a resolver may fetch ahead for its children. Where the selection is only known at run time
+    (a directive), nothing is found, so nothing is fetched that the query may not need."""
+    level = _fields(selections)
+    for name in names:
+        level = [child for field in level if field.name == name for child in _fields(field.selections)]
+    return level
