@@ -124,9 +124,7 @@ class Action:
         loaders = info.context.loaders
         asked: list[tuple[list[str], list[Any]]] = []  # organisation ids, and the fields asked of them
         if lead := below(fields, "lead"):
-            asked.append(([next((item["organisation_id"] for item in action.data.get("participants") or []
-                                 if item.get("role") == "lead" and item.get("organisation_id")), "")
-                           for action in actions], lead))
+            asked.append(([action._lead_organisation_id() or "" for action in actions], lead))
         for name, role in (("leads", "lead"), ("participants", None)):
             if of_them := below(fields, name, "organisation"):
                 asked.append(([item["organisation_id"] for action in actions for item in
@@ -172,10 +170,12 @@ class Action:
                       deprecation_reason="Names one of several trekkers; use leads.",
                       graphql_type=Annotated["Organisation", strawberry.lazy("gateway.types.partners")] | None)
     def lead(self, info: Info) -> Soon["Organisation | None"]:
-        for item in self.data.get("participants") or []:
-            if item.get("role") == "lead" and item.get("organisation_id"):
-                return partners_types.Organisation.soon(info, item["organisation_id"])
-        return None
+        return partners_types.Organisation.soon(info, self._lead_organisation_id())
+
+    def _lead_organisation_id(self) -> str | None:
+        """The first lead that is a named organisation: what `lead` shows and `ahead` fetches."""
+        return next((item["organisation_id"] for item in self.data.get("participants") or []
+                     if item.get("role") == "lead" and item.get("organisation_id")), None)
 
     @strawberry.field
     async def pact(self, info: Info) -> "Pact | None":
