@@ -13,11 +13,13 @@ own measures so that every run writes new rows into the table, and prints:
    batches of 10,000 with `--concurrency` in flight, the progress bar): rows/s, and the ratio of the
    post's rows/s to it (issue 22: at most 1.5);
 3. with `--sequential`, the same import with `--concurrency 1`, as it was before.
+Each with the CPU seconds it cost: the service's, PostgreSQL's backends' and the command's own.
 The database is dropped at the end.
 """
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -31,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench._support import fresh_database, put_versioned, running_stack  # noqa: E402
+from bench.metrics_feed import CpuSpent  # noqa: E402
 from bench.seed_import import timed  # noqa: E402
 from cli.seed.documents import read_seed  # noqa: E402
 from common.auth import issue_token  # noqa: E402
@@ -97,25 +100,28 @@ def main() -> None:
             print(f"{args.rows:,} observations per file ({size:.1f} MB of CSV), into metrics_api at {url}")
 
             started = time.perf_counter()
-            response = client.post("/v1/feeds/uwv/observations", content=files[0].read_bytes(),
-                                   headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
-                                            "Idempotency-Key": uuid.uuid4().hex})
+            with CpuSpent(stack.children["metrics_api"], database) as cpu:
+                response = client.post("/v1/feeds/uwv/observations", content=files[0].read_bytes(),
+                                       headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
+                                                "Idempotency-Key": uuid.uuid4().hex})
             posted = time.perf_counter() - started
             if response.status_code != 200:
                 raise SystemExit(f"the post was refused: {response.status_code} {response.text[:500]}")
             service_rate = args.rows / posted
-            print(f"one post of the whole file: {posted:.1f} s, {service_rate:,.0f} rows/s  {response.json()}")
+            print(f"one post of the whole file: {posted:.1f} s, {service_rate:,.0f} rows/s  "
+                  f"({cpu.per(1)})  {response.json()}")
 
-        # seed_import.timed runs the command as a subprocess with the stack's URLs (a development token).
-        elapsed, row = timed(stack, "import", "observations", str(files[1]), "--source", "uwv",
-                             "--concurrency", str(args.concurrency))
-        print(f"techniekpact import, --concurrency {args.concurrency}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} "
-              f"rows/s, the post {service_rate / (args.rows / elapsed):.2f}x as fast   [{row}]")
-        if args.sequential:
-            elapsed, row = timed(stack, "import", "observations", str(files[2]), "--source", "uwv",
-                                 "--concurrency", "1")
-            print(f"techniekpact import, --concurrency 1: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s, "
-                  f"the post {service_rate / (args.rows / elapsed):.2f}x as fast   [{row}]")
+        for path, concurrency in [(files[1], args.concurrency), *([(files[2], 1)] if args.sequential else [])]:
+            with CpuSpent(stack.children["metrics_api"], database) as cpu:
+                command = resource.getrusage(resource.RUSAGE_CHILDREN)
+                # seed_import.timed runs the command as a subprocess with the stack's URLs (a development token).
+                elapsed, row = timed(stack, "import", "observations", str(path), "--source", "uwv",
+                                     "--concurrency", str(concurrency))
+                spent = resource.getrusage(resource.RUSAGE_CHILDREN)
+            own = spent.ru_utime + spent.ru_stime - command.ru_utime - command.ru_stime
+            print(f"techniekpact import, --concurrency {concurrency}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} "
+                  f"rows/s, the post {service_rate / (args.rows / elapsed):.2f}x as fast  ({cpu.per(1)}, "
+                  f"the command {own:.1f} s)  [{row}]")
 
 
 if __name__ == "__main__":
