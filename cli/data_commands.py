@@ -83,7 +83,7 @@ def import_file(
     from rich.table import Table
 
     from cli import api
-    from cli.importer import TARGETS, Importer, ImportFailed, Summary, prepare_partner_row, stream_rows, write_rejected
+    from cli.importer import TARGETS, Importer, ImportFailed, Summary, file_batches, prepared_partners, write_rejected
 
     target = TARGETS.get(kind)
     if target is None:
@@ -100,31 +100,32 @@ def import_file(
     gc.disable()
     base_url = service_url(target.service, url)
     bearer = token_ or development_token([target.scope], [source])
+    # The feed reads CSV: a CSV file's plain lines go to it as they are (cli/text_files.py).
+    send_csv = kind == "observations" and file.suffix.lower() != ".json"
     try:
-        stream = stream_rows(file, target.body_key, encoding)
+        stream = file_batches(file, target, batch_size or target.batch_size, encoding, plain=send_csv)
     except ImportFailed as exc:
         fail(str(exc))
     found = stream.found
-    # A CSV file's rows are parsed as the batches go; the malformed ones join the rejected at the end.
-    rows = map(prepare_partner_row, stream.rows) if kind == "partners" else stream.rows
+    batches = map(prepared_partners, stream.batches) if kind == "partners" else stream.batches
     summary = Summary()
     console = Console(stderr=True)
-    send_csv = kind == "observations" and file.suffix.lower() != ".json"
     with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
-        importer = Importer(client, target, source, send_csv=send_csv, origins=found.origins)
+        importer = Importer(client, target, source, send_csv=send_csv)
         task = progress.add_task(f"{kind} → {base_url}{' (full sync)' if full_sync else ''}", total=stream.estimate)
         try:
             session_id = importer.open_sync_session() if full_sync else None
-            importer.send_all(rows, batch_size or target.batch_size, summary, concurrency=concurrency,
+            importer.send_all(batches, summary, concurrency=concurrency,
                               advance=lambda done: progress.advance(task, done))
-            progress.update(task, total=len(found.origins), completed=len(found.origins))
+            good = stream.rows - len(found.malformed)
+            progress.update(task, total=good, completed=good)
             summary.rejected.extend(found.malformed)
             if session_id is not None and not summary.rejected:
                 importer.close_sync_session(session_id, summary, confirm_withdraw=confirm_withdraw)
         except (ImportFailed, api.ServiceError) as exc:
             fail(str(exc))
 
-    table = Table(title=f"{file.name}: {len(found.origins) + len(found.malformed)} rows")
+    table = Table(title=f"{file.name}: {stream.rows} rows")
     for key in (*target.count_keys, "rejected"):
         table.add_column(key, justify="right")
     table.add_row(*(str(summary.counts.get(key, 0)) for key in target.count_keys), str(len(summary.rejected)))

@@ -12,10 +12,11 @@ batches go into a sync session, which is closed only when every row was accepted
 source's records the file does not hold are withdrawn; with rejected rows it is left open,
 withdraws nothing, and expires.
 
-A CSV row is known by its number among the file's rows and the line of the file it starts on (a
-quoted cell may span lines). A row the file itself spoils (broken quoting, a cell past the CSV
-module's size limit, more cells than the header names) is set aside as rejected with that line,
-and the rest is sent; nothing in a file makes the command crash.
+A CSV row is known by its number among the file's rows and the line of the file it starts on
+(cli/text_files.py reads them); a row the file itself spoils is set aside as rejected with that
+line, and the rest is sent; nothing in a file makes the command crash. The feed is sent a CSV
+file's plain lines as the file writes them (no row parsed and written again), the rest as CSV
+written from the parsed rows; either way the service's line numbers are mapped back to the file's.
 """
 
 import csv
@@ -27,14 +28,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from cli.api import BATCH_SIZE, FEED_BATCH_SIZE, ServiceError, problem_of, refusal_detail, retryable, send
-from cli.text_files import UnreadableText, read_text
+from cli.text_files import CsvReading, FileRows, Lines, Origin, UnreadableCsv, UnreadableText, batched, read_text
+from services.metrics_api.domain.feed.checking import COLUMNS, REQUIRED_COLUMNS
 
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
 
@@ -69,67 +70,60 @@ class Target:
     body_key: str
     count_keys: tuple[str, ...]
     batch_size: int  # rows per request, by default and at most
+    # A CSV body's columns, and those it must have (the feed's), for lines sent as the file writes them.
+    columns: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
 
 
 TARGETS = {
     "partners": Target("partners_api", "partners:write", "PUT", "/v1/sources/{source}/organisations", "records",
                        ("created", "updated", "unchanged", "withdrawn"), BATCH_SIZE),
     "observations": Target("metrics_api", "metrics:write", "POST", "/v1/feeds/{source}/observations", "observations",
-                           ("inserted", "revised", "unchanged"), FEED_BATCH_SIZE),
+                           ("inserted", "revised", "unchanged"), FEED_BATCH_SIZE, COLUMNS, REQUIRED_COLUMNS),
 }
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a row came from: its number among the file's rows (1 for the first), and its first line."""
-
-    row: int
-    line: int | None = None
+Batch = Lines | list[tuple[dict[str, Any], Origin]]
 
 
 @dataclass
-class FileRows:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    origins: list[Origin] = field(default_factory=list)
-    # Rows the file itself spoils, rejected before anything is sent: {"row", "line", "reason", "record"}.
-    malformed: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class RowStream:
-    """A file's rows as they are read: `rows` yields each good one while `found` collects their
-    origins and the malformed ones; `estimate` is how many there are likely to be (for the bar)."""
+class FileBatches:
+    """A file's batches as they are read; `estimate` is how many rows there are likely to be (for the bar)."""
 
     found: FileRows
-    rows: Iterator[dict[str, Any]]
+    batches: Iterator[Batch]
     estimate: int
+    reading: CsvReading | None = None
+
+    @property
+    def rows(self) -> int:
+        """The rows read (once every batch is), malformed ones included."""
+        return self.reading.number if self.reading is not None else len(self.found.origins)
 
 
-def stream_rows(path: Path, body_key: str, encoding: str | None = None) -> RowStream:
-    """As `read_rows`, but a CSV file's rows are parsed while the first batches are already on their
-    way (a JSON file is one document: read whole)."""
-    text = _text_of(path, encoding)
-    if path.suffix.lower() == ".json":
-        found = _json_rows(path, text, body_key)
-        return RowStream(FileRows(origins=found.origins), iter(found.rows), len(found.rows))
-    found = FileRows()
-    return RowStream(found, (row for row, _ in _csv_row_stream(text, found)), max(text.count("\n") - 1, 0))
+def file_batches(path: Path, target: Target, size: int, encoding: str | None = None,
+                 plain: bool = False) -> FileBatches:
+    """A CSV (`,` or `;`) or JSON file's batches (a list, or `{body_key: [...]}`), in UTF-8 (with or
+    without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`.
 
-
-def _text_of(path: Path, encoding: str | None) -> str:
+    A CSV file's rows are read while the first batches are already on their way; with `plain`
+    its plain lines go as the file writes them (text_files.CsvReading). A JSON file is one
+    document: read whole."""
     try:
-        return read_text(path, encoding)[0]
+        text = read_text(path, encoding)[0]
     except UnreadableText as exc:
         raise ImportFailed(str(exc)) from None
-
-
-def read_rows(path: Path, body_key: str, encoding: str | None = None) -> FileRows:
-    """Rows of a CSV (`,` or `;`) or JSON file (a list, or `{body_key: [...]}`), in UTF-8 (with or
-    without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`."""
-    text = _text_of(path, encoding)
     if path.suffix.lower() == ".json":
-        return _json_rows(path, text, body_key)
-    return csv_rows(text)
+        found = _json_rows(path, text, target.body_key)
+        return FileBatches(found, batched(zip(found.rows, found.origins, strict=True), size), len(found.rows))
+    found = FileRows()
+    try:
+        reading = CsvReading(text, found)
+    except UnreadableCsv as exc:
+        raise ImportFailed(str(exc)) from None
+    parts = (reading.plain_batches(size, target.columns, target.required) if plain
+             else batched(reading.rows(), size))
+    return FileBatches(found, parts, max(text.count("\n") - 1, 0), reading)
 
 
 def _json_rows(path: Path, text: str, body_key: str) -> FileRows:
@@ -144,53 +138,10 @@ def _json_rows(path: Path, text: str, body_key: str) -> FileRows:
 
 
 def csv_rows(text: str) -> FileRows:
+    """Every row of a CSV text, parsed."""
     found = FileRows()
-    for row, _ in _csv_row_stream(text, found):
-        found.rows.append(row)
+    found.rows.extend(row for row, _ in CsvReading(text, found).rows())
     return found
-
-
-def _csv_row_stream(text: str, found: FileRows) -> Iterator[tuple[dict[str, Any], Origin]]:
-    """Each good row with its origin, which `found.origins` gets too; malformed rows go to `found.malformed`."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    # newline="": lines end at \n, \r\n or \r only, as the file's lines do (not at U+2028 and the like).
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    number = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            if header is None:
-                raise ImportFailed(f"the header row is not CSV: {exc}") from None
-            number += 1
-            found.malformed.append(_malformed(number, line, reader.line_num, f"not CSV: {exc}"))
-            continue
-        if header is None:
-            header = [name.strip() for name in cells]
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue  # a blank line, as spreadsheets leave at the end
-        number += 1
-        if len(cells) > len(header):
-            found.malformed.append(_malformed(number, line, reader.line_num,
-                                              f"{len(cells)} cells where the header names {len(header)}",
-                                              dict(zip(header, cells, strict=False))))
-            continue
-        record = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
-        origin = Origin(number, line)
-        found.origins.append(origin)
-        yield {name: value for name, value in record.items() if value != ""}, origin
-
-
-def _malformed(number: int, line: int, last_line: int, reason: str,
-               record: dict[str, Any] | None = None) -> dict[str, Any]:
-    where = f"line {line}" if last_line <= line else f"lines {line} to {last_line}"
-    return {"row": number, "line": line, "reason": f"{where}: {reason}", "record": record or {}}
 
 
 # How a CSV says yes or no; any other word ("misschien") is sent as it is, so the push refuses that
@@ -207,6 +158,12 @@ def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(prepared.get("active"), str):
         prepared["active"] = YES_NO.get(prepared["active"].strip().lower(), prepared["active"])
     return prepared
+
+
+def prepared_partners(batch: Batch) -> Batch:
+    """A batch of partner rows with its cells as the push takes them (a push's batches are parsed rows)."""
+    assert not isinstance(batch, Lines)
+    return [(prepare_partner_row(row), origin) for row, origin in batch]
 
 
 def bad_positions(problem: dict[str, Any], position_of_line: Callable[[int], int] | None = None) -> dict[int, str]:
@@ -233,76 +190,72 @@ def bad_positions(problem: dict[str, Any], position_of_line: Callable[[int], int
 class Importer:
     """Sends batches of rows over a client of cli.api (it carries the token)."""
 
-    def __init__(self, client: httpx.Client, target: Target, source: str, send_csv: bool = False,
-                 origins: list[Origin] | None = None) -> None:
+    def __init__(self, client: httpx.Client, target: Target, source: str, send_csv: bool = False) -> None:
         self.client = client
         self.target = target
         self.source = source
         self.send_csv = send_csv
         self.path = target.path.format(source=source)
-        self.origins = origins
 
-    def _send(self, rows: list[dict[str, Any]]) -> tuple[httpx.Response, Callable[[int], int] | None]:
+    def _send(self, batch: Batch) -> tuple[httpx.Response, Callable[[int], int] | None]:
         """The answer, and for a CSV body how to find a row by the line the service names."""
         # One key per attempt at these rows, kept by the retries of cli.api: a retry cannot apply them twice.
         headers = {"Idempotency-Key": uuid.uuid4().hex}
+        csv_headers = {**headers, "Content-Type": "text/csv; charset=utf-8"}
+        if isinstance(batch, Lines):
+            response = send(self.client, self.target.method, self.path,
+                            content=(batch.header + batch.lines).encode("utf-8"), headers=csv_headers)
+            return response, lambda line: line - 2  # a line a row, after the header's
+        rows = [row for row, _ in batch]
         if self.send_csv:
             text, starts = as_csv(rows)
-            response = send(self.client, self.target.method, self.path, content=text,
-                            headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+            response = send(self.client, self.target.method, self.path, content=text, headers=csv_headers)
             return response, lambda line: bisect_right(starts, line) - 1
         return send(self.client, self.target.method, self.path, json={self.target.body_key: rows},
                     headers=headers), None
 
-    def _origin(self, position: int) -> Origin:
-        return self.origins[position] if self.origins is not None else Origin(position + 1)
-
-    def send_batch(self, start: int, rows: list[dict[str, Any]], summary: Summary) -> None:
-        pending = list(enumerate(rows))
-        while pending:
-            response, position_of_line = self._send([row for _, row in pending])
+    def send_batch(self, batch: Batch, summary: Summary) -> None:
+        while size_of(batch):
+            response, position_of_line = self._send(batch)
             if retryable(response):
                 raise ImportFailed(f"the service stayed unavailable (HTTP {response.status_code}) at row "
-                                   f"{self._origin(start).row}")
+                                   f"{first_row(batch)}")
             if response.is_success:
                 summary.add(response.json(), self.target.count_keys)
                 return
             bad = bad_positions(problem_of(response), position_of_line) if response.status_code == 422 else {}
             # Positions the batch does not have would be the service's mistake; they must not stop the import.
-            bad = {position: reason for position, reason in bad.items() if 0 <= position < len(pending)}
+            bad = {position: reason for position, reason in bad.items() if 0 <= position < size_of(batch)}
             if not bad:
-                raise ImportFailed(f"the service refused the batch at row {self._origin(start).row}: "
+                raise ImportFailed(f"the service refused the batch at row {first_row(batch)}: "
                                    f"HTTP {response.status_code} {refusal_detail(response)}")
+            rows = batch.parsed() if isinstance(batch, Lines) else batch
             for position, reason in sorted(bad.items()):
-                original, row = pending[position]
-                origin = self._origin(start + original)
+                row, origin = rows[position]
                 where = {"line": origin.line} if origin.line is not None else {}
                 summary.rejected.append({"row": origin.row, **where, "reason": reason, "record": row})
-            pending = [item for position, item in enumerate(pending) if position not in bad]
+            kept = [position for position in range(size_of(batch)) if position not in bad]
+            batch = batch.keeping(kept) if isinstance(batch, Lines) else [batch[position] for position in kept]
 
-
-    def send_all(self, rows: Iterable[dict[str, Any]], batch_size: int, summary: Summary, *, concurrency: int = 1,
+    def send_all(self, batches: Iterable[Batch], summary: Summary, *, concurrency: int = 1,
                  advance: Callable[[int], None] = lambda _rows: None) -> None:
         """Every batch, up to `concurrency` requests in flight (each batch is its own transaction and
-        key, so their order does not matter), taken from `rows` as they come; `advance` is told each
-        batch's size as it is done. A refused batch stops new ones; the import then fails naming
+        key, so their order does not matter), taken from `batches` as they come; `advance` is told
+        each batch's size as it is done. A refused batch stops new ones; the import then fails naming
         the first refused batch's row."""
         pending: dict[Future[Summary], tuple[int, int]] = {}
         failures: dict[int, Exception] = {}
-        todo = iter(rows)
-        sent = 0
+        todo = iter(batches)
 
-        def one(start: int, batch: list[dict[str, Any]]) -> Summary:
+        def one(batch: Batch) -> Summary:
             part = Summary()
-            self.send_batch(start, batch, part)
+            self.send_batch(batch, part)
             return part
 
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="import") as pool:
             def start_next() -> None:
-                nonlocal sent
-                if not failures and (batch := list(islice(todo, batch_size))):
-                    pending[pool.submit(one, sent, batch)] = sent, len(batch)
-                    sent += len(batch)
+                if not failures and (batch := next(todo, None)) is not None:
+                    pending[pool.submit(one, batch)] = first_row(batch), size_of(batch)
 
             for _ in range(concurrency):
                 start_next()
@@ -366,6 +319,14 @@ def as_csv(rows: list[dict[str, Any]]) -> tuple[str, list[int]]:
         line += piece.getvalue().count("\n")
         out.write(piece.getvalue())
     return out.getvalue(), starts
+
+
+def size_of(batch: Batch) -> int:
+    return batch.count if isinstance(batch, Lines) else len(batch)
+
+
+def first_row(batch: Batch) -> int:
+    return batch.origin(0).row if isinstance(batch, Lines) else batch[0][1].row
 
 
 def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:

@@ -146,7 +146,7 @@ def test_a_refused_import_is_one_line_and_writes_nothing(services, tmp_path):
 
 def test_a_retried_batch_keeps_its_idempotency_key():
     """503 then 200: the retry carries the first attempt's key, so the service can answer instead of redoing."""
-    from cli.importer import TARGETS, Importer, Summary
+    from cli.importer import TARGETS, Importer, Origin, Summary
 
     keys = []
 
@@ -158,9 +158,9 @@ def test_a_retried_batch_keeps_its_idempotency_key():
 
     with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
         summary = Summary()
-        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch(
-            0, [{"measure": "vacancies_new", "region": "PV27", "period": "2013", "occupation": "total", "value": "1"}],
-            summary)
+        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch([(
+            {"measure": "vacancies_new", "region": "PV27", "period": "2013", "occupation": "total", "value": "1"},
+            Origin(1, 2))], summary)
     assert len(keys) == 2 and keys[0] == keys[1]
     assert summary.counts["inserted"] == 1
 
@@ -237,6 +237,7 @@ def test_concurrent_batches_keep_the_files_rows_and_stop_at_a_refused_one():
     import threading
 
     from cli.importer import TARGETS, Importer, ImportFailed, Origin, Summary
+    from cli.text_files import batched
 
     seen: list[str] = []
     lock = threading.Lock()
@@ -258,9 +259,106 @@ def test_concurrent_batches_keep_the_files_rows_and_stop_at_a_refused_one():
     origins = [Origin(n, n + 1) for n in range(1, 21)]
     summary, done = Summary(), []
     with httpx.Client(base_url="http://push.test", transport=httpx.MockTransport(answer)) as client:
-        importer = Importer(client, TARGETS["partners"], "zeist", origins=origins)
+        importer = Importer(client, TARGETS["partners"], "zeist")
         with pytest.raises(ImportFailed, match="at row 5: HTTP 403 Not yours"):
-            importer.send_all(rows, 2, summary, concurrency=4, advance=done.append)
+            importer.send_all(batched(zip(rows, origins, strict=True), 2), summary, concurrency=4,
+                              advance=done.append)
     assert {"r-1", "r-3", "r-5", "r-7"} <= set(seen)
     assert summary.rejected == [{"row": 2, "line": 3, "reason": "kind: unknown kind", "record": rows[1]}]
     assert summary.counts["created"] == sum(done) - 1  # the rejected row is not created
+
+
+# --- a CSV file's plain lines, sent as the file writes them --------------------------------------
+
+FEED_HEADER = "measure;region;period;occupation;value;status\r\n"
+
+
+def _feed_line(period: str, value: str = "1", region: str = "PV27") -> str:
+    return f"vacancies_open;{region};{period};total;{value};final\r\n"
+
+
+def _batches_of(text: str, size: int) -> list:
+    from cli.importer import TARGETS
+    from cli.text_files import CsvReading, FileRows
+
+    target = TARGETS["observations"]
+    return list(CsvReading(text, FileRows()).plain_batches(size, target.columns, target.required))
+
+
+def _rows_of(batches: list) -> list:
+    from cli.text_files import Lines
+
+    return [item for batch in batches for item in (batch.parsed() if isinstance(batch, Lines) else batch)]
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    # plain lines, a batch with a blank line (parsed), then from the first quote on every row parsed
+    (FEED_HEADER + "".join(_feed_line(f"2013-{n:02d}", f"{n},5") for n in range(1, 5)) + _feed_line("2014-01")
+     + "\r\n" + 'vacancies_open;"PV\n27";2014-02;total;1;final\r\n' + _feed_line("2014-03"), "LLPP"),
+    # a cell with a space, a short row, a row with an empty first cell: those batches are parsed
+    (FEED_HEADER + _feed_line("2013-01") + _feed_line("2013-02", " 7") + _feed_line("2013-03")
+     + "vacancies_open;PV27;2013-04;total;1\r\n" + ";PV27;2013-05;total;1;final\r\n" + _feed_line("2013-06")
+     + _feed_line("2013-07") + _feed_line("2013-08"), "PPPL"),
+    # a column the feed does not know, or a header without a required column: every row parsed
+    ("measure;region;period;occupation;value;opmerking\n" + "vacancies_open;PV27;2013;total;1;\n" * 3, "PP"),
+    ("measure;region;period;occupation\n" + "vacancies_open;PV27;2013;total\n" * 3, "PP"),
+    # a lone \r ends a line for the csv module only: from there on parsed
+    (FEED_HEADER + _feed_line("2013-01") + _feed_line("2013-02") + "vacancies_open;PV27;2013-03;total;1;final\r"
+     + _feed_line("2013-04"), "LP"),
+], ids=["quote", "spaces-short-blank", "unknown-column", "missing-column", "lone-cr"])
+def test_plain_lines_are_the_files_own_and_read_as_the_parsed_rows(text, kinds):
+    from cli.importer import csv_rows
+    from cli.text_files import Lines
+
+    batches = _batches_of(text, 2)
+    assert "".join("L" if isinstance(batch, Lines) else "P" for batch in batches) == kinds
+    found = csv_rows(text)
+    assert _rows_of(batches) == list(zip(found.rows, found.origins, strict=True))
+    plain = [batch for batch in batches if isinstance(batch, Lines)]
+    assert all(batch.header + batch.lines in text or batch.lines in text for batch in plain)
+
+
+def test_a_refused_plain_batch_names_the_files_rows_and_sends_the_rest_again():
+    """The feed names the lines of the body it was sent; the import maps them back to the file's,
+    also on the second attempt, which holds the other lines only."""
+    from cli.importer import TARGETS, Importer, Summary
+    from cli.text_files import Lines
+
+    text = FEED_HEADER + _feed_line("2013-01") + _feed_line("2013-02", region="XX99") + _feed_line("2013-03") \
+        + _feed_line("2013-04", "-1")
+    [batch] = _batches_of(text, 10)
+    assert isinstance(batch, Lines)
+    bodies: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content.decode())
+        if len(bodies) == 1:
+            return httpx.Response(422, json={"errors": [{"line": 3, "field": "region", "reason": "unknown"}]})
+        if len(bodies) == 2:
+            return httpx.Response(422, json={"errors": [{"line": 4, "field": "value", "reason": "negative"}]})
+        return httpx.Response(200, json={"received": 2, "inserted": 2, "revised": 0, "unchanged": 0})
+
+    summary = Summary()
+    with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
+        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch(batch, summary)
+    assert bodies[0] == text
+    assert bodies[2] == FEED_HEADER + _feed_line("2013-01") + _feed_line("2013-03")
+    assert [(bad["row"], bad["line"], bad["reason"], bad["record"]["period"]) for bad in summary.rejected] == [
+        (2, 3, "region: unknown", "2013-02"), (4, 5, "value: negative", "2013-04")]
+    assert summary.counts["inserted"] == 2
+
+
+@pytest.mark.e2e
+def test_observations_csv_of_plain_and_parsed_rows_names_the_files_rows(services, tmp_path):
+    file = tmp_path / "mixed.csv"
+    file.write_text(FEED_HEADER + _feed_line("2015-01", "10") + _feed_line("2015-02", "11", "XX98")
+                    + _feed_line("2015-03", "1.200,0") + _feed_line("2015-04", " 13")
+                    + 'vacancies_open;"PV27";2015-05;total;14;final\r\n' + _feed_line("2015-06", "15", "XX97")
+                    + "vacancies_open;PV27;2015-07;total;16;final;extra\r\n", encoding="utf-8", newline="")
+    result = techniekpact_import(services, "observations", str(file), "--source", "uwv", "--batch-size", "2")
+    assert result.returncode == 1, result.stderr
+    assert summary(result) == {"inserted": 4, "revised": 0, "unchanged": 0, "rejected": 3}
+    bad = rejected(tmp_path / "mixed.rejected.jsonl")
+    assert [(item["row"], item["line"], item["reason"].split(":")[0]) for item in bad] == [
+        (2, 3, "region"), (6, 7, "region"), (7, 8, "line 8")]
+    assert series_value(services, "PV27", "2015-03") == 1200 and series_value(services, "PV27", "2015-04") == 13
