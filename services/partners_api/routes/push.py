@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import require_source
@@ -28,7 +27,7 @@ from services.partners_api.schemas.push import (
 
 router = APIRouter()
 
-_keys = IdempotencyKeys(models.idempotency_keys)
+IDEMPOTENCY_KEYS = IdempotencyKeys(models.idempotency_keys)
 
 
 # The body is read raw (its bytes are the idempotency fingerprint, and errors must carry the record
@@ -57,14 +56,16 @@ async def _keyed(request: Request, session: AsyncSession, source: str, idempoten
     key = validate_key(idempotency_key)
     # The body first: while it arrives, the request holds no connection and no transaction (the key's claim opens one).
     body = await request.body()
-    claim = await _keys.claim(session, scope=f"push:{source}", key=key) if key is not None else None
+    claim = await IDEMPOTENCY_KEYS.claim(session, scope=f"push:{source}", key=key) if key is not None else None
     request_fingerprint = fingerprint(source, *parts, body)
     if claim is not None and (stored := claim.replay(request_fingerprint)) is not None:
-        return JSONResponse(stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
-    answer = await answer_for(body)
+        return Response(stored.content, status_code=stored.status_code, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
+    # Encoded once: the same bytes are stored for a retry and sent now.
+    content = orjson.dumps(await answer_for(body))
     if claim is not None:
-        await claim.remember(session, request_fingerprint, 200, answer)
-    return Response(orjson.dumps(answer), media_type="application/json")
+        await claim.remember(session, request_fingerprint, 200, content)
+    return Response(content, media_type="application/json")
 
 
 def _full_sync(request: Request, confirm_withdraw: bool) -> push_rules.FullSync:

@@ -6,7 +6,9 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from common.idempotency import PURGE_INTERVAL_SECONDS
 from common.testing import bearer
+from services.partners_api.routes import push as push_routes
 
 URL = "/v1/sources/hilversum/organisations"
 
@@ -224,6 +226,7 @@ async def test_same_key_same_body_replays_the_first_answer(client, writer, rows)
     replay = await put(client, headers, [record("1"), record("2")])
     assert replay.status_code == first.status_code == 200
     assert replay.json() == first.json()
+    assert replay.content == first.content  # the bytes first sent, not a re-encoding
     assert replay.headers["idempotent-replayed"] == "true"
     assert await rows("organisations") == 2
     assert await rows("organisation_changes") == history
@@ -270,10 +273,13 @@ async def test_an_organisation_lists_the_systems_that_hold_it(client, writer):
     assert (await client.get(f"/v1/organisations/{uuid.uuid4()}/sources")).status_code == 404
 
 
-async def test_expired_idempotency_keys_are_cleared_by_the_next_keyed_push(app, client, writer, rows):
+async def test_expired_idempotency_keys_are_cleared_by_a_keyed_push_once_the_purge_interval_passed(
+        app, client, writer, rows, monkeypatch):
+    keys = push_routes.IDEMPOTENCY_KEYS
     await put(client, {**writer, "Idempotency-Key": "old"}, [record("1")])
     async with app.state.database.engine.begin() as connection:
         await connection.execute(text("UPDATE partners.idempotency_keys SET created_at = now() - interval '3 days'"))
+    monkeypatch.setattr(keys, "clock", lambda: (keys._purged_at or 0.0) + PURGE_INTERVAL_SECONDS)
     await put(client, {**writer, "Idempotency-Key": "new"}, [record("1")])
     assert await query(app, "SELECT key FROM partners.idempotency_keys") == [("new",)]
 
