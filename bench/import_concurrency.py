@@ -1,6 +1,6 @@
 """`techniekpact import` against the service's own pace: a large feed file, posted whole and imported.
 
-    .venv/bin/python bench/import_concurrency.py [--rows 1000000] [--concurrency 4] [--sequential]
+    .venv/bin/python bench/import_concurrency.py [--rows 1000000] [--concurrency 4] [--batch-size N] [--sequential]
 
 Uses the PostgreSQL server of BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server at
 127.0.0.1:5432): a fresh database, migrated, metrics_api as a real process on a free port. It writes
@@ -80,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, help="the command's --batch-size (default: its own)")
     parser.add_argument("--sequential", action="store_true", help="also import with --concurrency 1")
     args = parser.parse_args()
 
@@ -111,12 +112,13 @@ def main() -> None:
             print(f"one post of the whole file: {posted:.1f} s, {service_rate:,.0f} rows/s  "
                   f"({cpu.per(1)})  {response.json()}")
 
+        sized = ("--batch-size", str(args.batch_size)) if args.batch_size else ()
         for path, concurrency in [(files[1], args.concurrency), *([(files[2], 1)] if args.sequential else [])]:
             with CpuSpent(stack.children["metrics_api"], database) as cpu:
                 command = resource.getrusage(resource.RUSAGE_CHILDREN)
                 # seed_import.timed runs the command as a subprocess with the stack's URLs (a development token).
                 elapsed, row = timed(stack, "import", "observations", str(path), "--source", "uwv",
-                                     "--concurrency", str(concurrency))
+                                     "--concurrency", str(concurrency), *sized)
                 spent = resource.getrusage(resource.RUSAGE_CHILDREN)
             own = spent.ru_utime + spent.ru_stime - command.ru_utime - command.ru_stime
             print(f"techniekpact import, --concurrency {concurrency}: {elapsed:.1f} s, {args.rows / elapsed:,.0f} "

@@ -362,3 +362,21 @@ def test_observations_csv_of_plain_and_parsed_rows_names_the_files_rows(services
     assert [(item["row"], item["line"], item["reason"].split(":")[0]) for item in bad] == [
         (2, 3, "region"), (6, 7, "region"), (7, 8, "line 8")]
     assert series_value(services, "PV27", "2015-03") == 1200 and series_value(services, "PV27", "2015-04") == 13
+
+
+def test_plain_lines_of_a_windows_1252_file_go_as_utf8(tmp_path):
+    from cli.importer import TARGETS, Importer, Summary, file_batches
+
+    text = "measure;region;period;occupation;value;missing_reason\n" + "vacancies_open;PV27;2013;total;1;geheim_é\n"
+    file = tmp_path / "excel.csv"
+    file.write_bytes(text.encode("cp1252"))
+    bodies: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return httpx.Response(200, json={"received": 1, "inserted": 1, "revised": 0, "unchanged": 0})
+
+    stream = file_batches(file, TARGETS["observations"], 10, plain=True)
+    with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
+        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_all(stream.batches, Summary())
+    assert bodies == [text.encode("utf-8")] and stream.rows == 1
