@@ -200,7 +200,8 @@ class CsvReading:
         a parsed batch sends the columns that have a value, so a header the service would read
         otherwise goes through `rows` whole. From the first quote or lone \\r on, every row is parsed."""
         names = [name.lower() for name in self.header or []]
-        if (self.header is None or self.header_lines != 1 or '"' in self.text[:self.offset]
+        header = self.text[:self.offset]
+        if (self.header is None or self.header_lines != 1 or '"' in header or _LONE_CR.search(header)
                 or len(set(names)) < len(names) or not set(names) <= set(columns) or not set(required) <= set(names)):
             yield from batched(self.rows(), size)
             return

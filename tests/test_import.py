@@ -305,7 +305,9 @@ def _rows_of(batches: list) -> list:
     # a lone \r ends a line for the csv module only: from there on parsed
     (FEED_HEADER + _feed_line("2013-01") + _feed_line("2013-02") + "vacancies_open;PV27;2013-03;total;1;final\r"
      + _feed_line("2013-04"), "LP"),
-], ids=["quote", "spaces-short-blank", "unknown-column", "missing-column", "lone-cr"])
+    # a file of lone \r line ends (old Macs) whose header line is one: every row parsed
+    ("measure;region;period;occupation;value\r" + "vacancies_open;PV27;2013;total;1", "P"),
+], ids=["quote", "spaces-short-blank", "unknown-column", "missing-column", "lone-cr", "lone-cr-header"])
 def test_plain_lines_are_the_files_own_and_read_as_the_parsed_rows(text, kinds):
     from cli.importer import csv_rows
     from cli.text_files import Lines
