@@ -41,7 +41,7 @@ from services.partners_api.domain import ORGANISATION_FIELDS, RecordOutcome, mun
 from services.partners_api.repository import push as repository
 from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
-from services.partners_api.schemas.push import PushBody, PushRow, push_row, push_rows
+from services.partners_api.schemas.push import PushBody, PushRow, no_collection, push_row, push_rows
 
 _NOTHING_WRITTEN = "Some records are invalid; nothing was written."
 
@@ -81,6 +81,9 @@ def parse(body: bytes) -> list[PushRow]:
             raise _refused(_errors(exc)) from None
     errors = []
     for key, position in _UNIQUE_IN_PUSH:
+        values = [row[position] for row in rows if row[position] is not None]
+        if len(set(values)) == len(values):
+            continue  # the usual case, in one pass of C: no record to name
         first_with: dict[str, int] = {}
         for index, row in enumerate(rows):
             value = row[position]
@@ -102,7 +105,8 @@ async def read(session: AsyncSession, body: bytes, registry: municipalities.Regi
     query for the batch) and their municipality codes against the region registry (one call to
     metrics_api per push at most, none while its copy is fresh); 422 listing every bad record and
     nothing written."""
-    rows = parse(body)
+    with no_collection():
+        rows = parse(body)
     errors = [_record_error(index, "sectors", reason) for index, reason in await sectors.refusals(
         session, [(index, row[_SECTORS]) for index, row in enumerate(rows) if row[_SECTORS]])]
     refused = await municipalities.refusals(registry, ((index, row[_MUNICIPALITY]) for index, row in enumerate(rows)))
@@ -240,7 +244,8 @@ async def push_staged(session: AsyncSession, *, source: str, records: Sequence[P
         planned = {record.position: record for record in done}
 
     outcome = PushOutcome()
-    outcome.count_records(records, lambda index: staged.unchanged.get(index) or planned[index])
+    with no_collection():
+        outcome.count_records(records, lambda index: staged.unchanged.get(index) or planned[index])
 
     if full_sync is not None:
         count_withdrawn(outcome, await end_missing_claims(session, source, who))

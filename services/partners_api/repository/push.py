@@ -20,7 +20,7 @@ from common.database import driver_connection
 from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
 from services.partners_api.models import Organisation
 from services.partners_api.repository import survivorship
-from services.partners_api.schemas.push import PushRow
+from services.partners_api.schemas.push import PushRow, no_collection
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS, "record")
 
@@ -298,19 +298,20 @@ async def stage(session: AsyncSession, rows: Sequence[PushRow]) -> None:
     await session.execute(text("SET LOCAL jit = off"))
     db = await driver_connection(session)
     await db.execute(_CREATE_TABLES)
-    await db.copy_records_to_table(
-        "push_records", columns=_COPY_COLUMNS,
-        records=[(index, *row, orjson.dumps(dict(zip(ORGANISATION_FIELDS, row[1:], strict=True))).decode())
-                 for index, row in enumerate(rows)],
-    )
+    with no_collection():
+        records = [(index, *row, orjson.dumps(dict(zip(ORGANISATION_FIELDS, row[1:], strict=True))).decode())
+                   for index, row in enumerate(rows)]
+    await db.copy_records_to_table("push_records", columns=_COPY_COLUMNS, records=records)
 
 
 async def plan(session: AsyncSession, source: str, records: int) -> Staged:
     """The staged records compared with what the source holds, and the others planned (under the push's lock)."""
     db = await driver_connection(session)
-    unchanged = {row["idx"]: RecordOutcome(row["idx"], row["organisation_id"], False, False,
-                                           _fields(row["kept_fields"]), _fields(row["outranked_fields"]))
-                 for row in await db.fetch(_UNCHANGED, source)}
+    found = await db.fetch(_UNCHANGED, source)
+    with no_collection():
+        unchanged = {row["idx"]: RecordOutcome(row["idx"], row["organisation_id"], False, False,
+                                               _fields(row["kept_fields"]), _fields(row["outranked_fields"]))
+                     for row in found}
     existing: dict[int, str] = {}
     known = 0
     if len(unchanged) < records:
@@ -373,9 +374,10 @@ async def planned_outcomes(session: AsyncSession, source: str, who: str, staged:
     if staged.changed:
         await db.execute(_OUTCOMES_OF_FIELDS)
         await db.execute(_HISTORY_DISAGREED, who, source)
-    planned = [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True, _fields(row["kept_fields"]),
-                             _fields(row["outranked_fields"]))
-               for row in await db.fetch(_OUTCOMES)]
+    found = await db.fetch(_OUTCOMES)
+    with no_collection():
+        planned = [RecordOutcome(row["idx"], row["organisation_id"], row["created"], True,
+                                 _fields(row["kept_fields"]), _fields(row["outranked_fields"])) for row in found]
     # The change feed (common/changes.py) sees no raw SQL: new organisations, and those whose source records changed.
     record_changes(session, _ORGANISATIONS, [record.organisation_id for record in planned if record.created],
                    Operation.created)
