@@ -1,10 +1,10 @@
 """The idempotency store keeps the answer's bytes as sent, and purges expired keys at most once per interval."""
 
 import pytest
-from sqlalchemy import MetaData, select, text
+from sqlalchemy import select, text
 
-from common.database import Database
-from common.idempotency import PURGE_INTERVAL_SECONDS, IdempotencyKeys, idempotency_table
+from common.idempotency import PURGE_INTERVAL_SECONDS, IdempotencyKeys
+from tests.test_common_mechanism import keys_database  # noqa: F401  (the fixture: a scratch table)
 
 
 class Clock:
@@ -16,17 +16,10 @@ class Clock:
 
 
 @pytest.fixture
-async def store(database_url):
-    database = Database(database_url, schema="public")
-    table = idempotency_table(MetaData(schema="idempotency_test"))
-    async with database.engine.begin() as connection:
-        await connection.execute(text("CREATE SCHEMA IF NOT EXISTS idempotency_test"))
-        await connection.run_sync(table.metadata.create_all)
+def store(keys_database):  # noqa: F811
+    database, keys = keys_database
     clock = Clock()
-    yield database, IdempotencyKeys(table, clock=clock), clock
-    async with database.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA idempotency_test CASCADE"))
-    await database.dispose()
+    return database, IdempotencyKeys(keys.table, clock=clock), clock
 
 
 async def test_a_replay_is_the_first_answer_byte_for_byte(store):
