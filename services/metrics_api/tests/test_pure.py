@@ -1,11 +1,14 @@
-"""Unit tests of the pure parts: numbers as feeds write them, and sums over members."""
+"""Unit tests of the pure parts: numbers as feeds write them, sums over members, and the reading of a body."""
 
+import asyncio
+import io
 from decimal import Decimal
 
 import pytest
 
 from services.metrics_api.domain import DecimalSeparator
 from services.metrics_api.domain.feed.numbers import NotANumber, NumberReader, Undecided
+from services.metrics_api.domain.feed.parsing import text_lines
 from services.metrics_api.domain.series import Figure, _sum
 
 COMMA, POINT = DecimalSeparator.COMMA, DecimalSeparator.POINT
@@ -71,3 +74,23 @@ def test_a_sum_with_a_missing_member_is_missing_not_too_low():
     strongest = _sum([figure(None, reason="suppressed"), figure(None, reason="confidential")])
     assert strongest.missing_reason == "confidential"
     assert _sum([None, None]) is None
+
+
+async def test_reading_a_body_hands_the_event_loop_back_at_least_every_128_kib():
+    """The COPY or comparison of the chunk before runs on the event loop while the next is read: each
+    of its steps waits for a turn of the loop, so one turn a megabyte left the database idle."""
+    body = io.BytesIO(b"measure,region,period,occupation,value\n" + b"vacancies_new,GM0363,2024-01,ict,12\n" * 60_000)
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    other = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    read = sum([len(lines) async for _first, lines in text_lines(body, max_row_chars=10_000)])
+    other.cancel()
+    assert read == 60_001
+    assert turns >= 2_000_000 // (128 * 1024)  # 2 MB: a turn at least every 128 KiB

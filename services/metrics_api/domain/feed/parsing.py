@@ -18,7 +18,9 @@ from common.problems import Problem, field_error
 from services.metrics_api.domain.feed.checking import COLUMN_SET, COLUMNS, REQUIRED_COLUMNS, Checker
 
 OPTIONAL_COLUMNS = tuple(name for name in COLUMNS if name not in REQUIRED_COLUMNS)
-READ_SIZE = 1024 * 1024
+# The loop is handed back once a block read: the COPY or comparison of the chunk before runs meanwhile,
+# a step each turn, so a block is small enough (about 1,500 rows) that the database is not left waiting.
+READ_SIZE = 64 * 1024
 JSON_ROWS_PER_TURN = 2000
 
 
