@@ -177,23 +177,3 @@ class IdempotencyKeys:
             delete(self.table).where(tuple_(self.table.c.scope, self.table.c.key).in_(expired)))
         return int(getattr(result, "rowcount", 0) or 0)
 
-
-def store_answers_as_bytes(op: Any, schema: str) -> None:
-    """The migration of a service's table from JSONB answers to the bytes sent (`op`: alembic's). Frozen as
-    the migrations ran it. Old answers keep their JSON (as JSONB renders it). Compressed with lz4 where the
-    server was built with it (a 5,000-result answer: 3 ms to store, against 11 ms with pglz), else not."""
-    table = f"{schema}.idempotency_keys"
-    op.execute(f"ALTER TABLE {table} ALTER COLUMN response TYPE bytea USING convert_to(response::text, 'UTF8')")
-    op.execute(f"""DO $$ BEGIN
-        ALTER TABLE {table} ALTER COLUMN response SET COMPRESSION lz4;
-    EXCEPTION WHEN feature_not_supported THEN
-        ALTER TABLE {table} ALTER COLUMN response SET STORAGE EXTERNAL;
-    END $$""")
-
-
-def store_answers_as_json(op: Any, schema: str) -> None:
-    """`store_answers_as_bytes` undone."""
-    table = f"{schema}.idempotency_keys"
-    op.execute(f"ALTER TABLE {table} ALTER COLUMN response SET STORAGE EXTENDED")
-    op.execute(f"ALTER TABLE {table} ALTER COLUMN response SET COMPRESSION default")
-    op.execute(f"ALTER TABLE {table} ALTER COLUMN response TYPE jsonb USING convert_from(response, 'UTF8')::jsonb")

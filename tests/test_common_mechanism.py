@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, text
 from sqlalchemy.dialects.postgresql import UUID
 
+from common.collector import no_collection
 from common.database import Database
 from common.etags import check_if_match
 from common.idempotency import IdempotencyKeys, idempotency_table
@@ -162,3 +163,18 @@ async def test_a_serving_service_keeps_its_start_up_objects_out_of_the_collector
     async with app.router.lifespan_context(app):
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+def test_no_collection_pauses_the_collector_and_leaves_it_as_it_was():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), no_collection():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_collection():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

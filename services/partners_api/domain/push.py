@@ -36,12 +36,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.collector import no_collection
 from common.problems import Problem, field_error, invalid
 from services.partners_api.domain import ORGANISATION_FIELDS, RecordOutcome, municipalities, sectors, survivorship
 from services.partners_api.repository import push as repository
 from services.partners_api.repository import survivorship as merged
 from services.partners_api.repository.organisations import take_kvk_lock
-from services.partners_api.schemas.push import PushBody, PushRow, no_collection, push_row, push_rows
+from services.partners_api.schemas.push import PushBody, PushRow, push_row, push_rows
 
 _NOTHING_WRITTEN = "Some records are invalid; nothing was written."
 

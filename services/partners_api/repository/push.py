@@ -16,11 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.changes import Operation, record_changes
+from common.collector import no_collection
 from common.database import driver_connection
 from services.partners_api.domain import IDENTIFIER_FIELDS, ORGANISATION_FIELDS
 from services.partners_api.models import Organisation
 from services.partners_api.repository import survivorship
-from services.partners_api.schemas.push import PushRow, no_collection
+from services.partners_api.schemas.push import PushRow
 
 _COPY_COLUMNS = ("idx", "external_id", *ORGANISATION_FIELDS, "record")
 

@@ -1,10 +1,8 @@
 """The municipal push and sync sessions: bodies, and the fast path that reads a plainly valid body."""
 
-import gc
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -92,21 +90,6 @@ def _optional_text(values: list[Any], most: int, check: Callable[[str], str], al
     else:
         checked = iter([check(value) for value in present])  # a ValueError: the models say what is wrong
     return [None if value is None or value == "" else next(checked) for value in values]
-
-
-@contextmanager
-def no_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused while a push builds objects for each of thousands of records
-    (reading the body, staging, answering: no awaits in between). They are all alive and hold no cycles,
-    so its passes free nothing; with the start-up objects frozen out of them (`gc.freeze`), a full pass
-    comes every few batches and walks every one of them (7-10 of 50 ms reading and staging 5,000)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def push_rows(body: bytes) -> list[PushRow] | None:

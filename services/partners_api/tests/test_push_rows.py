@@ -1,6 +1,5 @@
 """The push's plain reading of a body (schemas.push_rows) gives what the models give, or leaves it to them."""
 
-import gc
 import json
 import string
 from typing import Any
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.partners_api.schemas import HTTP_URL, PLAIN_URL
-from services.partners_api.schemas.push import PushBody, no_collection, push_row, push_rows
+from services.partners_api.schemas.push import PushBody, push_row, push_rows
 
 
 def by_models(body: bytes) -> list[tuple[Any, ...]] | None:
@@ -97,17 +96,3 @@ def test_a_plain_address_is_one_the_url_parser_accepts(labels, top, scheme, path
         url = HTTP_URL.validate_python(address)
         assert url.host is not None and "." in url.host
 
-
-def test_the_collector_is_paused_while_records_are_read_and_left_as_it_was():
-    assert gc.isenabled()
-    with pytest.raises(ValueError), no_collection():
-        assert not gc.isenabled()
-        raise ValueError
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with no_collection():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
