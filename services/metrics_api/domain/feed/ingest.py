@@ -127,18 +127,25 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
     new_pairs: set[tuple[str, str]] = set()
     held_pairs: set[tuple[str, str]] = set()
 
-    # The COPY (or comparison) of one chunk runs while the next chunk is read and checked: the database
-    # works while Python parses. Only one statement at a time uses the connection: each flush waits for
-    # the last.
+    # The COPY (or comparison) of one chunk runs while the next chunk is read, checked and encoded: the
+    # database works while Python parses. Only one statement at a time uses the connection: each flush
+    # waits for the last, asks which of its pairs the source holds, and only then sends the chunk before
+    # (`ready`), whose figures were encoded meanwhile, so the database waits for neither.
     copying: list[asyncio.Task[None]] = []
+    ready: list[tuple[list[tuple], memoryview | None]] = []
 
     async def settle() -> None:
         while copying:
             await copying.pop()
 
+    def send_ready() -> None:
+        if ready:
+            copying.append(asyncio.create_task(writer.put(*ready.pop())))
+
     async def flush(rows: list[tuple], last: bool = False) -> None:
         await settle()
         if checker.error_count or checker.suspect_duplicates:
+            ready.clear()
             return
         if last and not new_pairs and not held_pairs and len(rows) < repository.STAGE_FROM_ROWS:
             # A small post, in one chunk: all of it compared from arrays in one statement, new figures too,
@@ -159,8 +166,12 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
             if any(map(WITHDRAW, figures)):  # withdrawing a figure the source never posted changes nothing
                 figures = [row for row in figures if not row[-1]]
         counts["inserted"] += len(figures)
+        send_ready()
         if staged_rows or figures:
-            copying.append(asyncio.create_task(writer.put(staged_rows, figures)))
+            ready.append((staged_rows, await writer.figures(figures) if figures else None))
+        if last:
+            await settle()
+            send_ready()
 
     try:
         async for records in _records(feed, body, checker):
