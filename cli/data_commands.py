@@ -2,6 +2,7 @@
 
 import gc
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -102,12 +103,16 @@ def import_file(
     bearer = token_ or development_token([target.scope], [source])
     # The feed reads CSV: a CSV file's plain lines go to it as they are (cli/text_files.py).
     send_csv = kind == "observations" and file.suffix.lower() != ".json"
+    size = batch_size or target.batch_size
     try:
-        stream = file_batches(file, target, batch_size or target.batch_size, encoding, plain=send_csv)
+        if kind != "partners":
+            stream = file_batches(file, target, size, encoding, plain=send_csv)
+        else:  # a push takes parsed rows (no plain lines), their cells made ready
+            parsed = file_batches(file, target, size, encoding)
+            stream = replace(parsed, batches=map(prepared_partners, parsed.batches))
     except ImportFailed as exc:
         fail(str(exc))
     found = stream.found
-    batches = map(prepared_partners, stream.batches) if kind == "partners" else stream.batches
     summary = Summary()
     console = Console(stderr=True)
     with api.client(base_url, token=bearer) as client, Progress(console=console) as progress:
@@ -115,7 +120,7 @@ def import_file(
         task = progress.add_task(f"{kind} → {base_url}{' (full sync)' if full_sync else ''}", total=stream.estimate)
         try:
             session_id = importer.open_sync_session() if full_sync else None
-            importer.send_all(batches, summary, concurrency=concurrency,
+            importer.send_all(stream.batches, summary, concurrency=concurrency,
                               advance=lambda done: progress.advance(task, done))
             good = stream.rows - len(found.malformed)
             progress.update(task, total=good, completed=good)

@@ -19,23 +19,29 @@ file's plain lines as the file writes them (no row parsed and written again), th
 written from the parsed rows; either way the service's line numbers are mapped back to the file's.
 """
 
-import csv
-import io
 import json
 import re
 import uuid
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import httpx
 
 from cli.api import BATCH_SIZE, FEED_BATCH_SIZE, ServiceError, problem_of, refusal_detail, retryable, send
-from cli.text_files import CsvReading, FileRows, Lines, Origin, UnreadableCsv, UnreadableText, batched, read_text
-from services.metrics_api.domain.feed.checking import COLUMNS, REQUIRED_COLUMNS
+from cli.text_files import (
+    Batch,
+    CsvReading,
+    FileRows,
+    Origin,
+    ParsedRows,
+    UnreadableCsv,
+    UnreadableText,
+    batched,
+    read_text,
+)
 
 _INDEX_IN_FIELD = re.compile(r"^(?:records|observations)\.(\d+)(?:\.(.+))?$")
 
@@ -75,23 +81,28 @@ class Target:
     required: tuple[str, ...] = ()
 
 
+# The feed's CSV contract (COLUMNS and REQUIRED_COLUMNS of services/metrics_api/domain/feed/checking.py,
+# which tests/test_import.py holds these to), written out: the command need not load the service's code.
+FEED_COLUMNS = ("measure", "region", "period", "occupation", "value", "status", "action", "missing_reason")
+FEED_REQUIRED_COLUMNS = ("measure", "region", "period", "occupation", "value")
+
 TARGETS = {
     "partners": Target("partners_api", "partners:write", "PUT", "/v1/sources/{source}/organisations", "records",
                        ("created", "updated", "unchanged", "withdrawn"), BATCH_SIZE),
     "observations": Target("metrics_api", "metrics:write", "POST", "/v1/feeds/{source}/observations", "observations",
-                           ("inserted", "revised", "unchanged"), FEED_BATCH_SIZE, COLUMNS, REQUIRED_COLUMNS),
+                           ("inserted", "revised", "unchanged"), FEED_BATCH_SIZE, FEED_COLUMNS, FEED_REQUIRED_COLUMNS),
 }
 
+# A file's batches: ParsedRows, or with plain lines any Batch (a partner push takes parsed rows only).
+FileBatch = TypeVar("FileBatch", bound=Batch, covariant=True)
 
-Batch = Lines | list[tuple[dict[str, Any], Origin]]
 
-
-@dataclass
-class FileBatches:
+@dataclass(frozen=True)
+class FileBatches(Generic[FileBatch]):
     """A file's batches as they are read; `estimate` is how many rows there are likely to be (for the bar)."""
 
     found: FileRows
-    batches: Iterator[Batch]
+    batches: Iterator[FileBatch]
     estimate: int
     reading: CsvReading | None = None
 
@@ -101,8 +112,18 @@ class FileBatches:
         return self.reading.number if self.reading is not None else len(self.found.origins)
 
 
+@overload
 def file_batches(path: Path, target: Target, size: int, encoding: str | None = None,
-                 plain: bool = False) -> FileBatches:
+                 plain: Literal[False] = False) -> FileBatches[ParsedRows]: ...
+
+
+@overload
+def file_batches(path: Path, target: Target, size: int, encoding: str | None = None, *,
+                 plain: bool) -> FileBatches[Batch]: ...
+
+
+def file_batches(path: Path, target: Target, size: int, encoding: str | None = None,
+                 plain: bool = False) -> FileBatches[Batch]:
     """A CSV (`,` or `;`) or JSON file's batches (a list, or `{body_key: [...]}`), in UTF-8 (with or
     without a byte order mark) or Windows-1252, as cli/text_files.py tells them apart, or `encoding`.
 
@@ -121,8 +142,8 @@ def file_batches(path: Path, target: Target, size: int, encoding: str | None = N
         reading = CsvReading(text, found)
     except UnreadableCsv as exc:
         raise ImportFailed(str(exc)) from None
-    parts = (reading.plain_batches(size, target.columns, target.required) if plain
-             else batched(reading.rows(), size))
+    parts: Iterator[Batch] = (reading.plain_batches(size, target.columns, target.required) if plain
+                              else batched(reading.rows(), size))
     return FileBatches(found, parts, max(text.count("\n") - 1, 0), reading)
 
 
@@ -160,10 +181,9 @@ def prepare_partner_row(row: dict[str, Any]) -> dict[str, Any]:
     return prepared
 
 
-def prepared_partners(batch: Batch) -> Batch:
-    """A batch of partner rows with its cells as the push takes them (a push's batches are parsed rows)."""
-    assert not isinstance(batch, Lines)
-    return [(prepare_partner_row(row), origin) for row, origin in batch]
+def prepared_partners(batch: ParsedRows) -> ParsedRows:
+    """A batch of partner rows with its cells as the push takes them."""
+    return ParsedRows([(prepare_partner_row(row), origin) for row, origin in batch.rows])
 
 
 def bad_positions(problem: dict[str, Any], position_of_line: Callable[[int], int] | None = None) -> dict[int, str]:
@@ -201,41 +221,35 @@ class Importer:
         """The answer, and for a CSV body how to find a row by the line the service names."""
         # One key per attempt at these rows, kept by the retries of cli.api: a retry cannot apply them twice.
         headers = {"Idempotency-Key": uuid.uuid4().hex}
-        csv_headers = {**headers, "Content-Type": "text/csv; charset=utf-8"}
-        if isinstance(batch, Lines):
-            response = send(self.client, self.target.method, self.path,
-                            content=(batch.header + batch.lines).encode("utf-8"), headers=csv_headers)
-            return response, lambda line: line - 2  # a line a row, after the header's
-        rows = [row for row, _ in batch]
         if self.send_csv:
-            text, starts = as_csv(rows)
-            response = send(self.client, self.target.method, self.path, content=text, headers=csv_headers)
-            return response, lambda line: bisect_right(starts, line) - 1
-        return send(self.client, self.target.method, self.path, json={self.target.body_key: rows},
-                    headers=headers), None
+            text, position_of_line = batch.csv_body()
+            response = send(self.client, self.target.method, self.path, content=text.encode("utf-8"),
+                            headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+            return response, position_of_line
+        return send(self.client, self.target.method, self.path,
+                    json={self.target.body_key: [row for row, _ in batch.parsed()]}, headers=headers), None
 
     def send_batch(self, batch: Batch, summary: Summary) -> None:
-        while size_of(batch):
+        while batch.count:
             response, position_of_line = self._send(batch)
             if retryable(response):
                 raise ImportFailed(f"the service stayed unavailable (HTTP {response.status_code}) at row "
-                                   f"{first_row(batch)}")
+                                   f"{batch.origin(0).row}")
             if response.is_success:
                 summary.add(response.json(), self.target.count_keys)
                 return
             bad = bad_positions(problem_of(response), position_of_line) if response.status_code == 422 else {}
             # Positions the batch does not have would be the service's mistake; they must not stop the import.
-            bad = {position: reason for position, reason in bad.items() if 0 <= position < size_of(batch)}
+            bad = {position: reason for position, reason in bad.items() if 0 <= position < batch.count}
             if not bad:
-                raise ImportFailed(f"the service refused the batch at row {first_row(batch)}: "
+                raise ImportFailed(f"the service refused the batch at row {batch.origin(0).row}: "
                                    f"HTTP {response.status_code} {refusal_detail(response)}")
-            rows = batch.parsed() if isinstance(batch, Lines) else batch
+            rows = batch.parsed()
             for position, reason in sorted(bad.items()):
                 row, origin = rows[position]
                 where = {"line": origin.line} if origin.line is not None else {}
                 summary.rejected.append({"row": origin.row, **where, "reason": reason, "record": row})
-            kept = [position for position in range(size_of(batch)) if position not in bad]
-            batch = batch.keeping(kept) if isinstance(batch, Lines) else [batch[position] for position in kept]
+            batch = batch.keeping([position for position in range(batch.count) if position not in bad])
 
     def send_all(self, batches: Iterable[Batch], summary: Summary, *, concurrency: int = 1,
                  advance: Callable[[int], None] = lambda _rows: None) -> None:
@@ -255,7 +269,7 @@ class Importer:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="import") as pool:
             def start_next() -> None:
                 if not failures and (batch := next(todo, None)) is not None:
-                    pending[pool.submit(one, batch)] = first_row(batch), size_of(batch)
+                    pending[pool.submit(one, batch)] = batch.origin(0).row, batch.count
 
             for _ in range(concurrency):
                 start_next()
@@ -297,36 +311,6 @@ class Importer:
         hint = " (send --confirm-withdraw if that is meant)" if "confirm_withdraw" in fields else ""
         raise ImportFailed(f"the service refused to close the sync session {session_id}: HTTP "
                            f"{response.status_code} {refusal_detail(response)}{hint}; nothing was withdrawn")
-
-
-def as_csv(rows: list[dict[str, Any]]) -> tuple[str, list[int]]:
-    """Rows back to CSV as the feed reads it (`;`-separated, so decimal commas pass unchanged), and the
-    line each row starts on (a cell holding a line break spans lines; line 1 is the header)."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    out, piece = io.StringIO(), io.StringIO()
-    csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writeheader()
-    if not any("\n" in cell or "\r" in cell for row in rows for cell in row.values() if isinstance(cell, str)):
-        # No cell breaks a line: row n starts on line n + 2, and the rows are written in one go.
-        csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writerows(rows)
-        return out.getvalue(), list(range(2, len(rows) + 2))
-    writer = csv.DictWriter(piece, fieldnames=columns, delimiter=";", lineterminator="\n")
-    starts, line = [], 2
-    for row in rows:
-        piece.seek(0)
-        piece.truncate()
-        writer.writerow(row)
-        starts.append(line)
-        line += piece.getvalue().count("\n")
-        out.write(piece.getvalue())
-    return out.getvalue(), starts
-
-
-def size_of(batch: Batch) -> int:
-    return batch.count if isinstance(batch, Lines) else len(batch)
-
-
-def first_row(batch: Batch) -> int:
-    return batch.origin(0).row if isinstance(batch, Lines) else batch[0][1].row
 
 
 def write_rejected(path: Path, rejected: list[dict[str, Any]]) -> None:

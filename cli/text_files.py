@@ -10,17 +10,21 @@ round, so the order decides rightly. Windows-1252 leaves five bytes undefined (0
 A CSV row is known by its number among the file's rows and the line of the file it starts on (a
 quoted cell may span lines). A row the file itself spoils (broken quoting, a cell past the CSV
 module's size limit, more cells than the header names) is set aside as malformed with that line.
+
+A batch of rows (`Batch`) is either a CSV file's plain lines (`Lines`) or parsed rows (`ParsedRows`);
+each writes itself as the CSV body the feed is sent.
 """
 
 import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 DETECTED = ("utf-8", "cp1252")
 # Byte order marks of encodings a spreadsheet may write but this reader does not guess.
@@ -89,6 +93,49 @@ class FileRows:
     malformed: list[dict[str, Any]] = field(default_factory=list)
 
 
+Row = tuple[dict[str, Any], Origin]  # a parsed row and where it came from
+
+
+class Batch(Protocol):
+    """Rows sent in one request: `count` of them, each known by its position in the batch."""
+
+    @property
+    def count(self) -> int: ...
+
+    def origin(self, position: int) -> Origin: ...
+
+    def parsed(self) -> list[Row]: ...
+
+    def keeping(self, positions: list[int]) -> "Batch": ...
+
+    def csv_body(self) -> tuple[str, Callable[[int], int]]:
+        """The CSV the feed is sent, and how to find a row's position by the line the feed names."""
+
+
+@dataclass
+class ParsedRows:
+    """Rows parsed into dicts: a JSON file's, or a CSV file's that do not go as plain lines."""
+
+    rows: list[Row]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def origin(self, position: int) -> Origin:
+        return self.rows[position][1]
+
+    def parsed(self) -> list[Row]:
+        return self.rows
+
+    def keeping(self, positions: list[int]) -> "ParsedRows":
+        return ParsedRows([self.rows[position] for position in positions])
+
+    def csv_body(self) -> tuple[str, Callable[[int], int]]:
+        text, starts = rows_as_csv([row for row, _ in self.rows])
+        return text, lambda line: bisect_right(starts, line) - 1
+
+
 @dataclass
 class Lines:
     """Rows of a CSV file that are one plain line each, to be sent as the file writes them after its
@@ -110,7 +157,7 @@ class Lines:
         assert self.first.line is not None  # a plain line's origin always has one
         return Origin(self.first.row + position, self.first.line + position)
 
-    def parsed(self) -> list[tuple[dict[str, Any], Origin]]:
+    def parsed(self) -> list[Row]:
         """The rows, as `CsvReading.rows` reads them, with their origins."""
         return [(self.reading.record(line), self.origin(position))
                 for position, line in enumerate(self.lines.split("\n")[:-1])]
@@ -119,6 +166,9 @@ class Lines:
         lines = self.lines.split("\n")
         return Lines(self.reading, "".join(lines[position] + "\n" for position in positions), self.first,
                      len(positions), [self.origin(position) for position in positions])
+
+    def csv_body(self) -> tuple[str, Callable[[int], int]]:
+        return self.header + self.lines, lambda line: line - 2  # a line a row, after the header's
 
 
 class UnreadableCsv(ValueError):
@@ -154,7 +204,7 @@ class CsvReading:
         self.header_lines, self.offset = reader.line_num, buffer.tell()
         self.number = 0  # rows read so far, malformed ones included
 
-    def rows(self, text: str | None = None, first_line: int | None = None) -> Iterator[tuple[dict[str, Any], Origin]]:
+    def rows(self, text: str | None = None, first_line: int | None = None) -> Iterator[Row]:
         """Each good row of `text` (the file after its header) with its origin, which `found.origins`
         gets too; malformed rows go to `found.malformed`."""
         if self.header is None:
@@ -192,8 +242,7 @@ class CsvReading:
         cells = line.rstrip("\r\n").split(self.delimiter)
         return {name: cell for name, cell in zip(self.header or [], cells, strict=False) if name and cell}
 
-    def plain_batches(self, size: int, columns: Collection[str], required: Collection[str]
-                      ) -> Iterator[Lines | list[tuple[dict[str, Any], Origin]]]:
+    def plain_batches(self, size: int, columns: Collection[str], required: Collection[str]) -> Iterator[Batch]:
         """Batches of `size` rows: plain lines as they are where they may be (see the class), else parsed.
 
         Plain only with a one-line header of `columns` (case aside, each once, `required` among them):
@@ -226,7 +275,7 @@ class CsvReading:
             else:
                 parsed = list(self.rows(text, next_line))
                 if parsed:
-                    yield parsed
+                    yield ParsedRows(parsed)
             next_line += len(chunk)
         if end < len(self.text):
             yield from batched(self.rows(self.text[end:], next_line), size)
@@ -242,11 +291,32 @@ def _first_match(pattern: re.Pattern[str], text: str, start: int) -> int:
     return found.start() if found else len(text)
 
 
-def batched(rows: Iterable[tuple[dict[str, Any], Origin]], size: int
-            ) -> Iterator[list[tuple[dict[str, Any], Origin]]]:
+def batched(rows: Iterable[Row], size: int) -> Iterator[ParsedRows]:
     todo = iter(rows)
     while batch := list(islice(todo, size)):
-        yield batch
+        yield ParsedRows(batch)
+
+
+def rows_as_csv(rows: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    """Rows back to CSV as the feed reads it (`;`-separated, so decimal commas pass unchanged), and the
+    line each row starts on (a cell holding a line break spans lines; line 1 is the header)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    out, piece = io.StringIO(), io.StringIO()
+    csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writeheader()
+    if not any("\n" in cell or "\r" in cell for row in rows for cell in row.values() if isinstance(cell, str)):
+        # No cell breaks a line: row n starts on line n + 2, and the rows are written in one go.
+        csv.DictWriter(out, fieldnames=columns, delimiter=";", lineterminator="\n").writerows(rows)
+        return out.getvalue(), list(range(2, len(rows) + 2))
+    writer = csv.DictWriter(piece, fieldnames=columns, delimiter=";", lineterminator="\n")
+    starts, line = [], 2
+    for row in rows:
+        piece.seek(0)
+        piece.truncate()
+        writer.writerow(row)
+        starts.append(line)
+        line += piece.getvalue().count("\n")
+        out.write(piece.getvalue())
+    return out.getvalue(), starts
 
 
 def _malformed(number: int, line: int, last_line: int, reason: str,

@@ -147,6 +147,7 @@ def test_a_refused_import_is_one_line_and_writes_nothing(services, tmp_path):
 def test_a_retried_batch_keeps_its_idempotency_key():
     """503 then 200: the retry carries the first attempt's key, so the service can answer instead of redoing."""
     from cli.importer import TARGETS, Importer, Origin, Summary
+    from cli.text_files import ParsedRows
 
     keys = []
 
@@ -158,9 +159,9 @@ def test_a_retried_batch_keeps_its_idempotency_key():
 
     with httpx.Client(base_url="http://feed.test", transport=httpx.MockTransport(answer)) as client:
         summary = Summary()
-        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch([(
+        Importer(client, TARGETS["observations"], "uwv", send_csv=True).send_batch(ParsedRows([(
             {"measure": "vacancies_new", "region": "PV27", "period": "2013", "occupation": "total", "value": "1"},
-            Origin(1, 2))], summary)
+            Origin(1, 2))]), summary)
     assert len(keys) == 2 and keys[0] == keys[1]
     assert summary.counts["inserted"] == 1
 
@@ -286,9 +287,7 @@ def _batches_of(text: str, size: int) -> list:
 
 
 def _rows_of(batches: list) -> list:
-    from cli.text_files import Lines
-
-    return [item for batch in batches for item in (batch.parsed() if isinstance(batch, Lines) else batch)]
+    return [item for batch in batches for item in batch.parsed()]
 
 
 @pytest.mark.parametrize(("text", "kinds"), [
@@ -364,6 +363,15 @@ def test_observations_csv_of_plain_and_parsed_rows_names_the_files_rows(services
     assert [(item["row"], item["line"], item["reason"].split(":")[0]) for item in bad] == [
         (2, 3, "region"), (6, 7, "region"), (7, 8, "line 8")]
     assert series_value(services, "PV27", "2015-03") == 1200 and series_value(services, "PV27", "2015-04") == 13
+
+
+def test_the_observations_columns_are_the_feeds() -> None:
+    """The command writes the feed's columns out rather than import the service: they must not drift."""
+    from cli.importer import TARGETS
+    from services.metrics_api.domain.feed.checking import COLUMNS, REQUIRED_COLUMNS
+
+    target = TARGETS["observations"]
+    assert (target.columns, target.required) == (COLUMNS, REQUIRED_COLUMNS)
 
 
 def test_plain_lines_of_a_windows_1252_file_go_as_utf8(tmp_path):
