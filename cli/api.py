@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import tenacity
 
-from common.pagination import MAX_PAGE_SIZE
-from common.query_lists import MAX_LIST_ITEMS
+from common.request_limits import MAX_LIST_ITEMS, MAX_PAGE_SIZE
 
 # Rows per bulk write (a push or a feed post), one transaction each. A request costs a few hundred ms
 # whatever its size, so fewer, larger ones win; 10,000 is the most a push takes in one.

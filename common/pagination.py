@@ -19,12 +19,12 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, literal, tuple_
 
 from common.problems import Problem, field_error, invalid
+from common.request_limits import MAX_PAGE_SIZE
 
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S", bound=Select)  # any select: one entity, several, or columns
 
-MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 MAX_CURSOR_LENGTH = 512
 

@@ -4,8 +4,7 @@ import uuid
 from collections.abc import Iterable
 
 from common.problems import Problem, field_error, invalid
-
-MAX_LIST_ITEMS = 500
+from common.request_limits import MAX_LIST_ITEMS
 
 
 def _refused(field: str, reason: str) -> Problem:
