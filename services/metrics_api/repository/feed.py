@@ -193,10 +193,20 @@ STAGE_FROM_ROWS = 2_000
 # New figures encoded for COPY between two turns of the event loop (about 4 ms of work).
 ENCODED_PER_TURN = 2_000
 
-# Which of these (measure, region) pairs the source has a figure of: one probe a pair.
-HELD_PAIRS = """
-    SELECT p.measure, p.region FROM unnest($2::text[], $3::text[]) AS p(measure, region)
-    WHERE EXISTS (SELECT 1 FROM observations o WHERE o.measure = p.measure AND o.region = p.region AND o.source = $1)
+# The latest period the source has a figure of, of each of these series it has any of: one backward probe
+# of the primary key a series. A period later than the latest held is not held, whatever the frequencies:
+# periods are stored canonical (2024, 2024-H1, 2024-Q1, 2024-01: digits, capitals and a hyphen),
+# which every collation orders as Python orders their code points (test_feed_direct holds the server's
+# order to it).
+LATEST_PERIODS = """
+    SELECT s.measure, s.region, s.occupation, latest.period
+    FROM unnest($2::text[], $3::text[], $4::text[]) AS s(measure, region, occupation)
+    CROSS JOIN LATERAL (
+        SELECT o.period FROM observations o
+        WHERE o.measure = s.measure AND o.region = s.region AND o.occupation = s.occupation AND o.source = $1
+        ORDER BY o.period DESC
+        LIMIT 1
+    ) latest
 """
 
 
@@ -208,8 +218,8 @@ def _literal(value: str) -> str:
 class DirectWrite:
     """A feed written straight into observations, chunk by chunk, inside the request's transaction.
 
-    Rows of (measure, region) pairs the source holds no figure of are new figures: copied straight
-    in, chunk by chunk. The others are staged a chunk at a time and compared with the source's
+    Rows of series the source holds no figure of, or of periods after the latest it holds, are new
+    figures: copied straight in, chunk by chunk. The others are staged a chunk at a time and compared with the source's
     latest revisions in one statement that writes only those that differ, while the service reads
     the next chunk: a new figure costs one write, an unchanged one a read. All of it stays invisible
     until the request commits, and `undo` takes it back (a savepoint) when the body must be read
@@ -259,7 +269,7 @@ class DirectWrite:
             await self.copy(figures)
 
     async def stage(self, rows: list[tuple]) -> None:
-        """Rows of pairs the source holds figures of (staging records): compared and merged once there are
+        """Rows that may meet a figure the source holds (staging records): compared and merged once there are
         enough of them that a staging table is worth its catalog writes, else kept for `merge_staged`.
 
         A key comes once a post (else the whole post is undone and checked as one), so a chunk's
@@ -310,11 +320,12 @@ class DirectWrite:
         self.held = []
         return dict(self.merged)
 
-    async def held_pairs(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The (measure, region) pairs of `pairs` that the source holds any figure of."""
+    async def latest_periods(self, series: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        """The latest period of each (measure, region, occupation) of `series` that the source has figures of."""
         driver = await driver_connection(self.session)
-        measures, regions = zip(*pairs, strict=True) if pairs else ((), ())
-        return {(measure, region) for measure, region in await driver.fetch(HELD_PAIRS, self.source, measures, regions)}
+        measures, regions, occupations = zip(*series, strict=True) if series else ((), (), ())
+        rows = await driver.fetch(LATEST_PERIODS, self.source, measures, regions, occupations)
+        return {(measure, region, occupation): period for measure, region, occupation, period in rows}
 
     async def figures(self, rows: list[tuple]) -> memoryview:
         """Staging records as first figures (revision 1) of this post, in the form `copy` sends; noted as

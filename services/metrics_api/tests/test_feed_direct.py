@@ -117,3 +117,41 @@ async def test_a_suspected_repeat_that_is_none_is_merged_from_the_staging_table(
     assert [(row[0], row[1], row[2], row[3]) for row in await stored(app)] == [
         ("PV24", "2012", 1, 100), ("PV24", "2013", 1, 100), ("PV24", "2013", 2, 150), ("PV26", "2012", 1, 200),
         ("PV26", "2013", 1, 200), ("PV27", "2012", 1, 300), ("PV27", "2013", 1, 300)]
+
+
+async def test_rows_after_the_latest_period_held_are_copied_without_a_comparison(client, reference, writer, app,
+                                                                                 monkeypatch):
+    await client.post(FEED, content=body(*ROWS), headers={**writer, **CSV})
+    compared: list[tuple[str, str]] = []
+    stage = feed_repository.DirectWrite.stage
+
+    async def noted(self, rows):
+        compared.extend((row[2], row[4]) for row in rows)
+        await stage(self, rows)
+
+    monkeypatch.setattr(feed_repository.DirectWrite, "stage", noted)
+    # A month of held series appended (2014, 2015), a figure revised (2013), one before the latest that the
+    # source never posted (2011): only the last two can meet a held figure.
+    appended = body("vacancies_new;PV24;2014;total;140", "vacancies_new;PV24;2013;total;150",
+                    "vacancies_new;PV26;2011;total;190", "vacancies_new;PV27;2015;total;350")
+    answer = (await client.post(FEED, content=appended, headers={**writer, **CSV})).json()
+    assert (answer["inserted"], answer["revised"], answer["unchanged"]) == (3, 1, 0)
+    assert sorted(compared) == [("PV24", "2013"), ("PV26", "2011")]
+    assert [row for row in await stored(app) if row[1] in ("2011", "2014", "2015") or row[2] > 1] == [
+        ("PV24", "2013", 2, 150, False), ("PV24", "2014", 1, 140, False), ("PV26", "2011", 1, 190, False),
+        ("PV27", "2015", 1, 350, False)]
+
+
+async def test_the_servers_order_of_periods_is_their_code_points(app):
+    """The feed finds periods after the latest held by comparing text in Python; the server's collation
+    for observations.period must order every canonical form of a period as Python does."""
+    periods = ["2011-12", "2011", "2012", "2011-Q1", "2010-12", "2011-H2", "2010", "2011-H1", "2011-01",
+               "2011-Q4", "2011-10", "2010-Q4"]
+    async with app.state.database.engine.connect() as connection:
+        # A table made from the column keeps its collation.
+        await connection.execute(text("CREATE TEMP TABLE periods AS SELECT period FROM metrics.observations LIMIT 0"))
+        await connection.execute(text("INSERT INTO periods SELECT unnest(CAST(:periods AS text[]))"),
+                                 {"periods": periods})
+        ordered = (await connection.execute(text("SELECT period FROM periods ORDER BY period"))).scalars().all()
+        await connection.rollback()
+    assert ordered == sorted(periods)

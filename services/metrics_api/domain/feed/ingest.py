@@ -24,8 +24,9 @@ from services.metrics_api.schemas import BatchOut
 # Rows compared and written per round trip: big enough that the query per chunk is cheap, small enough
 # that a chunk's arrays stay a few MB.
 DIRECT_CHUNK_ROWS = 20_000
-# A staging record's (measure, region), and whether it withdraws the figure.
-PAIR = itemgetter(1, 2)
+# A staging record's series (measure, region, occupation), its period, and whether it withdraws the figure.
+SERIES = itemgetter(1, 2, 3)
+PERIOD = itemgetter(4)
 WITHDRAW = itemgetter(9)
 
 
@@ -122,15 +123,17 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
     checker = Checker(reference, is_csv=feed.content_type == "csv", numbers=numbers)
     counts = {"inserted": 0, "revised": 0}
     chunk: list[tuple] = []
-    # (measure, region) pairs of which the source held no figure when the post began: their rows are new
-    # figures without a look each (a key comes once a batch; the source's lock keeps other posts out).
-    new_pairs: set[tuple[str, str]] = set()
-    held_pairs: set[tuple[str, str]] = set()
+    # The latest period of each series the source held figures of when the post began (`asked`: the series
+    # looked up). A row of a series it did not hold, or of a later period than the latest (a feed adding
+    # this month's figures), is a new figure without a look each: a key comes once a post, and the
+    # source's lock keeps other posts out.
+    asked: set[tuple[str, str, str]] = set()
+    latest: dict[tuple[str, str, str], str] = {}
 
     # The COPY (or comparison) of one chunk runs while the next chunk is read, checked and encoded: the
     # database works while Python parses. Only one statement at a time uses the connection: each flush
-    # waits for the last, asks which of its pairs the source holds, and only then sends the chunk before
-    # (`ready`), whose figures were encoded meanwhile, so the database waits for neither.
+    # waits for the last, asks for the latest periods of its series not seen yet, and only then sends the
+    # chunk before (`ready`), whose figures were encoded meanwhile, so the database waits for neither.
     copying: list[asyncio.Task[None]] = []
     ready: list[tuple[list[tuple], memoryview | None]] = []
 
@@ -147,24 +150,27 @@ async def _write(feed: FeedRequest, body: SpooledBody, reference: Reference, num
         if checker.error_count or checker.suspect_duplicates:
             ready.clear()
             return
-        if last and not new_pairs and not held_pairs and len(rows) < repository.STAGE_FROM_ROWS:
+        if last and not asked and len(rows) < repository.STAGE_FROM_ROWS:
             # A small post, in one chunk: all of it compared from arrays in one statement, new figures too,
-            # without a round trip first to ask which pairs the source holds.
+            # without a round trip first to ask which series the source holds.
             await writer.stage(rows)
             return
-        pairs = set(map(PAIR, rows))
-        if unseen := pairs - new_pairs - held_pairs:
-            now_held = await writer.held_pairs(unseen)
-            held_pairs.update(now_held)
-            new_pairs.update(unseen - now_held)
+        series = set(map(SERIES, rows))
+        if unseen := series - asked:
+            latest.update(await writer.latest_periods(unseen))
+            asked.update(unseen)
+        held = series & latest.keys()
         # Whole chunks of one kind (a first post, a re-post) are split without a look at each row.
-        if pairs <= held_pairs:
+        if not held:
+            staged_rows, figures = [], rows
+        elif len(held) == len(series) and max(map(PERIOD, rows)) <= min(latest[one] for one in held):
             staged_rows, figures = rows, []
         else:
-            staged_rows = [] if pairs.isdisjoint(held_pairs) else [row for row in rows if PAIR(row) in held_pairs]
-            figures = rows if not staged_rows else [row for row in rows if PAIR(row) not in held_pairs]
-            if any(map(WITHDRAW, figures)):  # withdrawing a figure the source never posted changes nothing
-                figures = [row for row in figures if not row[-1]]
+            staged_rows, figures = [], []
+            for row in rows:
+                (figures if PERIOD(row) > latest.get(SERIES(row), "") else staged_rows).append(row)
+        if any(map(WITHDRAW, figures)):  # withdrawing a figure the source never posted changes nothing
+            figures = [row for row in figures if not WITHDRAW(row)]
         counts["inserted"] += len(figures)
         send_ready()
         if staged_rows or figures:
