@@ -24,6 +24,10 @@ says which run it belongs to.
     .venv/bin/python bench/partners_push.py                       # the embedded PostgreSQL
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/partners_push.py
     .venv/bin/python bench/partners_push.py --records 20000 --batch 2000 --in-flight 2
+    .venv/bin/python bench/partners_push.py --without-name-search   # what the trigram index costs
+
+`--without-name-search` drops organisations' trigram index (name search) from the bench's database
+after the migration: the price of that feature in the push, for a decision about it.
 """
 
 import argparse
@@ -152,6 +156,14 @@ def push_all(client: httpx.Client, records: list[dict], batch: int, token: str, 
     return elapsed, totals, cpu
 
 
+async def drop_name_search_index(url: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute("DROP INDEX partners.ix_organisations_name_trgm")
+    finally:
+        await connection.close()
+
+
 async def count(url: str, table: str, where: str = "true") -> int:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -168,6 +180,8 @@ def run(server: str, args: argparse.Namespace, in_flight: int) -> None:
     service = metrics = None
     try:
         upgrade_all(url)
+        if args.without_name_search:
+            asyncio.run(drop_name_search_index(url))
         env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
                "METRICS_API_URL": f"http://127.0.0.1:{metrics_port}"}
 
@@ -231,6 +245,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--in-flight", default="1,2",
                         help="batches in flight at once, one run (on its own fresh database) for each: 1,2")
+    parser.add_argument("--without-name-search", action="store_true",
+                        help="drop organisations' trigram index after the migration (a measurement only)")
     args = parser.parse_args()
 
     embedded = None
