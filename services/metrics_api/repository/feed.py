@@ -219,9 +219,9 @@ class DirectWrite:
     """A feed written straight into observations, chunk by chunk, inside the request's transaction.
 
     Rows of series the source holds no figure of, or of periods after the latest it holds, are new
-    figures: copied straight in, chunk by chunk. The others are staged a chunk at a time and compared with the source's
-    latest revisions in one statement that writes only those that differ, while the service reads
-    the next chunk: a new figure costs one write, an unchanged one a read. All of it stays invisible
+    figures: copied straight in, chunk by chunk. The others are staged a chunk at a time and compared
+    with the source's latest revisions in one statement that writes only those that differ, while the
+    service reads the next chunk: a new figure costs one write, an unchanged one a read. All of it stays invisible
     until the request commits, and `undo` takes it back (a savepoint) when the body must be read
     again or checked as a whole.
 
